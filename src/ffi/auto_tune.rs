@@ -1,0 +1,158 @@
+//! `AutoTune_c.h`: TODO module doc.
+
+use crate::boundary;
+use crate::ffi::boundary::*;
+use crate::ffi::types::*;
+use crate::local::sys;
+use std::os::raw::{c_char, c_int};
+
+/// `name` of a `ParameterRange`; NULL (with the last error set) for a NULL handle.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_ParameterRange_name(
+    obj: *const FaissParameterRange,
+) -> *const c_char {
+    boundary!(std::ptr::null(), {
+        non_null(obj, "obj")?;
+        Ok(sys::faiss_ParameterRange_name(obj))
+    })
+}
+
+/// TODO faiss_ParameterRange_values
+#[no_mangle]
+pub unsafe extern "C" fn faissx_ParameterRange_values(
+    range: *mut FaissParameterRange,
+    p_values: *mut *mut f64,
+    p_size: *mut usize,
+) {
+    boundary!((), {
+        non_null(range, "range")?;
+        non_null(p_values, "p_values")?;
+        sys::faiss_ParameterRange_values(range, p_values, p_size);
+        Ok(())
+    })
+}
+
+/// Frees a `ParameterSpace`. NULL is a no-op. Borrowed pointers obtained from it become invalid.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_ParameterSpace_free(obj: *mut FaissParameterSpace) {
+    boundary!((), {
+        if !obj.is_null() {
+            sys::faiss_ParameterSpace_free(obj);
+        }
+        Ok(())
+    })
+}
+
+/// Creates a `ParameterSpace` in `*space`; the caller owns it. Returns 0 or an error code.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_ParameterSpace_new(space: *mut *mut FaissParameterSpace) -> c_int {
+    boundary!({
+        non_null(space, "space")?;
+        faiss_status(sys::faiss_ParameterSpace_new(space))
+    })
+}
+
+/// `n_combinations` of a `ParameterSpace`; 0 (with the last error set) for a NULL handle.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_ParameterSpace_n_combinations(
+    obj: *const FaissParameterSpace,
+) -> usize {
+    boundary!(0, {
+        non_null(obj, "obj")?;
+        Ok(sys::faiss_ParameterSpace_n_combinations(obj))
+    })
+}
+
+/// TODO faiss_ParameterSpace_combination_name
+#[no_mangle]
+pub unsafe extern "C" fn faissx_ParameterSpace_combination_name(
+    space: *const FaissParameterSpace,
+    cno: usize,
+    char_buf: *mut c_char,
+    size: usize,
+) -> c_int {
+    boundary!({
+        non_null(space, "space")?;
+        non_null(char_buf, "char_buf")?;
+        faiss_status(sys::faiss_ParameterSpace_combination_name(
+            space, cno, char_buf, size,
+        ))
+    })
+}
+
+/// Sets `index_parameters` of a `ParameterSpace`. A NULL handle sets the last error and changes nothing.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_ParameterSpace_set_index_parameters(
+    space: *const FaissParameterSpace,
+    index: *mut FaissIndex,
+    param_string: *const c_char,
+) -> c_int {
+    boundary!({
+        non_null(space, "space")?;
+        non_null(index, "index")?;
+        non_null(param_string, "param_string")?;
+        faiss_status(sys::faiss_ParameterSpace_set_index_parameters(
+            space,
+            index,
+            param_string,
+        ))
+    })
+}
+
+/// Sets `index_parameters_cno` of a `ParameterSpace`. A NULL handle sets the last error and changes nothing.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_ParameterSpace_set_index_parameters_cno(
+    space: *const FaissParameterSpace,
+    index: *mut FaissIndex,
+    cno: usize,
+) -> c_int {
+    boundary!({
+        non_null(space, "space")?;
+        non_null(index, "index")?;
+        faiss_status(sys::faiss_ParameterSpace_set_index_parameters_cno(
+            space, index, cno,
+        ))
+    })
+}
+
+/// Sets `index_parameter` of a `ParameterSpace`. A NULL handle sets the last error and changes nothing.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_ParameterSpace_set_index_parameter(
+    space: *const FaissParameterSpace,
+    index: *mut FaissIndex,
+    name: *const c_char,
+    value: f64,
+) -> c_int {
+    boundary!({
+        non_null(space, "space")?;
+        non_null(index, "index")?;
+        non_null(name, "name")?;
+        faiss_status(sys::faiss_ParameterSpace_set_index_parameter(
+            space, index, name, value,
+        ))
+    })
+}
+
+/// TODO faiss_ParameterSpace_display
+#[no_mangle]
+pub unsafe extern "C" fn faissx_ParameterSpace_display(obj: *const FaissParameterSpace) {
+    boundary!((), {
+        non_null(obj, "obj")?;
+        sys::faiss_ParameterSpace_display(obj);
+        Ok(())
+    })
+}
+
+/// TODO faiss_ParameterSpace_add_range
+#[no_mangle]
+pub unsafe extern "C" fn faissx_ParameterSpace_add_range(
+    space: *mut FaissParameterSpace,
+    name: *const c_char,
+    p_range: *mut *mut FaissParameterRange,
+) -> c_int {
+    boundary!({
+        non_null(space, "space")?;
+        non_null(name, "name")?;
+        faiss_status(sys::faiss_ParameterSpace_add_range(space, name, p_range))
+    })
+}

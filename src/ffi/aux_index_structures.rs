@@ -1,0 +1,541 @@
+//! `impl/AuxIndexStructures_c.h`: TODO module doc.
+
+use crate::boundary;
+use crate::ffi::boundary::*;
+use crate::ffi::types::*;
+use crate::local::sys;
+use std::os::raw::c_int;
+
+/// `nq` of a `RangeSearchResult`; 0 (with the last error set) for a NULL handle.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_RangeSearchResult_nq(obj: *const FaissRangeSearchResult) -> usize {
+    boundary!(0, {
+        non_null(obj, "obj")?;
+        Ok(sys::faiss_RangeSearchResult_nq(obj))
+    })
+}
+
+/// Creates a `RangeSearchResult` in `*p_rsr`; the caller owns it. Returns 0 or an error code.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_RangeSearchResult_new(
+    p_rsr: *mut *mut FaissRangeSearchResult,
+    nq: idx_t,
+) -> c_int {
+    boundary!({
+        non_null(p_rsr, "p_rsr")?;
+        faiss_status(sys::faiss_RangeSearchResult_new(p_rsr, nq))
+    })
+}
+
+/// Creates a `RangeSearchResult` in `*p_rsr`; the caller owns it. Returns 0 or an error code.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_RangeSearchResult_new_with(
+    p_rsr: *mut *mut FaissRangeSearchResult,
+    nq: idx_t,
+    alloc_lims: c_int,
+) -> c_int {
+    boundary!({
+        non_null(p_rsr, "p_rsr")?;
+        faiss_status(sys::faiss_RangeSearchResult_new_with(p_rsr, nq, alloc_lims))
+    })
+}
+
+/// TODO faiss_RangeSearchResult_do_allocation
+#[no_mangle]
+pub unsafe extern "C" fn faissx_RangeSearchResult_do_allocation(
+    rsr: *mut FaissRangeSearchResult,
+) -> c_int {
+    boundary!({
+        non_null(rsr, "rsr")?;
+        faiss_status(sys::faiss_RangeSearchResult_do_allocation(rsr))
+    })
+}
+
+/// Frees a `RangeSearchResult`. NULL is a no-op. Borrowed pointers obtained from it become invalid.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_RangeSearchResult_free(obj: *mut FaissRangeSearchResult) {
+    boundary!((), {
+        if !obj.is_null() {
+            sys::faiss_RangeSearchResult_free(obj);
+        }
+        Ok(())
+    })
+}
+
+/// `buffer_size` of a `RangeSearchResult`; 0 (with the last error set) for a NULL handle.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_RangeSearchResult_buffer_size(
+    obj: *const FaissRangeSearchResult,
+) -> usize {
+    boundary!(0, {
+        non_null(obj, "obj")?;
+        Ok(sys::faiss_RangeSearchResult_buffer_size(obj))
+    })
+}
+
+/// TODO faiss_RangeSearchResult_lims
+#[no_mangle]
+pub unsafe extern "C" fn faissx_RangeSearchResult_lims(
+    rsr: *mut FaissRangeSearchResult,
+    lims: *mut *mut usize,
+) {
+    boundary!((), {
+        non_null(rsr, "rsr")?;
+        non_null(lims, "lims")?;
+        sys::faiss_RangeSearchResult_lims(rsr, lims);
+        Ok(())
+    })
+}
+
+/// TODO faiss_RangeSearchResult_labels
+#[no_mangle]
+pub unsafe extern "C" fn faissx_RangeSearchResult_labels(
+    rsr: *mut FaissRangeSearchResult,
+    labels: *mut *mut idx_t,
+    distances: *mut *mut f32,
+) {
+    boundary!((), {
+        non_null(rsr, "rsr")?;
+        non_null(labels, "labels")?;
+        non_null(distances, "distances")?;
+        sys::faiss_RangeSearchResult_labels(rsr, labels, distances);
+        Ok(())
+    })
+}
+
+/// Frees a `IDSelector`. NULL is a no-op. Borrowed pointers obtained from it become invalid.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_IDSelector_free(obj: *mut FaissIDSelector) {
+    boundary!((), {
+        if !obj.is_null() {
+            sys::faiss_IDSelector_free(obj);
+        }
+        Ok(())
+    })
+}
+
+/// `is_member` of a `IDSelector`; 0 (with the last error set) for a NULL handle.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_IDSelector_is_member(
+    sel: *const FaissIDSelector,
+    id: idx_t,
+) -> c_int {
+    boundary!(0, {
+        non_null(sel, "sel")?;
+        Ok(sys::faiss_IDSelector_is_member(sel, id))
+    })
+}
+
+/// Frees a `IDSelectorRange`. NULL is a no-op. Borrowed pointers obtained from it become invalid.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_IDSelectorRange_free(obj: *mut FaissIDSelectorRange) {
+    boundary!((), {
+        if !obj.is_null() {
+            sys::faiss_IDSelectorRange_free(obj);
+        }
+        Ok(())
+    })
+}
+
+/// `imin` of a `IDSelectorRange`; 0 (with the last error set) for a NULL handle.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_IDSelectorRange_imin(obj: *const FaissIDSelectorRange) -> idx_t {
+    boundary!(0, {
+        non_null(obj, "obj")?;
+        Ok(sys::faiss_IDSelectorRange_imin(obj))
+    })
+}
+
+/// `imax` of a `IDSelectorRange`; 0 (with the last error set) for a NULL handle.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_IDSelectorRange_imax(obj: *const FaissIDSelectorRange) -> idx_t {
+    boundary!(0, {
+        non_null(obj, "obj")?;
+        Ok(sys::faiss_IDSelectorRange_imax(obj))
+    })
+}
+
+/// Creates a `IDSelectorRange` in `*p_sel`; the caller owns it. Returns 0 or an error code.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_IDSelectorRange_new(
+    p_sel: *mut *mut FaissIDSelectorRange,
+    imin: idx_t,
+    imax: idx_t,
+) -> c_int {
+    boundary!({
+        non_null(p_sel, "p_sel")?;
+        faiss_status(sys::faiss_IDSelectorRange_new(p_sel, imin, imax))
+    })
+}
+
+/// `nbits` of a `IDSelectorBatch`; 0 (with the last error set) for a NULL handle.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_IDSelectorBatch_nbits(obj: *const FaissIDSelectorBatch) -> c_int {
+    boundary!(0, {
+        non_null(obj, "obj")?;
+        Ok(sys::faiss_IDSelectorBatch_nbits(obj))
+    })
+}
+
+/// `mask` of a `IDSelectorBatch`; 0 (with the last error set) for a NULL handle.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_IDSelectorBatch_mask(obj: *const FaissIDSelectorBatch) -> idx_t {
+    boundary!(0, {
+        non_null(obj, "obj")?;
+        Ok(sys::faiss_IDSelectorBatch_mask(obj))
+    })
+}
+
+/// Creates a `IDSelectorBatch` in `*p_sel`; the caller owns it. Returns 0 or an error code.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_IDSelectorBatch_new(
+    p_sel: *mut *mut FaissIDSelectorBatch,
+    n: usize,
+    indices: *const idx_t,
+) -> c_int {
+    boundary!({
+        non_null(p_sel, "p_sel")?;
+        non_null(indices, "indices")?;
+        faiss_status(sys::faiss_IDSelectorBatch_new(p_sel, n, indices))
+    })
+}
+
+/// Frees a `IDSelectorBitmap`. NULL is a no-op. Borrowed pointers obtained from it become invalid.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_IDSelectorBitmap_free(obj: *mut FaissIDSelectorBitmap) {
+    boundary!((), {
+        if !obj.is_null() {
+            sys::faiss_IDSelectorBitmap_free(obj);
+        }
+        Ok(())
+    })
+}
+
+/// `n` of a `IDSelectorBitmap`; 0 (with the last error set) for a NULL handle.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_IDSelectorBitmap_n(obj: *const FaissIDSelectorBitmap) -> usize {
+    boundary!(0, {
+        non_null(obj, "obj")?;
+        Ok(sys::faiss_IDSelectorBitmap_n(obj))
+    })
+}
+
+/// `bitmap` of a `IDSelectorBitmap`; NULL (with the last error set) for a NULL handle.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_IDSelectorBitmap_bitmap(
+    obj: *const FaissIDSelectorBitmap,
+) -> *const u8 {
+    boundary!(std::ptr::null(), {
+        non_null(obj, "obj")?;
+        Ok(sys::faiss_IDSelectorBitmap_bitmap(obj))
+    })
+}
+
+/// Creates a `IDSelectorBitmap` in `*p_sel`; the caller owns it. Returns 0 or an error code.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_IDSelectorBitmap_new(
+    p_sel: *mut *mut FaissIDSelectorBitmap,
+    n: usize,
+    bitmap: *const u8,
+) -> c_int {
+    boundary!({
+        non_null(p_sel, "p_sel")?;
+        non_null(bitmap, "bitmap")?;
+        faiss_status(sys::faiss_IDSelectorBitmap_new(p_sel, n, bitmap))
+    })
+}
+
+/// Creates a `IDSelectorNot` in `*p_sel`; the caller owns it. Returns 0 or an error code.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_IDSelectorNot_new(
+    p_sel: *mut *mut FaissIDSelectorNot,
+    sel: *const FaissIDSelector,
+) -> c_int {
+    boundary!({
+        non_null(p_sel, "p_sel")?;
+        non_null(sel, "sel")?;
+        faiss_status(sys::faiss_IDSelectorNot_new(p_sel, sel))
+    })
+}
+
+/// Creates a `IDSelectorAnd` in `*p_sel`; the caller owns it. Returns 0 or an error code.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_IDSelectorAnd_new(
+    p_sel: *mut *mut FaissIDSelectorAnd,
+    lhs_sel: *const FaissIDSelector,
+    rhs_sel: *const FaissIDSelector,
+) -> c_int {
+    boundary!({
+        non_null(p_sel, "p_sel")?;
+        non_null(lhs_sel, "lhs_sel")?;
+        non_null(rhs_sel, "rhs_sel")?;
+        faiss_status(sys::faiss_IDSelectorAnd_new(p_sel, lhs_sel, rhs_sel))
+    })
+}
+
+/// Creates a `IDSelectorOr` in `*p_sel`; the caller owns it. Returns 0 or an error code.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_IDSelectorOr_new(
+    p_sel: *mut *mut FaissIDSelectorOr,
+    lhs_sel: *const FaissIDSelector,
+    rhs_sel: *const FaissIDSelector,
+) -> c_int {
+    boundary!({
+        non_null(p_sel, "p_sel")?;
+        non_null(lhs_sel, "lhs_sel")?;
+        non_null(rhs_sel, "rhs_sel")?;
+        faiss_status(sys::faiss_IDSelectorOr_new(p_sel, lhs_sel, rhs_sel))
+    })
+}
+
+/// Creates a `IDSelectorXOr` in `*p_sel`; the caller owns it. Returns 0 or an error code.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_IDSelectorXOr_new(
+    p_sel: *mut *mut FaissIDSelectorXOr,
+    lhs_sel: *const FaissIDSelector,
+    rhs_sel: *const FaissIDSelector,
+) -> c_int {
+    boundary!({
+        non_null(p_sel, "p_sel")?;
+        non_null(lhs_sel, "lhs_sel")?;
+        non_null(rhs_sel, "rhs_sel")?;
+        faiss_status(sys::faiss_IDSelectorXOr_new(p_sel, lhs_sel, rhs_sel))
+    })
+}
+
+/// Frees a `BufferList`. NULL is a no-op. Borrowed pointers obtained from it become invalid.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_BufferList_free(obj: *mut FaissBufferList) {
+    boundary!((), {
+        if !obj.is_null() {
+            sys::faiss_BufferList_free(obj);
+        }
+        Ok(())
+    })
+}
+
+/// `buffer_size` of a `BufferList`; 0 (with the last error set) for a NULL handle.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_BufferList_buffer_size(obj: *const FaissBufferList) -> usize {
+    boundary!(0, {
+        non_null(obj, "obj")?;
+        Ok(sys::faiss_BufferList_buffer_size(obj))
+    })
+}
+
+/// `wp` of a `BufferList`; 0 (with the last error set) for a NULL handle.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_BufferList_wp(obj: *const FaissBufferList) -> usize {
+    boundary!(0, {
+        non_null(obj, "obj")?;
+        Ok(sys::faiss_BufferList_wp(obj))
+    })
+}
+
+/// TODO faiss_BufferList_append_buffer
+#[no_mangle]
+pub unsafe extern "C" fn faissx_BufferList_append_buffer(bl: *mut FaissBufferList) -> c_int {
+    boundary!({
+        non_null(bl, "bl")?;
+        faiss_status(sys::faiss_BufferList_append_buffer(bl))
+    })
+}
+
+/// Creates a `BufferList` in `*p_bl`; the caller owns it. Returns 0 or an error code.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_BufferList_new(
+    p_bl: *mut *mut FaissBufferList,
+    buffer_size: usize,
+) -> c_int {
+    boundary!({
+        non_null(p_bl, "p_bl")?;
+        faiss_status(sys::faiss_BufferList_new(p_bl, buffer_size))
+    })
+}
+
+/// TODO faiss_BufferList_add
+#[no_mangle]
+pub unsafe extern "C" fn faissx_BufferList_add(
+    bl: *mut FaissBufferList,
+    id: idx_t,
+    dis: f32,
+) -> c_int {
+    boundary!({
+        non_null(bl, "bl")?;
+        faiss_status(sys::faiss_BufferList_add(bl, id, dis))
+    })
+}
+
+/// TODO faiss_BufferList_copy_range
+#[no_mangle]
+pub unsafe extern "C" fn faissx_BufferList_copy_range(
+    bl: *mut FaissBufferList,
+    ofs: usize,
+    n: usize,
+    dest_ids: *mut idx_t,
+    dest_dis: *mut f32,
+) -> c_int {
+    boundary!({
+        non_null(bl, "bl")?;
+        non_null(dest_ids, "dest_ids")?;
+        non_null(dest_dis, "dest_dis")?;
+        faiss_status(sys::faiss_BufferList_copy_range(
+            bl, ofs, n, dest_ids, dest_dis,
+        ))
+    })
+}
+
+/// `qno` of a `RangeQueryResult`; 0 (with the last error set) for a NULL handle.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_RangeQueryResult_qno(obj: *const FaissRangeQueryResult) -> idx_t {
+    boundary!(0, {
+        non_null(obj, "obj")?;
+        Ok(sys::faiss_RangeQueryResult_qno(obj))
+    })
+}
+
+/// `nres` of a `RangeQueryResult`; 0 (with the last error set) for a NULL handle.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_RangeQueryResult_nres(obj: *const FaissRangeQueryResult) -> usize {
+    boundary!(0, {
+        non_null(obj, "obj")?;
+        Ok(sys::faiss_RangeQueryResult_nres(obj))
+    })
+}
+
+/// `pres` of a `RangeQueryResult`; NULL (with the last error set) for a NULL handle.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_RangeQueryResult_pres(
+    obj: *const FaissRangeQueryResult,
+) -> *mut FaissRangeSearchPartialResult {
+    boundary!(std::ptr::null_mut(), {
+        non_null(obj, "obj")?;
+        Ok(sys::faiss_RangeQueryResult_pres(obj))
+    })
+}
+
+/// TODO faiss_RangeQueryResult_add
+#[no_mangle]
+pub unsafe extern "C" fn faissx_RangeQueryResult_add(
+    qr: *mut FaissRangeQueryResult,
+    dis: f32,
+    id: idx_t,
+) -> c_int {
+    boundary!({
+        non_null(qr, "qr")?;
+        faiss_status(sys::faiss_RangeQueryResult_add(qr, dis, id))
+    })
+}
+
+/// `res` of a `RangeSearchPartialResult`; NULL (with the last error set) for a NULL handle.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_RangeSearchPartialResult_res(
+    obj: *const FaissRangeSearchPartialResult,
+) -> *mut FaissRangeSearchResult {
+    boundary!(std::ptr::null_mut(), {
+        non_null(obj, "obj")?;
+        Ok(sys::faiss_RangeSearchPartialResult_res(obj))
+    })
+}
+
+/// Creates a `RangeSearchPartialResult` in `*p_res`; the caller owns it. Returns 0 or an error code.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_RangeSearchPartialResult_new(
+    p_res: *mut *mut FaissRangeSearchPartialResult,
+    res_in: *mut FaissRangeSearchResult,
+) -> c_int {
+    boundary!({
+        non_null(p_res, "p_res")?;
+        non_null(res_in, "res_in")?;
+        faiss_status(sys::faiss_RangeSearchPartialResult_new(p_res, res_in))
+    })
+}
+
+/// TODO faiss_RangeSearchPartialResult_finalize
+#[no_mangle]
+pub unsafe extern "C" fn faissx_RangeSearchPartialResult_finalize(
+    res: *mut FaissRangeSearchPartialResult,
+) -> c_int {
+    boundary!({
+        non_null(res, "res")?;
+        faiss_status(sys::faiss_RangeSearchPartialResult_finalize(res))
+    })
+}
+
+/// Sets `lims` of a `RangeSearchPartialResult`. A NULL handle sets the last error and changes nothing.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_RangeSearchPartialResult_set_lims(
+    res: *mut FaissRangeSearchPartialResult,
+) -> c_int {
+    boundary!({
+        non_null(res, "res")?;
+        faiss_status(sys::faiss_RangeSearchPartialResult_set_lims(res))
+    })
+}
+
+/// Creates a `RangeSearchPartialResult` in `*res`; the caller owns it. Returns 0 or an error code.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_RangeSearchPartialResult_new_result(
+    res: *mut FaissRangeSearchPartialResult,
+    qno: idx_t,
+    qr: *mut *mut FaissRangeQueryResult,
+) -> c_int {
+    boundary!({
+        non_null(res, "res")?;
+        non_null(qr, "qr")?;
+        faiss_status(sys::faiss_RangeSearchPartialResult_new_result(res, qno, qr))
+    })
+}
+
+/// Sets `query` of a `DistanceComputer`. A NULL handle sets the last error and changes nothing.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_DistanceComputer_set_query(
+    dc: *mut FaissDistanceComputer,
+    x: *const f32,
+) -> c_int {
+    boundary!({
+        non_null(dc, "dc")?;
+        non_null(x, "x")?;
+        faiss_status(sys::faiss_DistanceComputer_set_query(dc, x))
+    })
+}
+
+/// TODO faiss_DistanceComputer_vector_to_query_dis
+#[no_mangle]
+pub unsafe extern "C" fn faissx_DistanceComputer_vector_to_query_dis(
+    dc: *mut FaissDistanceComputer,
+    i: idx_t,
+    qd: *mut f32,
+) -> c_int {
+    boundary!({
+        non_null(dc, "dc")?;
+        non_null(qd, "qd")?;
+        faiss_status(sys::faiss_DistanceComputer_vector_to_query_dis(dc, i, qd))
+    })
+}
+
+/// TODO faiss_DistanceComputer_symmetric_dis
+#[no_mangle]
+pub unsafe extern "C" fn faissx_DistanceComputer_symmetric_dis(
+    dc: *mut FaissDistanceComputer,
+    i: idx_t,
+    j: idx_t,
+    vd: *mut f32,
+) -> c_int {
+    boundary!({
+        non_null(dc, "dc")?;
+        non_null(vd, "vd")?;
+        faiss_status(sys::faiss_DistanceComputer_symmetric_dis(dc, i, j, vd))
+    })
+}
+
+/// Frees a `DistanceComputer`. NULL is a no-op. Borrowed pointers obtained from it become invalid.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_DistanceComputer_free(obj: *mut FaissDistanceComputer) {
+    boundary!((), {
+        if !obj.is_null() {
+            sys::faiss_DistanceComputer_free(obj);
+        }
+        Ok(())
+    })
+}

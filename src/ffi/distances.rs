@@ -1,0 +1,191 @@
+//! `utils/distances_c.h`: TODO module doc.
+
+use crate::boundary;
+use crate::ffi::boundary::*;
+use crate::local::sys;
+use std::os::raw::c_int;
+
+/// TODO faiss_pairwise_L2sqr
+#[no_mangle]
+pub unsafe extern "C" fn faissx_pairwise_L2sqr(
+    d: i64,
+    nq: i64,
+    xq: *const f32,
+    nb: i64,
+    xb: *const f32,
+    dis: *mut f32,
+    ldq: i64,
+    ldb: i64,
+    ldd: i64,
+) {
+    boundary!((), {
+        non_null(xq, "xq")?;
+        non_null(xb, "xb")?;
+        non_null(dis, "dis")?;
+        sys::faiss_pairwise_L2sqr(d, nq, xq, nb, xb, dis, ldq, ldb, ldd);
+        Ok(())
+    })
+}
+
+/// TODO faiss_pairwise_L2sqr_with_defaults
+#[no_mangle]
+pub unsafe extern "C" fn faissx_pairwise_L2sqr_with_defaults(
+    d: i64,
+    nq: i64,
+    xq: *const f32,
+    nb: i64,
+    xb: *const f32,
+    dis: *mut f32,
+) {
+    boundary!((), {
+        non_null(xq, "xq")?;
+        non_null(xb, "xb")?;
+        non_null(dis, "dis")?;
+        sys::faiss_pairwise_L2sqr_with_defaults(d, nq, xq, nb, xb, dis);
+        Ok(())
+    })
+}
+
+/// TODO faiss_fvec_inner_products_ny
+#[no_mangle]
+pub unsafe extern "C" fn faissx_fvec_inner_products_ny(
+    ip: *mut f32,
+    x: *const f32,
+    y: *const f32,
+    d: usize,
+    ny: usize,
+) {
+    boundary!((), {
+        non_null(ip, "ip")?;
+        non_null(x, "x")?;
+        non_null(y, "y")?;
+        sys::faiss_fvec_inner_products_ny(ip, x, y, d, ny);
+        Ok(())
+    })
+}
+
+/// TODO faiss_fvec_L2sqr_ny
+#[no_mangle]
+pub unsafe extern "C" fn faissx_fvec_L2sqr_ny(
+    dis: *mut f32,
+    x: *const f32,
+    y: *const f32,
+    d: usize,
+    ny: usize,
+) {
+    boundary!((), {
+        non_null(dis, "dis")?;
+        non_null(x, "x")?;
+        non_null(y, "y")?;
+        sys::faiss_fvec_L2sqr_ny(dis, x, y, d, ny);
+        Ok(())
+    })
+}
+
+/// `norm_L2sqr` of a `fvec`; 0.0 (with the last error set) for a NULL handle.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_fvec_norm_L2sqr(x: *const f32, d: usize) -> f32 {
+    boundary!(0.0, {
+        non_null(x, "x")?;
+        Ok(sys::faiss_fvec_norm_L2sqr(x, d))
+    })
+}
+
+/// TODO faiss_fvec_norms_L2
+#[no_mangle]
+pub unsafe extern "C" fn faissx_fvec_norms_L2(norms: *mut f32, x: *const f32, d: usize, nx: usize) {
+    boundary!((), {
+        non_null(norms, "norms")?;
+        non_null(x, "x")?;
+        sys::faiss_fvec_norms_L2(norms, x, d, nx);
+        Ok(())
+    })
+}
+
+/// TODO faiss_fvec_norms_L2sqr
+#[no_mangle]
+pub unsafe extern "C" fn faissx_fvec_norms_L2sqr(
+    norms: *mut f32,
+    x: *const f32,
+    d: usize,
+    nx: usize,
+) {
+    boundary!((), {
+        non_null(norms, "norms")?;
+        non_null(x, "x")?;
+        sys::faiss_fvec_norms_L2sqr(norms, x, d, nx);
+        Ok(())
+    })
+}
+
+/// TODO faiss_fvec_renorm_L2
+#[no_mangle]
+pub unsafe extern "C" fn faissx_fvec_renorm_L2(d: usize, nx: usize, x: *mut f32) {
+    boundary!((), {
+        non_null(x, "x")?;
+        sys::faiss_fvec_renorm_L2(d, nx, x);
+        Ok(())
+    })
+}
+
+/// TODO faiss_set_distance_compute_blas_threshold
+#[no_mangle]
+pub unsafe extern "C" fn faissx_set_distance_compute_blas_threshold(value: c_int) {
+    boundary!((), {
+        sys::faiss_set_distance_compute_blas_threshold(value);
+        Ok(())
+    })
+}
+
+/// TODO faiss_get_distance_compute_blas_threshold
+#[no_mangle]
+pub unsafe extern "C" fn faissx_get_distance_compute_blas_threshold() -> c_int {
+    boundary!(0, { Ok(sys::faiss_get_distance_compute_blas_threshold()) })
+}
+
+/// TODO faiss_set_distance_compute_blas_query_bs
+#[no_mangle]
+pub unsafe extern "C" fn faissx_set_distance_compute_blas_query_bs(value: c_int) {
+    boundary!((), {
+        sys::faiss_set_distance_compute_blas_query_bs(value);
+        Ok(())
+    })
+}
+
+/// TODO faiss_get_distance_compute_blas_query_bs
+#[no_mangle]
+pub unsafe extern "C" fn faissx_get_distance_compute_blas_query_bs() -> c_int {
+    boundary!(0, { Ok(sys::faiss_get_distance_compute_blas_query_bs()) })
+}
+
+/// TODO faiss_set_distance_compute_blas_database_bs
+#[no_mangle]
+pub unsafe extern "C" fn faissx_set_distance_compute_blas_database_bs(value: c_int) {
+    boundary!((), {
+        sys::faiss_set_distance_compute_blas_database_bs(value);
+        Ok(())
+    })
+}
+
+/// TODO faiss_get_distance_compute_blas_database_bs
+#[no_mangle]
+pub unsafe extern "C" fn faissx_get_distance_compute_blas_database_bs() -> c_int {
+    boundary!(0, {
+        Ok(sys::faiss_get_distance_compute_blas_database_bs())
+    })
+}
+
+/// TODO faiss_set_distance_compute_min_k_reservoir
+#[no_mangle]
+pub unsafe extern "C" fn faissx_set_distance_compute_min_k_reservoir(value: c_int) {
+    boundary!((), {
+        sys::faiss_set_distance_compute_min_k_reservoir(value);
+        Ok(())
+    })
+}
+
+/// TODO faiss_get_distance_compute_min_k_reservoir
+#[no_mangle]
+pub unsafe extern "C" fn faissx_get_distance_compute_min_k_reservoir() -> c_int {
+    boundary!(0, { Ok(sys::faiss_get_distance_compute_min_k_reservoir()) })
+}

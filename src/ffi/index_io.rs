@@ -1,0 +1,272 @@
+//! `index_io_c.h`: TODO module doc.
+
+use crate::boundary;
+use crate::ffi::boundary::*;
+use crate::ffi::types::*;
+use crate::local::{shim, shim_status, sys};
+use std::os::raw::{c_char, c_int};
+
+/// TODO faiss_write_index
+#[no_mangle]
+pub unsafe extern "C" fn faissx_write_index(idx: *const FaissIndex, f: *mut libc::FILE) -> c_int {
+    boundary!({
+        non_null(idx, "idx")?;
+        non_null(f, "f")?;
+        faiss_status(sys::faiss_write_index(idx, f))
+    })
+}
+
+/// TODO faiss_write_index_fname
+#[no_mangle]
+pub unsafe extern "C" fn faissx_write_index_fname(
+    idx: *const FaissIndex,
+    fname: *const c_char,
+) -> c_int {
+    boundary!({
+        non_null(idx, "idx")?;
+        non_null(fname, "fname")?;
+        faiss_status(sys::faiss_write_index_fname(idx, fname))
+    })
+}
+
+/// TODO faiss_write_index_custom
+#[no_mangle]
+pub unsafe extern "C" fn faissx_write_index_custom(
+    idx: *const FaissIndex,
+    io_writer: *mut FaissIOWriter,
+    io_flags: c_int,
+) -> c_int {
+    boundary!({
+        non_null(idx, "idx")?;
+        non_null(io_writer, "io_writer")?;
+        faiss_status(sys::faiss_write_index_custom(idx, io_writer, io_flags))
+    })
+}
+
+/// TODO faiss_read_index
+#[no_mangle]
+pub unsafe extern "C" fn faissx_read_index(
+    f: *mut libc::FILE,
+    io_flags: c_int,
+    p_out: *mut *mut FaissIndex,
+) -> c_int {
+    boundary!({
+        non_null(f, "f")?;
+        non_null(p_out, "p_out")?;
+        faiss_status(sys::faiss_read_index(f, io_flags, p_out))
+    })
+}
+
+/// TODO faiss_read_index_fname
+#[no_mangle]
+pub unsafe extern "C" fn faissx_read_index_fname(
+    fname: *const c_char,
+    io_flags: c_int,
+    p_out: *mut *mut FaissIndex,
+) -> c_int {
+    boundary!({
+        non_null(fname, "fname")?;
+        non_null(p_out, "p_out")?;
+        faiss_status(sys::faiss_read_index_fname(fname, io_flags, p_out))
+    })
+}
+
+/// TODO faiss_read_index_custom
+#[no_mangle]
+pub unsafe extern "C" fn faissx_read_index_custom(
+    io_reader: *mut FaissIOReader,
+    io_flags: c_int,
+    p_out: *mut *mut FaissIndex,
+) -> c_int {
+    boundary!({
+        non_null(io_reader, "io_reader")?;
+        non_null(p_out, "p_out")?;
+        faiss_status(sys::faiss_read_index_custom(io_reader, io_flags, p_out))
+    })
+}
+
+/// TODO faiss_write_index_binary
+#[no_mangle]
+pub unsafe extern "C" fn faissx_write_index_binary(
+    idx: *const FaissIndexBinary,
+    f: *mut libc::FILE,
+) -> c_int {
+    boundary!({
+        non_null(idx, "idx")?;
+        non_null(f, "f")?;
+        faiss_status(sys::faiss_write_index_binary(idx, f))
+    })
+}
+
+/// TODO faiss_write_index_binary_fname
+#[no_mangle]
+pub unsafe extern "C" fn faissx_write_index_binary_fname(
+    idx: *const FaissIndexBinary,
+    fname: *const c_char,
+) -> c_int {
+    boundary!({
+        non_null(idx, "idx")?;
+        non_null(fname, "fname")?;
+        faiss_status(sys::faiss_write_index_binary_fname(idx, fname))
+    })
+}
+
+/// TODO faiss_write_index_binary_custom
+#[no_mangle]
+pub unsafe extern "C" fn faissx_write_index_binary_custom(
+    idx: *const FaissIndexBinary,
+    io_writer: *mut FaissIOWriter,
+) -> c_int {
+    boundary!({
+        non_null(idx, "idx")?;
+        non_null(io_writer, "io_writer")?;
+        faiss_status(sys::faiss_write_index_binary_custom(idx, io_writer))
+    })
+}
+
+/// TODO faiss_read_index_binary
+#[no_mangle]
+pub unsafe extern "C" fn faissx_read_index_binary(
+    f: *mut libc::FILE,
+    io_flags: c_int,
+    p_out: *mut *mut FaissIndexBinary,
+) -> c_int {
+    boundary!({
+        non_null(f, "f")?;
+        non_null(p_out, "p_out")?;
+        faiss_status(sys::faiss_read_index_binary(f, io_flags, p_out))
+    })
+}
+
+/// TODO faiss_read_index_binary_fname
+#[no_mangle]
+pub unsafe extern "C" fn faissx_read_index_binary_fname(
+    fname: *const c_char,
+    io_flags: c_int,
+    p_out: *mut *mut FaissIndexBinary,
+) -> c_int {
+    boundary!({
+        non_null(fname, "fname")?;
+        non_null(p_out, "p_out")?;
+        faiss_status(sys::faiss_read_index_binary_fname(fname, io_flags, p_out))
+    })
+}
+
+/// TODO faiss_read_index_binary_custom
+#[no_mangle]
+pub unsafe extern "C" fn faissx_read_index_binary_custom(
+    io_reader: *mut FaissIOReader,
+    io_flags: c_int,
+    p_out: *mut *mut FaissIndexBinary,
+) -> c_int {
+    boundary!({
+        non_null(io_reader, "io_reader")?;
+        non_null(p_out, "p_out")?;
+        faiss_status(sys::faiss_read_index_binary_custom(
+            io_reader, io_flags, p_out,
+        ))
+    })
+}
+
+/// TODO faiss_read_VectorTransform_fname
+#[no_mangle]
+pub unsafe extern "C" fn faissx_read_VectorTransform_fname(
+    fname: *const c_char,
+    p_out: *mut *mut FaissVectorTransform,
+) -> c_int {
+    boundary!({
+        non_null(fname, "fname")?;
+        non_null(p_out, "p_out")?;
+        faiss_status(sys::faiss_read_VectorTransform_fname(fname, p_out))
+    })
+}
+
+/// Serializes `idx` in FAISS's file format into a new buffer: `*p_buf` (free it with
+/// `faissx_free_buf`) holding `*p_size` bytes. `faissx_read_index_buf` and FAISS's
+/// `read_index` read it back.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_write_index_buf(
+    idx: *const FaissIndex,
+    p_size: *mut usize,
+    p_buf: *mut *mut u8,
+) -> c_int {
+    boundary!({
+        non_null(idx, "idx")?;
+        non_null(p_size, "p_size")?;
+        non_null(p_buf, "p_buf")?;
+        shim_status(shim::faissx_shim_write_index_buf(idx.cast(), p_size, p_buf))
+    })
+}
+
+/// Reads an index from `size` bytes at `buf` (FAISS's file format); the bytes are copied, so
+/// `buf` may be released afterwards. The caller owns `*p_out`.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_read_index_buf(
+    buf: *const u8,
+    size: usize,
+    io_flags: c_int,
+    p_out: *mut *mut FaissIndex,
+) -> c_int {
+    boundary!({
+        non_null(buf, "buf")?;
+        non_null(p_out, "p_out")?;
+        shim_status(shim::faissx_shim_read_index_buf(
+            buf,
+            size,
+            io_flags,
+            p_out.cast(),
+        ))
+    })
+}
+
+/// Serializes a binary index into a new buffer, as `faissx_write_index_buf`.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_write_index_binary_buf(
+    idx: *const FaissIndexBinary,
+    p_size: *mut usize,
+    p_buf: *mut *mut u8,
+) -> c_int {
+    boundary!({
+        non_null(idx, "idx")?;
+        non_null(p_size, "p_size")?;
+        non_null(p_buf, "p_buf")?;
+        shim_status(shim::faissx_shim_write_index_binary_buf(
+            idx.cast(),
+            p_size,
+            p_buf,
+        ))
+    })
+}
+
+/// Reads a binary index from a buffer, as `faissx_read_index_buf`.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_read_index_binary_buf(
+    buf: *const u8,
+    size: usize,
+    io_flags: c_int,
+    p_out: *mut *mut FaissIndexBinary,
+) -> c_int {
+    boundary!({
+        non_null(buf, "buf")?;
+        non_null(p_out, "p_out")?;
+        shim_status(shim::faissx_shim_read_index_binary_buf(
+            buf,
+            size,
+            io_flags,
+            p_out.cast(),
+        ))
+    })
+}
+
+/// Frees a buffer from `faissx_write_index_buf` / `faissx_write_index_binary_buf` and sets
+/// `*p_buf` to NULL. NULL and `*p_buf == NULL` are no-ops.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_free_buf(p_buf: *mut *mut u8) {
+    boundary!((), {
+        if !p_buf.is_null() {
+            libc::free((*p_buf).cast());
+            *p_buf = std::ptr::null_mut();
+        }
+        Ok(())
+    })
+}

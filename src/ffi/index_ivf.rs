@@ -1,0 +1,376 @@
+//! `IndexIVF_c.h`: TODO module doc.
+
+use crate::boundary;
+use crate::ffi::boundary::*;
+use crate::ffi::types::*;
+use crate::local::sys;
+use std::os::raw::{c_char, c_int};
+
+/// Frees a `SearchParametersIVF`. NULL is a no-op. Borrowed pointers obtained from it become invalid.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_SearchParametersIVF_free(obj: *mut FaissSearchParametersIVF) {
+    boundary!((), {
+        if !obj.is_null() {
+            sys::faiss_SearchParametersIVF_free(obj);
+        }
+        Ok(())
+    })
+}
+
+/// The same handle if it is a `SearchParametersIVF` (or a subclass), NULL otherwise or for NULL.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_SearchParametersIVF_cast(
+    obj: *mut FaissSearchParameters,
+) -> *mut FaissSearchParametersIVF {
+    boundary!(std::ptr::null_mut(), {
+        Ok(sys::faiss_SearchParametersIVF_cast(obj))
+    })
+}
+
+/// Creates a `SearchParametersIVF` in `*p_sp`; the caller owns it. Returns 0 or an error code.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_SearchParametersIVF_new(
+    p_sp: *mut *mut FaissSearchParametersIVF,
+) -> c_int {
+    boundary!({
+        non_null(p_sp, "p_sp")?;
+        faiss_status(sys::faiss_SearchParametersIVF_new(p_sp))
+    })
+}
+
+/// Creates a `SearchParametersIVF` in `*p_sp`; the caller owns it. Returns 0 or an error code.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_SearchParametersIVF_new_with(
+    p_sp: *mut *mut FaissSearchParametersIVF,
+    sel: *mut FaissIDSelector,
+    nprobe: usize,
+    max_codes: usize,
+) -> c_int {
+    boundary!({
+        non_null(p_sp, "p_sp")?;
+        faiss_status(sys::faiss_SearchParametersIVF_new_with(
+            p_sp, sel, nprobe, max_codes,
+        ))
+    })
+}
+
+/// `sel` of a `SearchParametersIVF`; NULL (with the last error set) for a NULL handle.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_SearchParametersIVF_sel(
+    obj: *const FaissSearchParametersIVF,
+) -> *const FaissIDSelector {
+    boundary!(std::ptr::null(), {
+        non_null(obj, "obj")?;
+        Ok(sys::faiss_SearchParametersIVF_sel(obj))
+    })
+}
+
+/// `nprobe` of a `SearchParametersIVF`; 0 (with the last error set) for a NULL handle.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_SearchParametersIVF_nprobe(
+    obj: *const FaissSearchParametersIVF,
+) -> usize {
+    boundary!(0, {
+        non_null(obj, "obj")?;
+        Ok(sys::faiss_SearchParametersIVF_nprobe(obj))
+    })
+}
+
+/// Sets `nprobe` of a `SearchParametersIVF`. A NULL handle sets the last error and changes nothing.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_SearchParametersIVF_set_nprobe(
+    obj: *mut FaissSearchParametersIVF,
+    value: usize,
+) {
+    boundary!((), {
+        non_null(obj, "obj")?;
+        sys::faiss_SearchParametersIVF_set_nprobe(obj, value);
+        Ok(())
+    })
+}
+
+/// `max_codes` of a `SearchParametersIVF`; 0 (with the last error set) for a NULL handle.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_SearchParametersIVF_max_codes(
+    obj: *const FaissSearchParametersIVF,
+) -> usize {
+    boundary!(0, {
+        non_null(obj, "obj")?;
+        Ok(sys::faiss_SearchParametersIVF_max_codes(obj))
+    })
+}
+
+/// Sets `max_codes` of a `SearchParametersIVF`. A NULL handle sets the last error and changes nothing.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_SearchParametersIVF_set_max_codes(
+    obj: *mut FaissSearchParametersIVF,
+    value: usize,
+) {
+    boundary!((), {
+        non_null(obj, "obj")?;
+        sys::faiss_SearchParametersIVF_set_max_codes(obj, value);
+        Ok(())
+    })
+}
+
+/// Frees a `IndexIVF`. NULL is a no-op. Borrowed pointers obtained from it become invalid.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_IndexIVF_free(obj: *mut FaissIndexIVF) {
+    boundary!((), {
+        if !obj.is_null() {
+            sys::faiss_IndexIVF_free(obj);
+        }
+        Ok(())
+    })
+}
+
+/// The same handle if it is a `IndexIVF` (or a subclass), NULL otherwise or for NULL.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_IndexIVF_cast(obj: *mut FaissIndex) -> *mut FaissIndexIVF {
+    boundary!(std::ptr::null_mut(), { Ok(sys::faiss_IndexIVF_cast(obj)) })
+}
+
+/// `nlist` of a `IndexIVF`; 0 (with the last error set) for a NULL handle.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_IndexIVF_nlist(obj: *const FaissIndexIVF) -> usize {
+    boundary!(0, {
+        non_null(obj, "obj")?;
+        Ok(sys::faiss_IndexIVF_nlist(obj))
+    })
+}
+
+/// `nprobe` of a `IndexIVF`; 0 (with the last error set) for a NULL handle.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_IndexIVF_nprobe(obj: *const FaissIndexIVF) -> usize {
+    boundary!(0, {
+        non_null(obj, "obj")?;
+        Ok(sys::faiss_IndexIVF_nprobe(obj))
+    })
+}
+
+/// Sets `nprobe` of a `IndexIVF`. A NULL handle sets the last error and changes nothing.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_IndexIVF_set_nprobe(obj: *mut FaissIndexIVF, value: usize) {
+    boundary!((), {
+        non_null(obj, "obj")?;
+        sys::faiss_IndexIVF_set_nprobe(obj, value);
+        Ok(())
+    })
+}
+
+/// `quantizer` of a `IndexIVF`; NULL (with the last error set) for a NULL handle.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_IndexIVF_quantizer(obj: *const FaissIndexIVF) -> *mut FaissIndex {
+    boundary!(std::ptr::null_mut(), {
+        non_null(obj, "obj")?;
+        Ok(sys::faiss_IndexIVF_quantizer(obj))
+    })
+}
+
+/// `quantizer_trains_alone` of a `IndexIVF`; 0 (with the last error set) for a NULL handle.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_IndexIVF_quantizer_trains_alone(
+    obj: *const FaissIndexIVF,
+) -> c_char {
+    boundary!(0, {
+        non_null(obj, "obj")?;
+        Ok(sys::faiss_IndexIVF_quantizer_trains_alone(obj))
+    })
+}
+
+/// `own_fields` of a `IndexIVF`; 0 (with the last error set) for a NULL handle.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_IndexIVF_own_fields(obj: *const FaissIndexIVF) -> c_int {
+    boundary!(0, {
+        non_null(obj, "obj")?;
+        Ok(sys::faiss_IndexIVF_own_fields(obj))
+    })
+}
+
+/// Sets `own_fields` of a `IndexIVF`. A NULL handle sets the last error and changes nothing.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_IndexIVF_set_own_fields(obj: *mut FaissIndexIVF, value: c_int) {
+    boundary!((), {
+        non_null(obj, "obj")?;
+        sys::faiss_IndexIVF_set_own_fields(obj, value);
+        Ok(())
+    })
+}
+
+/// TODO faiss_IndexIVF_merge_from
+#[no_mangle]
+pub unsafe extern "C" fn faissx_IndexIVF_merge_from(
+    index: *mut FaissIndexIVF,
+    other: *mut FaissIndexIVF,
+    add_id: idx_t,
+) -> c_int {
+    boundary!({
+        non_null(index, "index")?;
+        non_null(other, "other")?;
+        faiss_status(sys::faiss_IndexIVF_merge_from(index, other, add_id))
+    })
+}
+
+/// TODO faiss_IndexIVF_copy_subset_to
+#[no_mangle]
+pub unsafe extern "C" fn faissx_IndexIVF_copy_subset_to(
+    index: *const FaissIndexIVF,
+    other: *mut FaissIndexIVF,
+    subset_type: c_int,
+    a1: idx_t,
+    a2: idx_t,
+) -> c_int {
+    boundary!({
+        non_null(index, "index")?;
+        non_null(other, "other")?;
+        faiss_status(sys::faiss_IndexIVF_copy_subset_to(
+            index,
+            other,
+            subset_type,
+            a1,
+            a2,
+        ))
+    })
+}
+
+/// TODO faiss_IndexIVF_search_preassigned
+#[no_mangle]
+pub unsafe extern "C" fn faissx_IndexIVF_search_preassigned(
+    index: *const FaissIndexIVF,
+    n: idx_t,
+    x: *const f32,
+    k: idx_t,
+    assign: *const idx_t,
+    centroid_dis: *const f32,
+    distances: *mut f32,
+    labels: *mut idx_t,
+    store_pairs: c_int,
+) -> c_int {
+    boundary!({
+        non_null(index, "index")?;
+        count(n, "n")?;
+        buffer(x, n, "x")?;
+        positive_k(k)?;
+        buffer(assign, n, "assign")?;
+        buffer(centroid_dis, n, "centroid_dis")?;
+        buffer(distances, n, "distances")?;
+        buffer(labels, n, "labels")?;
+        faiss_status(sys::faiss_IndexIVF_search_preassigned(
+            index,
+            n,
+            x,
+            k,
+            assign,
+            centroid_dis,
+            distances,
+            labels,
+            store_pairs,
+        ))
+    })
+}
+
+/// `get_list_size` of a `IndexIVF`; 0 (with the last error set) for a NULL handle.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_IndexIVF_get_list_size(
+    index: *const FaissIndexIVF,
+    list_no: usize,
+) -> usize {
+    boundary!(0, {
+        non_null(index, "index")?;
+        Ok(sys::faiss_IndexIVF_get_list_size(index, list_no))
+    })
+}
+
+/// TODO faiss_IndexIVF_make_direct_map
+#[no_mangle]
+pub unsafe extern "C" fn faissx_IndexIVF_make_direct_map(
+    index: *mut FaissIndexIVF,
+    new_maintain_direct_map: c_int,
+) -> c_int {
+    boundary!({
+        non_null(index, "index")?;
+        faiss_status(sys::faiss_IndexIVF_make_direct_map(
+            index,
+            new_maintain_direct_map,
+        ))
+    })
+}
+
+/// `imbalance_factor` of a `IndexIVF`; 0.0 (with the last error set) for a NULL handle.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_IndexIVF_imbalance_factor(index: *const FaissIndexIVF) -> f64 {
+    boundary!(0.0, {
+        non_null(index, "index")?;
+        Ok(sys::faiss_IndexIVF_imbalance_factor(index))
+    })
+}
+
+/// TODO faiss_IndexIVF_print_stats
+#[no_mangle]
+pub unsafe extern "C" fn faissx_IndexIVF_print_stats(index: *const FaissIndexIVF) {
+    boundary!((), {
+        non_null(index, "index")?;
+        sys::faiss_IndexIVF_print_stats(index);
+        Ok(())
+    })
+}
+
+/// TODO faiss_IndexIVF_invlists_get_ids
+#[no_mangle]
+pub unsafe extern "C" fn faissx_IndexIVF_invlists_get_ids(
+    index: *const FaissIndexIVF,
+    list_no: usize,
+    invlist: *mut idx_t,
+) {
+    boundary!((), {
+        non_null(index, "index")?;
+        non_null(invlist, "invlist")?;
+        sys::faiss_IndexIVF_invlists_get_ids(index, list_no, invlist);
+        Ok(())
+    })
+}
+
+/// TODO faiss_IndexIVF_train_encoder
+#[no_mangle]
+pub unsafe extern "C" fn faissx_IndexIVF_train_encoder(
+    index: *mut FaissIndexIVF,
+    n: idx_t,
+    x: *const f32,
+    assign: *const idx_t,
+) -> c_int {
+    boundary!({
+        non_null(index, "index")?;
+        count(n, "n")?;
+        buffer(x, n, "x")?;
+        buffer(assign, n, "assign")?;
+        faiss_status(sys::faiss_IndexIVF_train_encoder(index, n, x, assign))
+    })
+}
+
+/// TODO faiss_IndexIVFStats_reset
+#[no_mangle]
+pub unsafe extern "C" fn faissx_IndexIVFStats_reset(stats: *mut FaissIndexIVFStats) {
+    boundary!((), {
+        non_null(stats, "stats")?;
+        sys::faiss_IndexIVFStats_reset(stats);
+        Ok(())
+    })
+}
+
+/// TODO faiss_IndexIVFStats_init
+#[no_mangle]
+pub unsafe extern "C" fn faissx_IndexIVFStats_init(stats: *mut FaissIndexIVFStats) {
+    boundary!((), {
+        non_null(stats, "stats")?;
+        sys::faiss_IndexIVFStats_reset(stats);
+        Ok(())
+    })
+}
+
+/// TODO faiss_get_indexIVF_stats
+#[no_mangle]
+pub unsafe extern "C" fn faissx_get_indexIVF_stats() -> *mut FaissIndexIVFStats {
+    boundary!(std::ptr::null_mut(), {
+        Ok(sys::faiss_get_indexIVF_stats())
+    })
+}

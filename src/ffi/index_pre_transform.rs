@@ -1,0 +1,119 @@
+//! `IndexPreTransform_c.h`: TODO module doc.
+
+use crate::boundary;
+use crate::ffi::boundary::*;
+use crate::ffi::types::*;
+use crate::local::sys;
+use std::os::raw::c_int;
+
+/// Frees a `IndexPreTransform`. NULL is a no-op. Borrowed pointers obtained from it become invalid.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_IndexPreTransform_free(obj: *mut FaissIndexPreTransform) {
+    boundary!((), {
+        if !obj.is_null() {
+            sys::faiss_IndexPreTransform_free(obj);
+        }
+        Ok(())
+    })
+}
+
+/// The same handle if it is a `IndexPreTransform` (or a subclass), NULL otherwise or for NULL.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_IndexPreTransform_cast(
+    obj: *mut FaissIndex,
+) -> *mut FaissIndexPreTransform {
+    boundary!(std::ptr::null_mut(), {
+        Ok(sys::faiss_IndexPreTransform_cast(obj))
+    })
+}
+
+/// `index` of a `IndexPreTransform`; NULL (with the last error set) for a NULL handle.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_IndexPreTransform_index(
+    obj: *const FaissIndexPreTransform,
+) -> *mut FaissIndex {
+    boundary!(std::ptr::null_mut(), {
+        non_null(obj, "obj")?;
+        Ok(sys::faiss_IndexPreTransform_index(obj))
+    })
+}
+
+/// `own_fields` of a `IndexPreTransform`; 0 (with the last error set) for a NULL handle.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_IndexPreTransform_own_fields(
+    obj: *const FaissIndexPreTransform,
+) -> c_int {
+    boundary!(0, {
+        non_null(obj, "obj")?;
+        Ok(sys::faiss_IndexPreTransform_own_fields(obj))
+    })
+}
+
+/// Sets `own_fields` of a `IndexPreTransform`. A NULL handle sets the last error and changes nothing.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_IndexPreTransform_set_own_fields(
+    obj: *mut FaissIndexPreTransform,
+    value: c_int,
+) {
+    boundary!((), {
+        non_null(obj, "obj")?;
+        sys::faiss_IndexPreTransform_set_own_fields(obj, value);
+        Ok(())
+    })
+}
+
+/// Creates a `IndexPreTransform` in `*p_index`; the caller owns it. Returns 0 or an error code.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_IndexPreTransform_new(
+    p_index: *mut *mut FaissIndexPreTransform,
+) -> c_int {
+    boundary!({
+        non_null(p_index, "p_index")?;
+        faiss_status(sys::faiss_IndexPreTransform_new(p_index))
+    })
+}
+
+/// Creates a `IndexPreTransform` in `*p_index`; the caller owns it. Returns 0 or an error code.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_IndexPreTransform_new_with(
+    p_index: *mut *mut FaissIndexPreTransform,
+    index: *mut FaissIndex,
+) -> c_int {
+    boundary!({
+        non_null(p_index, "p_index")?;
+        non_null(index, "index")?;
+        faiss_status(sys::faiss_IndexPreTransform_new_with(p_index, index))
+    })
+}
+
+/// Creates a `IndexPreTransform` in `*p_index`; the caller owns it. Returns 0 or an error code.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_IndexPreTransform_new_with_transform(
+    p_index: *mut *mut FaissIndexPreTransform,
+    ltrans: *mut FaissVectorTransform,
+    index: *mut FaissIndex,
+) -> c_int {
+    boundary!({
+        non_null(p_index, "p_index")?;
+        non_null(ltrans, "ltrans")?;
+        non_null(index, "index")?;
+        faiss_status(sys::faiss_IndexPreTransform_new_with_transform(
+            p_index, ltrans, index,
+        ))
+    })
+}
+
+/// TODO faiss_IndexPreTransform_prepend_transform
+#[no_mangle]
+pub unsafe extern "C" fn faissx_IndexPreTransform_prepend_transform(
+    index: *mut FaissIndexPreTransform,
+    ltrans: *mut FaissVectorTransform,
+) -> c_int {
+    boundary!({
+        non_null(index, "index")?;
+        non_null(ltrans, "ltrans")?;
+        faiss_status(sys::faiss_IndexPreTransform_prepend_transform(
+            index, ltrans,
+        ))
+    })
+}

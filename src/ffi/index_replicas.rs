@@ -1,0 +1,105 @@
+//! `IndexReplicas_c.h`: TODO module doc.
+
+use crate::boundary;
+use crate::ffi::boundary::*;
+use crate::ffi::types::*;
+use crate::local::{shim, sys};
+use std::os::raw::c_int;
+
+/// Frees a `IndexReplicas`. NULL is a no-op. Borrowed pointers obtained from it become invalid.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_IndexReplicas_free(obj: *mut FaissIndexReplicas) {
+    boundary!((), {
+        if !obj.is_null() {
+            sys::faiss_IndexReplicas_free(obj);
+        }
+        Ok(())
+    })
+}
+
+/// `own_fields` of a `IndexReplicas`; 0 (with the last error set) for a NULL handle.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_IndexReplicas_own_fields(obj: *const FaissIndexReplicas) -> c_int {
+    boundary!(0, {
+        non_null(obj, "obj")?;
+        Ok(shim::faissx_shim_IndexReplicas_own_fields(obj.cast()))
+    })
+}
+
+/// Sets `own_fields` of a `IndexReplicas`. A NULL handle sets the last error and changes nothing.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_IndexReplicas_set_own_fields(
+    obj: *mut FaissIndexReplicas,
+    value: c_int,
+) {
+    boundary!((), {
+        non_null(obj, "obj")?;
+        shim::faissx_shim_IndexReplicas_set_own_fields(obj.cast(), value);
+        Ok(())
+    })
+}
+
+/// Creates a `IndexReplicas` in `*p_index`; the caller owns it. Returns 0 or an error code.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_IndexReplicas_new(
+    p_index: *mut *mut FaissIndexReplicas,
+    d: idx_t,
+) -> c_int {
+    boundary!({
+        non_null(p_index, "p_index")?;
+        faiss_status(sys::faiss_IndexReplicas_new(p_index, d))
+    })
+}
+
+/// Creates a `IndexReplicas` in `*p_index`; the caller owns it. Returns 0 or an error code.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_IndexReplicas_new_with_options(
+    p_index: *mut *mut FaissIndexReplicas,
+    d: idx_t,
+    threaded: c_int,
+) -> c_int {
+    boundary!({
+        non_null(p_index, "p_index")?;
+        faiss_status(sys::faiss_IndexReplicas_new_with_options(
+            p_index, d, threaded,
+        ))
+    })
+}
+
+/// TODO faiss_IndexReplicas_add_replica
+#[no_mangle]
+pub unsafe extern "C" fn faissx_IndexReplicas_add_replica(
+    index: *mut FaissIndexReplicas,
+    replica: *mut FaissIndex,
+) -> c_int {
+    boundary!({
+        non_null(index, "index")?;
+        non_null(replica, "replica")?;
+        faiss_status(sys::faiss_IndexReplicas_add_replica(index, replica))
+    })
+}
+
+/// TODO faiss_IndexReplicas_remove_replica
+#[no_mangle]
+pub unsafe extern "C" fn faissx_IndexReplicas_remove_replica(
+    index: *mut FaissIndexReplicas,
+    replica: *mut FaissIndex,
+) -> c_int {
+    boundary!({
+        non_null(index, "index")?;
+        non_null(replica, "replica")?;
+        faiss_status(sys::faiss_IndexReplicas_remove_replica(index, replica))
+    })
+}
+
+/// `at` of a `IndexReplicas`; NULL (with the last error set) for a NULL handle.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_IndexReplicas_at(
+    index: *mut FaissIndexReplicas,
+    i: c_int,
+) -> *mut FaissIndex {
+    boundary!(std::ptr::null_mut(), {
+        non_null(index, "index")?;
+        Ok(sys::faiss_IndexReplicas_at(index, i))
+    })
+}

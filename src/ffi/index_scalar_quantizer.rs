@@ -1,0 +1,236 @@
+//! `IndexScalarQuantizer_c.h`: TODO module doc.
+
+use crate::boundary;
+use crate::ffi::boundary::*;
+use crate::ffi::types::*;
+use crate::local::{shim, shim_status, sys};
+use std::os::raw::c_int;
+
+/// Creates a `IndexScalarQuantizer` in `*p_index`; the caller owns it. Returns 0 or an error code.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_IndexScalarQuantizer_new(
+    p_index: *mut *mut FaissIndexScalarQuantizer,
+) -> c_int {
+    boundary!({
+        non_null(p_index, "p_index")?;
+        faiss_status(sys::faiss_IndexScalarQuantizer_new(p_index))
+    })
+}
+
+/// Creates a `IndexScalarQuantizer` in `*p_index`; the caller owns it. Returns 0 or an error code.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_IndexScalarQuantizer_new_with(
+    p_index: *mut *mut FaissIndexScalarQuantizer,
+    d: idx_t,
+    qt: FaissQuantizerType,
+    metric: FaissMetricType,
+) -> c_int {
+    boundary!({
+        non_null(p_index, "p_index")?;
+        known_quantizer_type(qt)?;
+        known_metric(metric)?;
+        faiss_status(sys::faiss_IndexScalarQuantizer_new_with(
+            p_index, d, qt, metric,
+        ))
+    })
+}
+
+/// The same handle if it is a `IndexScalarQuantizer` (or a subclass), NULL otherwise or for NULL.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_IndexScalarQuantizer_cast(
+    obj: *mut FaissIndex,
+) -> *mut FaissIndexScalarQuantizer {
+    boundary!(std::ptr::null_mut(), {
+        Ok(sys::faiss_IndexScalarQuantizer_cast(obj))
+    })
+}
+
+/// Frees a `IndexScalarQuantizer`. NULL is a no-op. Borrowed pointers obtained from it become invalid.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_IndexScalarQuantizer_free(obj: *mut FaissIndexScalarQuantizer) {
+    boundary!((), {
+        if !obj.is_null() {
+            sys::faiss_IndexScalarQuantizer_free(obj);
+        }
+        Ok(())
+    })
+}
+
+/// The same handle if it is a `IndexIVFScalarQuantizer` (or a subclass), NULL otherwise or for NULL.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_IndexIVFScalarQuantizer_cast(
+    obj: *mut FaissIndex,
+) -> *mut FaissIndexIVFScalarQuantizer {
+    boundary!(std::ptr::null_mut(), {
+        Ok(sys::faiss_IndexIVFScalarQuantizer_cast(obj))
+    })
+}
+
+/// Frees a `IndexIVFScalarQuantizer`. NULL is a no-op. Borrowed pointers obtained from it become invalid.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_IndexIVFScalarQuantizer_free(
+    obj: *mut FaissIndexIVFScalarQuantizer,
+) {
+    boundary!((), {
+        if !obj.is_null() {
+            sys::faiss_IndexIVFScalarQuantizer_free(obj);
+        }
+        Ok(())
+    })
+}
+
+/// Creates a `IndexIVFScalarQuantizer` in `*p_index`; the caller owns it. Returns 0 or an error code.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_IndexIVFScalarQuantizer_new(
+    p_index: *mut *mut FaissIndexIVFScalarQuantizer,
+) -> c_int {
+    boundary!({
+        non_null(p_index, "p_index")?;
+        shim_status(shim::faissx_shim_IndexIVFScalarQuantizer_new(
+            p_index.cast(),
+        ))
+    })
+}
+
+/// Creates a `IndexIVFScalarQuantizer` in `*p_index`; the caller owns it. Returns 0 or an error code.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_IndexIVFScalarQuantizer_new_with(
+    p_index: *mut *mut FaissIndexIVFScalarQuantizer,
+    quantizer: *mut FaissIndex,
+    d: idx_t,
+    nlist: usize,
+    qt: FaissQuantizerType,
+) -> c_int {
+    boundary!({
+        non_null(p_index, "p_index")?;
+        non_null(quantizer, "quantizer")?;
+        known_quantizer_type(qt)?;
+        let d = usize::try_from(dimension(d, "d")?).expect("positive");
+        // FAISS's C++ constructor defaults to L2 and to encoding residuals.
+        faiss_status(sys::faiss_IndexIVFScalarQuantizer_new_with_metric(
+            p_index, quantizer, d, nlist, qt, METRIC_L2, 1,
+        ))
+    })
+}
+
+/// Creates a `IndexIVFScalarQuantizer` in `*p_index`; the caller owns it. Returns 0 or an error code.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_IndexIVFScalarQuantizer_new_with_metric(
+    p_index: *mut *mut FaissIndexIVFScalarQuantizer,
+    quantizer: *mut FaissIndex,
+    d: usize,
+    nlist: usize,
+    qt: FaissQuantizerType,
+    metric: FaissMetricType,
+    encode_residual: c_int,
+) -> c_int {
+    boundary!({
+        non_null(p_index, "p_index")?;
+        non_null(quantizer, "quantizer")?;
+        known_quantizer_type(qt)?;
+        known_metric(metric)?;
+        faiss_status(sys::faiss_IndexIVFScalarQuantizer_new_with_metric(
+            p_index,
+            quantizer,
+            d,
+            nlist,
+            qt,
+            metric,
+            encode_residual,
+        ))
+    })
+}
+
+/// `nlist` of a `IndexIVFScalarQuantizer`; 0 (with the last error set) for a NULL handle.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_IndexIVFScalarQuantizer_nlist(
+    obj: *const FaissIndexIVFScalarQuantizer,
+) -> usize {
+    boundary!(0, {
+        non_null(obj, "obj")?;
+        Ok(sys::faiss_IndexIVFScalarQuantizer_nlist(obj))
+    })
+}
+
+/// `nprobe` of a `IndexIVFScalarQuantizer`; 0 (with the last error set) for a NULL handle.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_IndexIVFScalarQuantizer_nprobe(
+    obj: *const FaissIndexIVFScalarQuantizer,
+) -> usize {
+    boundary!(0, {
+        non_null(obj, "obj")?;
+        Ok(sys::faiss_IndexIVFScalarQuantizer_nprobe(obj))
+    })
+}
+
+/// Sets `nprobe` of a `IndexIVFScalarQuantizer`. A NULL handle sets the last error and changes nothing.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_IndexIVFScalarQuantizer_set_nprobe(
+    obj: *mut FaissIndexIVFScalarQuantizer,
+    value: usize,
+) {
+    boundary!((), {
+        non_null(obj, "obj")?;
+        sys::faiss_IndexIVFScalarQuantizer_set_nprobe(obj, value);
+        Ok(())
+    })
+}
+
+/// `quantizer` of a `IndexIVFScalarQuantizer`; NULL (with the last error set) for a NULL handle.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_IndexIVFScalarQuantizer_quantizer(
+    obj: *const FaissIndexIVFScalarQuantizer,
+) -> *mut FaissIndex {
+    boundary!(std::ptr::null_mut(), {
+        non_null(obj, "obj")?;
+        Ok(sys::faiss_IndexIVFScalarQuantizer_quantizer(obj))
+    })
+}
+
+/// `own_fields` of a `IndexIVFScalarQuantizer`; 0 (with the last error set) for a NULL handle.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_IndexIVFScalarQuantizer_own_fields(
+    obj: *const FaissIndexIVFScalarQuantizer,
+) -> c_int {
+    boundary!(0, {
+        non_null(obj, "obj")?;
+        Ok(sys::faiss_IndexIVFScalarQuantizer_own_fields(obj))
+    })
+}
+
+/// Sets `own_fields` of a `IndexIVFScalarQuantizer`. A NULL handle sets the last error and changes nothing.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_IndexIVFScalarQuantizer_set_own_fields(
+    obj: *mut FaissIndexIVFScalarQuantizer,
+    value: c_int,
+) {
+    boundary!((), {
+        non_null(obj, "obj")?;
+        sys::faiss_IndexIVFScalarQuantizer_set_own_fields(obj, value);
+        Ok(())
+    })
+}
+
+/// TODO faiss_IndexIVFScalarQuantizer_add_core
+#[no_mangle]
+pub unsafe extern "C" fn faissx_IndexIVFScalarQuantizer_add_core(
+    index: *mut FaissIndexIVFScalarQuantizer,
+    n: idx_t,
+    x: *const f32,
+    xids: *const idx_t,
+    precomputed_idx: *const idx_t,
+) -> c_int {
+    boundary!({
+        non_null(index, "index")?;
+        count(n, "n")?;
+        buffer(x, n, "x")?;
+        buffer(precomputed_idx, n, "precomputed_idx")?;
+        faiss_status(sys::faiss_IndexIVFScalarQuantizer_add_core(
+            index,
+            n,
+            x,
+            xids,
+            precomputed_idx,
+        ))
+    })
+}

@@ -1,0 +1,131 @@
+//! `IndexShards_c.h`: TODO module doc.
+
+use crate::boundary;
+use crate::ffi::boundary::*;
+use crate::ffi::types::*;
+use crate::local::{shim, sys};
+use std::os::raw::c_int;
+
+/// Frees a `IndexShards`. NULL is a no-op. Borrowed pointers obtained from it become invalid.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_IndexShards_free(obj: *mut FaissIndexShards) {
+    boundary!((), {
+        if !obj.is_null() {
+            sys::faiss_IndexShards_free(obj);
+        }
+        Ok(())
+    })
+}
+
+/// `own_fields` of a `IndexShards`; 0 (with the last error set) for a NULL handle.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_IndexShards_own_fields(obj: *const FaissIndexShards) -> c_int {
+    boundary!(0, {
+        non_null(obj, "obj")?;
+        Ok(shim::faissx_shim_IndexShards_own_fields(obj.cast()))
+    })
+}
+
+/// Sets `own_fields` of a `IndexShards`. A NULL handle sets the last error and changes nothing.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_IndexShards_set_own_fields(
+    obj: *mut FaissIndexShards,
+    value: c_int,
+) {
+    boundary!((), {
+        non_null(obj, "obj")?;
+        shim::faissx_shim_IndexShards_set_own_fields(obj.cast(), value);
+        Ok(())
+    })
+}
+
+/// `successive_ids` of a `IndexShards`; 0 (with the last error set) for a NULL handle.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_IndexShards_successive_ids(obj: *const FaissIndexShards) -> c_int {
+    boundary!(0, {
+        non_null(obj, "obj")?;
+        Ok(sys::faiss_IndexShards_successive_ids(obj))
+    })
+}
+
+/// Sets `successive_ids` of a `IndexShards`. A NULL handle sets the last error and changes nothing.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_IndexShards_set_successive_ids(
+    obj: *mut FaissIndexShards,
+    value: c_int,
+) {
+    boundary!((), {
+        non_null(obj, "obj")?;
+        sys::faiss_IndexShards_set_successive_ids(obj, value);
+        Ok(())
+    })
+}
+
+/// Creates a `IndexShards` in `*p_index`; the caller owns it. Returns 0 or an error code.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_IndexShards_new(
+    p_index: *mut *mut FaissIndexShards,
+    d: idx_t,
+) -> c_int {
+    boundary!({
+        non_null(p_index, "p_index")?;
+        faiss_status(sys::faiss_IndexShards_new(p_index, d))
+    })
+}
+
+/// Creates a `IndexShards` in `*p_index`; the caller owns it. Returns 0 or an error code.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_IndexShards_new_with_options(
+    p_index: *mut *mut FaissIndexShards,
+    d: idx_t,
+    threaded: c_int,
+    successive_ids: c_int,
+) -> c_int {
+    boundary!({
+        non_null(p_index, "p_index")?;
+        faiss_status(sys::faiss_IndexShards_new_with_options(
+            p_index,
+            d,
+            threaded,
+            successive_ids,
+        ))
+    })
+}
+
+/// TODO faiss_IndexShards_add_shard
+#[no_mangle]
+pub unsafe extern "C" fn faissx_IndexShards_add_shard(
+    index: *mut FaissIndexShards,
+    shard: *mut FaissIndex,
+) -> c_int {
+    boundary!({
+        non_null(index, "index")?;
+        non_null(shard, "shard")?;
+        faiss_status(sys::faiss_IndexShards_add_shard(index, shard))
+    })
+}
+
+/// TODO faiss_IndexShards_remove_shard
+#[no_mangle]
+pub unsafe extern "C" fn faissx_IndexShards_remove_shard(
+    index: *mut FaissIndexShards,
+    shard: *mut FaissIndex,
+) -> c_int {
+    boundary!({
+        non_null(index, "index")?;
+        non_null(shard, "shard")?;
+        faiss_status(sys::faiss_IndexShards_remove_shard(index, shard))
+    })
+}
+
+/// `at` of a `IndexShards`; NULL (with the last error set) for a NULL handle.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_IndexShards_at(
+    index: *mut FaissIndexShards,
+    i: c_int,
+) -> *mut FaissIndex {
+    boundary!(std::ptr::null_mut(), {
+        non_null(index, "index")?;
+        Ok(sys::faiss_IndexShards_at(index, i))
+    })
+}

@@ -1,0 +1,151 @@
+//! `MetaIndexes_c.h`: TODO module doc.
+
+use crate::boundary;
+use crate::ffi::boundary::*;
+use crate::ffi::types::*;
+use crate::local::sys;
+use std::os::raw::c_int;
+
+/// `own_fields` of a `IndexIDMap`; 0 (with the last error set) for a NULL handle.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_IndexIDMap_own_fields(obj: *const FaissIndexIDMap) -> c_int {
+    boundary!(0, {
+        non_null(obj, "obj")?;
+        Ok(sys::faiss_IndexIDMap_own_fields(obj))
+    })
+}
+
+/// Sets `own_fields` of a `IndexIDMap`. A NULL handle sets the last error and changes nothing.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_IndexIDMap_set_own_fields(obj: *mut FaissIndexIDMap, value: c_int) {
+    boundary!((), {
+        non_null(obj, "obj")?;
+        sys::faiss_IndexIDMap_set_own_fields(obj, value);
+        Ok(())
+    })
+}
+
+/// Creates a `IndexIDMap` in `*p_index`; the caller owns it. Returns 0 or an error code.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_IndexIDMap_new(
+    p_index: *mut *mut FaissIndexIDMap,
+    index: *mut FaissIndex,
+) -> c_int {
+    boundary!({
+        non_null(p_index, "p_index")?;
+        non_null(index, "index")?;
+        faiss_status(sys::faiss_IndexIDMap_new(p_index, index))
+    })
+}
+
+/// The same handle if it is a `IndexIDMap` (or a subclass), NULL otherwise or for NULL.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_IndexIDMap_cast(obj: *mut FaissIndex) -> *mut FaissIndexIDMap {
+    boundary!(std::ptr::null_mut(), {
+        Ok(sys::faiss_IndexIDMap_cast(obj))
+    })
+}
+
+/// TODO faiss_IndexIDMap_id_map
+#[no_mangle]
+pub unsafe extern "C" fn faissx_IndexIDMap_id_map(
+    index: *mut FaissIndexIDMap,
+    p_id_map: *mut *mut idx_t,
+    p_size: *mut usize,
+) {
+    boundary!((), {
+        non_null(index, "index")?;
+        sys::faiss_IndexIDMap_id_map(index, p_id_map, p_size);
+        Ok(())
+    })
+}
+
+/// `sub_index` of a `IndexIDMap`; NULL (with the last error set) for a NULL handle.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_IndexIDMap_sub_index(
+    index: *mut FaissIndexIDMap,
+) -> *mut FaissIndex {
+    boundary!(std::ptr::null_mut(), {
+        non_null(index, "index")?;
+        Ok(sys::faiss_IndexIDMap_sub_index(index))
+    })
+}
+
+/// `own_fields` of a `IndexIDMap2`; 0 (with the last error set) for a NULL handle.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_IndexIDMap2_own_fields(obj: *const FaissIndexIDMap2) -> c_int {
+    boundary!(0, {
+        non_null(obj, "obj")?;
+        Ok(sys::faiss_IndexIDMap2_own_fields(obj))
+    })
+}
+
+/// Sets `own_fields` of a `IndexIDMap2`. A NULL handle sets the last error and changes nothing.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_IndexIDMap2_set_own_fields(
+    obj: *mut FaissIndexIDMap2,
+    value: c_int,
+) {
+    boundary!((), {
+        non_null(obj, "obj")?;
+        sys::faiss_IndexIDMap2_set_own_fields(obj, value);
+        Ok(())
+    })
+}
+
+/// Creates a `IndexIDMap2` in `*p_index`; the caller owns it. Returns 0 or an error code.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_IndexIDMap2_new(
+    p_index: *mut *mut FaissIndexIDMap2,
+    index: *mut FaissIndex,
+) -> c_int {
+    boundary!({
+        non_null(p_index, "p_index")?;
+        non_null(index, "index")?;
+        faiss_status(sys::faiss_IndexIDMap2_new(p_index, index))
+    })
+}
+
+/// TODO faiss_IndexIDMap2_construct_rev_map
+#[no_mangle]
+pub unsafe extern "C" fn faissx_IndexIDMap2_construct_rev_map(
+    index: *mut FaissIndexIDMap2,
+) -> c_int {
+    boundary!({
+        non_null(index, "index")?;
+        faiss_status(sys::faiss_IndexIDMap2_construct_rev_map(index))
+    })
+}
+
+/// The same handle if it is a `IndexIDMap2` (or a subclass), NULL otherwise or for NULL.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_IndexIDMap2_cast(obj: *mut FaissIndex) -> *mut FaissIndexIDMap2 {
+    boundary!(std::ptr::null_mut(), {
+        Ok(sys::faiss_IndexIDMap2_cast(obj))
+    })
+}
+
+/// TODO faiss_IndexIDMap2_id_map
+#[no_mangle]
+pub unsafe extern "C" fn faissx_IndexIDMap2_id_map(
+    index: *mut FaissIndexIDMap2,
+    p_id_map: *mut *mut idx_t,
+    p_size: *mut usize,
+) {
+    boundary!((), {
+        non_null(index, "index")?;
+        sys::faiss_IndexIDMap2_id_map(index, p_id_map, p_size);
+        Ok(())
+    })
+}
+
+/// `sub_index` of a `IndexIDMap2`; NULL (with the last error set) for a NULL handle.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_IndexIDMap2_sub_index(
+    index: *mut FaissIndexIDMap2,
+) -> *mut FaissIndex {
+    boundary!(std::ptr::null_mut(), {
+        non_null(index, "index")?;
+        Ok(sys::faiss_IndexIDMap2_sub_index(index))
+    })
+}

@@ -1,0 +1,474 @@
+//! `VectorTransform_c.h`: TODO module doc.
+
+use crate::boundary;
+use crate::ffi::boundary::*;
+use crate::ffi::types::*;
+use crate::local::sys;
+use std::os::raw::c_int;
+
+/// Frees a `VectorTransform`. NULL is a no-op. Borrowed pointers obtained from it become invalid.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_VectorTransform_free(obj: *mut FaissVectorTransform) {
+    boundary!((), {
+        if !obj.is_null() {
+            sys::faiss_VectorTransform_free(obj);
+        }
+        Ok(())
+    })
+}
+
+/// `is_trained` of a `VectorTransform`; 0 (with the last error set) for a NULL handle.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_VectorTransform_is_trained(
+    obj: *const FaissVectorTransform,
+) -> c_int {
+    boundary!(0, {
+        non_null(obj, "obj")?;
+        Ok(sys::faiss_VectorTransform_is_trained(obj))
+    })
+}
+
+/// `d_in` of a `VectorTransform`; 0 (with the last error set) for a NULL handle.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_VectorTransform_d_in(obj: *const FaissVectorTransform) -> c_int {
+    boundary!(0, {
+        non_null(obj, "obj")?;
+        Ok(sys::faiss_VectorTransform_d_in(obj))
+    })
+}
+
+/// `d_out` of a `VectorTransform`; 0 (with the last error set) for a NULL handle.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_VectorTransform_d_out(obj: *const FaissVectorTransform) -> c_int {
+    boundary!(0, {
+        non_null(obj, "obj")?;
+        Ok(sys::faiss_VectorTransform_d_out(obj))
+    })
+}
+
+/// TODO faiss_VectorTransform_train
+#[no_mangle]
+pub unsafe extern "C" fn faissx_VectorTransform_train(
+    vt: *mut FaissVectorTransform,
+    n: idx_t,
+    x: *const f32,
+) -> c_int {
+    boundary!({
+        non_null(vt, "vt")?;
+        count(n, "n")?;
+        buffer(x, n, "x")?;
+        faiss_status(sys::faiss_VectorTransform_train(vt, n, x))
+    })
+}
+
+/// `apply` of a `VectorTransform`; NULL (with the last error set) for a NULL handle.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_VectorTransform_apply(
+    vt: *const FaissVectorTransform,
+    n: idx_t,
+    x: *const f32,
+) -> *mut f32 {
+    boundary!(std::ptr::null_mut(), {
+        non_null(vt, "vt")?;
+        count(n, "n")?;
+        buffer(x, n, "x")?;
+        Ok(sys::faiss_VectorTransform_apply(vt, n, x))
+    })
+}
+
+/// TODO faiss_VectorTransform_apply_noalloc
+#[no_mangle]
+pub unsafe extern "C" fn faissx_VectorTransform_apply_noalloc(
+    vt: *const FaissVectorTransform,
+    n: idx_t,
+    x: *const f32,
+    xt: *mut f32,
+) {
+    boundary!((), {
+        non_null(vt, "vt")?;
+        count(n, "n")?;
+        buffer(x, n, "x")?;
+        buffer(xt, n, "xt")?;
+        sys::faiss_VectorTransform_apply_noalloc(vt, n, x, xt);
+        Ok(())
+    })
+}
+
+/// TODO faiss_VectorTransform_reverse_transform
+#[no_mangle]
+pub unsafe extern "C" fn faissx_VectorTransform_reverse_transform(
+    vt: *const FaissVectorTransform,
+    n: idx_t,
+    xt: *const f32,
+    x: *mut f32,
+) {
+    boundary!((), {
+        non_null(vt, "vt")?;
+        count(n, "n")?;
+        buffer(xt, n, "xt")?;
+        buffer(x, n, "x")?;
+        sys::faiss_VectorTransform_reverse_transform(vt, n, xt, x);
+        Ok(())
+    })
+}
+
+/// Frees a `LinearTransform`. NULL is a no-op. Borrowed pointers obtained from it become invalid.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_LinearTransform_free(obj: *mut FaissLinearTransform) {
+    boundary!((), {
+        if !obj.is_null() {
+            sys::faiss_LinearTransform_free(obj);
+        }
+        Ok(())
+    })
+}
+
+/// TODO faiss_LinearTransform_transform_transpose
+#[no_mangle]
+pub unsafe extern "C" fn faissx_LinearTransform_transform_transpose(
+    vt: *const FaissLinearTransform,
+    n: idx_t,
+    y: *const f32,
+    x: *mut f32,
+) {
+    boundary!((), {
+        non_null(vt, "vt")?;
+        count(n, "n")?;
+        buffer(y, n, "y")?;
+        buffer(x, n, "x")?;
+        sys::faiss_LinearTransform_transform_transpose(vt, n, y, x);
+        Ok(())
+    })
+}
+
+/// Sets `is_orthonormal` of a `LinearTransform`. A NULL handle sets the last error and changes nothing.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_LinearTransform_set_is_orthonormal(vt: *mut FaissLinearTransform) {
+    boundary!((), {
+        non_null(vt, "vt")?;
+        sys::faiss_LinearTransform_set_is_orthonormal(vt);
+        Ok(())
+    })
+}
+
+/// `have_bias` of a `LinearTransform`; 0 (with the last error set) for a NULL handle.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_LinearTransform_have_bias(
+    obj: *const FaissLinearTransform,
+) -> c_int {
+    boundary!(0, {
+        non_null(obj, "obj")?;
+        Ok(sys::faiss_LinearTransform_have_bias(obj))
+    })
+}
+
+/// `is_orthonormal` of a `LinearTransform`; 0 (with the last error set) for a NULL handle.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_LinearTransform_is_orthonormal(
+    obj: *const FaissLinearTransform,
+) -> c_int {
+    boundary!(0, {
+        non_null(obj, "obj")?;
+        Ok(sys::faiss_LinearTransform_is_orthonormal(obj))
+    })
+}
+
+/// Frees a `RandomRotationMatrix`. NULL is a no-op. Borrowed pointers obtained from it become invalid.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_RandomRotationMatrix_free(obj: *mut FaissRandomRotationMatrix) {
+    boundary!((), {
+        if !obj.is_null() {
+            sys::faiss_RandomRotationMatrix_free(obj);
+        }
+        Ok(())
+    })
+}
+
+/// Creates a `RandomRotationMatrix` in `*p_vt`; the caller owns it. Returns 0 or an error code.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_RandomRotationMatrix_new_with(
+    p_vt: *mut *mut FaissRandomRotationMatrix,
+    d_in: c_int,
+    d_out: c_int,
+) -> c_int {
+    boundary!({
+        non_null(p_vt, "p_vt")?;
+        faiss_status(sys::faiss_RandomRotationMatrix_new_with(p_vt, d_in, d_out))
+    })
+}
+
+/// Frees a `PCAMatrix`. NULL is a no-op. Borrowed pointers obtained from it become invalid.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_PCAMatrix_free(obj: *mut FaissPCAMatrix) {
+    boundary!((), {
+        if !obj.is_null() {
+            sys::faiss_PCAMatrix_free(obj);
+        }
+        Ok(())
+    })
+}
+
+/// Creates a `PCAMatrix` in `*p_vt`; the caller owns it. Returns 0 or an error code.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_PCAMatrix_new_with(
+    p_vt: *mut *mut FaissPCAMatrix,
+    d_in: c_int,
+    d_out: c_int,
+    eigen_power: f32,
+    random_rotation: c_int,
+) -> c_int {
+    boundary!({
+        non_null(p_vt, "p_vt")?;
+        faiss_status(sys::faiss_PCAMatrix_new_with(
+            p_vt,
+            d_in,
+            d_out,
+            eigen_power,
+            random_rotation,
+        ))
+    })
+}
+
+/// `eigen_power` of a `PCAMatrix`; 0.0 (with the last error set) for a NULL handle.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_PCAMatrix_eigen_power(obj: *const FaissPCAMatrix) -> f32 {
+    boundary!(0.0, {
+        non_null(obj, "obj")?;
+        Ok(sys::faiss_PCAMatrix_eigen_power(obj))
+    })
+}
+
+/// `random_rotation` of a `PCAMatrix`; 0 (with the last error set) for a NULL handle.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_PCAMatrix_random_rotation(obj: *const FaissPCAMatrix) -> c_int {
+    boundary!(0, {
+        non_null(obj, "obj")?;
+        Ok(sys::faiss_PCAMatrix_random_rotation(obj))
+    })
+}
+
+/// Frees a `ITQMatrix`. NULL is a no-op. Borrowed pointers obtained from it become invalid.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_ITQMatrix_free(obj: *mut FaissITQMatrix) {
+    boundary!((), {
+        if !obj.is_null() {
+            sys::faiss_ITQMatrix_free(obj);
+        }
+        Ok(())
+    })
+}
+
+/// Creates a `ITQMatrix` in `*p_vt`; the caller owns it. Returns 0 or an error code.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_ITQMatrix_new_with(
+    p_vt: *mut *mut FaissITQMatrix,
+    d: c_int,
+) -> c_int {
+    boundary!({
+        non_null(p_vt, "p_vt")?;
+        faiss_status(sys::faiss_ITQMatrix_new_with(p_vt, d))
+    })
+}
+
+/// Frees a `ITQTransform`. NULL is a no-op. Borrowed pointers obtained from it become invalid.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_ITQTransform_free(obj: *mut FaissITQTransform) {
+    boundary!((), {
+        if !obj.is_null() {
+            sys::faiss_ITQTransform_free(obj);
+        }
+        Ok(())
+    })
+}
+
+/// Creates a `ITQTransform` in `*p_vt`; the caller owns it. Returns 0 or an error code.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_ITQTransform_new_with(
+    p_vt: *mut *mut FaissITQTransform,
+    d_in: c_int,
+    d_out: c_int,
+    do_pca: c_int,
+) -> c_int {
+    boundary!({
+        non_null(p_vt, "p_vt")?;
+        faiss_status(sys::faiss_ITQTransform_new_with(p_vt, d_in, d_out, do_pca))
+    })
+}
+
+/// `do_pca` of a `ITQTransform`; 0 (with the last error set) for a NULL handle.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_ITQTransform_do_pca(obj: *const FaissITQTransform) -> c_int {
+    boundary!(0, {
+        non_null(obj, "obj")?;
+        Ok(sys::faiss_ITQTransform_do_pca(obj))
+    })
+}
+
+/// Frees a `OPQMatrix`. NULL is a no-op. Borrowed pointers obtained from it become invalid.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_OPQMatrix_free(obj: *mut FaissOPQMatrix) {
+    boundary!((), {
+        if !obj.is_null() {
+            sys::faiss_OPQMatrix_free(obj);
+        }
+        Ok(())
+    })
+}
+
+/// Creates a `OPQMatrix` in `*p_vt`; the caller owns it. Returns 0 or an error code.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_OPQMatrix_new_with(
+    p_vt: *mut *mut FaissOPQMatrix,
+    d: c_int,
+    M: c_int,
+    d2: c_int,
+) -> c_int {
+    boundary!({
+        non_null(p_vt, "p_vt")?;
+        faiss_status(sys::faiss_OPQMatrix_new_with(p_vt, d, M, d2))
+    })
+}
+
+/// `verbose` of a `OPQMatrix`; 0 (with the last error set) for a NULL handle.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_OPQMatrix_verbose(obj: *const FaissOPQMatrix) -> c_int {
+    boundary!(0, {
+        non_null(obj, "obj")?;
+        Ok(sys::faiss_OPQMatrix_verbose(obj))
+    })
+}
+
+/// Sets `verbose` of a `OPQMatrix`. A NULL handle sets the last error and changes nothing.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_OPQMatrix_set_verbose(obj: *mut FaissOPQMatrix, value: c_int) {
+    boundary!((), {
+        non_null(obj, "obj")?;
+        sys::faiss_OPQMatrix_set_verbose(obj, value);
+        Ok(())
+    })
+}
+
+/// `niter` of a `OPQMatrix`; 0 (with the last error set) for a NULL handle.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_OPQMatrix_niter(obj: *const FaissOPQMatrix) -> c_int {
+    boundary!(0, {
+        non_null(obj, "obj")?;
+        Ok(sys::faiss_OPQMatrix_niter(obj))
+    })
+}
+
+/// Sets `niter` of a `OPQMatrix`. A NULL handle sets the last error and changes nothing.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_OPQMatrix_set_niter(obj: *mut FaissOPQMatrix, value: c_int) {
+    boundary!((), {
+        non_null(obj, "obj")?;
+        sys::faiss_OPQMatrix_set_niter(obj, value);
+        Ok(())
+    })
+}
+
+/// `niter_pq` of a `OPQMatrix`; 0 (with the last error set) for a NULL handle.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_OPQMatrix_niter_pq(obj: *const FaissOPQMatrix) -> c_int {
+    boundary!(0, {
+        non_null(obj, "obj")?;
+        Ok(sys::faiss_OPQMatrix_niter_pq(obj))
+    })
+}
+
+/// Sets `niter_pq` of a `OPQMatrix`. A NULL handle sets the last error and changes nothing.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_OPQMatrix_set_niter_pq(obj: *mut FaissOPQMatrix, value: c_int) {
+    boundary!((), {
+        non_null(obj, "obj")?;
+        sys::faiss_OPQMatrix_set_niter_pq(obj, value);
+        Ok(())
+    })
+}
+
+/// Frees a `RemapDimensionsTransform`. NULL is a no-op. Borrowed pointers obtained from it become invalid.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_RemapDimensionsTransform_free(
+    obj: *mut FaissRemapDimensionsTransform,
+) {
+    boundary!((), {
+        if !obj.is_null() {
+            sys::faiss_RemapDimensionsTransform_free(obj);
+        }
+        Ok(())
+    })
+}
+
+/// Creates a `RemapDimensionsTransform` in `*p_vt`; the caller owns it. Returns 0 or an error code.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_RemapDimensionsTransform_new_with(
+    p_vt: *mut *mut FaissRemapDimensionsTransform,
+    d_in: c_int,
+    d_out: c_int,
+    uniform: c_int,
+) -> c_int {
+    boundary!({
+        non_null(p_vt, "p_vt")?;
+        faiss_status(sys::faiss_RemapDimensionsTransform_new_with(
+            p_vt, d_in, d_out, uniform,
+        ))
+    })
+}
+
+/// Frees a `NormalizationTransform`. NULL is a no-op. Borrowed pointers obtained from it become invalid.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_NormalizationTransform_free(obj: *mut FaissNormalizationTransform) {
+    boundary!((), {
+        if !obj.is_null() {
+            sys::faiss_NormalizationTransform_free(obj);
+        }
+        Ok(())
+    })
+}
+
+/// Creates a `NormalizationTransform` in `*p_vt`; the caller owns it. Returns 0 or an error code.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_NormalizationTransform_new_with(
+    p_vt: *mut *mut FaissNormalizationTransform,
+    d: c_int,
+    norm: f32,
+) -> c_int {
+    boundary!({
+        non_null(p_vt, "p_vt")?;
+        faiss_status(sys::faiss_NormalizationTransform_new_with(p_vt, d, norm))
+    })
+}
+
+/// `norm` of a `NormalizationTransform`; 0.0 (with the last error set) for a NULL handle.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_NormalizationTransform_norm(
+    obj: *const FaissNormalizationTransform,
+) -> f32 {
+    boundary!(0.0, {
+        non_null(obj, "obj")?;
+        Ok(sys::faiss_NormalizationTransform_norm(obj))
+    })
+}
+
+/// Frees a `CenteringTransform`. NULL is a no-op. Borrowed pointers obtained from it become invalid.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_CenteringTransform_free(obj: *mut FaissCenteringTransform) {
+    boundary!((), {
+        if !obj.is_null() {
+            sys::faiss_CenteringTransform_free(obj);
+        }
+        Ok(())
+    })
+}
+
+/// Creates a `CenteringTransform` in `*p_vt`; the caller owns it. Returns 0 or an error code.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_CenteringTransform_new_with(
+    p_vt: *mut *mut FaissCenteringTransform,
+    d: c_int,
+) -> c_int {
+    boundary!({
+        non_null(p_vt, "p_vt")?;
+        faiss_status(sys::faiss_CenteringTransform_new_with(p_vt, d))
+    })
+}

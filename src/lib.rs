@@ -1,0 +1,18 @@
+//! faissx: FAISS's C API, served by FAISS in the calling process.
+//!
+//! - [`ffi`]: the C ABI — every function of FAISS 1.12's C API under the `faissx_` prefix, one
+//!   module per FAISS header, plus faissx's extensions; every export runs through
+//!   [`ffi::boundary`].
+//! - [`local`]: execution by FAISS itself, linked statically from source.
+//!
+//! A local handle *is* FAISS's object: `FaissIndex*` from `faissx_IndexFlatL2_new` points at a
+//! `faiss::IndexFlatL2`. Ownership (`own_fields`), casts and borrowed sub-objects (quantizer,
+//! `xb`, range-search arrays) therefore follow FAISS exactly, and a call costs one checked
+//! forward.
+
+pub mod ffi;
+pub mod local;
+
+// Nothing is called through faiss-sys's bindings (local::sys declares FAISS's C API with
+// faissx's types), but the crate must be linked: it carries the static FAISS libraries.
+extern crate faiss_sys;

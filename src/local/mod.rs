@@ -1,0 +1,31 @@
+//! Execution by FAISS in the calling process: FAISS's own C API (`sys`, generated from the
+//! inventory) and the C++ entry points it lacks (`shim`).
+
+/// cbindgen:ignore
+pub mod shim;
+/// cbindgen:ignore
+pub mod sys;
+
+use crate::ffi::boundary::{Error, Result};
+use crate::ffi::types::*;
+use std::ffi::CStr;
+use std::os::raw::c_int;
+
+/// Maps a status returned by the shim to a `Result`, with the C++ exception's text.
+pub fn shim_status(code: c_int) -> Result<()> {
+    if code == 0 {
+        return Ok(());
+    }
+    // SAFETY: the shim's last error is a thread-local NUL-terminated string.
+    let message = unsafe { CStr::from_ptr(shim::faissx_shim_last_error()) }
+        .to_string_lossy()
+        .into_owned();
+    Err(Error::new(
+        match code {
+            -2 => FAISSX_ERR_FAISS,
+            -4 => FAISSX_ERR_STD,
+            _ => FAISSX_ERR_UNKNOWN,
+        },
+        message,
+    ))
+}

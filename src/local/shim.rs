@@ -1,0 +1,100 @@
+//! Declarations of src/local/shim.cpp. Handles cross as `void*`: the shim casts them back to
+//! the FAISS classes the C API hands out.
+#![allow(improper_ctypes)]
+
+use std::os::raw::{c_char, c_int, c_void};
+
+extern "C" {
+    pub fn faissx_shim_last_error() -> *const c_char;
+
+    pub fn faissx_shim_cast_IndexHNSW(index: *mut c_void) -> *mut c_void;
+    pub fn faissx_shim_cast_IndexHNSWFlat(index: *mut c_void) -> *mut c_void;
+    pub fn faissx_shim_cast_IndexPQ(index: *mut c_void) -> *mut c_void;
+    pub fn faissx_shim_cast_IndexIVFPQ(index: *mut c_void) -> *mut c_void;
+    pub fn faissx_shim_cast_IndexBinaryFlat(index: *mut c_void) -> *mut c_void;
+    pub fn faissx_shim_cast_SearchParametersHNSW(params: *mut c_void) -> *mut c_void;
+
+    pub fn faissx_shim_IndexHNSWFlat_new(
+        out: *mut *mut c_void,
+        d: c_int,
+        m: c_int,
+        metric: c_int,
+    ) -> c_int;
+    pub fn faissx_shim_IndexHNSW_M(index: *mut c_void) -> c_int;
+    pub fn faissx_shim_IndexHNSW_efSearch(index: *mut c_void) -> c_int;
+    pub fn faissx_shim_IndexHNSW_set_efSearch(index: *mut c_void, value: c_int);
+    pub fn faissx_shim_IndexHNSW_efConstruction(index: *mut c_void) -> c_int;
+    pub fn faissx_shim_IndexHNSW_set_efConstruction(index: *mut c_void, value: c_int);
+
+    pub fn faissx_shim_SearchParametersHNSW_new(
+        out: *mut *mut c_void,
+        sel: *mut c_void,
+        ef_search: c_int,
+    ) -> c_int;
+    pub fn faissx_shim_SearchParametersHNSW_sel(params: *mut c_void) -> *mut c_void;
+    pub fn faissx_shim_SearchParametersHNSW_get(params: *mut c_void, field: c_int) -> c_int;
+    pub fn faissx_shim_SearchParametersHNSW_set(params: *mut c_void, field: c_int, value: c_int);
+
+    pub fn faissx_shim_IndexPQ_new(
+        out: *mut *mut c_void,
+        d: c_int,
+        m: usize,
+        nbits: usize,
+        metric: c_int,
+    ) -> c_int;
+    pub fn faissx_shim_IndexIVFPQ_new(
+        out: *mut *mut c_void,
+        quantizer: *mut c_void,
+        d: usize,
+        nlist: usize,
+        m: usize,
+        nbits: usize,
+        metric: c_int,
+    ) -> c_int;
+    pub fn faissx_shim_pq_M(index: *mut c_void) -> usize;
+    pub fn faissx_shim_pq_nbits(index: *mut c_void) -> usize;
+
+    pub fn faissx_shim_IndexBinaryFlat_new(out: *mut *mut c_void, d: i64) -> c_int;
+    pub fn faissx_shim_IndexBinaryIVF_new(
+        out: *mut *mut c_void,
+        quantizer: *mut c_void,
+        d: usize,
+        nlist: usize,
+    ) -> c_int;
+
+    pub fn faissx_shim_Index_merge_from(
+        index: *mut c_void,
+        other: *mut c_void,
+        add_id: i64,
+    ) -> c_int;
+    pub fn faissx_shim_write_index_buf(
+        index: *const c_void,
+        p_size: *mut usize,
+        p_buf: *mut *mut u8,
+    ) -> c_int;
+    pub fn faissx_shim_write_index_binary_buf(
+        index: *const c_void,
+        p_size: *mut usize,
+        p_buf: *mut *mut u8,
+    ) -> c_int;
+    pub fn faissx_shim_read_index_buf(
+        buf: *const u8,
+        size: usize,
+        io_flags: c_int,
+        out: *mut *mut c_void,
+    ) -> c_int;
+    pub fn faissx_shim_read_index_binary_buf(
+        buf: *const u8,
+        size: usize,
+        io_flags: c_int,
+        out: *mut *mut c_void,
+    ) -> c_int;
+
+    pub fn faissx_shim_IndexIVFScalarQuantizer_new(out: *mut *mut c_void) -> c_int;
+    pub fn faissx_shim_IndexReplicas_own_fields(index: *const c_void) -> c_int;
+    pub fn faissx_shim_IndexReplicas_set_own_fields(index: *mut c_void, own: c_int);
+    pub fn faissx_shim_IndexShards_own_fields(index: *const c_void) -> c_int;
+    pub fn faissx_shim_IndexShards_set_own_fields(index: *mut c_void, own: c_int);
+    pub fn faissx_shim_IOReader_free(reader: *mut c_void);
+    pub fn faissx_shim_IOWriter_free(writer: *mut c_void);
+}
