@@ -11,6 +11,10 @@
  *   range-search lims/labels/distances) are borrowed: valid while the parent object lives and
  *   is not modified.
  * - Every index type is the same C struct (FaissIndexFlat is FaissIndex_H), as in FAISS.
+ * - Safety: handles passed in must come from faissx and still be alive, and buffers must hold
+ *   the number of elements the function's documentation gives (n*d floats for n vectors, n*k
+ *   labels and distances for a search). NULL, negative counts and k <= 0 are caught and
+ *   reported; a dangling pointer or a short buffer cannot be.
  */
 
 #ifndef FAISSX_C_H
@@ -426,9 +430,9 @@ extern "C" {
 #endif // __cplusplus
 
 // `name` of a `ParameterRange`; NULL (with the last error set) for a NULL handle.
-const char *faissx_ParameterRange_name(const FaissParameterRange *obj);
+const char *faissx_ParameterRange_name(const FaissParameterRange *range);
 
-// TODO faiss_ParameterRange_values
+// The values of a parameter range: `*p_values` (borrowed from the range) holds `*p_size` doubles.
 void faissx_ParameterRange_values(FaissParameterRange *range, double **p_values, size_t *p_size);
 
 // Frees a `ParameterSpace`. NULL is a no-op. Borrowed pointers obtained from it become invalid.
@@ -438,9 +442,9 @@ void faissx_ParameterSpace_free(FaissParameterSpace *obj);
 int faissx_ParameterSpace_new(FaissParameterSpace **space);
 
 // `n_combinations` of a `ParameterSpace`; 0 (with the last error set) for a NULL handle.
-size_t faissx_ParameterSpace_n_combinations(const FaissParameterSpace *obj);
+size_t faissx_ParameterSpace_n_combinations(const FaissParameterSpace *space);
 
-// TODO faiss_ParameterSpace_combination_name
+// Writes the name of combination `cno` (e.g. "nprobe=16") into `char_buf` of `size` bytes, NUL-terminated; fails if it does not fit.
 int faissx_ParameterSpace_combination_name(const FaissParameterSpace *space,
                                            size_t cno,
                                            char *char_buf,
@@ -462,16 +466,16 @@ int faissx_ParameterSpace_set_index_parameter(const FaissParameterSpace *space,
                                               const char *name,
                                               double value);
 
-// TODO faiss_ParameterSpace_display
-void faissx_ParameterSpace_display(const FaissParameterSpace *obj);
+// Prints the parameter space's ranges to stdout.
+void faissx_ParameterSpace_display(const FaissParameterSpace *space);
 
-// TODO faiss_ParameterSpace_add_range
+// Adds an empty range named `name` to the space; `*p_range` (may be NULL) borrows it from the space.
 int faissx_ParameterSpace_add_range(FaissParameterSpace *space,
                                     const char *name,
                                     FaissParameterRange **p_range);
 
 // `nq` of a `RangeSearchResult`; 0 (with the last error set) for a NULL handle.
-size_t faissx_RangeSearchResult_nq(const FaissRangeSearchResult *obj);
+size_t faissx_RangeSearchResult_nq(const FaissRangeSearchResult *result);
 
 // Creates a `RangeSearchResult` in `*p_rsr`; the caller owns it. Returns 0 or an error code.
 int faissx_RangeSearchResult_new(FaissRangeSearchResult **p_rsr, idx_t nq);
@@ -479,76 +483,77 @@ int faissx_RangeSearchResult_new(FaissRangeSearchResult **p_rsr, idx_t nq);
 // Creates a `RangeSearchResult` in `*p_rsr`; the caller owns it. Returns 0 or an error code.
 int faissx_RangeSearchResult_new_with(FaissRangeSearchResult **p_rsr, idx_t nq, int alloc_lims);
 
-// TODO faiss_RangeSearchResult_do_allocation
+// Allocates the labels/distances arrays once the per-query counts are in `lims` (for callers filling a result by hand).
 int faissx_RangeSearchResult_do_allocation(FaissRangeSearchResult *rsr);
 
 // Frees a `RangeSearchResult`. NULL is a no-op. Borrowed pointers obtained from it become invalid.
 void faissx_RangeSearchResult_free(FaissRangeSearchResult *obj);
 
 // `buffer_size` of a `RangeSearchResult`; 0 (with the last error set) for a NULL handle.
-size_t faissx_RangeSearchResult_buffer_size(const FaissRangeSearchResult *obj);
+size_t faissx_RangeSearchResult_buffer_size(const FaissRangeSearchResult *result);
 
-// TODO faiss_RangeSearchResult_lims
-void faissx_RangeSearchResult_lims(FaissRangeSearchResult *rsr, size_t **lims);
+// `*lims` borrows the result's `nq + 1` offsets: results of query i are at [lims[i], lims[i+1]). Valid until the result is freed or reused.
+void faissx_RangeSearchResult_lims(FaissRangeSearchResult *rsr,
+                                   size_t **lims);
 
-// TODO faiss_RangeSearchResult_labels
+// `*labels` and `*distances` borrow the result's arrays (lims[nq] entries each, unsorted within a query). Valid until the result is freed or reused.
 void faissx_RangeSearchResult_labels(FaissRangeSearchResult *rsr,
                                      idx_t **labels,
                                      float **distances);
 
-// Frees a `IDSelector`. NULL is a no-op. Borrowed pointers obtained from it become invalid.
+// Frees an `IDSelector`. NULL is a no-op. Borrowed pointers obtained from it become invalid.
 void faissx_IDSelector_free(FaissIDSelector *obj);
 
-// `is_member` of a `IDSelector`; 0 (with the last error set) for a NULL handle.
+// `is_member` of an `IDSelector`; 0 (with the last error set) for a NULL handle.
 int faissx_IDSelector_is_member(const FaissIDSelector *sel, idx_t id);
 
-// Frees a `IDSelectorRange`. NULL is a no-op. Borrowed pointers obtained from it become invalid.
+// Frees an `IDSelectorRange`. NULL is a no-op. Borrowed pointers obtained from it become invalid.
 void faissx_IDSelectorRange_free(FaissIDSelectorRange *obj);
 
-// `imin` of a `IDSelectorRange`; 0 (with the last error set) for a NULL handle.
-idx_t faissx_IDSelectorRange_imin(const FaissIDSelectorRange *obj);
+// `imin` of an `IDSelectorRange`; 0 (with the last error set) for a NULL handle.
+idx_t faissx_IDSelectorRange_imin(const FaissIDSelectorRange *sel);
 
-// `imax` of a `IDSelectorRange`; 0 (with the last error set) for a NULL handle.
-idx_t faissx_IDSelectorRange_imax(const FaissIDSelectorRange *obj);
+// `imax` of an `IDSelectorRange`; 0 (with the last error set) for a NULL handle.
+idx_t faissx_IDSelectorRange_imax(const FaissIDSelectorRange *sel);
 
-// Creates a `IDSelectorRange` in `*p_sel`; the caller owns it. Returns 0 or an error code.
+// Creates an `IDSelectorRange` in `*p_sel`; the caller owns it. Returns 0 or an error code.
 int faissx_IDSelectorRange_new(FaissIDSelectorRange **p_sel, idx_t imin, idx_t imax);
 
-// `nbits` of a `IDSelectorBatch`; 0 (with the last error set) for a NULL handle.
-int faissx_IDSelectorBatch_nbits(const FaissIDSelectorBatch *obj);
+// `nbits` of an `IDSelectorBatch`; 0 (with the last error set) for a NULL handle.
+int faissx_IDSelectorBatch_nbits(const FaissIDSelectorBatch *sel);
 
-// `mask` of a `IDSelectorBatch`; 0 (with the last error set) for a NULL handle.
-idx_t faissx_IDSelectorBatch_mask(const FaissIDSelectorBatch *obj);
+// `mask` of an `IDSelectorBatch`; 0 (with the last error set) for a NULL handle.
+idx_t faissx_IDSelectorBatch_mask(const FaissIDSelectorBatch *sel);
 
-// Creates a `IDSelectorBatch` in `*p_sel`; the caller owns it. Returns 0 or an error code.
+// Creates an `IDSelectorBatch` in `*p_sel`; the caller owns it. Returns 0 or an error code.
 int faissx_IDSelectorBatch_new(FaissIDSelectorBatch **p_sel, size_t n, const idx_t *indices);
 
-// Frees a `IDSelectorBitmap`. NULL is a no-op. Borrowed pointers obtained from it become invalid.
+// Frees an `IDSelectorBitmap`. NULL is a no-op. Borrowed pointers obtained from it become invalid.
 void faissx_IDSelectorBitmap_free(FaissIDSelectorBitmap *obj);
 
-// `n` of a `IDSelectorBitmap`; 0 (with the last error set) for a NULL handle.
-size_t faissx_IDSelectorBitmap_n(const FaissIDSelectorBitmap *obj);
+// `n` of an `IDSelectorBitmap`; 0 (with the last error set) for a NULL handle.
+size_t faissx_IDSelectorBitmap_n(const FaissIDSelectorBitmap *sel);
 
-// `bitmap` of a `IDSelectorBitmap`; NULL (with the last error set) for a NULL handle.
-const uint8_t *faissx_IDSelectorBitmap_bitmap(const FaissIDSelectorBitmap *obj);
+// `bitmap` of an `IDSelectorBitmap`; NULL (with the last error set) for a NULL handle.
+const uint8_t *faissx_IDSelectorBitmap_bitmap(const FaissIDSelectorBitmap *sel);
 
-// Creates a `IDSelectorBitmap` in `*p_sel`; the caller owns it. Returns 0 or an error code.
+// Creates an `IDSelectorBitmap` in `*p_sel`; the caller owns it. Returns 0 or an error code.
 int faissx_IDSelectorBitmap_new(FaissIDSelectorBitmap **p_sel, size_t n, const uint8_t *bitmap);
 
-// Creates a `IDSelectorNot` in `*p_sel`; the caller owns it. Returns 0 or an error code.
+// Creates an `IDSelectorNot` in `*p_sel`; the caller owns it. Returns 0 or an error code.
 int faissx_IDSelectorNot_new(FaissIDSelectorNot **p_sel, const FaissIDSelector *sel);
 
-// Creates a `IDSelectorAnd` in `*p_sel`; the caller owns it. Returns 0 or an error code.
+// Creates an `IDSelectorAnd` in `*p_sel`; the caller owns it. Returns 0 or an error code.
 int faissx_IDSelectorAnd_new(FaissIDSelectorAnd **p_sel,
                              const FaissIDSelector *lhs_sel,
                              const FaissIDSelector *rhs_sel);
 
-// Creates a `IDSelectorOr` in `*p_sel`; the caller owns it. Returns 0 or an error code.
+// Creates an `IDSelectorOr` in `*p_sel`; the caller owns it. Returns 0 or an error code.
 int faissx_IDSelectorOr_new(FaissIDSelectorOr **p_sel,
                             const FaissIDSelector *lhs_sel,
                             const FaissIDSelector *rhs_sel);
 
-// Creates a `IDSelectorXOr` in `*p_sel`; the caller owns it. Returns 0 or an error code.
+// Creates an `IDSelectorXOr` in `*p_sel`; the caller owns it. Returns 0 or an error code.
 int faissx_IDSelectorXOr_new(FaissIDSelectorXOr **p_sel,
                              const FaissIDSelector *lhs_sel,
                              const FaissIDSelector *rhs_sel);
@@ -557,21 +562,21 @@ int faissx_IDSelectorXOr_new(FaissIDSelectorXOr **p_sel,
 void faissx_BufferList_free(FaissBufferList *obj);
 
 // `buffer_size` of a `BufferList`; 0 (with the last error set) for a NULL handle.
-size_t faissx_BufferList_buffer_size(const FaissBufferList *obj);
+size_t faissx_BufferList_buffer_size(const FaissBufferList *bl);
 
 // `wp` of a `BufferList`; 0 (with the last error set) for a NULL handle.
-size_t faissx_BufferList_wp(const FaissBufferList *obj);
+size_t faissx_BufferList_wp(const FaissBufferList *bl);
 
-// TODO faiss_BufferList_append_buffer
+// Appends a new buffer of `buffer_size` entries to the list.
 int faissx_BufferList_append_buffer(FaissBufferList *bl);
 
 // Creates a `BufferList` in `*p_bl`; the caller owns it. Returns 0 or an error code.
 int faissx_BufferList_new(FaissBufferList **p_bl, size_t buffer_size);
 
-// TODO faiss_BufferList_add
+// Appends one (id, distance) pair, growing the list as needed.
 int faissx_BufferList_add(FaissBufferList *bl, idx_t id, float dis);
 
-// TODO faiss_BufferList_copy_range
+// Copies `n` entries starting at `ofs` into `dest_ids` and `dest_dis` (each holding `n` items).
 int faissx_BufferList_copy_range(FaissBufferList *bl,
                                  size_t ofs,
                                  size_t n,
@@ -579,25 +584,25 @@ int faissx_BufferList_copy_range(FaissBufferList *bl,
                                  float *dest_dis);
 
 // `qno` of a `RangeQueryResult`; 0 (with the last error set) for a NULL handle.
-idx_t faissx_RangeQueryResult_qno(const FaissRangeQueryResult *obj);
+idx_t faissx_RangeQueryResult_qno(const FaissRangeQueryResult *qr);
 
 // `nres` of a `RangeQueryResult`; 0 (with the last error set) for a NULL handle.
-size_t faissx_RangeQueryResult_nres(const FaissRangeQueryResult *obj);
+size_t faissx_RangeQueryResult_nres(const FaissRangeQueryResult *qr);
 
 // `pres` of a `RangeQueryResult`; NULL (with the last error set) for a NULL handle.
-FaissRangeSearchPartialResult *faissx_RangeQueryResult_pres(const FaissRangeQueryResult *obj);
+FaissRangeSearchPartialResult *faissx_RangeQueryResult_pres(const FaissRangeQueryResult *qr);
 
-// TODO faiss_RangeQueryResult_add
+// Adds one (distance, id) hit to a query's partial result.
 int faissx_RangeQueryResult_add(FaissRangeQueryResult *qr, float dis, idx_t id);
 
 // `res` of a `RangeSearchPartialResult`; NULL (with the last error set) for a NULL handle.
-FaissRangeSearchResult *faissx_RangeSearchPartialResult_res(const FaissRangeSearchPartialResult *obj);
+FaissRangeSearchResult *faissx_RangeSearchPartialResult_res(const FaissRangeSearchPartialResult *res);
 
 // Creates a `RangeSearchPartialResult` in `*p_res`; the caller owns it. Returns 0 or an error code.
 int faissx_RangeSearchPartialResult_new(FaissRangeSearchPartialResult **p_res,
                                         FaissRangeSearchResult *res_in);
 
-// TODO faiss_RangeSearchPartialResult_finalize
+// Merges the partial result into its RangeSearchResult (sets lims, then copies the hits).
 int faissx_RangeSearchPartialResult_finalize(FaissRangeSearchPartialResult *res);
 
 // Sets `lims` of a `RangeSearchPartialResult`. A NULL handle sets the last error and changes nothing.
@@ -611,82 +616,85 @@ int faissx_RangeSearchPartialResult_new_result(FaissRangeSearchPartialResult *re
 // Sets `query` of a `DistanceComputer`. A NULL handle sets the last error and changes nothing.
 int faissx_DistanceComputer_set_query(FaissDistanceComputer *dc, const float *x);
 
-// TODO faiss_DistanceComputer_vector_to_query_dis
+// Writes into `*qd` the distance between stored vector `i` and the current query.
 int faissx_DistanceComputer_vector_to_query_dis(FaissDistanceComputer *dc, idx_t i, float *qd);
 
-// TODO faiss_DistanceComputer_symmetric_dis
+// Writes into `*vd` the distance between stored vectors `i` and `j`.
 int faissx_DistanceComputer_symmetric_dis(FaissDistanceComputer *dc, idx_t i, idx_t j, float *vd);
 
 // Frees a `DistanceComputer`. NULL is a no-op. Borrowed pointers obtained from it become invalid.
 void faissx_DistanceComputer_free(FaissDistanceComputer *obj);
 
-// TODO faiss_clone_index
-int faissx_clone_index(const FaissIndex *idx, FaissIndex **p_out);
+// Deep-copies `idx` into `*p_out` (owned by the caller): sub-indexes are copied too, and the copy owns them.
+int faissx_clone_index(const FaissIndex *idx,
+                       FaissIndex **p_out);
 
-// TODO faiss_clone_index_binary
+// Deep-copies a binary index into `*p_out`, owned by the caller.
 int faissx_clone_index_binary(const FaissIndexBinary *idx, FaissIndexBinary **p_out);
 
-// TODO faiss_ClusteringParameters_init
+// Fills `params` with FAISS's defaults (25 iterations, 1 redo, seed 1234, ...).
 void faissx_ClusteringParameters_init(FaissClusteringParameters *params);
 
 // `niter` of a `Clustering`; 0 (with the last error set) for a NULL handle.
-int faissx_Clustering_niter(const FaissClustering *obj);
+int faissx_Clustering_niter(const FaissClustering *clustering);
 
 // `nredo` of a `Clustering`; 0 (with the last error set) for a NULL handle.
-int faissx_Clustering_nredo(const FaissClustering *obj);
+int faissx_Clustering_nredo(const FaissClustering *clustering);
 
 // `verbose` of a `Clustering`; 0 (with the last error set) for a NULL handle.
-int faissx_Clustering_verbose(const FaissClustering *obj);
+int faissx_Clustering_verbose(const FaissClustering *clustering);
 
 // `spherical` of a `Clustering`; 0 (with the last error set) for a NULL handle.
-int faissx_Clustering_spherical(const FaissClustering *obj);
+int faissx_Clustering_spherical(const FaissClustering *clustering);
 
 // `int_centroids` of a `Clustering`; 0 (with the last error set) for a NULL handle.
-int faissx_Clustering_int_centroids(const FaissClustering *obj);
+int faissx_Clustering_int_centroids(const FaissClustering *clustering);
 
 // `update_index` of a `Clustering`; 0 (with the last error set) for a NULL handle.
-int faissx_Clustering_update_index(const FaissClustering *obj);
+int faissx_Clustering_update_index(const FaissClustering *clustering);
 
 // `frozen_centroids` of a `Clustering`; 0 (with the last error set) for a NULL handle.
-int faissx_Clustering_frozen_centroids(const FaissClustering *obj);
+int faissx_Clustering_frozen_centroids(const FaissClustering *clustering);
 
 // `min_points_per_centroid` of a `Clustering`; 0 (with the last error set) for a NULL handle.
-int faissx_Clustering_min_points_per_centroid(const FaissClustering *obj);
+int faissx_Clustering_min_points_per_centroid(const FaissClustering *clustering);
 
 // `max_points_per_centroid` of a `Clustering`; 0 (with the last error set) for a NULL handle.
-int faissx_Clustering_max_points_per_centroid(const FaissClustering *obj);
+int faissx_Clustering_max_points_per_centroid(const FaissClustering *clustering);
 
 // `seed` of a `Clustering`; 0 (with the last error set) for a NULL handle.
-int faissx_Clustering_seed(const FaissClustering *obj);
+int faissx_Clustering_seed(const FaissClustering *clustering);
 
 // `decode_block_size` of a `Clustering`; 0 (with the last error set) for a NULL handle.
-size_t faissx_Clustering_decode_block_size(const FaissClustering *obj);
+size_t faissx_Clustering_decode_block_size(const FaissClustering *clustering);
 
 // `d` of a `Clustering`; 0 (with the last error set) for a NULL handle.
-size_t faissx_Clustering_d(const FaissClustering *obj);
+size_t faissx_Clustering_d(const FaissClustering *clustering);
 
 // `k` of a `Clustering`; 0 (with the last error set) for a NULL handle.
-size_t faissx_Clustering_k(const FaissClustering *obj);
+size_t faissx_Clustering_k(const FaissClustering *clustering);
 
-// `obj` of a `ClusteringIterationStats`; 0.0 (with the last error set) for a NULL handle.
-float faissx_ClusteringIterationStats_obj(const FaissClusteringIterationStats *obj);
+// `stats` of a `ClusteringIterationStats`; 0.0 (with the last error set) for a NULL handle.
+float faissx_ClusteringIterationStats_obj(const FaissClusteringIterationStats *stats);
 
 // `time` of a `ClusteringIterationStats`; 0.0 (with the last error set) for a NULL handle.
-double faissx_ClusteringIterationStats_time(const FaissClusteringIterationStats *obj);
+double faissx_ClusteringIterationStats_time(const FaissClusteringIterationStats *stats);
 
 // `time_search` of a `ClusteringIterationStats`; 0.0 (with the last error set) for a NULL handle.
-double faissx_ClusteringIterationStats_time_search(const FaissClusteringIterationStats *obj);
+double faissx_ClusteringIterationStats_time_search(const FaissClusteringIterationStats *stats);
 
 // `imbalance_factor` of a `ClusteringIterationStats`; 0.0 (with the last error set) for a NULL handle.
-double faissx_ClusteringIterationStats_imbalance_factor(const FaissClusteringIterationStats *obj);
+double faissx_ClusteringIterationStats_imbalance_factor(const FaissClusteringIterationStats *stats);
 
 // `nsplit` of a `ClusteringIterationStats`; 0 (with the last error set) for a NULL handle.
-int faissx_ClusteringIterationStats_nsplit(const FaissClusteringIterationStats *obj);
+int faissx_ClusteringIterationStats_nsplit(const FaissClusteringIterationStats *stats);
 
-// TODO faiss_Clustering_centroids
-void faissx_Clustering_centroids(FaissClustering *clustering, float **centroids, size_t *size);
+// `*centroids` (may be NULL) borrows the k*d centroids, `*size` (may be NULL) gets their count of floats. Valid while the clustering lives and is not retrained.
+void faissx_Clustering_centroids(FaissClustering *clustering,
+                                 float **centroids,
+                                 size_t *size);
 
-// TODO faiss_Clustering_iteration_stats
+// `*iteration_stats` (may be NULL) borrows the per-iteration statistics, `*size` (may be NULL) gets their count.
 void faissx_Clustering_iteration_stats(FaissClustering *clustering,
                                        FaissClusteringIterationStats **iteration_stats,
                                        size_t *size);
@@ -700,7 +708,7 @@ int faissx_Clustering_new_with_params(FaissClustering **p_clustering,
                                       int k,
                                       const FaissClusteringParameters *cp);
 
-// TODO faiss_Clustering_train
+// Runs k-means on `n` vectors `x` (n*d floats), using `index` (d must match; typically an IndexFlatL2) for assignment. Centroids are then in faissx_Clustering_centroids.
 int faissx_Clustering_train(FaissClustering *clustering,
                             idx_t n,
                             const float *x,
@@ -709,7 +717,7 @@ int faissx_Clustering_train(FaissClustering *clustering,
 // Frees a `Clustering`. NULL is a no-op. Borrowed pointers obtained from it become invalid.
 void faissx_Clustering_free(FaissClustering *clustering);
 
-// TODO faiss_kmeans_clustering
+// k-means in one call: clusters `n` vectors `x` of dimension `d` into `k` centroids written to `centroids` (k*d floats); `*q_error` (may be NULL) gets the quantization error.
 int faissx_kmeans_clustering(size_t d,
                              size_t n,
                              size_t k,
@@ -717,7 +725,7 @@ int faissx_kmeans_clustering(size_t d,
                              float *centroids,
                              float *q_error);
 
-// TODO faiss_pairwise_L2sqr
+// Squared L2 distances between `nq` vectors `xq` and `nb` vectors `xb` of dimension `d`, written to `dis`; `ldq`, `ldb`, `ldd` are the row strides (-1 for packed rows).
 void faissx_pairwise_L2sqr(int64_t d,
                            int64_t nq,
                            const float *xq,
@@ -728,7 +736,7 @@ void faissx_pairwise_L2sqr(int64_t d,
                            int64_t ldb,
                            int64_t ldd);
 
-// TODO faiss_pairwise_L2sqr_with_defaults
+// Squared L2 distances between `nq` vectors `xq` and `nb` vectors `xb` into `dis` (nq*nb floats, packed rows).
 void faissx_pairwise_L2sqr_with_defaults(int64_t d,
                                          int64_t nq,
                                          const float *xq,
@@ -736,46 +744,50 @@ void faissx_pairwise_L2sqr_with_defaults(int64_t d,
                                          const float *xb,
                                          float *dis);
 
-// TODO faiss_fvec_inner_products_ny
+// Inner products of `x` with each of the `ny` vectors `y` (dimension `d`) into `ip` (ny floats).
 void faissx_fvec_inner_products_ny(float *ip, const float *x, const float *y, size_t d, size_t ny);
 
-// TODO faiss_fvec_L2sqr_ny
-void faissx_fvec_L2sqr_ny(float *dis, const float *x, const float *y, size_t d, size_t ny);
+// Squared L2 distances from `x` to each of the `ny` vectors `y` (dimension `d`) into `dis` (ny floats).
+void faissx_fvec_L2sqr_ny(float *dis,
+                          const float *x,
+                          const float *y,
+                          size_t d,
+                          size_t ny);
 
 // `norm_L2sqr` of a `fvec`; 0.0 (with the last error set) for a NULL handle.
 float faissx_fvec_norm_L2sqr(const float *x, size_t d);
 
-// TODO faiss_fvec_norms_L2
+// L2 norms of `nx` vectors `x` of dimension `d` into `norms` (nx floats).
 void faissx_fvec_norms_L2(float *norms, const float *x, size_t d, size_t nx);
 
-// TODO faiss_fvec_norms_L2sqr
+// Squared L2 norms of `nx` vectors `x` of dimension `d` into `norms` (nx floats).
 void faissx_fvec_norms_L2sqr(float *norms, const float *x, size_t d, size_t nx);
 
-// TODO faiss_fvec_renorm_L2
+// Normalizes `nx` vectors `x` of dimension `d` in place to unit L2 norm (zero vectors stay zero).
 void faissx_fvec_renorm_L2(size_t d, size_t nx, float *x);
 
-// TODO faiss_set_distance_compute_blas_threshold
+// Process-wide: queries batches at least this large use BLAS for exhaustive search (default 20).
 void faissx_set_distance_compute_blas_threshold(int value);
 
-// TODO faiss_get_distance_compute_blas_threshold
+// Process-wide BLAS threshold for exhaustive search.
 int faissx_get_distance_compute_blas_threshold(void);
 
-// TODO faiss_set_distance_compute_blas_query_bs
+// Process-wide: block size of queries in BLAS exhaustive search.
 void faissx_set_distance_compute_blas_query_bs(int value);
 
-// TODO faiss_get_distance_compute_blas_query_bs
+// Process-wide block size of queries in BLAS exhaustive search.
 int faissx_get_distance_compute_blas_query_bs(void);
 
-// TODO faiss_set_distance_compute_blas_database_bs
+// Process-wide: block size of database vectors in BLAS exhaustive search.
 void faissx_set_distance_compute_blas_database_bs(int value);
 
-// TODO faiss_get_distance_compute_blas_database_bs
+// Process-wide block size of database vectors in BLAS exhaustive search.
 int faissx_get_distance_compute_blas_database_bs(void);
 
-// TODO faiss_set_distance_compute_min_k_reservoir
+// Process-wide: from this k on, exhaustive search keeps results in a reservoir instead of a heap.
 void faissx_set_distance_compute_min_k_reservoir(int value);
 
-// TODO faiss_get_distance_compute_min_k_reservoir
+// Process-wide k from which exhaustive search uses a reservoir.
 int faissx_get_distance_compute_min_k_reservoir(void);
 
 // The message of the calling thread's last failed call: the faissx function, then what was
@@ -797,37 +809,44 @@ void faissx_SearchParameters_free(FaissSearchParameters *obj);
 // Creates a `SearchParameters` in `*p_sp`; the caller owns it. Returns 0 or an error code.
 int faissx_SearchParameters_new(FaissSearchParameters **p_sp, FaissIDSelector *sel);
 
-// Frees a `Index`. NULL is a no-op. Borrowed pointers obtained from it become invalid.
+// Frees an `Index`. NULL is a no-op. Borrowed pointers obtained from it become invalid.
 void faissx_Index_free(FaissIndex *obj);
 
-// `d` of a `Index`; 0 (with the last error set) for a NULL handle.
-int faissx_Index_d(const FaissIndex *obj);
+// `d` of an `Index`; 0 (with the last error set) for a NULL handle.
+int faissx_Index_d(const FaissIndex *index);
 
-// `is_trained` of a `Index`; 0 (with the last error set) for a NULL handle.
-int faissx_Index_is_trained(const FaissIndex *obj);
+// `is_trained` of an `Index`; 0 (with the last error set) for a NULL handle.
+int faissx_Index_is_trained(const FaissIndex *index);
 
-// `ntotal` of a `Index`; 0 (with the last error set) for a NULL handle.
-idx_t faissx_Index_ntotal(const FaissIndex *obj);
+// `ntotal` of an `Index`; 0 (with the last error set) for a NULL handle.
+idx_t faissx_Index_ntotal(const FaissIndex *index);
 
-// `metric_type` of a `Index`; UINT_MAX (with the last error set) for a NULL handle.
-FaissMetricType faissx_Index_metric_type(const FaissIndex *obj);
+// `metric_type` of an `Index`; UINT_MAX (with the last error set) for a NULL handle.
+FaissMetricType faissx_Index_metric_type(const FaissIndex *index);
 
-// `verbose` of a `Index`; 0 (with the last error set) for a NULL handle.
-int faissx_Index_verbose(const FaissIndex *obj);
+// `verbose` of an `Index`; 0 (with the last error set) for a NULL handle.
+int faissx_Index_verbose(const FaissIndex *index);
 
-// Sets `verbose` of a `Index`. A NULL handle sets the last error and changes nothing.
-void faissx_Index_set_verbose(FaissIndex *obj, int value);
+// Sets `verbose` of an `Index`. A NULL handle sets the last error and changes nothing.
+void faissx_Index_set_verbose(FaissIndex *index, int value);
 
-// TODO faiss_Index_train
-int faissx_Index_train(FaissIndex *index, idx_t n, const float *x);
+// Trains the index on `n` vectors `x` (n*d floats). Indexes that need no training accept it as a no-op.
+int faissx_Index_train(FaissIndex *index,
+                       idx_t n,
+                       const float *x);
 
-// TODO faiss_Index_add
-int faissx_Index_add(FaissIndex *index, idx_t n, const float *x);
+// Adds `n` vectors `x` (n*d floats); they get the ids ntotal, ntotal+1, ... `x` may be NULL when n is 0.
+int faissx_Index_add(FaissIndex *index,
+                     idx_t n,
+                     const float *x);
 
-// TODO faiss_Index_add_with_ids
-int faissx_Index_add_with_ids(FaissIndex *index, idx_t n, const float *x, const idx_t *xids);
+// Adds `n` vectors `x` (n*d floats) with the ids `xids` (n values). Indexes that cannot store ids (flat) fail: wrap them in an IndexIDMap.
+int faissx_Index_add_with_ids(FaissIndex *index,
+                              idx_t n,
+                              const float *x,
+                              const idx_t *xids);
 
-// TODO faiss_Index_search
+// For each of the `n` queries `x` (n*d floats), writes the `k` nearest neighbours, closest first: `labels` and `distances` each hold n*k values; missing neighbours are -1.
 int faissx_Index_search(const FaissIndex *index,
                         idx_t n,
                         const float *x,
@@ -835,7 +854,7 @@ int faissx_Index_search(const FaissIndex *index,
                         float *distances,
                         idx_t *labels);
 
-// TODO faiss_Index_search_with_params
+// As faissx_Index_search, with per-call parameters `params` (may be NULL): an id selector, nprobe for IVF, efSearch for HNSW.
 int faissx_Index_search_with_params(const FaissIndex *index,
                                     idx_t n,
                                     const float *x,
@@ -844,48 +863,54 @@ int faissx_Index_search_with_params(const FaissIndex *index,
                                     float *distances,
                                     idx_t *labels);
 
-// TODO faiss_Index_range_search
+// All neighbours within `radius` of each of the `n` queries, into `result` (created with faissx_RangeSearchResult_new(&r, n)).
 int faissx_Index_range_search(const FaissIndex *index,
                               idx_t n,
                               const float *x,
                               float radius,
                               FaissRangeSearchResult *result);
 
-// TODO faiss_Index_assign
-int faissx_Index_assign(FaissIndex *index, idx_t n, const float *x, idx_t *labels, idx_t k);
+// The `k` nearest neighbours' labels of each of the `n` queries (n*k values in `labels`), without distances.
+int faissx_Index_assign(FaissIndex *index,
+                        idx_t n,
+                        const float *x,
+                        idx_t *labels,
+                        idx_t k);
 
-// TODO faiss_Index_reset
+// Removes every vector; the index stays trained.
 int faissx_Index_reset(FaissIndex *index);
 
-// TODO faiss_Index_remove_ids
-int faissx_Index_remove_ids(FaissIndex *index, const FaissIDSelector *sel, size_t *n_removed);
+// Removes the vectors whose ids `sel` selects; `*n_removed` (may be NULL) gets their number. Flat indexes renumber the remaining vectors.
+int faissx_Index_remove_ids(FaissIndex *index,
+                            const FaissIDSelector *sel,
+                            size_t *n_removed);
 
-// TODO faiss_Index_reconstruct
+// Writes the stored (decoded) vector of id `key` into `recons` (d floats).
 int faissx_Index_reconstruct(const FaissIndex *index, idx_t key, float *recons);
 
-// TODO faiss_Index_reconstruct_n
+// Writes the `ni` stored vectors of ids i0 .. i0+ni-1 into `recons` (ni*d floats).
 int faissx_Index_reconstruct_n(const FaissIndex *index, idx_t i0, idx_t ni, float *recons);
 
-// TODO faiss_Index_compute_residual
+// Writes `x` minus the reconstruction of `key` into `residual` (d floats).
 int faissx_Index_compute_residual(const FaissIndex *index,
                                   const float *x,
                                   float *residual,
                                   idx_t key);
 
-// TODO faiss_Index_compute_residual_n
+// Residuals of `n` vectors against the reconstructions of `keys`, into `residuals` (n*d floats).
 int faissx_Index_compute_residual_n(const FaissIndex *index,
                                     idx_t n,
                                     const float *x,
                                     float *residuals,
                                     const idx_t *keys);
 
-// TODO faiss_Index_sa_code_size
+// The size in bytes of one standalone code (faissx_Index_sa_encode) in `*size`.
 int faissx_Index_sa_code_size(const FaissIndex *index, size_t *size);
 
-// TODO faiss_Index_sa_encode
+// Encodes `n` vectors into standalone codes, `bytes` holding n * sa_code_size bytes.
 int faissx_Index_sa_encode(const FaissIndex *index, idx_t n, const float *x, uint8_t *bytes);
 
-// TODO faiss_Index_sa_decode
+// Decodes `n` standalone codes into vectors, `x` holding n*d floats.
 int faissx_Index_sa_decode(const FaissIndex *index, idx_t n, const uint8_t *bytes, float *x);
 
 // Moves every vector of `other` into `index` (same type and dimension), shifting the ids of
@@ -893,40 +918,40 @@ int faissx_Index_sa_decode(const FaissIndex *index, idx_t n, const uint8_t *byte
 // FAISS; other types return FAISSX_ERR_FAISS.
 int faissx_Index_merge_from(FaissIndex *index, FaissIndex *other, idx_t add_id);
 
-// Frees a `IndexBinary`. NULL is a no-op. Borrowed pointers obtained from it become invalid.
+// Frees an `IndexBinary`. NULL is a no-op. Borrowed pointers obtained from it become invalid.
 void faissx_IndexBinary_free(FaissIndexBinary *obj);
 
-// `d` of a `IndexBinary`; 0 (with the last error set) for a NULL handle.
-int faissx_IndexBinary_d(const FaissIndexBinary *obj);
+// `d` of an `IndexBinary`; 0 (with the last error set) for a NULL handle.
+int faissx_IndexBinary_d(const FaissIndexBinary *index);
 
-// `is_trained` of a `IndexBinary`; 0 (with the last error set) for a NULL handle.
-int faissx_IndexBinary_is_trained(const FaissIndexBinary *obj);
+// `is_trained` of an `IndexBinary`; 0 (with the last error set) for a NULL handle.
+int faissx_IndexBinary_is_trained(const FaissIndexBinary *index);
 
-// `ntotal` of a `IndexBinary`; 0 (with the last error set) for a NULL handle.
-idx_t faissx_IndexBinary_ntotal(const FaissIndexBinary *obj);
+// `ntotal` of an `IndexBinary`; 0 (with the last error set) for a NULL handle.
+idx_t faissx_IndexBinary_ntotal(const FaissIndexBinary *index);
 
-// `metric_type` of a `IndexBinary`; UINT_MAX (with the last error set) for a NULL handle.
-FaissMetricType faissx_IndexBinary_metric_type(const FaissIndexBinary *obj);
+// `metric_type` of an `IndexBinary`; UINT_MAX (with the last error set) for a NULL handle.
+FaissMetricType faissx_IndexBinary_metric_type(const FaissIndexBinary *index);
 
-// `verbose` of a `IndexBinary`; 0 (with the last error set) for a NULL handle.
-int faissx_IndexBinary_verbose(const FaissIndexBinary *obj);
+// `verbose` of an `IndexBinary`; 0 (with the last error set) for a NULL handle.
+int faissx_IndexBinary_verbose(const FaissIndexBinary *index);
 
-// Sets `verbose` of a `IndexBinary`. A NULL handle sets the last error and changes nothing.
-void faissx_IndexBinary_set_verbose(FaissIndexBinary *obj, int value);
+// Sets `verbose` of an `IndexBinary`. A NULL handle sets the last error and changes nothing.
+void faissx_IndexBinary_set_verbose(FaissIndexBinary *index, int value);
 
-// TODO faiss_IndexBinary_train
+// Trains the binary index on `n` codes `x` (n*d/8 bytes).
 int faissx_IndexBinary_train(FaissIndexBinary *index, idx_t n, const uint8_t *x);
 
-// TODO faiss_IndexBinary_add
+// Adds `n` codes `x` (n*d/8 bytes).
 int faissx_IndexBinary_add(FaissIndexBinary *index, idx_t n, const uint8_t *x);
 
-// TODO faiss_IndexBinary_add_with_ids
+// Adds `n` codes `x` (n*d/8 bytes) with the ids `xids`.
 int faissx_IndexBinary_add_with_ids(FaissIndexBinary *index,
                                     idx_t n,
                                     const uint8_t *x,
                                     const idx_t *xids);
 
-// TODO faiss_IndexBinary_search
+// The `k` nearest codes of each of the `n` queries by Hamming distance: `distances` and `labels` each hold n*k values.
 int faissx_IndexBinary_search(const FaissIndexBinary *index,
                               idx_t n,
                               const uint8_t *x,
@@ -934,32 +959,32 @@ int faissx_IndexBinary_search(const FaissIndexBinary *index,
                               int32_t *distances,
                               idx_t *labels);
 
-// TODO faiss_IndexBinary_range_search
+// All codes within Hamming distance `radius` of each query, into `result`.
 int faissx_IndexBinary_range_search(const FaissIndexBinary *index,
                                     idx_t n,
                                     const uint8_t *x,
                                     int radius,
                                     FaissRangeSearchResult *result);
 
-// TODO faiss_IndexBinary_assign
+// The `k` nearest labels of each of the `n` query codes, into `labels` (n*k).
 int faissx_IndexBinary_assign(FaissIndexBinary *index,
                               idx_t n,
                               const uint8_t *x,
                               idx_t *labels,
                               idx_t k);
 
-// TODO faiss_IndexBinary_reset
+// Removes every code; the index stays trained.
 int faissx_IndexBinary_reset(FaissIndexBinary *index);
 
-// TODO faiss_IndexBinary_remove_ids
+// Removes the codes whose ids `sel` selects; `*n_removed` (may be NULL) gets their number.
 int faissx_IndexBinary_remove_ids(FaissIndexBinary *index,
                                   const FaissIDSelector *sel,
                                   size_t *n_removed);
 
-// TODO faiss_IndexBinary_reconstruct
+// Writes the stored code of id `key` into `recons` (d/8 bytes).
 int faissx_IndexBinary_reconstruct(const FaissIndexBinary *index, idx_t key, uint8_t *recons);
 
-// TODO faiss_IndexBinary_reconstruct_n
+// Writes the `ni` codes of ids i0 .. i0+ni-1 into `recons` (ni*d/8 bytes).
 int faissx_IndexBinary_reconstruct_n(const FaissIndexBinary *index,
                                      idx_t i0,
                                      idx_t ni,
@@ -975,55 +1000,55 @@ FaissIndexBinaryFlat *faissx_IndexBinaryFlat_cast(FaissIndexBinary *index);
 // Frees an `IndexBinaryFlat`, as `faissx_IndexBinary_free`.
 void faissx_IndexBinaryFlat_free(FaissIndexBinaryFlat *obj);
 
-// Frees a `IndexBinaryIVF`. NULL is a no-op. Borrowed pointers obtained from it become invalid.
+// Frees an `IndexBinaryIVF`. NULL is a no-op. Borrowed pointers obtained from it become invalid.
 void faissx_IndexBinaryIVF_free(FaissIndexBinaryIVF *obj);
 
-// The same handle if it is a `IndexBinaryIVF` (or a subclass), NULL otherwise or for NULL.
-FaissIndexBinaryIVF *faissx_IndexBinaryIVF_cast(FaissIndexBinary *obj);
+// The same handle if it is an `IndexBinaryIVF` (or a subclass), NULL otherwise or for NULL.
+FaissIndexBinaryIVF *faissx_IndexBinaryIVF_cast(FaissIndexBinary *index);
 
-// `nlist` of a `IndexBinaryIVF`; 0 (with the last error set) for a NULL handle.
-size_t faissx_IndexBinaryIVF_nlist(const FaissIndexBinaryIVF *obj);
+// `nlist` of an `IndexBinaryIVF`; 0 (with the last error set) for a NULL handle.
+size_t faissx_IndexBinaryIVF_nlist(const FaissIndexBinaryIVF *index);
 
-// `nprobe` of a `IndexBinaryIVF`; 0 (with the last error set) for a NULL handle.
-size_t faissx_IndexBinaryIVF_nprobe(const FaissIndexBinaryIVF *obj);
+// `nprobe` of an `IndexBinaryIVF`; 0 (with the last error set) for a NULL handle.
+size_t faissx_IndexBinaryIVF_nprobe(const FaissIndexBinaryIVF *index);
 
-// Sets `nprobe` of a `IndexBinaryIVF`. A NULL handle sets the last error and changes nothing.
-void faissx_IndexBinaryIVF_set_nprobe(FaissIndexBinaryIVF *obj, size_t value);
+// Sets `nprobe` of an `IndexBinaryIVF`. A NULL handle sets the last error and changes nothing.
+void faissx_IndexBinaryIVF_set_nprobe(FaissIndexBinaryIVF *index, size_t value);
 
-// `quantizer` of a `IndexBinaryIVF`; NULL (with the last error set) for a NULL handle.
-FaissIndexBinary *faissx_IndexBinaryIVF_quantizer(const FaissIndexBinaryIVF *obj);
+// `quantizer` of an `IndexBinaryIVF`; NULL (with the last error set) for a NULL handle.
+FaissIndexBinary *faissx_IndexBinaryIVF_quantizer(const FaissIndexBinaryIVF *index);
 
-// `own_fields` of a `IndexBinaryIVF`; 0 (with the last error set) for a NULL handle.
-int faissx_IndexBinaryIVF_own_fields(const FaissIndexBinaryIVF *obj);
+// `own_fields` of an `IndexBinaryIVF`; 0 (with the last error set) for a NULL handle.
+int faissx_IndexBinaryIVF_own_fields(const FaissIndexBinaryIVF *index);
 
-// Sets `own_fields` of a `IndexBinaryIVF`. A NULL handle sets the last error and changes nothing.
-void faissx_IndexBinaryIVF_set_own_fields(FaissIndexBinaryIVF *obj, int value);
+// Sets `own_fields` of an `IndexBinaryIVF`. A NULL handle sets the last error and changes nothing.
+void faissx_IndexBinaryIVF_set_own_fields(FaissIndexBinaryIVF *index, int value);
 
-// `max_codes` of a `IndexBinaryIVF`; 0 (with the last error set) for a NULL handle.
-size_t faissx_IndexBinaryIVF_max_codes(const FaissIndexBinaryIVF *obj);
+// `max_codes` of an `IndexBinaryIVF`; 0 (with the last error set) for a NULL handle.
+size_t faissx_IndexBinaryIVF_max_codes(const FaissIndexBinaryIVF *index);
 
-// Sets `max_codes` of a `IndexBinaryIVF`. A NULL handle sets the last error and changes nothing.
-void faissx_IndexBinaryIVF_set_max_codes(FaissIndexBinaryIVF *obj, size_t value);
+// Sets `max_codes` of an `IndexBinaryIVF`. A NULL handle sets the last error and changes nothing.
+void faissx_IndexBinaryIVF_set_max_codes(FaissIndexBinaryIVF *index, size_t value);
 
-// `use_heap` of a `IndexBinaryIVF`; 0 (with the last error set) for a NULL handle.
-int faissx_IndexBinaryIVF_use_heap(const FaissIndexBinaryIVF *obj);
+// `use_heap` of an `IndexBinaryIVF`; 0 (with the last error set) for a NULL handle.
+int faissx_IndexBinaryIVF_use_heap(const FaissIndexBinaryIVF *index);
 
-// Sets `use_heap` of a `IndexBinaryIVF`. A NULL handle sets the last error and changes nothing.
-void faissx_IndexBinaryIVF_set_use_heap(FaissIndexBinaryIVF *obj, int value);
+// Sets `use_heap` of an `IndexBinaryIVF`. A NULL handle sets the last error and changes nothing.
+void faissx_IndexBinaryIVF_set_use_heap(FaissIndexBinaryIVF *index, int value);
 
-// `per_invlist_search` of a `IndexBinaryIVF`; 0 (with the last error set) for a NULL handle.
-int faissx_IndexBinaryIVF_per_invlist_search(const FaissIndexBinaryIVF *obj);
+// `per_invlist_search` of an `IndexBinaryIVF`; 0 (with the last error set) for a NULL handle.
+int faissx_IndexBinaryIVF_per_invlist_search(const FaissIndexBinaryIVF *index);
 
-// Sets `per_invlist_search` of a `IndexBinaryIVF`. A NULL handle sets the last error and changes nothing.
-void faissx_IndexBinaryIVF_set_per_invlist_search(FaissIndexBinaryIVF *obj,
+// Sets `per_invlist_search` of an `IndexBinaryIVF`. A NULL handle sets the last error and changes nothing.
+void faissx_IndexBinaryIVF_set_per_invlist_search(FaissIndexBinaryIVF *index,
                                                   int value);
 
-// TODO faiss_IndexBinaryIVF_merge_from
+// Moves the codes of `other` (same quantizer and shape) into `index`, shifting their ids by `add_id`.
 int faissx_IndexBinaryIVF_merge_from(FaissIndexBinaryIVF *index,
                                      FaissIndexBinaryIVF *other,
                                      idx_t add_id);
 
-// TODO faiss_IndexBinaryIVF_search_preassigned
+// Searches with the inverted lists already chosen: `cidx`/`cdis` hold n*nprobe list numbers and distances.
 int faissx_IndexBinaryIVF_search_preassigned(const FaissIndexBinaryIVF *index,
                                              idx_t n,
                                              const uint8_t *x,
@@ -1035,19 +1060,19 @@ int faissx_IndexBinaryIVF_search_preassigned(const FaissIndexBinaryIVF *index,
                                              int store_pairs,
                                              const FaissSearchParametersIVF *params);
 
-// `get_list_size` of a `IndexBinaryIVF`; 0 (with the last error set) for a NULL handle.
+// `get_list_size` of an `IndexBinaryIVF`; 0 (with the last error set) for a NULL handle.
 size_t faissx_IndexBinaryIVF_get_list_size(const FaissIndexBinaryIVF *index, size_t list_no);
 
-// TODO faiss_IndexBinaryIVF_make_direct_map
+// Builds (1) or drops (0) the id → list entry map that reconstruct needs.
 int faissx_IndexBinaryIVF_make_direct_map(FaissIndexBinaryIVF *index, int new_maintain_direct_map);
 
-// `imbalance_factor` of a `IndexBinaryIVF`; 0.0 (with the last error set) for a NULL handle.
+// `imbalance_factor` of an `IndexBinaryIVF`; 0.0 (with the last error set) for a NULL handle.
 double faissx_IndexBinaryIVF_imbalance_factor(const FaissIndexBinaryIVF *index);
 
-// TODO faiss_IndexBinaryIVF_print_stats
+// Prints the inverted lists' size statistics to stdout.
 void faissx_IndexBinaryIVF_print_stats(const FaissIndexBinaryIVF *index);
 
-// TODO faiss_IndexBinaryIVF_invlists_get_ids
+// Copies the ids of inverted list `list_no` into `invlist` (get_list_size entries).
 void faissx_IndexBinaryIVF_invlists_get_ids(const FaissIndexBinaryIVF *index,
                                             size_t list_no,
                                             idx_t *invlist);
@@ -1060,31 +1085,35 @@ int faissx_IndexBinaryIVF_new_with(FaissIndexBinaryIVF **p_index,
                                    size_t d,
                                    size_t nlist);
 
-// TODO faiss_index_factory
+// Creates an index of dimension `d` from a FAISS factory string ("Flat", "IVF256,Flat", "HNSW32", "IVF1024,PQ16", "IDMap,Flat", ...) for `metric`; the caller owns `*p_index`. An unknown string returns FAISSX_ERR_FAISS.
 int faissx_index_factory(FaissIndex **p_index,
                          int d,
                          const char *description,
                          FaissMetricType metric);
 
-// TODO faiss_index_binary_factory
-int faissx_index_binary_factory(FaissIndexBinary **p_index, int d, const char *description);
+// Creates a binary index of `d` bits from a factory string ("BFlat", "BIVF64", ...); the caller owns `*p_index`.
+int faissx_index_binary_factory(FaissIndexBinary **p_index,
+                                int d,
+                                const char *description);
 
-// Creates a `IndexFlat` in `*p_index`; the caller owns it. Returns 0 or an error code.
+// Creates an `IndexFlat` in `*p_index`; the caller owns it. Returns 0 or an error code.
 int faissx_IndexFlat_new(FaissIndexFlat **p_index);
 
-// Creates a `IndexFlat` in `*p_index`; the caller owns it. Returns 0 or an error code.
+// Creates an `IndexFlat` in `*p_index`; the caller owns it. Returns 0 or an error code.
 int faissx_IndexFlat_new_with(FaissIndexFlat **p_index, idx_t d, FaissMetricType metric);
 
-// TODO faiss_IndexFlat_xb
-void faissx_IndexFlat_xb(FaissIndexFlat *index, float **p_xb, size_t *p_size);
+// `*p_xb` borrows the stored vectors (ntotal*d floats), `*p_size` (may be NULL) gets their count of floats. Valid until the index is modified or freed.
+void faissx_IndexFlat_xb(FaissIndexFlat *index,
+                         float **p_xb,
+                         size_t *p_size);
 
-// The same handle if it is a `IndexFlat` (or a subclass), NULL otherwise or for NULL.
-FaissIndexFlat *faissx_IndexFlat_cast(FaissIndex *obj);
+// The same handle if it is an `IndexFlat` (or a subclass), NULL otherwise or for NULL.
+FaissIndexFlat *faissx_IndexFlat_cast(FaissIndex *index);
 
-// Frees a `IndexFlat`. NULL is a no-op. Borrowed pointers obtained from it become invalid.
+// Frees an `IndexFlat`. NULL is a no-op. Borrowed pointers obtained from it become invalid.
 void faissx_IndexFlat_free(FaissIndexFlat *obj);
 
-// TODO faiss_IndexFlat_compute_distance_subset
+// For each of the `n` queries, distances to the `k` stored vectors listed in `labels` (n*k), into `distances` (n*k).
 int faissx_IndexFlat_compute_distance_subset(FaissIndex *index,
                                              idx_t n,
                                              const float *x,
@@ -1092,64 +1121,64 @@ int faissx_IndexFlat_compute_distance_subset(FaissIndex *index,
                                              float *distances,
                                              const idx_t *labels);
 
-// The same handle if it is a `IndexFlatIP` (or a subclass), NULL otherwise or for NULL.
-FaissIndexFlatIP *faissx_IndexFlatIP_cast(FaissIndex *obj);
+// The same handle if it is an `IndexFlatIP` (or a subclass), NULL otherwise or for NULL.
+FaissIndexFlatIP *faissx_IndexFlatIP_cast(FaissIndex *index);
 
-// Frees a `IndexFlatIP`. NULL is a no-op. Borrowed pointers obtained from it become invalid.
+// Frees an `IndexFlatIP`. NULL is a no-op. Borrowed pointers obtained from it become invalid.
 void faissx_IndexFlatIP_free(FaissIndexFlatIP *obj);
 
-// Creates a `IndexFlatIP` in `*p_index`; the caller owns it. Returns 0 or an error code.
+// Creates an `IndexFlatIP` in `*p_index`; the caller owns it. Returns 0 or an error code.
 int faissx_IndexFlatIP_new(FaissIndexFlatIP **p_index);
 
-// Creates a `IndexFlatIP` in `*p_index`; the caller owns it. Returns 0 or an error code.
+// Creates an `IndexFlatIP` in `*p_index`; the caller owns it. Returns 0 or an error code.
 int faissx_IndexFlatIP_new_with(FaissIndexFlatIP **p_index, idx_t d);
 
-// The same handle if it is a `IndexFlatL2` (or a subclass), NULL otherwise or for NULL.
-FaissIndexFlatL2 *faissx_IndexFlatL2_cast(FaissIndex *obj);
+// The same handle if it is an `IndexFlatL2` (or a subclass), NULL otherwise or for NULL.
+FaissIndexFlatL2 *faissx_IndexFlatL2_cast(FaissIndex *index);
 
-// Frees a `IndexFlatL2`. NULL is a no-op. Borrowed pointers obtained from it become invalid.
+// Frees an `IndexFlatL2`. NULL is a no-op. Borrowed pointers obtained from it become invalid.
 void faissx_IndexFlatL2_free(FaissIndexFlatL2 *obj);
 
-// Creates a `IndexFlatL2` in `*p_index`; the caller owns it. Returns 0 or an error code.
+// Creates an `IndexFlatL2` in `*p_index`; the caller owns it. Returns 0 or an error code.
 int faissx_IndexFlatL2_new(FaissIndexFlatL2 **p_index);
 
-// Creates a `IndexFlatL2` in `*p_index`; the caller owns it. Returns 0 or an error code.
+// Creates an `IndexFlatL2` in `*p_index`; the caller owns it. Returns 0 or an error code.
 int faissx_IndexFlatL2_new_with(FaissIndexFlatL2 **p_index, idx_t d);
 
-// Creates a `IndexRefineFlat` in `*p_index`; the caller owns it. Returns 0 or an error code.
+// Creates an `IndexRefineFlat` in `*p_index`; the caller owns it. Returns 0 or an error code.
 int faissx_IndexRefineFlat_new(FaissIndexRefineFlat **p_index, FaissIndex *base_index);
 
-// Frees a `IndexRefineFlat`. NULL is a no-op. Borrowed pointers obtained from it become invalid.
+// Frees an `IndexRefineFlat`. NULL is a no-op. Borrowed pointers obtained from it become invalid.
 void faissx_IndexRefineFlat_free(FaissIndexRefineFlat *obj);
 
-// The same handle if it is a `IndexRefineFlat` (or a subclass), NULL otherwise or for NULL.
-FaissIndexRefineFlat *faissx_IndexRefineFlat_cast(FaissIndex *obj);
+// The same handle if it is an `IndexRefineFlat` (or a subclass), NULL otherwise or for NULL.
+FaissIndexRefineFlat *faissx_IndexRefineFlat_cast(FaissIndex *index);
 
-// `own_fields` of a `IndexRefineFlat`; 0 (with the last error set) for a NULL handle.
-int faissx_IndexRefineFlat_own_fields(const FaissIndexRefineFlat *obj);
+// `own_fields` of an `IndexRefineFlat`; 0 (with the last error set) for a NULL handle.
+int faissx_IndexRefineFlat_own_fields(const FaissIndexRefineFlat *index);
 
-// Sets `own_fields` of a `IndexRefineFlat`. A NULL handle sets the last error and changes nothing.
-void faissx_IndexRefineFlat_set_own_fields(FaissIndexRefineFlat *obj, int value);
+// Sets `own_fields` of an `IndexRefineFlat`. A NULL handle sets the last error and changes nothing.
+void faissx_IndexRefineFlat_set_own_fields(FaissIndexRefineFlat *index, int value);
 
-// `k_factor` of a `IndexRefineFlat`; 0.0 (with the last error set) for a NULL handle.
-float faissx_IndexRefineFlat_k_factor(const FaissIndexRefineFlat *obj);
+// `k_factor` of an `IndexRefineFlat`; 0.0 (with the last error set) for a NULL handle.
+float faissx_IndexRefineFlat_k_factor(const FaissIndexRefineFlat *index);
 
-// Sets `k_factor` of a `IndexRefineFlat`. A NULL handle sets the last error and changes nothing.
-void faissx_IndexRefineFlat_set_k_factor(FaissIndexRefineFlat *obj, float value);
+// Sets `k_factor` of an `IndexRefineFlat`. A NULL handle sets the last error and changes nothing.
+void faissx_IndexRefineFlat_set_k_factor(FaissIndexRefineFlat *index, float value);
 
-// The same handle if it is a `IndexFlat1D` (or a subclass), NULL otherwise or for NULL.
-FaissIndexFlat1D *faissx_IndexFlat1D_cast(FaissIndex *obj);
+// The same handle if it is an `IndexFlat1D` (or a subclass), NULL otherwise or for NULL.
+FaissIndexFlat1D *faissx_IndexFlat1D_cast(FaissIndex *index);
 
-// Frees a `IndexFlat1D`. NULL is a no-op. Borrowed pointers obtained from it become invalid.
+// Frees an `IndexFlat1D`. NULL is a no-op. Borrowed pointers obtained from it become invalid.
 void faissx_IndexFlat1D_free(FaissIndexFlat1D *obj);
 
-// Creates a `IndexFlat1D` in `*p_index`; the caller owns it. Returns 0 or an error code.
+// Creates an `IndexFlat1D` in `*p_index`; the caller owns it. Returns 0 or an error code.
 int faissx_IndexFlat1D_new(FaissIndexFlat1D **p_index);
 
-// Creates a `IndexFlat1D` in `*p_index`; the caller owns it. Returns 0 or an error code.
+// Creates an `IndexFlat1D` in `*p_index`; the caller owns it. Returns 0 or an error code.
 int faissx_IndexFlat1D_new_with(FaissIndexFlat1D **p_index, int continuous_update);
 
-// TODO faiss_IndexFlat1D_update_permutation
+// Re-sorts the 1-D index after additions (needed when continuous_update is off).
 int faissx_IndexFlat1D_update_permutation(FaissIndexFlat1D *index);
 
 // The same handle if it is an HNSW index (any storage), NULL otherwise or for NULL.
@@ -1228,45 +1257,47 @@ int faissx_SearchParametersHNSW_bounded_queue(const FaissSearchParametersHNSW *p
 // Sets `bounded_queue` (bool) of HNSW search parameters.
 void faissx_SearchParametersHNSW_set_bounded_queue(FaissSearchParametersHNSW *params, int value);
 
-// TODO faiss_write_index
+// Writes the index to an open `FILE*` in FAISS's file format.
 int faissx_write_index(const FaissIndex *idx, FILE *f);
 
-// TODO faiss_write_index_fname
+// Writes the index to the file `fname` in FAISS's file format (FAISS's Python and C++ read it).
 int faissx_write_index_fname(const FaissIndex *idx, const char *fname);
 
-// TODO faiss_write_index_custom
+// Writes the index through a custom writer, with FAISS's IO flags.
 int faissx_write_index_custom(const FaissIndex *idx, FaissIOWriter *io_writer, int io_flags);
 
-// TODO faiss_read_index
+// Reads an index from an open `FILE*`; the caller owns `*p_out`.
 int faissx_read_index(FILE *f, int io_flags, FaissIndex **p_out);
 
-// TODO faiss_read_index_fname
-int faissx_read_index_fname(const char *fname, int io_flags, FaissIndex **p_out);
+// Reads an index from the file `fname` (FAISS's file format); the caller owns `*p_out`. A missing or corrupt file returns an error, never a partial index.
+int faissx_read_index_fname(const char *fname,
+                            int io_flags,
+                            FaissIndex **p_out);
 
-// TODO faiss_read_index_custom
+// Reads an index through a custom reader; the caller owns `*p_out`.
 int faissx_read_index_custom(FaissIOReader *io_reader, int io_flags, FaissIndex **p_out);
 
-// TODO faiss_write_index_binary
+// Writes a binary index to an open `FILE*`.
 int faissx_write_index_binary(const FaissIndexBinary *idx, FILE *f);
 
-// TODO faiss_write_index_binary_fname
+// Writes a binary index to the file `fname`.
 int faissx_write_index_binary_fname(const FaissIndexBinary *idx, const char *fname);
 
-// TODO faiss_write_index_binary_custom
+// Writes a binary index through a custom writer.
 int faissx_write_index_binary_custom(const FaissIndexBinary *idx, FaissIOWriter *io_writer);
 
-// TODO faiss_read_index_binary
+// Reads a binary index from an open `FILE*`; the caller owns `*p_out`.
 int faissx_read_index_binary(FILE *f, int io_flags, FaissIndexBinary **p_out);
 
-// TODO faiss_read_index_binary_fname
+// Reads a binary index from the file `fname`; the caller owns `*p_out`.
 int faissx_read_index_binary_fname(const char *fname, int io_flags, FaissIndexBinary **p_out);
 
-// TODO faiss_read_index_binary_custom
+// Reads a binary index through a custom reader; the caller owns `*p_out`.
 int faissx_read_index_binary_custom(FaissIOReader *io_reader,
                                     int io_flags,
                                     FaissIndexBinary **p_out);
 
-// TODO faiss_read_VectorTransform_fname
+// Reads a vector transform from the file `fname`; the caller owns `*p_out`.
 int faissx_read_VectorTransform_fname(const char *fname, FaissVectorTransform **p_out);
 
 // Serializes `idx` in FAISS's file format into a new buffer: `*p_buf` (free it with
@@ -1295,7 +1326,7 @@ void faissx_free_buf(uint8_t **p_buf);
 void faissx_SearchParametersIVF_free(FaissSearchParametersIVF *obj);
 
 // The same handle if it is a `SearchParametersIVF` (or a subclass), NULL otherwise or for NULL.
-FaissSearchParametersIVF *faissx_SearchParametersIVF_cast(FaissSearchParameters *obj);
+FaissSearchParametersIVF *faissx_SearchParametersIVF_cast(FaissSearchParameters *params);
 
 // Creates a `SearchParametersIVF` in `*p_sp`; the caller owns it. Returns 0 or an error code.
 int faissx_SearchParametersIVF_new(FaissSearchParametersIVF **p_sp);
@@ -1307,59 +1338,61 @@ int faissx_SearchParametersIVF_new_with(FaissSearchParametersIVF **p_sp,
                                         size_t max_codes);
 
 // `sel` of a `SearchParametersIVF`; NULL (with the last error set) for a NULL handle.
-const FaissIDSelector *faissx_SearchParametersIVF_sel(const FaissSearchParametersIVF *obj);
+const FaissIDSelector *faissx_SearchParametersIVF_sel(const FaissSearchParametersIVF *params);
 
 // `nprobe` of a `SearchParametersIVF`; 0 (with the last error set) for a NULL handle.
-size_t faissx_SearchParametersIVF_nprobe(const FaissSearchParametersIVF *obj);
+size_t faissx_SearchParametersIVF_nprobe(const FaissSearchParametersIVF *params);
 
 // Sets `nprobe` of a `SearchParametersIVF`. A NULL handle sets the last error and changes nothing.
-void faissx_SearchParametersIVF_set_nprobe(FaissSearchParametersIVF *obj, size_t value);
+void faissx_SearchParametersIVF_set_nprobe(FaissSearchParametersIVF *params, size_t value);
 
 // `max_codes` of a `SearchParametersIVF`; 0 (with the last error set) for a NULL handle.
-size_t faissx_SearchParametersIVF_max_codes(const FaissSearchParametersIVF *obj);
+size_t faissx_SearchParametersIVF_max_codes(const FaissSearchParametersIVF *params);
 
 // Sets `max_codes` of a `SearchParametersIVF`. A NULL handle sets the last error and changes nothing.
-void faissx_SearchParametersIVF_set_max_codes(FaissSearchParametersIVF *obj,
+void faissx_SearchParametersIVF_set_max_codes(FaissSearchParametersIVF *params,
                                               size_t value);
 
-// Frees a `IndexIVF`. NULL is a no-op. Borrowed pointers obtained from it become invalid.
+// Frees an `IndexIVF`. NULL is a no-op. Borrowed pointers obtained from it become invalid.
 void faissx_IndexIVF_free(FaissIndexIVF *obj);
 
-// The same handle if it is a `IndexIVF` (or a subclass), NULL otherwise or for NULL.
-FaissIndexIVF *faissx_IndexIVF_cast(FaissIndex *obj);
+// The same handle if it is an `IndexIVF` (or a subclass), NULL otherwise or for NULL.
+FaissIndexIVF *faissx_IndexIVF_cast(FaissIndex *index);
 
-// `nlist` of a `IndexIVF`; 0 (with the last error set) for a NULL handle.
-size_t faissx_IndexIVF_nlist(const FaissIndexIVF *obj);
+// `nlist` of an `IndexIVF`; 0 (with the last error set) for a NULL handle.
+size_t faissx_IndexIVF_nlist(const FaissIndexIVF *index);
 
-// `nprobe` of a `IndexIVF`; 0 (with the last error set) for a NULL handle.
-size_t faissx_IndexIVF_nprobe(const FaissIndexIVF *obj);
+// `nprobe` of an `IndexIVF`; 0 (with the last error set) for a NULL handle.
+size_t faissx_IndexIVF_nprobe(const FaissIndexIVF *index);
 
-// Sets `nprobe` of a `IndexIVF`. A NULL handle sets the last error and changes nothing.
-void faissx_IndexIVF_set_nprobe(FaissIndexIVF *obj, size_t value);
+// Sets `nprobe` of an `IndexIVF`. A NULL handle sets the last error and changes nothing.
+void faissx_IndexIVF_set_nprobe(FaissIndexIVF *index, size_t value);
 
-// `quantizer` of a `IndexIVF`; NULL (with the last error set) for a NULL handle.
-FaissIndex *faissx_IndexIVF_quantizer(const FaissIndexIVF *obj);
+// `quantizer` of an `IndexIVF`; NULL (with the last error set) for a NULL handle.
+FaissIndex *faissx_IndexIVF_quantizer(const FaissIndexIVF *index);
 
-// `quantizer_trains_alone` of a `IndexIVF`; 0 (with the last error set) for a NULL handle.
-char faissx_IndexIVF_quantizer_trains_alone(const FaissIndexIVF *obj);
+// `quantizer_trains_alone` of an `IndexIVF`; 0 (with the last error set) for a NULL handle.
+char faissx_IndexIVF_quantizer_trains_alone(const FaissIndexIVF *index);
 
-// `own_fields` of a `IndexIVF`; 0 (with the last error set) for a NULL handle.
-int faissx_IndexIVF_own_fields(const FaissIndexIVF *obj);
+// `own_fields` of an `IndexIVF`; 0 (with the last error set) for a NULL handle.
+int faissx_IndexIVF_own_fields(const FaissIndexIVF *index);
 
-// Sets `own_fields` of a `IndexIVF`. A NULL handle sets the last error and changes nothing.
-void faissx_IndexIVF_set_own_fields(FaissIndexIVF *obj, int value);
+// Sets `own_fields` of an `IndexIVF`. A NULL handle sets the last error and changes nothing.
+void faissx_IndexIVF_set_own_fields(FaissIndexIVF *index, int value);
 
-// TODO faiss_IndexIVF_merge_from
-int faissx_IndexIVF_merge_from(FaissIndexIVF *index, FaissIndexIVF *other, idx_t add_id);
+// Moves the vectors of `other` (same quantizer, same type) into `index`, shifting their ids by `add_id`; `other` is left empty.
+int faissx_IndexIVF_merge_from(FaissIndexIVF *index,
+                               FaissIndexIVF *other,
+                               idx_t add_id);
 
-// TODO faiss_IndexIVF_copy_subset_to
+// Copies a subset of the entries into `other` (an empty IVF index of the same shape): `subset_type` 0 = ids in [a1, a2), 1 = id % a1 == a2, 2 = lists' entries in [a1, a2).
 int faissx_IndexIVF_copy_subset_to(const FaissIndexIVF *index,
                                    FaissIndexIVF *other,
                                    int subset_type,
                                    idx_t a1,
                                    idx_t a2);
 
-// TODO faiss_IndexIVF_search_preassigned
+// Searches with the inverted lists already chosen: `assign` and `centroid_dis` hold n*nprobe list numbers and distances.
 int faissx_IndexIVF_search_preassigned(const FaissIndexIVF *index,
                                        idx_t n,
                                        const float *x,
@@ -1370,114 +1403,114 @@ int faissx_IndexIVF_search_preassigned(const FaissIndexIVF *index,
                                        idx_t *labels,
                                        int store_pairs);
 
-// `get_list_size` of a `IndexIVF`; 0 (with the last error set) for a NULL handle.
+// `get_list_size` of an `IndexIVF`; 0 (with the last error set) for a NULL handle.
 size_t faissx_IndexIVF_get_list_size(const FaissIndexIVF *index, size_t list_no);
 
-// TODO faiss_IndexIVF_make_direct_map
+// Builds (1) or drops (0) the id → list entry map that reconstruct needs.
 int faissx_IndexIVF_make_direct_map(FaissIndexIVF *index, int new_maintain_direct_map);
 
-// `imbalance_factor` of a `IndexIVF`; 0.0 (with the last error set) for a NULL handle.
+// `imbalance_factor` of an `IndexIVF`; 0.0 (with the last error set) for a NULL handle.
 double faissx_IndexIVF_imbalance_factor(const FaissIndexIVF *index);
 
-// TODO faiss_IndexIVF_print_stats
+// Prints the inverted lists' size statistics to stdout.
 void faissx_IndexIVF_print_stats(const FaissIndexIVF *index);
 
-// TODO faiss_IndexIVF_invlists_get_ids
+// Copies the ids of inverted list `list_no` into `invlist` (get_list_size entries).
 void faissx_IndexIVF_invlists_get_ids(const FaissIndexIVF *index, size_t list_no, idx_t *invlist);
 
-// TODO faiss_IndexIVF_train_encoder
+// Trains only the vector encoder (not the quantizer) on `n` vectors with their list assignments `assign`.
 int faissx_IndexIVF_train_encoder(FaissIndexIVF *index,
                                   idx_t n,
                                   const float *x,
                                   const idx_t *assign);
 
-// TODO faiss_IndexIVFStats_reset
+// Zeroes the statistics in `stats`.
 void faissx_IndexIVFStats_reset(FaissIndexIVFStats *stats);
 
-// TODO faiss_IndexIVFStats_init
+// Zeroes the statistics in `stats` (as faissx_IndexIVFStats_reset).
 void faissx_IndexIVFStats_init(FaissIndexIVFStats *stats);
 
-// TODO faiss_get_indexIVF_stats
+// FAISS's process-wide IVF search statistics (borrowed; updated by every IVF search in the process).
 FaissIndexIVFStats *faissx_get_indexIVF_stats(void);
 
-// Frees a `IndexIVFFlat`. NULL is a no-op. Borrowed pointers obtained from it become invalid.
+// Frees an `IndexIVFFlat`. NULL is a no-op. Borrowed pointers obtained from it become invalid.
 void faissx_IndexIVFFlat_free(FaissIndexIVFFlat *obj);
 
-// The same handle if it is a `IndexIVFFlat` (or a subclass), NULL otherwise or for NULL.
-FaissIndexIVFFlat *faissx_IndexIVFFlat_cast(FaissIndex *obj);
+// The same handle if it is an `IndexIVFFlat` (or a subclass), NULL otherwise or for NULL.
+FaissIndexIVFFlat *faissx_IndexIVFFlat_cast(FaissIndex *index);
 
-// `nlist` of a `IndexIVFFlat`; 0 (with the last error set) for a NULL handle.
-size_t faissx_IndexIVFFlat_nlist(const FaissIndexIVFFlat *obj);
+// `nlist` of an `IndexIVFFlat`; 0 (with the last error set) for a NULL handle.
+size_t faissx_IndexIVFFlat_nlist(const FaissIndexIVFFlat *index);
 
-// `nprobe` of a `IndexIVFFlat`; 0 (with the last error set) for a NULL handle.
-size_t faissx_IndexIVFFlat_nprobe(const FaissIndexIVFFlat *obj);
+// `nprobe` of an `IndexIVFFlat`; 0 (with the last error set) for a NULL handle.
+size_t faissx_IndexIVFFlat_nprobe(const FaissIndexIVFFlat *index);
 
-// Sets `nprobe` of a `IndexIVFFlat`. A NULL handle sets the last error and changes nothing.
-void faissx_IndexIVFFlat_set_nprobe(FaissIndexIVFFlat *obj, size_t value);
+// Sets `nprobe` of an `IndexIVFFlat`. A NULL handle sets the last error and changes nothing.
+void faissx_IndexIVFFlat_set_nprobe(FaissIndexIVFFlat *index, size_t value);
 
-// `quantizer` of a `IndexIVFFlat`; NULL (with the last error set) for a NULL handle.
-FaissIndex *faissx_IndexIVFFlat_quantizer(const FaissIndexIVFFlat *obj);
+// `quantizer` of an `IndexIVFFlat`; NULL (with the last error set) for a NULL handle.
+FaissIndex *faissx_IndexIVFFlat_quantizer(const FaissIndexIVFFlat *index);
 
-// `quantizer_trains_alone` of a `IndexIVFFlat`; 0 (with the last error set) for a NULL handle.
-char faissx_IndexIVFFlat_quantizer_trains_alone(const FaissIndexIVFFlat *obj);
+// `quantizer_trains_alone` of an `IndexIVFFlat`; 0 (with the last error set) for a NULL handle.
+char faissx_IndexIVFFlat_quantizer_trains_alone(const FaissIndexIVFFlat *index);
 
-// `own_fields` of a `IndexIVFFlat`; 0 (with the last error set) for a NULL handle.
-int faissx_IndexIVFFlat_own_fields(const FaissIndexIVFFlat *obj);
+// `own_fields` of an `IndexIVFFlat`; 0 (with the last error set) for a NULL handle.
+int faissx_IndexIVFFlat_own_fields(const FaissIndexIVFFlat *index);
 
-// Sets `own_fields` of a `IndexIVFFlat`. A NULL handle sets the last error and changes nothing.
-void faissx_IndexIVFFlat_set_own_fields(FaissIndexIVFFlat *obj, int value);
+// Sets `own_fields` of an `IndexIVFFlat`. A NULL handle sets the last error and changes nothing.
+void faissx_IndexIVFFlat_set_own_fields(FaissIndexIVFFlat *index, int value);
 
-// Creates a `IndexIVFFlat` in `*p_index`; the caller owns it. Returns 0 or an error code.
+// Creates an `IndexIVFFlat` in `*p_index`; the caller owns it. Returns 0 or an error code.
 int faissx_IndexIVFFlat_new(FaissIndexIVFFlat **p_index);
 
-// Creates a `IndexIVFFlat` in `*p_index`; the caller owns it. Returns 0 or an error code.
+// Creates an `IndexIVFFlat` in `*p_index`; the caller owns it. Returns 0 or an error code.
 int faissx_IndexIVFFlat_new_with(FaissIndexIVFFlat **p_index,
                                  FaissIndex *quantizer,
                                  size_t d,
                                  size_t nlist);
 
-// Creates a `IndexIVFFlat` in `*p_index`; the caller owns it. Returns 0 or an error code.
+// Creates an `IndexIVFFlat` in `*p_index`; the caller owns it. Returns 0 or an error code.
 int faissx_IndexIVFFlat_new_with_metric(FaissIndexIVFFlat **p_index,
                                         FaissIndex *quantizer,
                                         size_t d,
                                         size_t nlist,
                                         FaissMetricType metric);
 
-// TODO faiss_IndexIVFFlat_add_core
+// Adds `n` vectors with ids `xids` (may be NULL: sequential ids) to the lists `precomputed_idx` (n values) chosen by the caller.
 int faissx_IndexIVFFlat_add_core(FaissIndexIVFFlat *index,
                                  idx_t n,
                                  const float *x,
                                  const idx_t *xids,
                                  const int64_t *precomputed_idx);
 
-// TODO faiss_IndexIVFFlat_update_vectors
+// Replaces the stored vectors of the `nv` ids `idx` with `v` (nv*d floats); the index needs a direct map.
 int faissx_IndexIVFFlat_update_vectors(FaissIndexIVFFlat *index,
                                        int nv,
                                        idx_t *idx,
                                        const float *v);
 
-// Frees a `IndexLSH`. NULL is a no-op. Borrowed pointers obtained from it become invalid.
+// Frees an `IndexLSH`. NULL is a no-op. Borrowed pointers obtained from it become invalid.
 void faissx_IndexLSH_free(FaissIndexLSH *obj);
 
-// The same handle if it is a `IndexLSH` (or a subclass), NULL otherwise or for NULL.
-FaissIndexLSH *faissx_IndexLSH_cast(FaissIndex *obj);
+// The same handle if it is an `IndexLSH` (or a subclass), NULL otherwise or for NULL.
+FaissIndexLSH *faissx_IndexLSH_cast(FaissIndex *index);
 
-// `nbits` of a `IndexLSH`; 0 (with the last error set) for a NULL handle.
-int faissx_IndexLSH_nbits(const FaissIndexLSH *obj);
+// `nbits` of an `IndexLSH`; 0 (with the last error set) for a NULL handle.
+int faissx_IndexLSH_nbits(const FaissIndexLSH *index);
 
-// `code_size` of a `IndexLSH`; 0 (with the last error set) for a NULL handle.
-int faissx_IndexLSH_code_size(const FaissIndexLSH *obj);
+// `code_size` of an `IndexLSH`; 0 (with the last error set) for a NULL handle.
+int faissx_IndexLSH_code_size(const FaissIndexLSH *index);
 
-// `rotate_data` of a `IndexLSH`; 0 (with the last error set) for a NULL handle.
-int faissx_IndexLSH_rotate_data(const FaissIndexLSH *obj);
+// `rotate_data` of an `IndexLSH`; 0 (with the last error set) for a NULL handle.
+int faissx_IndexLSH_rotate_data(const FaissIndexLSH *index);
 
-// `train_thresholds` of a `IndexLSH`; 0 (with the last error set) for a NULL handle.
-int faissx_IndexLSH_train_thresholds(const FaissIndexLSH *obj);
+// `train_thresholds` of an `IndexLSH`; 0 (with the last error set) for a NULL handle.
+int faissx_IndexLSH_train_thresholds(const FaissIndexLSH *index);
 
-// Creates a `IndexLSH` in `*p_index`; the caller owns it. Returns 0 or an error code.
+// Creates an `IndexLSH` in `*p_index`; the caller owns it. Returns 0 or an error code.
 int faissx_IndexLSH_new(FaissIndexLSH **p_index, idx_t d, int nbits);
 
-// Creates a `IndexLSH` in `*p_index`; the caller owns it. Returns 0 or an error code.
+// Creates an `IndexLSH` in `*p_index`; the caller owns it. Returns 0 or an error code.
 int faissx_IndexLSH_new_with_options(FaissIndexLSH **p_index,
                                      idx_t d,
                                      int nbits,
@@ -1536,93 +1569,93 @@ size_t faissx_IndexIVFPQ_M(const FaissIndexIVFPQ *index);
 // `nbits` of an `IndexIVFPQ`, as `faissx_IndexPQ_nbits`.
 size_t faissx_IndexIVFPQ_nbits(const FaissIndexIVFPQ *index);
 
-// Frees a `IndexPreTransform`. NULL is a no-op. Borrowed pointers obtained from it become invalid.
+// Frees an `IndexPreTransform`. NULL is a no-op. Borrowed pointers obtained from it become invalid.
 void faissx_IndexPreTransform_free(FaissIndexPreTransform *obj);
 
-// The same handle if it is a `IndexPreTransform` (or a subclass), NULL otherwise or for NULL.
-FaissIndexPreTransform *faissx_IndexPreTransform_cast(FaissIndex *obj);
+// The same handle if it is an `IndexPreTransform` (or a subclass), NULL otherwise or for NULL.
+FaissIndexPreTransform *faissx_IndexPreTransform_cast(FaissIndex *index);
 
-// `index` of a `IndexPreTransform`; NULL (with the last error set) for a NULL handle.
-FaissIndex *faissx_IndexPreTransform_index(const FaissIndexPreTransform *obj);
+// `index` of an `IndexPreTransform`; NULL (with the last error set) for a NULL handle.
+FaissIndex *faissx_IndexPreTransform_index(const FaissIndexPreTransform *index);
 
-// `own_fields` of a `IndexPreTransform`; 0 (with the last error set) for a NULL handle.
-int faissx_IndexPreTransform_own_fields(const FaissIndexPreTransform *obj);
+// `own_fields` of an `IndexPreTransform`; 0 (with the last error set) for a NULL handle.
+int faissx_IndexPreTransform_own_fields(const FaissIndexPreTransform *index);
 
-// Sets `own_fields` of a `IndexPreTransform`. A NULL handle sets the last error and changes nothing.
-void faissx_IndexPreTransform_set_own_fields(FaissIndexPreTransform *obj,
+// Sets `own_fields` of an `IndexPreTransform`. A NULL handle sets the last error and changes nothing.
+void faissx_IndexPreTransform_set_own_fields(FaissIndexPreTransform *index,
                                              int value);
 
-// Creates a `IndexPreTransform` in `*p_index`; the caller owns it. Returns 0 or an error code.
+// Creates an `IndexPreTransform` in `*p_index`; the caller owns it. Returns 0 or an error code.
 int faissx_IndexPreTransform_new(FaissIndexPreTransform **p_index);
 
-// Creates a `IndexPreTransform` in `*p_index`; the caller owns it. Returns 0 or an error code.
+// Creates an `IndexPreTransform` in `*p_index`; the caller owns it. Returns 0 or an error code.
 int faissx_IndexPreTransform_new_with(FaissIndexPreTransform **p_index, FaissIndex *index);
 
-// Creates a `IndexPreTransform` in `*p_index`; the caller owns it. Returns 0 or an error code.
+// Creates an `IndexPreTransform` in `*p_index`; the caller owns it. Returns 0 or an error code.
 int faissx_IndexPreTransform_new_with_transform(FaissIndexPreTransform **p_index,
                                                 FaissVectorTransform *ltrans,
                                                 FaissIndex *index);
 
-// TODO faiss_IndexPreTransform_prepend_transform
+// Puts `ltrans` in front of the chain of transforms; the index takes ownership if it owns its fields.
 int faissx_IndexPreTransform_prepend_transform(FaissIndexPreTransform *index,
                                                FaissVectorTransform *ltrans);
 
-// Frees a `IndexReplicas`. NULL is a no-op. Borrowed pointers obtained from it become invalid.
+// Frees an `IndexReplicas`. NULL is a no-op. Borrowed pointers obtained from it become invalid.
 void faissx_IndexReplicas_free(FaissIndexReplicas *obj);
 
-// `own_fields` of a `IndexReplicas`; 0 (with the last error set) for a NULL handle.
-int faissx_IndexReplicas_own_fields(const FaissIndexReplicas *obj);
+// `own_fields` of an `IndexReplicas`; 0 (with the last error set) for a NULL handle.
+int faissx_IndexReplicas_own_fields(const FaissIndexReplicas *index);
 
-// Sets `own_fields` of a `IndexReplicas`. A NULL handle sets the last error and changes nothing.
-void faissx_IndexReplicas_set_own_fields(FaissIndexReplicas *obj, int value);
+// Sets `own_fields` of an `IndexReplicas`. A NULL handle sets the last error and changes nothing.
+void faissx_IndexReplicas_set_own_fields(FaissIndexReplicas *index, int value);
 
-// Creates a `IndexReplicas` in `*p_index`; the caller owns it. Returns 0 or an error code.
+// Creates an `IndexReplicas` in `*p_index`; the caller owns it. Returns 0 or an error code.
 int faissx_IndexReplicas_new(FaissIndexReplicas **p_index, idx_t d);
 
-// Creates a `IndexReplicas` in `*p_index`; the caller owns it. Returns 0 or an error code.
+// Creates an `IndexReplicas` in `*p_index`; the caller owns it. Returns 0 or an error code.
 int faissx_IndexReplicas_new_with_options(FaissIndexReplicas **p_index, idx_t d, int threaded);
 
-// TODO faiss_IndexReplicas_add_replica
+// Adds `replica` (same d; borrowed unless own_fields) to the replicas.
 int faissx_IndexReplicas_add_replica(FaissIndexReplicas *index, FaissIndex *replica);
 
-// TODO faiss_IndexReplicas_remove_replica
+// Removes `replica` from the replicas (it is not freed).
 int faissx_IndexReplicas_remove_replica(FaissIndexReplicas *index, FaissIndex *replica);
 
-// `at` of a `IndexReplicas`; NULL (with the last error set) for a NULL handle.
+// `at` of an `IndexReplicas`; NULL (with the last error set) for a NULL handle.
 FaissIndex *faissx_IndexReplicas_at(FaissIndexReplicas *index, int i);
 
-// Creates a `IndexScalarQuantizer` in `*p_index`; the caller owns it. Returns 0 or an error code.
+// Creates an `IndexScalarQuantizer` in `*p_index`; the caller owns it. Returns 0 or an error code.
 int faissx_IndexScalarQuantizer_new(FaissIndexScalarQuantizer **p_index);
 
-// Creates a `IndexScalarQuantizer` in `*p_index`; the caller owns it. Returns 0 or an error code.
+// Creates an `IndexScalarQuantizer` in `*p_index`; the caller owns it. Returns 0 or an error code.
 int faissx_IndexScalarQuantizer_new_with(FaissIndexScalarQuantizer **p_index,
                                          idx_t d,
                                          FaissQuantizerType qt,
                                          FaissMetricType metric);
 
-// The same handle if it is a `IndexScalarQuantizer` (or a subclass), NULL otherwise or for NULL.
-FaissIndexScalarQuantizer *faissx_IndexScalarQuantizer_cast(FaissIndex *obj);
+// The same handle if it is an `IndexScalarQuantizer` (or a subclass), NULL otherwise or for NULL.
+FaissIndexScalarQuantizer *faissx_IndexScalarQuantizer_cast(FaissIndex *index);
 
-// Frees a `IndexScalarQuantizer`. NULL is a no-op. Borrowed pointers obtained from it become invalid.
+// Frees an `IndexScalarQuantizer`. NULL is a no-op. Borrowed pointers obtained from it become invalid.
 void faissx_IndexScalarQuantizer_free(FaissIndexScalarQuantizer *obj);
 
-// The same handle if it is a `IndexIVFScalarQuantizer` (or a subclass), NULL otherwise or for NULL.
-FaissIndexIVFScalarQuantizer *faissx_IndexIVFScalarQuantizer_cast(FaissIndex *obj);
+// The same handle if it is an `IndexIVFScalarQuantizer` (or a subclass), NULL otherwise or for NULL.
+FaissIndexIVFScalarQuantizer *faissx_IndexIVFScalarQuantizer_cast(FaissIndex *index);
 
-// Frees a `IndexIVFScalarQuantizer`. NULL is a no-op. Borrowed pointers obtained from it become invalid.
+// Frees an `IndexIVFScalarQuantizer`. NULL is a no-op. Borrowed pointers obtained from it become invalid.
 void faissx_IndexIVFScalarQuantizer_free(FaissIndexIVFScalarQuantizer *obj);
 
-// Creates a `IndexIVFScalarQuantizer` in `*p_index`; the caller owns it. Returns 0 or an error code.
+// Creates an `IndexIVFScalarQuantizer` in `*p_index`; the caller owns it. Returns 0 or an error code.
 int faissx_IndexIVFScalarQuantizer_new(FaissIndexIVFScalarQuantizer **p_index);
 
-// Creates a `IndexIVFScalarQuantizer` in `*p_index`; the caller owns it. Returns 0 or an error code.
+// Creates an `IndexIVFScalarQuantizer` in `*p_index`; the caller owns it. Returns 0 or an error code.
 int faissx_IndexIVFScalarQuantizer_new_with(FaissIndexIVFScalarQuantizer **p_index,
                                             FaissIndex *quantizer,
                                             idx_t d,
                                             size_t nlist,
                                             FaissQuantizerType qt);
 
-// Creates a `IndexIVFScalarQuantizer` in `*p_index`; the caller owns it. Returns 0 or an error code.
+// Creates an `IndexIVFScalarQuantizer` in `*p_index`; the caller owns it. Returns 0 or an error code.
 int faissx_IndexIVFScalarQuantizer_new_with_metric(FaissIndexIVFScalarQuantizer **p_index,
                                                    FaissIndex *quantizer,
                                                    size_t d,
@@ -1631,70 +1664,70 @@ int faissx_IndexIVFScalarQuantizer_new_with_metric(FaissIndexIVFScalarQuantizer 
                                                    FaissMetricType metric,
                                                    int encode_residual);
 
-// `nlist` of a `IndexIVFScalarQuantizer`; 0 (with the last error set) for a NULL handle.
-size_t faissx_IndexIVFScalarQuantizer_nlist(const FaissIndexIVFScalarQuantizer *obj);
+// `nlist` of an `IndexIVFScalarQuantizer`; 0 (with the last error set) for a NULL handle.
+size_t faissx_IndexIVFScalarQuantizer_nlist(const FaissIndexIVFScalarQuantizer *index);
 
-// `nprobe` of a `IndexIVFScalarQuantizer`; 0 (with the last error set) for a NULL handle.
-size_t faissx_IndexIVFScalarQuantizer_nprobe(const FaissIndexIVFScalarQuantizer *obj);
+// `nprobe` of an `IndexIVFScalarQuantizer`; 0 (with the last error set) for a NULL handle.
+size_t faissx_IndexIVFScalarQuantizer_nprobe(const FaissIndexIVFScalarQuantizer *index);
 
-// Sets `nprobe` of a `IndexIVFScalarQuantizer`. A NULL handle sets the last error and changes nothing.
-void faissx_IndexIVFScalarQuantizer_set_nprobe(FaissIndexIVFScalarQuantizer *obj,
+// Sets `nprobe` of an `IndexIVFScalarQuantizer`. A NULL handle sets the last error and changes nothing.
+void faissx_IndexIVFScalarQuantizer_set_nprobe(FaissIndexIVFScalarQuantizer *index,
                                                size_t value);
 
-// `quantizer` of a `IndexIVFScalarQuantizer`; NULL (with the last error set) for a NULL handle.
-FaissIndex *faissx_IndexIVFScalarQuantizer_quantizer(const FaissIndexIVFScalarQuantizer *obj);
+// `quantizer` of an `IndexIVFScalarQuantizer`; NULL (with the last error set) for a NULL handle.
+FaissIndex *faissx_IndexIVFScalarQuantizer_quantizer(const FaissIndexIVFScalarQuantizer *index);
 
-// `own_fields` of a `IndexIVFScalarQuantizer`; 0 (with the last error set) for a NULL handle.
-int faissx_IndexIVFScalarQuantizer_own_fields(const FaissIndexIVFScalarQuantizer *obj);
+// `own_fields` of an `IndexIVFScalarQuantizer`; 0 (with the last error set) for a NULL handle.
+int faissx_IndexIVFScalarQuantizer_own_fields(const FaissIndexIVFScalarQuantizer *index);
 
-// Sets `own_fields` of a `IndexIVFScalarQuantizer`. A NULL handle sets the last error and changes nothing.
-void faissx_IndexIVFScalarQuantizer_set_own_fields(FaissIndexIVFScalarQuantizer *obj,
+// Sets `own_fields` of an `IndexIVFScalarQuantizer`. A NULL handle sets the last error and changes nothing.
+void faissx_IndexIVFScalarQuantizer_set_own_fields(FaissIndexIVFScalarQuantizer *index,
                                                    int value);
 
-// TODO faiss_IndexIVFScalarQuantizer_add_core
+// Adds `n` vectors with ids `xids` (may be NULL) to the lists `precomputed_idx` chosen by the caller.
 int faissx_IndexIVFScalarQuantizer_add_core(FaissIndexIVFScalarQuantizer *index,
                                             idx_t n,
                                             const float *x,
                                             const idx_t *xids,
                                             const idx_t *precomputed_idx);
 
-// Frees a `IndexShards`. NULL is a no-op. Borrowed pointers obtained from it become invalid.
+// Frees an `IndexShards`. NULL is a no-op. Borrowed pointers obtained from it become invalid.
 void faissx_IndexShards_free(FaissIndexShards *obj);
 
-// `own_fields` of a `IndexShards`; 0 (with the last error set) for a NULL handle.
-int faissx_IndexShards_own_fields(const FaissIndexShards *obj);
+// `own_fields` of an `IndexShards`; 0 (with the last error set) for a NULL handle.
+int faissx_IndexShards_own_fields(const FaissIndexShards *index);
 
-// Sets `own_fields` of a `IndexShards`. A NULL handle sets the last error and changes nothing.
-void faissx_IndexShards_set_own_fields(FaissIndexShards *obj, int value);
+// Sets `own_fields` of an `IndexShards`. A NULL handle sets the last error and changes nothing.
+void faissx_IndexShards_set_own_fields(FaissIndexShards *index, int value);
 
-// `successive_ids` of a `IndexShards`; 0 (with the last error set) for a NULL handle.
-int faissx_IndexShards_successive_ids(const FaissIndexShards *obj);
+// `successive_ids` of an `IndexShards`; 0 (with the last error set) for a NULL handle.
+int faissx_IndexShards_successive_ids(const FaissIndexShards *index);
 
-// Sets `successive_ids` of a `IndexShards`. A NULL handle sets the last error and changes nothing.
-void faissx_IndexShards_set_successive_ids(FaissIndexShards *obj, int value);
+// Sets `successive_ids` of an `IndexShards`. A NULL handle sets the last error and changes nothing.
+void faissx_IndexShards_set_successive_ids(FaissIndexShards *index, int value);
 
-// Creates a `IndexShards` in `*p_index`; the caller owns it. Returns 0 or an error code.
+// Creates an `IndexShards` in `*p_index`; the caller owns it. Returns 0 or an error code.
 int faissx_IndexShards_new(FaissIndexShards **p_index, idx_t d);
 
-// Creates a `IndexShards` in `*p_index`; the caller owns it. Returns 0 or an error code.
+// Creates an `IndexShards` in `*p_index`; the caller owns it. Returns 0 or an error code.
 int faissx_IndexShards_new_with_options(FaissIndexShards **p_index,
                                         idx_t d,
                                         int threaded,
                                         int successive_ids);
 
-// TODO faiss_IndexShards_add_shard
+// Adds `shard` (same d; borrowed unless own_fields) to the shards.
 int faissx_IndexShards_add_shard(FaissIndexShards *index, FaissIndex *shard);
 
-// TODO faiss_IndexShards_remove_shard
+// Removes `shard` from the shards (it is not freed).
 int faissx_IndexShards_remove_shard(FaissIndexShards *index, FaissIndex *shard);
 
-// `at` of a `IndexShards`; NULL (with the last error set) for a NULL handle.
+// `at` of an `IndexShards`; NULL (with the last error set) for a NULL handle.
 FaissIndex *faissx_IndexShards_at(FaissIndexShards *index, int i);
 
-// Frees a `IOReader`. NULL is a no-op. Borrowed pointers obtained from it become invalid.
+// Frees an `IOReader`. NULL is a no-op. Borrowed pointers obtained from it become invalid.
 void faissx_IOReader_free(FaissIOReader *obj);
 
-// Frees a `IOWriter`. NULL is a no-op. Borrowed pointers obtained from it become invalid.
+// Frees an `IOWriter`. NULL is a no-op. Borrowed pointers obtained from it become invalid.
 void faissx_IOWriter_free(FaissIOWriter *obj);
 
 // Frees a `CustomIOReader`. NULL is a no-op. Borrowed pointers obtained from it become invalid.
@@ -1712,73 +1745,77 @@ int faissx_CustomIOWriter_new(FaissCustomIOWriter **p_out, size_t (*func_in)(con
                                                                              size_t,
                                                                              size_t));
 
-// `own_fields` of a `IndexIDMap`; 0 (with the last error set) for a NULL handle.
-int faissx_IndexIDMap_own_fields(const FaissIndexIDMap *obj);
+// `own_fields` of an `IndexIDMap`; 0 (with the last error set) for a NULL handle.
+int faissx_IndexIDMap_own_fields(const FaissIndexIDMap *index);
 
-// Sets `own_fields` of a `IndexIDMap`. A NULL handle sets the last error and changes nothing.
-void faissx_IndexIDMap_set_own_fields(FaissIndexIDMap *obj, int value);
+// Sets `own_fields` of an `IndexIDMap`. A NULL handle sets the last error and changes nothing.
+void faissx_IndexIDMap_set_own_fields(FaissIndexIDMap *index, int value);
 
-// Creates a `IndexIDMap` in `*p_index`; the caller owns it. Returns 0 or an error code.
+// Creates an `IndexIDMap` in `*p_index`; the caller owns it. Returns 0 or an error code.
 int faissx_IndexIDMap_new(FaissIndexIDMap **p_index, FaissIndex *index);
 
-// The same handle if it is a `IndexIDMap` (or a subclass), NULL otherwise or for NULL.
-FaissIndexIDMap *faissx_IndexIDMap_cast(FaissIndex *obj);
+// The same handle if it is an `IndexIDMap` (or a subclass), NULL otherwise or for NULL.
+FaissIndexIDMap *faissx_IndexIDMap_cast(FaissIndex *index);
 
-// TODO faiss_IndexIDMap_id_map
-void faissx_IndexIDMap_id_map(FaissIndexIDMap *index, idx_t **p_id_map, size_t *p_size);
+// `*p_id_map` (may be NULL) borrows the ids of the stored vectors in insertion order, `*p_size` (may be NULL) gets their count. Valid until the index is modified or freed.
+void faissx_IndexIDMap_id_map(FaissIndexIDMap *index,
+                              idx_t **p_id_map,
+                              size_t *p_size);
 
-// `sub_index` of a `IndexIDMap`; NULL (with the last error set) for a NULL handle.
+// `sub_index` of an `IndexIDMap`; NULL (with the last error set) for a NULL handle.
 FaissIndex *faissx_IndexIDMap_sub_index(FaissIndexIDMap *index);
 
-// `own_fields` of a `IndexIDMap2`; 0 (with the last error set) for a NULL handle.
-int faissx_IndexIDMap2_own_fields(const FaissIndexIDMap2 *obj);
+// `own_fields` of an `IndexIDMap2`; 0 (with the last error set) for a NULL handle.
+int faissx_IndexIDMap2_own_fields(const FaissIndexIDMap2 *index);
 
-// Sets `own_fields` of a `IndexIDMap2`. A NULL handle sets the last error and changes nothing.
-void faissx_IndexIDMap2_set_own_fields(FaissIndexIDMap2 *obj, int value);
+// Sets `own_fields` of an `IndexIDMap2`. A NULL handle sets the last error and changes nothing.
+void faissx_IndexIDMap2_set_own_fields(FaissIndexIDMap2 *index, int value);
 
-// Creates a `IndexIDMap2` in `*p_index`; the caller owns it. Returns 0 or an error code.
+// Creates an `IndexIDMap2` in `*p_index`; the caller owns it. Returns 0 or an error code.
 int faissx_IndexIDMap2_new(FaissIndexIDMap2 **p_index, FaissIndex *index);
 
-// TODO faiss_IndexIDMap2_construct_rev_map
+// Rebuilds the id → position map (after the id_map was changed by hand).
 int faissx_IndexIDMap2_construct_rev_map(FaissIndexIDMap2 *index);
 
-// The same handle if it is a `IndexIDMap2` (or a subclass), NULL otherwise or for NULL.
-FaissIndexIDMap2 *faissx_IndexIDMap2_cast(FaissIndex *obj);
+// The same handle if it is an `IndexIDMap2` (or a subclass), NULL otherwise or for NULL.
+FaissIndexIDMap2 *faissx_IndexIDMap2_cast(FaissIndex *index);
 
-// TODO faiss_IndexIDMap2_id_map
-void faissx_IndexIDMap2_id_map(FaissIndexIDMap2 *index, idx_t **p_id_map, size_t *p_size);
+// `*p_id_map` (may be NULL) borrows the stored ids, `*p_size` (may be NULL) gets their count. Valid until the index is modified or freed.
+void faissx_IndexIDMap2_id_map(FaissIndexIDMap2 *index,
+                               idx_t **p_id_map,
+                               size_t *p_size);
 
-// `sub_index` of a `IndexIDMap2`; NULL (with the last error set) for a NULL handle.
+// `sub_index` of an `IndexIDMap2`; NULL (with the last error set) for a NULL handle.
 FaissIndex *faissx_IndexIDMap2_sub_index(FaissIndexIDMap2 *index);
 
-// TODO faiss_get_version
+// FAISS's version, "1.12.0". Static storage.
 const char *faissx_get_version(void);
 
 // Frees a `VectorTransform`. NULL is a no-op. Borrowed pointers obtained from it become invalid.
 void faissx_VectorTransform_free(FaissVectorTransform *obj);
 
 // `is_trained` of a `VectorTransform`; 0 (with the last error set) for a NULL handle.
-int faissx_VectorTransform_is_trained(const FaissVectorTransform *obj);
+int faissx_VectorTransform_is_trained(const FaissVectorTransform *vt);
 
 // `d_in` of a `VectorTransform`; 0 (with the last error set) for a NULL handle.
-int faissx_VectorTransform_d_in(const FaissVectorTransform *obj);
+int faissx_VectorTransform_d_in(const FaissVectorTransform *vt);
 
 // `d_out` of a `VectorTransform`; 0 (with the last error set) for a NULL handle.
-int faissx_VectorTransform_d_out(const FaissVectorTransform *obj);
+int faissx_VectorTransform_d_out(const FaissVectorTransform *vt);
 
-// TODO faiss_VectorTransform_train
+// Trains the transform on `n` vectors `x` (n*d_in floats).
 int faissx_VectorTransform_train(FaissVectorTransform *vt, idx_t n, const float *x);
 
 // `apply` of a `VectorTransform`; NULL (with the last error set) for a NULL handle.
 float *faissx_VectorTransform_apply(const FaissVectorTransform *vt, idx_t n, const float *x);
 
-// TODO faiss_VectorTransform_apply_noalloc
+// Applies the transform to `n` vectors `x` (n*d_in floats), writing `xt` (n*d_out floats).
 void faissx_VectorTransform_apply_noalloc(const FaissVectorTransform *vt,
                                           idx_t n,
                                           const float *x,
                                           float *xt);
 
-// TODO faiss_VectorTransform_reverse_transform
+// Inverts the transform for `n` vectors `xt` (n*d_out floats) into `x` (n*d_in floats), where it is invertible.
 void faissx_VectorTransform_reverse_transform(const FaissVectorTransform *vt,
                                               idx_t n,
                                               const float *xt,
@@ -1787,7 +1824,7 @@ void faissx_VectorTransform_reverse_transform(const FaissVectorTransform *vt,
 // Frees a `LinearTransform`. NULL is a no-op. Borrowed pointers obtained from it become invalid.
 void faissx_LinearTransform_free(FaissLinearTransform *obj);
 
-// TODO faiss_LinearTransform_transform_transpose
+// Applies the transposed matrix to `n` vectors `y` (n*d_out floats), writing `x` (n*d_in floats).
 void faissx_LinearTransform_transform_transpose(const FaissLinearTransform *vt,
                                                 idx_t n,
                                                 const float *y,
@@ -1797,10 +1834,10 @@ void faissx_LinearTransform_transform_transpose(const FaissLinearTransform *vt,
 void faissx_LinearTransform_set_is_orthonormal(FaissLinearTransform *vt);
 
 // `have_bias` of a `LinearTransform`; 0 (with the last error set) for a NULL handle.
-int faissx_LinearTransform_have_bias(const FaissLinearTransform *obj);
+int faissx_LinearTransform_have_bias(const FaissLinearTransform *vt);
 
 // `is_orthonormal` of a `LinearTransform`; 0 (with the last error set) for a NULL handle.
-int faissx_LinearTransform_is_orthonormal(const FaissLinearTransform *obj);
+int faissx_LinearTransform_is_orthonormal(const FaissLinearTransform *vt);
 
 // Frees a `RandomRotationMatrix`. NULL is a no-op. Borrowed pointers obtained from it become invalid.
 void faissx_RandomRotationMatrix_free(FaissRandomRotationMatrix *obj);
@@ -1819,49 +1856,49 @@ int faissx_PCAMatrix_new_with(FaissPCAMatrix **p_vt,
                               int random_rotation);
 
 // `eigen_power` of a `PCAMatrix`; 0.0 (with the last error set) for a NULL handle.
-float faissx_PCAMatrix_eigen_power(const FaissPCAMatrix *obj);
+float faissx_PCAMatrix_eigen_power(const FaissPCAMatrix *vt);
 
 // `random_rotation` of a `PCAMatrix`; 0 (with the last error set) for a NULL handle.
-int faissx_PCAMatrix_random_rotation(const FaissPCAMatrix *obj);
+int faissx_PCAMatrix_random_rotation(const FaissPCAMatrix *vt);
 
-// Frees a `ITQMatrix`. NULL is a no-op. Borrowed pointers obtained from it become invalid.
+// Frees an `ITQMatrix`. NULL is a no-op. Borrowed pointers obtained from it become invalid.
 void faissx_ITQMatrix_free(FaissITQMatrix *obj);
 
-// Creates a `ITQMatrix` in `*p_vt`; the caller owns it. Returns 0 or an error code.
+// Creates an `ITQMatrix` in `*p_vt`; the caller owns it. Returns 0 or an error code.
 int faissx_ITQMatrix_new_with(FaissITQMatrix **p_vt, int d);
 
-// Frees a `ITQTransform`. NULL is a no-op. Borrowed pointers obtained from it become invalid.
+// Frees an `ITQTransform`. NULL is a no-op. Borrowed pointers obtained from it become invalid.
 void faissx_ITQTransform_free(FaissITQTransform *obj);
 
-// Creates a `ITQTransform` in `*p_vt`; the caller owns it. Returns 0 or an error code.
+// Creates an `ITQTransform` in `*p_vt`; the caller owns it. Returns 0 or an error code.
 int faissx_ITQTransform_new_with(FaissITQTransform **p_vt, int d_in, int d_out, int do_pca);
 
-// `do_pca` of a `ITQTransform`; 0 (with the last error set) for a NULL handle.
-int faissx_ITQTransform_do_pca(const FaissITQTransform *obj);
+// `do_pca` of an `ITQTransform`; 0 (with the last error set) for a NULL handle.
+int faissx_ITQTransform_do_pca(const FaissITQTransform *vt);
 
-// Frees a `OPQMatrix`. NULL is a no-op. Borrowed pointers obtained from it become invalid.
+// Frees an `OPQMatrix`. NULL is a no-op. Borrowed pointers obtained from it become invalid.
 void faissx_OPQMatrix_free(FaissOPQMatrix *obj);
 
-// Creates a `OPQMatrix` in `*p_vt`; the caller owns it. Returns 0 or an error code.
+// Creates an `OPQMatrix` in `*p_vt`; the caller owns it. Returns 0 or an error code.
 int faissx_OPQMatrix_new_with(FaissOPQMatrix **p_vt, int d, int M, int d2);
 
-// `verbose` of a `OPQMatrix`; 0 (with the last error set) for a NULL handle.
-int faissx_OPQMatrix_verbose(const FaissOPQMatrix *obj);
+// `verbose` of an `OPQMatrix`; 0 (with the last error set) for a NULL handle.
+int faissx_OPQMatrix_verbose(const FaissOPQMatrix *vt);
 
-// Sets `verbose` of a `OPQMatrix`. A NULL handle sets the last error and changes nothing.
-void faissx_OPQMatrix_set_verbose(FaissOPQMatrix *obj, int value);
+// Sets `verbose` of an `OPQMatrix`. A NULL handle sets the last error and changes nothing.
+void faissx_OPQMatrix_set_verbose(FaissOPQMatrix *vt, int value);
 
-// `niter` of a `OPQMatrix`; 0 (with the last error set) for a NULL handle.
-int faissx_OPQMatrix_niter(const FaissOPQMatrix *obj);
+// `niter` of an `OPQMatrix`; 0 (with the last error set) for a NULL handle.
+int faissx_OPQMatrix_niter(const FaissOPQMatrix *vt);
 
-// Sets `niter` of a `OPQMatrix`. A NULL handle sets the last error and changes nothing.
-void faissx_OPQMatrix_set_niter(FaissOPQMatrix *obj, int value);
+// Sets `niter` of an `OPQMatrix`. A NULL handle sets the last error and changes nothing.
+void faissx_OPQMatrix_set_niter(FaissOPQMatrix *vt, int value);
 
-// `niter_pq` of a `OPQMatrix`; 0 (with the last error set) for a NULL handle.
-int faissx_OPQMatrix_niter_pq(const FaissOPQMatrix *obj);
+// `niter_pq` of an `OPQMatrix`; 0 (with the last error set) for a NULL handle.
+int faissx_OPQMatrix_niter_pq(const FaissOPQMatrix *vt);
 
-// Sets `niter_pq` of a `OPQMatrix`. A NULL handle sets the last error and changes nothing.
-void faissx_OPQMatrix_set_niter_pq(FaissOPQMatrix *obj, int value);
+// Sets `niter_pq` of an `OPQMatrix`. A NULL handle sets the last error and changes nothing.
+void faissx_OPQMatrix_set_niter_pq(FaissOPQMatrix *vt, int value);
 
 // Frees a `RemapDimensionsTransform`. NULL is a no-op. Borrowed pointers obtained from it become invalid.
 void faissx_RemapDimensionsTransform_free(FaissRemapDimensionsTransform *obj);
@@ -1879,7 +1916,7 @@ void faissx_NormalizationTransform_free(FaissNormalizationTransform *obj);
 int faissx_NormalizationTransform_new_with(FaissNormalizationTransform **p_vt, int d, float norm);
 
 // `norm` of a `NormalizationTransform`; 0.0 (with the last error set) for a NULL handle.
-float faissx_NormalizationTransform_norm(const FaissNormalizationTransform *obj);
+float faissx_NormalizationTransform_norm(const FaissNormalizationTransform *vt);
 
 // Frees a `CenteringTransform`. NULL is a no-op. Borrowed pointers obtained from it become invalid.
 void faissx_CenteringTransform_free(FaissCenteringTransform *obj);

@@ -1,4 +1,4 @@
-//! `AutoTune_c.h`: TODO module doc.
+//! `AutoTune_c.h`: parameter spaces — named settings (nprobe, efSearch, ...) applied to any index by name.
 
 use crate::boundary;
 use crate::ffi::boundary::*;
@@ -9,15 +9,15 @@ use std::os::raw::{c_char, c_int};
 /// `name` of a `ParameterRange`; NULL (with the last error set) for a NULL handle.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_ParameterRange_name(
-    obj: *const FaissParameterRange,
+    range: *const FaissParameterRange,
 ) -> *const c_char {
     boundary!(std::ptr::null(), {
-        non_null(obj, "obj")?;
-        Ok(sys::faiss_ParameterRange_name(obj))
+        non_null(range, "range")?;
+        Ok(sys::faiss_ParameterRange_name(range))
     })
 }
 
-/// TODO faiss_ParameterRange_values
+/// The values of a parameter range: `*p_values` (borrowed from the range) holds `*p_size` doubles.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_ParameterRange_values(
     range: *mut FaissParameterRange,
@@ -55,15 +55,15 @@ pub unsafe extern "C" fn faissx_ParameterSpace_new(space: *mut *mut FaissParamet
 /// `n_combinations` of a `ParameterSpace`; 0 (with the last error set) for a NULL handle.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_ParameterSpace_n_combinations(
-    obj: *const FaissParameterSpace,
+    space: *const FaissParameterSpace,
 ) -> usize {
     boundary!(0, {
-        non_null(obj, "obj")?;
-        Ok(sys::faiss_ParameterSpace_n_combinations(obj))
+        non_null(space, "space")?;
+        Ok(sys::faiss_ParameterSpace_n_combinations(space))
     })
 }
 
-/// TODO faiss_ParameterSpace_combination_name
+/// Writes the name of combination `cno` (e.g. "nprobe=16") into `char_buf` of `size` bytes, NUL-terminated; fails if it does not fit.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_ParameterSpace_combination_name(
     space: *const FaissParameterSpace,
@@ -133,17 +133,17 @@ pub unsafe extern "C" fn faissx_ParameterSpace_set_index_parameter(
     })
 }
 
-/// TODO faiss_ParameterSpace_display
+/// Prints the parameter space's ranges to stdout.
 #[no_mangle]
-pub unsafe extern "C" fn faissx_ParameterSpace_display(obj: *const FaissParameterSpace) {
+pub unsafe extern "C" fn faissx_ParameterSpace_display(space: *const FaissParameterSpace) {
     boundary!((), {
-        non_null(obj, "obj")?;
-        sys::faiss_ParameterSpace_display(obj);
+        non_null(space, "space")?;
+        sys::faiss_ParameterSpace_display(space);
         Ok(())
     })
 }
 
-/// TODO faiss_ParameterSpace_add_range
+/// Adds an empty range named `name` to the space; `*p_range` (may be NULL) borrows it from the space.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_ParameterSpace_add_range(
     space: *mut FaissParameterSpace,

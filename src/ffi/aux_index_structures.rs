@@ -1,4 +1,4 @@
-//! `impl/AuxIndexStructures_c.h`: TODO module doc.
+//! `impl/AuxIndexStructures_c.h`: range-search results, id selectors, and the buffers behind range search.
 
 use crate::boundary;
 use crate::ffi::boundary::*;
@@ -8,10 +8,12 @@ use std::os::raw::c_int;
 
 /// `nq` of a `RangeSearchResult`; 0 (with the last error set) for a NULL handle.
 #[no_mangle]
-pub unsafe extern "C" fn faissx_RangeSearchResult_nq(obj: *const FaissRangeSearchResult) -> usize {
+pub unsafe extern "C" fn faissx_RangeSearchResult_nq(
+    result: *const FaissRangeSearchResult,
+) -> usize {
     boundary!(0, {
-        non_null(obj, "obj")?;
-        Ok(sys::faiss_RangeSearchResult_nq(obj))
+        non_null(result, "result")?;
+        Ok(sys::faiss_RangeSearchResult_nq(result))
     })
 }
 
@@ -40,7 +42,7 @@ pub unsafe extern "C" fn faissx_RangeSearchResult_new_with(
     })
 }
 
-/// TODO faiss_RangeSearchResult_do_allocation
+/// Allocates the labels/distances arrays once the per-query counts are in `lims` (for callers filling a result by hand).
 #[no_mangle]
 pub unsafe extern "C" fn faissx_RangeSearchResult_do_allocation(
     rsr: *mut FaissRangeSearchResult,
@@ -65,15 +67,15 @@ pub unsafe extern "C" fn faissx_RangeSearchResult_free(obj: *mut FaissRangeSearc
 /// `buffer_size` of a `RangeSearchResult`; 0 (with the last error set) for a NULL handle.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_RangeSearchResult_buffer_size(
-    obj: *const FaissRangeSearchResult,
+    result: *const FaissRangeSearchResult,
 ) -> usize {
     boundary!(0, {
-        non_null(obj, "obj")?;
-        Ok(sys::faiss_RangeSearchResult_buffer_size(obj))
+        non_null(result, "result")?;
+        Ok(sys::faiss_RangeSearchResult_buffer_size(result))
     })
 }
 
-/// TODO faiss_RangeSearchResult_lims
+/// `*lims` borrows the result's `nq + 1` offsets: results of query i are at [lims[i], lims[i+1]). Valid until the result is freed or reused.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_RangeSearchResult_lims(
     rsr: *mut FaissRangeSearchResult,
@@ -87,7 +89,7 @@ pub unsafe extern "C" fn faissx_RangeSearchResult_lims(
     })
 }
 
-/// TODO faiss_RangeSearchResult_labels
+/// `*labels` and `*distances` borrow the result's arrays (lims[nq] entries each, unsorted within a query). Valid until the result is freed or reused.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_RangeSearchResult_labels(
     rsr: *mut FaissRangeSearchResult,
@@ -103,7 +105,7 @@ pub unsafe extern "C" fn faissx_RangeSearchResult_labels(
     })
 }
 
-/// Frees a `IDSelector`. NULL is a no-op. Borrowed pointers obtained from it become invalid.
+/// Frees an `IDSelector`. NULL is a no-op. Borrowed pointers obtained from it become invalid.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IDSelector_free(obj: *mut FaissIDSelector) {
     boundary!((), {
@@ -114,7 +116,7 @@ pub unsafe extern "C" fn faissx_IDSelector_free(obj: *mut FaissIDSelector) {
     })
 }
 
-/// `is_member` of a `IDSelector`; 0 (with the last error set) for a NULL handle.
+/// `is_member` of an `IDSelector`; 0 (with the last error set) for a NULL handle.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IDSelector_is_member(
     sel: *const FaissIDSelector,
@@ -126,7 +128,7 @@ pub unsafe extern "C" fn faissx_IDSelector_is_member(
     })
 }
 
-/// Frees a `IDSelectorRange`. NULL is a no-op. Borrowed pointers obtained from it become invalid.
+/// Frees an `IDSelectorRange`. NULL is a no-op. Borrowed pointers obtained from it become invalid.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IDSelectorRange_free(obj: *mut FaissIDSelectorRange) {
     boundary!((), {
@@ -137,25 +139,25 @@ pub unsafe extern "C" fn faissx_IDSelectorRange_free(obj: *mut FaissIDSelectorRa
     })
 }
 
-/// `imin` of a `IDSelectorRange`; 0 (with the last error set) for a NULL handle.
+/// `imin` of an `IDSelectorRange`; 0 (with the last error set) for a NULL handle.
 #[no_mangle]
-pub unsafe extern "C" fn faissx_IDSelectorRange_imin(obj: *const FaissIDSelectorRange) -> idx_t {
+pub unsafe extern "C" fn faissx_IDSelectorRange_imin(sel: *const FaissIDSelectorRange) -> idx_t {
     boundary!(0, {
-        non_null(obj, "obj")?;
-        Ok(sys::faiss_IDSelectorRange_imin(obj))
+        non_null(sel, "sel")?;
+        Ok(sys::faiss_IDSelectorRange_imin(sel))
     })
 }
 
-/// `imax` of a `IDSelectorRange`; 0 (with the last error set) for a NULL handle.
+/// `imax` of an `IDSelectorRange`; 0 (with the last error set) for a NULL handle.
 #[no_mangle]
-pub unsafe extern "C" fn faissx_IDSelectorRange_imax(obj: *const FaissIDSelectorRange) -> idx_t {
+pub unsafe extern "C" fn faissx_IDSelectorRange_imax(sel: *const FaissIDSelectorRange) -> idx_t {
     boundary!(0, {
-        non_null(obj, "obj")?;
-        Ok(sys::faiss_IDSelectorRange_imax(obj))
+        non_null(sel, "sel")?;
+        Ok(sys::faiss_IDSelectorRange_imax(sel))
     })
 }
 
-/// Creates a `IDSelectorRange` in `*p_sel`; the caller owns it. Returns 0 or an error code.
+/// Creates an `IDSelectorRange` in `*p_sel`; the caller owns it. Returns 0 or an error code.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IDSelectorRange_new(
     p_sel: *mut *mut FaissIDSelectorRange,
@@ -168,25 +170,25 @@ pub unsafe extern "C" fn faissx_IDSelectorRange_new(
     })
 }
 
-/// `nbits` of a `IDSelectorBatch`; 0 (with the last error set) for a NULL handle.
+/// `nbits` of an `IDSelectorBatch`; 0 (with the last error set) for a NULL handle.
 #[no_mangle]
-pub unsafe extern "C" fn faissx_IDSelectorBatch_nbits(obj: *const FaissIDSelectorBatch) -> c_int {
+pub unsafe extern "C" fn faissx_IDSelectorBatch_nbits(sel: *const FaissIDSelectorBatch) -> c_int {
     boundary!(0, {
-        non_null(obj, "obj")?;
-        Ok(sys::faiss_IDSelectorBatch_nbits(obj))
+        non_null(sel, "sel")?;
+        Ok(sys::faiss_IDSelectorBatch_nbits(sel))
     })
 }
 
-/// `mask` of a `IDSelectorBatch`; 0 (with the last error set) for a NULL handle.
+/// `mask` of an `IDSelectorBatch`; 0 (with the last error set) for a NULL handle.
 #[no_mangle]
-pub unsafe extern "C" fn faissx_IDSelectorBatch_mask(obj: *const FaissIDSelectorBatch) -> idx_t {
+pub unsafe extern "C" fn faissx_IDSelectorBatch_mask(sel: *const FaissIDSelectorBatch) -> idx_t {
     boundary!(0, {
-        non_null(obj, "obj")?;
-        Ok(sys::faiss_IDSelectorBatch_mask(obj))
+        non_null(sel, "sel")?;
+        Ok(sys::faiss_IDSelectorBatch_mask(sel))
     })
 }
 
-/// Creates a `IDSelectorBatch` in `*p_sel`; the caller owns it. Returns 0 or an error code.
+/// Creates an `IDSelectorBatch` in `*p_sel`; the caller owns it. Returns 0 or an error code.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IDSelectorBatch_new(
     p_sel: *mut *mut FaissIDSelectorBatch,
@@ -200,7 +202,7 @@ pub unsafe extern "C" fn faissx_IDSelectorBatch_new(
     })
 }
 
-/// Frees a `IDSelectorBitmap`. NULL is a no-op. Borrowed pointers obtained from it become invalid.
+/// Frees an `IDSelectorBitmap`. NULL is a no-op. Borrowed pointers obtained from it become invalid.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IDSelectorBitmap_free(obj: *mut FaissIDSelectorBitmap) {
     boundary!((), {
@@ -211,27 +213,27 @@ pub unsafe extern "C" fn faissx_IDSelectorBitmap_free(obj: *mut FaissIDSelectorB
     })
 }
 
-/// `n` of a `IDSelectorBitmap`; 0 (with the last error set) for a NULL handle.
+/// `n` of an `IDSelectorBitmap`; 0 (with the last error set) for a NULL handle.
 #[no_mangle]
-pub unsafe extern "C" fn faissx_IDSelectorBitmap_n(obj: *const FaissIDSelectorBitmap) -> usize {
+pub unsafe extern "C" fn faissx_IDSelectorBitmap_n(sel: *const FaissIDSelectorBitmap) -> usize {
     boundary!(0, {
-        non_null(obj, "obj")?;
-        Ok(sys::faiss_IDSelectorBitmap_n(obj))
+        non_null(sel, "sel")?;
+        Ok(sys::faiss_IDSelectorBitmap_n(sel))
     })
 }
 
-/// `bitmap` of a `IDSelectorBitmap`; NULL (with the last error set) for a NULL handle.
+/// `bitmap` of an `IDSelectorBitmap`; NULL (with the last error set) for a NULL handle.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IDSelectorBitmap_bitmap(
-    obj: *const FaissIDSelectorBitmap,
+    sel: *const FaissIDSelectorBitmap,
 ) -> *const u8 {
     boundary!(std::ptr::null(), {
-        non_null(obj, "obj")?;
-        Ok(sys::faiss_IDSelectorBitmap_bitmap(obj))
+        non_null(sel, "sel")?;
+        Ok(sys::faiss_IDSelectorBitmap_bitmap(sel))
     })
 }
 
-/// Creates a `IDSelectorBitmap` in `*p_sel`; the caller owns it. Returns 0 or an error code.
+/// Creates an `IDSelectorBitmap` in `*p_sel`; the caller owns it. Returns 0 or an error code.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IDSelectorBitmap_new(
     p_sel: *mut *mut FaissIDSelectorBitmap,
@@ -245,7 +247,7 @@ pub unsafe extern "C" fn faissx_IDSelectorBitmap_new(
     })
 }
 
-/// Creates a `IDSelectorNot` in `*p_sel`; the caller owns it. Returns 0 or an error code.
+/// Creates an `IDSelectorNot` in `*p_sel`; the caller owns it. Returns 0 or an error code.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IDSelectorNot_new(
     p_sel: *mut *mut FaissIDSelectorNot,
@@ -258,7 +260,7 @@ pub unsafe extern "C" fn faissx_IDSelectorNot_new(
     })
 }
 
-/// Creates a `IDSelectorAnd` in `*p_sel`; the caller owns it. Returns 0 or an error code.
+/// Creates an `IDSelectorAnd` in `*p_sel`; the caller owns it. Returns 0 or an error code.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IDSelectorAnd_new(
     p_sel: *mut *mut FaissIDSelectorAnd,
@@ -273,7 +275,7 @@ pub unsafe extern "C" fn faissx_IDSelectorAnd_new(
     })
 }
 
-/// Creates a `IDSelectorOr` in `*p_sel`; the caller owns it. Returns 0 or an error code.
+/// Creates an `IDSelectorOr` in `*p_sel`; the caller owns it. Returns 0 or an error code.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IDSelectorOr_new(
     p_sel: *mut *mut FaissIDSelectorOr,
@@ -288,7 +290,7 @@ pub unsafe extern "C" fn faissx_IDSelectorOr_new(
     })
 }
 
-/// Creates a `IDSelectorXOr` in `*p_sel`; the caller owns it. Returns 0 or an error code.
+/// Creates an `IDSelectorXOr` in `*p_sel`; the caller owns it. Returns 0 or an error code.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IDSelectorXOr_new(
     p_sel: *mut *mut FaissIDSelectorXOr,
@@ -316,23 +318,23 @@ pub unsafe extern "C" fn faissx_BufferList_free(obj: *mut FaissBufferList) {
 
 /// `buffer_size` of a `BufferList`; 0 (with the last error set) for a NULL handle.
 #[no_mangle]
-pub unsafe extern "C" fn faissx_BufferList_buffer_size(obj: *const FaissBufferList) -> usize {
+pub unsafe extern "C" fn faissx_BufferList_buffer_size(bl: *const FaissBufferList) -> usize {
     boundary!(0, {
-        non_null(obj, "obj")?;
-        Ok(sys::faiss_BufferList_buffer_size(obj))
+        non_null(bl, "bl")?;
+        Ok(sys::faiss_BufferList_buffer_size(bl))
     })
 }
 
 /// `wp` of a `BufferList`; 0 (with the last error set) for a NULL handle.
 #[no_mangle]
-pub unsafe extern "C" fn faissx_BufferList_wp(obj: *const FaissBufferList) -> usize {
+pub unsafe extern "C" fn faissx_BufferList_wp(bl: *const FaissBufferList) -> usize {
     boundary!(0, {
-        non_null(obj, "obj")?;
-        Ok(sys::faiss_BufferList_wp(obj))
+        non_null(bl, "bl")?;
+        Ok(sys::faiss_BufferList_wp(bl))
     })
 }
 
-/// TODO faiss_BufferList_append_buffer
+/// Appends a new buffer of `buffer_size` entries to the list.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_BufferList_append_buffer(bl: *mut FaissBufferList) -> c_int {
     boundary!({
@@ -353,7 +355,7 @@ pub unsafe extern "C" fn faissx_BufferList_new(
     })
 }
 
-/// TODO faiss_BufferList_add
+/// Appends one (id, distance) pair, growing the list as needed.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_BufferList_add(
     bl: *mut FaissBufferList,
@@ -366,7 +368,7 @@ pub unsafe extern "C" fn faissx_BufferList_add(
     })
 }
 
-/// TODO faiss_BufferList_copy_range
+/// Copies `n` entries starting at `ofs` into `dest_ids` and `dest_dis` (each holding `n` items).
 #[no_mangle]
 pub unsafe extern "C" fn faissx_BufferList_copy_range(
     bl: *mut FaissBufferList,
@@ -387,34 +389,34 @@ pub unsafe extern "C" fn faissx_BufferList_copy_range(
 
 /// `qno` of a `RangeQueryResult`; 0 (with the last error set) for a NULL handle.
 #[no_mangle]
-pub unsafe extern "C" fn faissx_RangeQueryResult_qno(obj: *const FaissRangeQueryResult) -> idx_t {
+pub unsafe extern "C" fn faissx_RangeQueryResult_qno(qr: *const FaissRangeQueryResult) -> idx_t {
     boundary!(0, {
-        non_null(obj, "obj")?;
-        Ok(sys::faiss_RangeQueryResult_qno(obj))
+        non_null(qr, "qr")?;
+        Ok(sys::faiss_RangeQueryResult_qno(qr))
     })
 }
 
 /// `nres` of a `RangeQueryResult`; 0 (with the last error set) for a NULL handle.
 #[no_mangle]
-pub unsafe extern "C" fn faissx_RangeQueryResult_nres(obj: *const FaissRangeQueryResult) -> usize {
+pub unsafe extern "C" fn faissx_RangeQueryResult_nres(qr: *const FaissRangeQueryResult) -> usize {
     boundary!(0, {
-        non_null(obj, "obj")?;
-        Ok(sys::faiss_RangeQueryResult_nres(obj))
+        non_null(qr, "qr")?;
+        Ok(sys::faiss_RangeQueryResult_nres(qr))
     })
 }
 
 /// `pres` of a `RangeQueryResult`; NULL (with the last error set) for a NULL handle.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_RangeQueryResult_pres(
-    obj: *const FaissRangeQueryResult,
+    qr: *const FaissRangeQueryResult,
 ) -> *mut FaissRangeSearchPartialResult {
     boundary!(std::ptr::null_mut(), {
-        non_null(obj, "obj")?;
-        Ok(sys::faiss_RangeQueryResult_pres(obj))
+        non_null(qr, "qr")?;
+        Ok(sys::faiss_RangeQueryResult_pres(qr))
     })
 }
 
-/// TODO faiss_RangeQueryResult_add
+/// Adds one (distance, id) hit to a query's partial result.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_RangeQueryResult_add(
     qr: *mut FaissRangeQueryResult,
@@ -430,11 +432,11 @@ pub unsafe extern "C" fn faissx_RangeQueryResult_add(
 /// `res` of a `RangeSearchPartialResult`; NULL (with the last error set) for a NULL handle.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_RangeSearchPartialResult_res(
-    obj: *const FaissRangeSearchPartialResult,
+    res: *const FaissRangeSearchPartialResult,
 ) -> *mut FaissRangeSearchResult {
     boundary!(std::ptr::null_mut(), {
-        non_null(obj, "obj")?;
-        Ok(sys::faiss_RangeSearchPartialResult_res(obj))
+        non_null(res, "res")?;
+        Ok(sys::faiss_RangeSearchPartialResult_res(res))
     })
 }
 
@@ -451,7 +453,7 @@ pub unsafe extern "C" fn faissx_RangeSearchPartialResult_new(
     })
 }
 
-/// TODO faiss_RangeSearchPartialResult_finalize
+/// Merges the partial result into its RangeSearchResult (sets lims, then copies the hits).
 #[no_mangle]
 pub unsafe extern "C" fn faissx_RangeSearchPartialResult_finalize(
     res: *mut FaissRangeSearchPartialResult,
@@ -500,7 +502,7 @@ pub unsafe extern "C" fn faissx_DistanceComputer_set_query(
     })
 }
 
-/// TODO faiss_DistanceComputer_vector_to_query_dis
+/// Writes into `*qd` the distance between stored vector `i` and the current query.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_DistanceComputer_vector_to_query_dis(
     dc: *mut FaissDistanceComputer,
@@ -514,7 +516,7 @@ pub unsafe extern "C" fn faissx_DistanceComputer_vector_to_query_dis(
     })
 }
 
-/// TODO faiss_DistanceComputer_symmetric_dis
+/// Writes into `*vd` the distance between stored vectors `i` and `j`.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_DistanceComputer_symmetric_dis(
     dc: *mut FaissDistanceComputer,

@@ -1,4 +1,4 @@
-//! `clone_index_c.h`: TODO module doc.
+//! `clone_index_c.h`: deep copies of indexes.
 
 use crate::boundary;
 use crate::ffi::boundary::*;
@@ -6,7 +6,7 @@ use crate::ffi::types::*;
 use crate::local::sys;
 use std::os::raw::c_int;
 
-/// TODO faiss_clone_index
+/// Deep-copies `idx` into `*p_out` (owned by the caller): sub-indexes are copied too, and the copy owns them.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_clone_index(
     idx: *const FaissIndex,
@@ -19,7 +19,7 @@ pub unsafe extern "C" fn faissx_clone_index(
     })
 }
 
-/// TODO faiss_clone_index_binary
+/// Deep-copies a binary index into `*p_out`, owned by the caller.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_clone_index_binary(
     idx: *const FaissIndexBinary,

@@ -1,4 +1,4 @@
-//! `Clustering_c.h`: TODO module doc.
+//! `Clustering_c.h`: k-means.
 
 use crate::boundary;
 use crate::ffi::boundary::*;
@@ -6,7 +6,7 @@ use crate::ffi::types::*;
 use crate::local::sys;
 use std::os::raw::c_int;
 
-/// TODO faiss_ClusteringParameters_init
+/// Fills `params` with FAISS's defaults (25 iterations, 1 redo, seed 1234, ...).
 #[no_mangle]
 pub unsafe extern "C" fn faissx_ClusteringParameters_init(params: *mut FaissClusteringParameters) {
     boundary!((), {
@@ -18,181 +18,189 @@ pub unsafe extern "C" fn faissx_ClusteringParameters_init(params: *mut FaissClus
 
 /// `niter` of a `Clustering`; 0 (with the last error set) for a NULL handle.
 #[no_mangle]
-pub unsafe extern "C" fn faissx_Clustering_niter(obj: *const FaissClustering) -> c_int {
+pub unsafe extern "C" fn faissx_Clustering_niter(clustering: *const FaissClustering) -> c_int {
     boundary!(0, {
-        non_null(obj, "obj")?;
-        Ok(sys::faiss_Clustering_niter(obj))
+        non_null(clustering, "clustering")?;
+        Ok(sys::faiss_Clustering_niter(clustering))
     })
 }
 
 /// `nredo` of a `Clustering`; 0 (with the last error set) for a NULL handle.
 #[no_mangle]
-pub unsafe extern "C" fn faissx_Clustering_nredo(obj: *const FaissClustering) -> c_int {
+pub unsafe extern "C" fn faissx_Clustering_nredo(clustering: *const FaissClustering) -> c_int {
     boundary!(0, {
-        non_null(obj, "obj")?;
-        Ok(sys::faiss_Clustering_nredo(obj))
+        non_null(clustering, "clustering")?;
+        Ok(sys::faiss_Clustering_nredo(clustering))
     })
 }
 
 /// `verbose` of a `Clustering`; 0 (with the last error set) for a NULL handle.
 #[no_mangle]
-pub unsafe extern "C" fn faissx_Clustering_verbose(obj: *const FaissClustering) -> c_int {
+pub unsafe extern "C" fn faissx_Clustering_verbose(clustering: *const FaissClustering) -> c_int {
     boundary!(0, {
-        non_null(obj, "obj")?;
-        Ok(sys::faiss_Clustering_verbose(obj))
+        non_null(clustering, "clustering")?;
+        Ok(sys::faiss_Clustering_verbose(clustering))
     })
 }
 
 /// `spherical` of a `Clustering`; 0 (with the last error set) for a NULL handle.
 #[no_mangle]
-pub unsafe extern "C" fn faissx_Clustering_spherical(obj: *const FaissClustering) -> c_int {
+pub unsafe extern "C" fn faissx_Clustering_spherical(clustering: *const FaissClustering) -> c_int {
     boundary!(0, {
-        non_null(obj, "obj")?;
-        Ok(sys::faiss_Clustering_spherical(obj))
+        non_null(clustering, "clustering")?;
+        Ok(sys::faiss_Clustering_spherical(clustering))
     })
 }
 
 /// `int_centroids` of a `Clustering`; 0 (with the last error set) for a NULL handle.
 #[no_mangle]
-pub unsafe extern "C" fn faissx_Clustering_int_centroids(obj: *const FaissClustering) -> c_int {
+pub unsafe extern "C" fn faissx_Clustering_int_centroids(
+    clustering: *const FaissClustering,
+) -> c_int {
     boundary!(0, {
-        non_null(obj, "obj")?;
-        Ok(sys::faiss_Clustering_int_centroids(obj))
+        non_null(clustering, "clustering")?;
+        Ok(sys::faiss_Clustering_int_centroids(clustering))
     })
 }
 
 /// `update_index` of a `Clustering`; 0 (with the last error set) for a NULL handle.
 #[no_mangle]
-pub unsafe extern "C" fn faissx_Clustering_update_index(obj: *const FaissClustering) -> c_int {
+pub unsafe extern "C" fn faissx_Clustering_update_index(
+    clustering: *const FaissClustering,
+) -> c_int {
     boundary!(0, {
-        non_null(obj, "obj")?;
-        Ok(sys::faiss_Clustering_update_index(obj))
+        non_null(clustering, "clustering")?;
+        Ok(sys::faiss_Clustering_update_index(clustering))
     })
 }
 
 /// `frozen_centroids` of a `Clustering`; 0 (with the last error set) for a NULL handle.
 #[no_mangle]
-pub unsafe extern "C" fn faissx_Clustering_frozen_centroids(obj: *const FaissClustering) -> c_int {
+pub unsafe extern "C" fn faissx_Clustering_frozen_centroids(
+    clustering: *const FaissClustering,
+) -> c_int {
     boundary!(0, {
-        non_null(obj, "obj")?;
-        Ok(sys::faiss_Clustering_frozen_centroids(obj))
+        non_null(clustering, "clustering")?;
+        Ok(sys::faiss_Clustering_frozen_centroids(clustering))
     })
 }
 
 /// `min_points_per_centroid` of a `Clustering`; 0 (with the last error set) for a NULL handle.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_Clustering_min_points_per_centroid(
-    obj: *const FaissClustering,
+    clustering: *const FaissClustering,
 ) -> c_int {
     boundary!(0, {
-        non_null(obj, "obj")?;
-        Ok(sys::faiss_Clustering_min_points_per_centroid(obj))
+        non_null(clustering, "clustering")?;
+        Ok(sys::faiss_Clustering_min_points_per_centroid(clustering))
     })
 }
 
 /// `max_points_per_centroid` of a `Clustering`; 0 (with the last error set) for a NULL handle.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_Clustering_max_points_per_centroid(
-    obj: *const FaissClustering,
+    clustering: *const FaissClustering,
 ) -> c_int {
     boundary!(0, {
-        non_null(obj, "obj")?;
-        Ok(sys::faiss_Clustering_max_points_per_centroid(obj))
+        non_null(clustering, "clustering")?;
+        Ok(sys::faiss_Clustering_max_points_per_centroid(clustering))
     })
 }
 
 /// `seed` of a `Clustering`; 0 (with the last error set) for a NULL handle.
 #[no_mangle]
-pub unsafe extern "C" fn faissx_Clustering_seed(obj: *const FaissClustering) -> c_int {
+pub unsafe extern "C" fn faissx_Clustering_seed(clustering: *const FaissClustering) -> c_int {
     boundary!(0, {
-        non_null(obj, "obj")?;
-        Ok(sys::faiss_Clustering_seed(obj))
+        non_null(clustering, "clustering")?;
+        Ok(sys::faiss_Clustering_seed(clustering))
     })
 }
 
 /// `decode_block_size` of a `Clustering`; 0 (with the last error set) for a NULL handle.
 #[no_mangle]
-pub unsafe extern "C" fn faissx_Clustering_decode_block_size(obj: *const FaissClustering) -> usize {
+pub unsafe extern "C" fn faissx_Clustering_decode_block_size(
+    clustering: *const FaissClustering,
+) -> usize {
     boundary!(0, {
-        non_null(obj, "obj")?;
-        Ok(sys::faiss_Clustering_decode_block_size(obj))
+        non_null(clustering, "clustering")?;
+        Ok(sys::faiss_Clustering_decode_block_size(clustering))
     })
 }
 
 /// `d` of a `Clustering`; 0 (with the last error set) for a NULL handle.
 #[no_mangle]
-pub unsafe extern "C" fn faissx_Clustering_d(obj: *const FaissClustering) -> usize {
+pub unsafe extern "C" fn faissx_Clustering_d(clustering: *const FaissClustering) -> usize {
     boundary!(0, {
-        non_null(obj, "obj")?;
-        Ok(sys::faiss_Clustering_d(obj))
+        non_null(clustering, "clustering")?;
+        Ok(sys::faiss_Clustering_d(clustering))
     })
 }
 
 /// `k` of a `Clustering`; 0 (with the last error set) for a NULL handle.
 #[no_mangle]
-pub unsafe extern "C" fn faissx_Clustering_k(obj: *const FaissClustering) -> usize {
+pub unsafe extern "C" fn faissx_Clustering_k(clustering: *const FaissClustering) -> usize {
     boundary!(0, {
-        non_null(obj, "obj")?;
-        Ok(sys::faiss_Clustering_k(obj))
+        non_null(clustering, "clustering")?;
+        Ok(sys::faiss_Clustering_k(clustering))
     })
 }
 
-/// `obj` of a `ClusteringIterationStats`; 0.0 (with the last error set) for a NULL handle.
+/// `stats` of a `ClusteringIterationStats`; 0.0 (with the last error set) for a NULL handle.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_ClusteringIterationStats_obj(
-    obj: *const FaissClusteringIterationStats,
+    stats: *const FaissClusteringIterationStats,
 ) -> f32 {
     boundary!(0.0, {
-        non_null(obj, "obj")?;
-        Ok(sys::faiss_ClusteringIterationStats_obj(obj))
+        non_null(stats, "stats")?;
+        Ok(sys::faiss_ClusteringIterationStats_obj(stats))
     })
 }
 
 /// `time` of a `ClusteringIterationStats`; 0.0 (with the last error set) for a NULL handle.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_ClusteringIterationStats_time(
-    obj: *const FaissClusteringIterationStats,
+    stats: *const FaissClusteringIterationStats,
 ) -> f64 {
     boundary!(0.0, {
-        non_null(obj, "obj")?;
-        Ok(sys::faiss_ClusteringIterationStats_time(obj))
+        non_null(stats, "stats")?;
+        Ok(sys::faiss_ClusteringIterationStats_time(stats))
     })
 }
 
 /// `time_search` of a `ClusteringIterationStats`; 0.0 (with the last error set) for a NULL handle.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_ClusteringIterationStats_time_search(
-    obj: *const FaissClusteringIterationStats,
+    stats: *const FaissClusteringIterationStats,
 ) -> f64 {
     boundary!(0.0, {
-        non_null(obj, "obj")?;
-        Ok(sys::faiss_ClusteringIterationStats_time_search(obj))
+        non_null(stats, "stats")?;
+        Ok(sys::faiss_ClusteringIterationStats_time_search(stats))
     })
 }
 
 /// `imbalance_factor` of a `ClusteringIterationStats`; 0.0 (with the last error set) for a NULL handle.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_ClusteringIterationStats_imbalance_factor(
-    obj: *const FaissClusteringIterationStats,
+    stats: *const FaissClusteringIterationStats,
 ) -> f64 {
     boundary!(0.0, {
-        non_null(obj, "obj")?;
-        Ok(sys::faiss_ClusteringIterationStats_imbalance_factor(obj))
+        non_null(stats, "stats")?;
+        Ok(sys::faiss_ClusteringIterationStats_imbalance_factor(stats))
     })
 }
 
 /// `nsplit` of a `ClusteringIterationStats`; 0 (with the last error set) for a NULL handle.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_ClusteringIterationStats_nsplit(
-    obj: *const FaissClusteringIterationStats,
+    stats: *const FaissClusteringIterationStats,
 ) -> c_int {
     boundary!(0, {
-        non_null(obj, "obj")?;
-        Ok(sys::faiss_ClusteringIterationStats_nsplit(obj))
+        non_null(stats, "stats")?;
+        Ok(sys::faiss_ClusteringIterationStats_nsplit(stats))
     })
 }
 
-/// TODO faiss_Clustering_centroids
+/// `*centroids` (may be NULL) borrows the k*d centroids, `*size` (may be NULL) gets their count of floats. Valid while the clustering lives and is not retrained.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_Clustering_centroids(
     clustering: *mut FaissClustering,
@@ -206,7 +214,7 @@ pub unsafe extern "C" fn faissx_Clustering_centroids(
     })
 }
 
-/// TODO faiss_Clustering_iteration_stats
+/// `*iteration_stats` (may be NULL) borrows the per-iteration statistics, `*size` (may be NULL) gets their count.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_Clustering_iteration_stats(
     clustering: *mut FaissClustering,
@@ -253,7 +261,7 @@ pub unsafe extern "C" fn faissx_Clustering_new_with_params(
     })
 }
 
-/// TODO faiss_Clustering_train
+/// Runs k-means on `n` vectors `x` (n*d floats), using `index` (d must match; typically an IndexFlatL2) for assignment. Centroids are then in faissx_Clustering_centroids.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_Clustering_train(
     clustering: *mut FaissClustering,
@@ -281,7 +289,7 @@ pub unsafe extern "C" fn faissx_Clustering_free(clustering: *mut FaissClustering
     })
 }
 
-/// TODO faiss_kmeans_clustering
+/// k-means in one call: clusters `n` vectors `x` of dimension `d` into `k` centroids written to `centroids` (k*d floats); `*q_error` (may be NULL) gets the quantization error.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_kmeans_clustering(
     d: usize,

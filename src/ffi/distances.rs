@@ -1,11 +1,11 @@
-//! `utils/distances_c.h`: TODO module doc.
+//! `utils/distances_c.h`: distance kernels on raw vectors, and the process-wide exhaustive-search tuning knobs.
 
 use crate::boundary;
 use crate::ffi::boundary::*;
 use crate::local::sys;
 use std::os::raw::c_int;
 
-/// TODO faiss_pairwise_L2sqr
+/// Squared L2 distances between `nq` vectors `xq` and `nb` vectors `xb` of dimension `d`, written to `dis`; `ldq`, `ldb`, `ldd` are the row strides (-1 for packed rows).
 #[no_mangle]
 pub unsafe extern "C" fn faissx_pairwise_L2sqr(
     d: i64,
@@ -27,7 +27,7 @@ pub unsafe extern "C" fn faissx_pairwise_L2sqr(
     })
 }
 
-/// TODO faiss_pairwise_L2sqr_with_defaults
+/// Squared L2 distances between `nq` vectors `xq` and `nb` vectors `xb` into `dis` (nq*nb floats, packed rows).
 #[no_mangle]
 pub unsafe extern "C" fn faissx_pairwise_L2sqr_with_defaults(
     d: i64,
@@ -46,7 +46,7 @@ pub unsafe extern "C" fn faissx_pairwise_L2sqr_with_defaults(
     })
 }
 
-/// TODO faiss_fvec_inner_products_ny
+/// Inner products of `x` with each of the `ny` vectors `y` (dimension `d`) into `ip` (ny floats).
 #[no_mangle]
 pub unsafe extern "C" fn faissx_fvec_inner_products_ny(
     ip: *mut f32,
@@ -64,7 +64,7 @@ pub unsafe extern "C" fn faissx_fvec_inner_products_ny(
     })
 }
 
-/// TODO faiss_fvec_L2sqr_ny
+/// Squared L2 distances from `x` to each of the `ny` vectors `y` (dimension `d`) into `dis` (ny floats).
 #[no_mangle]
 pub unsafe extern "C" fn faissx_fvec_L2sqr_ny(
     dis: *mut f32,
@@ -91,7 +91,7 @@ pub unsafe extern "C" fn faissx_fvec_norm_L2sqr(x: *const f32, d: usize) -> f32 
     })
 }
 
-/// TODO faiss_fvec_norms_L2
+/// L2 norms of `nx` vectors `x` of dimension `d` into `norms` (nx floats).
 #[no_mangle]
 pub unsafe extern "C" fn faissx_fvec_norms_L2(norms: *mut f32, x: *const f32, d: usize, nx: usize) {
     boundary!((), {
@@ -102,7 +102,7 @@ pub unsafe extern "C" fn faissx_fvec_norms_L2(norms: *mut f32, x: *const f32, d:
     })
 }
 
-/// TODO faiss_fvec_norms_L2sqr
+/// Squared L2 norms of `nx` vectors `x` of dimension `d` into `norms` (nx floats).
 #[no_mangle]
 pub unsafe extern "C" fn faissx_fvec_norms_L2sqr(
     norms: *mut f32,
@@ -118,7 +118,7 @@ pub unsafe extern "C" fn faissx_fvec_norms_L2sqr(
     })
 }
 
-/// TODO faiss_fvec_renorm_L2
+/// Normalizes `nx` vectors `x` of dimension `d` in place to unit L2 norm (zero vectors stay zero).
 #[no_mangle]
 pub unsafe extern "C" fn faissx_fvec_renorm_L2(d: usize, nx: usize, x: *mut f32) {
     boundary!((), {
@@ -128,7 +128,7 @@ pub unsafe extern "C" fn faissx_fvec_renorm_L2(d: usize, nx: usize, x: *mut f32)
     })
 }
 
-/// TODO faiss_set_distance_compute_blas_threshold
+/// Process-wide: queries batches at least this large use BLAS for exhaustive search (default 20).
 #[no_mangle]
 pub unsafe extern "C" fn faissx_set_distance_compute_blas_threshold(value: c_int) {
     boundary!((), {
@@ -137,13 +137,13 @@ pub unsafe extern "C" fn faissx_set_distance_compute_blas_threshold(value: c_int
     })
 }
 
-/// TODO faiss_get_distance_compute_blas_threshold
+/// Process-wide BLAS threshold for exhaustive search.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_get_distance_compute_blas_threshold() -> c_int {
     boundary!(0, { Ok(sys::faiss_get_distance_compute_blas_threshold()) })
 }
 
-/// TODO faiss_set_distance_compute_blas_query_bs
+/// Process-wide: block size of queries in BLAS exhaustive search.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_set_distance_compute_blas_query_bs(value: c_int) {
     boundary!((), {
@@ -152,13 +152,13 @@ pub unsafe extern "C" fn faissx_set_distance_compute_blas_query_bs(value: c_int)
     })
 }
 
-/// TODO faiss_get_distance_compute_blas_query_bs
+/// Process-wide block size of queries in BLAS exhaustive search.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_get_distance_compute_blas_query_bs() -> c_int {
     boundary!(0, { Ok(sys::faiss_get_distance_compute_blas_query_bs()) })
 }
 
-/// TODO faiss_set_distance_compute_blas_database_bs
+/// Process-wide: block size of database vectors in BLAS exhaustive search.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_set_distance_compute_blas_database_bs(value: c_int) {
     boundary!((), {
@@ -167,7 +167,7 @@ pub unsafe extern "C" fn faissx_set_distance_compute_blas_database_bs(value: c_i
     })
 }
 
-/// TODO faiss_get_distance_compute_blas_database_bs
+/// Process-wide block size of database vectors in BLAS exhaustive search.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_get_distance_compute_blas_database_bs() -> c_int {
     boundary!(0, {
@@ -175,7 +175,7 @@ pub unsafe extern "C" fn faissx_get_distance_compute_blas_database_bs() -> c_int
     })
 }
 
-/// TODO faiss_set_distance_compute_min_k_reservoir
+/// Process-wide: from this k on, exhaustive search keeps results in a reservoir instead of a heap.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_set_distance_compute_min_k_reservoir(value: c_int) {
     boundary!((), {
@@ -184,7 +184,7 @@ pub unsafe extern "C" fn faissx_set_distance_compute_min_k_reservoir(value: c_in
     })
 }
 
-/// TODO faiss_get_distance_compute_min_k_reservoir
+/// Process-wide k from which exhaustive search uses a reservoir.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_get_distance_compute_min_k_reservoir() -> c_int {
     boundary!(0, { Ok(sys::faiss_get_distance_compute_min_k_reservoir()) })

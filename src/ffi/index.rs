@@ -1,4 +1,4 @@
-//! `Index_c.h`: TODO module doc.
+//! `Index_c.h`: the operations every index has — add, search, range search, remove, reconstruct, ...
 
 use crate::boundary;
 use crate::ffi::boundary::*;
@@ -29,7 +29,7 @@ pub unsafe extern "C" fn faissx_SearchParameters_new(
     })
 }
 
-/// Frees a `Index`. NULL is a no-op. Borrowed pointers obtained from it become invalid.
+/// Frees an `Index`. NULL is a no-op. Borrowed pointers obtained from it become invalid.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_Index_free(obj: *mut FaissIndex) {
     boundary!((), {
@@ -40,62 +40,62 @@ pub unsafe extern "C" fn faissx_Index_free(obj: *mut FaissIndex) {
     })
 }
 
-/// `d` of a `Index`; 0 (with the last error set) for a NULL handle.
+/// `d` of an `Index`; 0 (with the last error set) for a NULL handle.
 #[no_mangle]
-pub unsafe extern "C" fn faissx_Index_d(obj: *const FaissIndex) -> c_int {
+pub unsafe extern "C" fn faissx_Index_d(index: *const FaissIndex) -> c_int {
     boundary!(0, {
-        non_null(obj, "obj")?;
-        Ok(sys::faiss_Index_d(obj))
+        non_null(index, "index")?;
+        Ok(sys::faiss_Index_d(index))
     })
 }
 
-/// `is_trained` of a `Index`; 0 (with the last error set) for a NULL handle.
+/// `is_trained` of an `Index`; 0 (with the last error set) for a NULL handle.
 #[no_mangle]
-pub unsafe extern "C" fn faissx_Index_is_trained(obj: *const FaissIndex) -> c_int {
+pub unsafe extern "C" fn faissx_Index_is_trained(index: *const FaissIndex) -> c_int {
     boundary!(0, {
-        non_null(obj, "obj")?;
-        Ok(sys::faiss_Index_is_trained(obj))
+        non_null(index, "index")?;
+        Ok(sys::faiss_Index_is_trained(index))
     })
 }
 
-/// `ntotal` of a `Index`; 0 (with the last error set) for a NULL handle.
+/// `ntotal` of an `Index`; 0 (with the last error set) for a NULL handle.
 #[no_mangle]
-pub unsafe extern "C" fn faissx_Index_ntotal(obj: *const FaissIndex) -> idx_t {
+pub unsafe extern "C" fn faissx_Index_ntotal(index: *const FaissIndex) -> idx_t {
     boundary!(0, {
-        non_null(obj, "obj")?;
-        Ok(sys::faiss_Index_ntotal(obj))
+        non_null(index, "index")?;
+        Ok(sys::faiss_Index_ntotal(index))
     })
 }
 
-/// `metric_type` of a `Index`; UINT_MAX (with the last error set) for a NULL handle.
+/// `metric_type` of an `Index`; UINT_MAX (with the last error set) for a NULL handle.
 #[no_mangle]
-pub unsafe extern "C" fn faissx_Index_metric_type(obj: *const FaissIndex) -> FaissMetricType {
+pub unsafe extern "C" fn faissx_Index_metric_type(index: *const FaissIndex) -> FaissMetricType {
     boundary!(FaissMetricType::MAX, {
-        non_null(obj, "obj")?;
-        Ok(sys::faiss_Index_metric_type(obj))
+        non_null(index, "index")?;
+        Ok(sys::faiss_Index_metric_type(index))
     })
 }
 
-/// `verbose` of a `Index`; 0 (with the last error set) for a NULL handle.
+/// `verbose` of an `Index`; 0 (with the last error set) for a NULL handle.
 #[no_mangle]
-pub unsafe extern "C" fn faissx_Index_verbose(obj: *const FaissIndex) -> c_int {
+pub unsafe extern "C" fn faissx_Index_verbose(index: *const FaissIndex) -> c_int {
     boundary!(0, {
-        non_null(obj, "obj")?;
-        Ok(sys::faiss_Index_verbose(obj))
+        non_null(index, "index")?;
+        Ok(sys::faiss_Index_verbose(index))
     })
 }
 
-/// Sets `verbose` of a `Index`. A NULL handle sets the last error and changes nothing.
+/// Sets `verbose` of an `Index`. A NULL handle sets the last error and changes nothing.
 #[no_mangle]
-pub unsafe extern "C" fn faissx_Index_set_verbose(obj: *mut FaissIndex, value: c_int) {
+pub unsafe extern "C" fn faissx_Index_set_verbose(index: *mut FaissIndex, value: c_int) {
     boundary!((), {
-        non_null(obj, "obj")?;
-        sys::faiss_Index_set_verbose(obj, value);
+        non_null(index, "index")?;
+        sys::faiss_Index_set_verbose(index, value);
         Ok(())
     })
 }
 
-/// TODO faiss_Index_train
+/// Trains the index on `n` vectors `x` (n*d floats). Indexes that need no training accept it as a no-op.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_Index_train(
     index: *mut FaissIndex,
@@ -110,7 +110,7 @@ pub unsafe extern "C" fn faissx_Index_train(
     })
 }
 
-/// TODO faiss_Index_add
+/// Adds `n` vectors `x` (n*d floats); they get the ids ntotal, ntotal+1, ... `x` may be NULL when n is 0.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_Index_add(
     index: *mut FaissIndex,
@@ -125,7 +125,7 @@ pub unsafe extern "C" fn faissx_Index_add(
     })
 }
 
-/// TODO faiss_Index_add_with_ids
+/// Adds `n` vectors `x` (n*d floats) with the ids `xids` (n values). Indexes that cannot store ids (flat) fail: wrap them in an IndexIDMap.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_Index_add_with_ids(
     index: *mut FaissIndex,
@@ -142,7 +142,7 @@ pub unsafe extern "C" fn faissx_Index_add_with_ids(
     })
 }
 
-/// TODO faiss_Index_search
+/// For each of the `n` queries `x` (n*d floats), writes the `k` nearest neighbours, closest first: `labels` and `distances` each hold n*k values; missing neighbours are -1.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_Index_search(
     index: *const FaissIndex,
@@ -163,7 +163,7 @@ pub unsafe extern "C" fn faissx_Index_search(
     })
 }
 
-/// TODO faiss_Index_search_with_params
+/// As faissx_Index_search, with per-call parameters `params` (may be NULL): an id selector, nprobe for IVF, efSearch for HNSW.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_Index_search_with_params(
     index: *const FaissIndex,
@@ -187,7 +187,7 @@ pub unsafe extern "C" fn faissx_Index_search_with_params(
     })
 }
 
-/// TODO faiss_Index_range_search
+/// All neighbours within `radius` of each of the `n` queries, into `result` (created with faissx_RangeSearchResult_new(&r, n)).
 #[no_mangle]
 pub unsafe extern "C" fn faissx_Index_range_search(
     index: *const FaissIndex,
@@ -205,7 +205,7 @@ pub unsafe extern "C" fn faissx_Index_range_search(
     })
 }
 
-/// TODO faiss_Index_assign
+/// The `k` nearest neighbours' labels of each of the `n` queries (n*k values in `labels`), without distances.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_Index_assign(
     index: *mut FaissIndex,
@@ -224,7 +224,7 @@ pub unsafe extern "C" fn faissx_Index_assign(
     })
 }
 
-/// TODO faiss_Index_reset
+/// Removes every vector; the index stays trained.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_Index_reset(index: *mut FaissIndex) -> c_int {
     boundary!({
@@ -233,7 +233,7 @@ pub unsafe extern "C" fn faissx_Index_reset(index: *mut FaissIndex) -> c_int {
     })
 }
 
-/// TODO faiss_Index_remove_ids
+/// Removes the vectors whose ids `sel` selects; `*n_removed` (may be NULL) gets their number. Flat indexes renumber the remaining vectors.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_Index_remove_ids(
     index: *mut FaissIndex,
@@ -247,7 +247,7 @@ pub unsafe extern "C" fn faissx_Index_remove_ids(
     })
 }
 
-/// TODO faiss_Index_reconstruct
+/// Writes the stored (decoded) vector of id `key` into `recons` (d floats).
 #[no_mangle]
 pub unsafe extern "C" fn faissx_Index_reconstruct(
     index: *const FaissIndex,
@@ -261,7 +261,7 @@ pub unsafe extern "C" fn faissx_Index_reconstruct(
     })
 }
 
-/// TODO faiss_Index_reconstruct_n
+/// Writes the `ni` stored vectors of ids i0 .. i0+ni-1 into `recons` (ni*d floats).
 #[no_mangle]
 pub unsafe extern "C" fn faissx_Index_reconstruct_n(
     index: *const FaissIndex,
@@ -276,7 +276,7 @@ pub unsafe extern "C" fn faissx_Index_reconstruct_n(
     })
 }
 
-/// TODO faiss_Index_compute_residual
+/// Writes `x` minus the reconstruction of `key` into `residual` (d floats).
 #[no_mangle]
 pub unsafe extern "C" fn faissx_Index_compute_residual(
     index: *const FaissIndex,
@@ -292,7 +292,7 @@ pub unsafe extern "C" fn faissx_Index_compute_residual(
     })
 }
 
-/// TODO faiss_Index_compute_residual_n
+/// Residuals of `n` vectors against the reconstructions of `keys`, into `residuals` (n*d floats).
 #[no_mangle]
 pub unsafe extern "C" fn faissx_Index_compute_residual_n(
     index: *const FaissIndex,
@@ -313,7 +313,7 @@ pub unsafe extern "C" fn faissx_Index_compute_residual_n(
     })
 }
 
-/// TODO faiss_Index_sa_code_size
+/// The size in bytes of one standalone code (faissx_Index_sa_encode) in `*size`.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_Index_sa_code_size(
     index: *const FaissIndex,
@@ -326,7 +326,7 @@ pub unsafe extern "C" fn faissx_Index_sa_code_size(
     })
 }
 
-/// TODO faiss_Index_sa_encode
+/// Encodes `n` vectors into standalone codes, `bytes` holding n * sa_code_size bytes.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_Index_sa_encode(
     index: *const FaissIndex,
@@ -343,7 +343,7 @@ pub unsafe extern "C" fn faissx_Index_sa_encode(
     })
 }
 
-/// TODO faiss_Index_sa_decode
+/// Decodes `n` standalone codes into vectors, `x` holding n*d floats.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_Index_sa_decode(
     index: *const FaissIndex,

@@ -1,4 +1,4 @@
-//! `IndexBinary_c.h`: TODO module doc.
+//! `IndexBinary_c.h`: the operations of binary (Hamming) indexes; vectors are d/8 bytes.
 
 use crate::boundary;
 use crate::ffi::boundary::*;
@@ -6,7 +6,7 @@ use crate::ffi::types::*;
 use crate::local::sys;
 use std::os::raw::c_int;
 
-/// Frees a `IndexBinary`. NULL is a no-op. Borrowed pointers obtained from it become invalid.
+/// Frees an `IndexBinary`. NULL is a no-op. Borrowed pointers obtained from it become invalid.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexBinary_free(obj: *mut FaissIndexBinary) {
     boundary!((), {
@@ -17,64 +17,67 @@ pub unsafe extern "C" fn faissx_IndexBinary_free(obj: *mut FaissIndexBinary) {
     })
 }
 
-/// `d` of a `IndexBinary`; 0 (with the last error set) for a NULL handle.
+/// `d` of an `IndexBinary`; 0 (with the last error set) for a NULL handle.
 #[no_mangle]
-pub unsafe extern "C" fn faissx_IndexBinary_d(obj: *const FaissIndexBinary) -> c_int {
+pub unsafe extern "C" fn faissx_IndexBinary_d(index: *const FaissIndexBinary) -> c_int {
     boundary!(0, {
-        non_null(obj, "obj")?;
-        Ok(sys::faiss_IndexBinary_d(obj))
+        non_null(index, "index")?;
+        Ok(sys::faiss_IndexBinary_d(index))
     })
 }
 
-/// `is_trained` of a `IndexBinary`; 0 (with the last error set) for a NULL handle.
+/// `is_trained` of an `IndexBinary`; 0 (with the last error set) for a NULL handle.
 #[no_mangle]
-pub unsafe extern "C" fn faissx_IndexBinary_is_trained(obj: *const FaissIndexBinary) -> c_int {
+pub unsafe extern "C" fn faissx_IndexBinary_is_trained(index: *const FaissIndexBinary) -> c_int {
     boundary!(0, {
-        non_null(obj, "obj")?;
-        Ok(sys::faiss_IndexBinary_is_trained(obj))
+        non_null(index, "index")?;
+        Ok(sys::faiss_IndexBinary_is_trained(index))
     })
 }
 
-/// `ntotal` of a `IndexBinary`; 0 (with the last error set) for a NULL handle.
+/// `ntotal` of an `IndexBinary`; 0 (with the last error set) for a NULL handle.
 #[no_mangle]
-pub unsafe extern "C" fn faissx_IndexBinary_ntotal(obj: *const FaissIndexBinary) -> idx_t {
+pub unsafe extern "C" fn faissx_IndexBinary_ntotal(index: *const FaissIndexBinary) -> idx_t {
     boundary!(0, {
-        non_null(obj, "obj")?;
-        Ok(sys::faiss_IndexBinary_ntotal(obj))
+        non_null(index, "index")?;
+        Ok(sys::faiss_IndexBinary_ntotal(index))
     })
 }
 
-/// `metric_type` of a `IndexBinary`; UINT_MAX (with the last error set) for a NULL handle.
+/// `metric_type` of an `IndexBinary`; UINT_MAX (with the last error set) for a NULL handle.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexBinary_metric_type(
-    obj: *const FaissIndexBinary,
+    index: *const FaissIndexBinary,
 ) -> FaissMetricType {
     boundary!(FaissMetricType::MAX, {
-        non_null(obj, "obj")?;
-        Ok(sys::faiss_IndexBinary_metric_type(obj))
+        non_null(index, "index")?;
+        Ok(sys::faiss_IndexBinary_metric_type(index))
     })
 }
 
-/// `verbose` of a `IndexBinary`; 0 (with the last error set) for a NULL handle.
+/// `verbose` of an `IndexBinary`; 0 (with the last error set) for a NULL handle.
 #[no_mangle]
-pub unsafe extern "C" fn faissx_IndexBinary_verbose(obj: *const FaissIndexBinary) -> c_int {
+pub unsafe extern "C" fn faissx_IndexBinary_verbose(index: *const FaissIndexBinary) -> c_int {
     boundary!(0, {
-        non_null(obj, "obj")?;
-        Ok(sys::faiss_IndexBinary_verbose(obj))
+        non_null(index, "index")?;
+        Ok(sys::faiss_IndexBinary_verbose(index))
     })
 }
 
-/// Sets `verbose` of a `IndexBinary`. A NULL handle sets the last error and changes nothing.
+/// Sets `verbose` of an `IndexBinary`. A NULL handle sets the last error and changes nothing.
 #[no_mangle]
-pub unsafe extern "C" fn faissx_IndexBinary_set_verbose(obj: *mut FaissIndexBinary, value: c_int) {
+pub unsafe extern "C" fn faissx_IndexBinary_set_verbose(
+    index: *mut FaissIndexBinary,
+    value: c_int,
+) {
     boundary!((), {
-        non_null(obj, "obj")?;
-        sys::faiss_IndexBinary_set_verbose(obj, value);
+        non_null(index, "index")?;
+        sys::faiss_IndexBinary_set_verbose(index, value);
         Ok(())
     })
 }
 
-/// TODO faiss_IndexBinary_train
+/// Trains the binary index on `n` codes `x` (n*d/8 bytes).
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexBinary_train(
     index: *mut FaissIndexBinary,
@@ -89,7 +92,7 @@ pub unsafe extern "C" fn faissx_IndexBinary_train(
     })
 }
 
-/// TODO faiss_IndexBinary_add
+/// Adds `n` codes `x` (n*d/8 bytes).
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexBinary_add(
     index: *mut FaissIndexBinary,
@@ -104,7 +107,7 @@ pub unsafe extern "C" fn faissx_IndexBinary_add(
     })
 }
 
-/// TODO faiss_IndexBinary_add_with_ids
+/// Adds `n` codes `x` (n*d/8 bytes) with the ids `xids`.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexBinary_add_with_ids(
     index: *mut FaissIndexBinary,
@@ -121,7 +124,7 @@ pub unsafe extern "C" fn faissx_IndexBinary_add_with_ids(
     })
 }
 
-/// TODO faiss_IndexBinary_search
+/// The `k` nearest codes of each of the `n` queries by Hamming distance: `distances` and `labels` each hold n*k values.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexBinary_search(
     index: *const FaissIndexBinary,
@@ -144,7 +147,7 @@ pub unsafe extern "C" fn faissx_IndexBinary_search(
     })
 }
 
-/// TODO faiss_IndexBinary_range_search
+/// All codes within Hamming distance `radius` of each query, into `result`.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexBinary_range_search(
     index: *const FaissIndexBinary,
@@ -164,7 +167,7 @@ pub unsafe extern "C" fn faissx_IndexBinary_range_search(
     })
 }
 
-/// TODO faiss_IndexBinary_assign
+/// The `k` nearest labels of each of the `n` query codes, into `labels` (n*k).
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexBinary_assign(
     index: *mut FaissIndexBinary,
@@ -183,7 +186,7 @@ pub unsafe extern "C" fn faissx_IndexBinary_assign(
     })
 }
 
-/// TODO faiss_IndexBinary_reset
+/// Removes every code; the index stays trained.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexBinary_reset(index: *mut FaissIndexBinary) -> c_int {
     boundary!({
@@ -192,7 +195,7 @@ pub unsafe extern "C" fn faissx_IndexBinary_reset(index: *mut FaissIndexBinary) 
     })
 }
 
-/// TODO faiss_IndexBinary_remove_ids
+/// Removes the codes whose ids `sel` selects; `*n_removed` (may be NULL) gets their number.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexBinary_remove_ids(
     index: *mut FaissIndexBinary,
@@ -206,7 +209,7 @@ pub unsafe extern "C" fn faissx_IndexBinary_remove_ids(
     })
 }
 
-/// TODO faiss_IndexBinary_reconstruct
+/// Writes the stored code of id `key` into `recons` (d/8 bytes).
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexBinary_reconstruct(
     index: *const FaissIndexBinary,
@@ -220,7 +223,7 @@ pub unsafe extern "C" fn faissx_IndexBinary_reconstruct(
     })
 }
 
-/// TODO faiss_IndexBinary_reconstruct_n
+/// Writes the `ni` codes of ids i0 .. i0+ni-1 into `recons` (ni*d/8 bytes).
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexBinary_reconstruct_n(
     index: *const FaissIndexBinary,

@@ -1,4 +1,4 @@
-//! `IndexBinaryIVF_c.h`: TODO module doc.
+//! `IndexBinaryIVF_c.h`: inverted-file binary indexes.
 
 use crate::boundary;
 use crate::ffi::boundary::*;
@@ -6,7 +6,7 @@ use crate::ffi::types::*;
 use crate::local::{shim, shim_status, sys};
 use std::os::raw::c_int;
 
-/// Frees a `IndexBinaryIVF`. NULL is a no-op. Borrowed pointers obtained from it become invalid.
+/// Frees an `IndexBinaryIVF`. NULL is a no-op. Borrowed pointers obtained from it become invalid.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexBinaryIVF_free(obj: *mut FaissIndexBinaryIVF) {
     boundary!((), {
@@ -17,151 +17,155 @@ pub unsafe extern "C" fn faissx_IndexBinaryIVF_free(obj: *mut FaissIndexBinaryIV
     })
 }
 
-/// The same handle if it is a `IndexBinaryIVF` (or a subclass), NULL otherwise or for NULL.
+/// The same handle if it is an `IndexBinaryIVF` (or a subclass), NULL otherwise or for NULL.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexBinaryIVF_cast(
-    obj: *mut FaissIndexBinary,
+    index: *mut FaissIndexBinary,
 ) -> *mut FaissIndexBinaryIVF {
     boundary!(std::ptr::null_mut(), {
-        Ok(sys::faiss_IndexBinaryIVF_cast(obj))
+        Ok(sys::faiss_IndexBinaryIVF_cast(index))
     })
 }
 
-/// `nlist` of a `IndexBinaryIVF`; 0 (with the last error set) for a NULL handle.
+/// `nlist` of an `IndexBinaryIVF`; 0 (with the last error set) for a NULL handle.
 #[no_mangle]
-pub unsafe extern "C" fn faissx_IndexBinaryIVF_nlist(obj: *const FaissIndexBinaryIVF) -> usize {
+pub unsafe extern "C" fn faissx_IndexBinaryIVF_nlist(index: *const FaissIndexBinaryIVF) -> usize {
     boundary!(0, {
-        non_null(obj, "obj")?;
-        Ok(sys::faiss_IndexBinaryIVF_nlist(obj))
+        non_null(index, "index")?;
+        Ok(sys::faiss_IndexBinaryIVF_nlist(index))
     })
 }
 
-/// `nprobe` of a `IndexBinaryIVF`; 0 (with the last error set) for a NULL handle.
+/// `nprobe` of an `IndexBinaryIVF`; 0 (with the last error set) for a NULL handle.
 #[no_mangle]
-pub unsafe extern "C" fn faissx_IndexBinaryIVF_nprobe(obj: *const FaissIndexBinaryIVF) -> usize {
+pub unsafe extern "C" fn faissx_IndexBinaryIVF_nprobe(index: *const FaissIndexBinaryIVF) -> usize {
     boundary!(0, {
-        non_null(obj, "obj")?;
-        Ok(sys::faiss_IndexBinaryIVF_nprobe(obj))
+        non_null(index, "index")?;
+        Ok(sys::faiss_IndexBinaryIVF_nprobe(index))
     })
 }
 
-/// Sets `nprobe` of a `IndexBinaryIVF`. A NULL handle sets the last error and changes nothing.
+/// Sets `nprobe` of an `IndexBinaryIVF`. A NULL handle sets the last error and changes nothing.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexBinaryIVF_set_nprobe(
-    obj: *mut FaissIndexBinaryIVF,
+    index: *mut FaissIndexBinaryIVF,
     value: usize,
 ) {
     boundary!((), {
-        non_null(obj, "obj")?;
-        sys::faiss_IndexBinaryIVF_set_nprobe(obj, value);
+        non_null(index, "index")?;
+        sys::faiss_IndexBinaryIVF_set_nprobe(index, value);
         Ok(())
     })
 }
 
-/// `quantizer` of a `IndexBinaryIVF`; NULL (with the last error set) for a NULL handle.
+/// `quantizer` of an `IndexBinaryIVF`; NULL (with the last error set) for a NULL handle.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexBinaryIVF_quantizer(
-    obj: *const FaissIndexBinaryIVF,
+    index: *const FaissIndexBinaryIVF,
 ) -> *mut FaissIndexBinary {
     boundary!(std::ptr::null_mut(), {
-        non_null(obj, "obj")?;
-        Ok(sys::faiss_IndexBinaryIVF_quantizer(obj))
+        non_null(index, "index")?;
+        Ok(sys::faiss_IndexBinaryIVF_quantizer(index))
     })
 }
 
-/// `own_fields` of a `IndexBinaryIVF`; 0 (with the last error set) for a NULL handle.
+/// `own_fields` of an `IndexBinaryIVF`; 0 (with the last error set) for a NULL handle.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexBinaryIVF_own_fields(
-    obj: *const FaissIndexBinaryIVF,
+    index: *const FaissIndexBinaryIVF,
 ) -> c_int {
     boundary!(0, {
-        non_null(obj, "obj")?;
-        Ok(sys::faiss_IndexBinaryIVF_own_fields(obj))
+        non_null(index, "index")?;
+        Ok(sys::faiss_IndexBinaryIVF_own_fields(index))
     })
 }
 
-/// Sets `own_fields` of a `IndexBinaryIVF`. A NULL handle sets the last error and changes nothing.
+/// Sets `own_fields` of an `IndexBinaryIVF`. A NULL handle sets the last error and changes nothing.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexBinaryIVF_set_own_fields(
-    obj: *mut FaissIndexBinaryIVF,
+    index: *mut FaissIndexBinaryIVF,
     value: c_int,
 ) {
     boundary!((), {
-        non_null(obj, "obj")?;
-        sys::faiss_IndexBinaryIVF_set_own_fields(obj, value);
+        non_null(index, "index")?;
+        sys::faiss_IndexBinaryIVF_set_own_fields(index, value);
         Ok(())
     })
 }
 
-/// `max_codes` of a `IndexBinaryIVF`; 0 (with the last error set) for a NULL handle.
+/// `max_codes` of an `IndexBinaryIVF`; 0 (with the last error set) for a NULL handle.
 #[no_mangle]
-pub unsafe extern "C" fn faissx_IndexBinaryIVF_max_codes(obj: *const FaissIndexBinaryIVF) -> usize {
+pub unsafe extern "C" fn faissx_IndexBinaryIVF_max_codes(
+    index: *const FaissIndexBinaryIVF,
+) -> usize {
     boundary!(0, {
-        non_null(obj, "obj")?;
-        Ok(sys::faiss_IndexBinaryIVF_max_codes(obj))
+        non_null(index, "index")?;
+        Ok(sys::faiss_IndexBinaryIVF_max_codes(index))
     })
 }
 
-/// Sets `max_codes` of a `IndexBinaryIVF`. A NULL handle sets the last error and changes nothing.
+/// Sets `max_codes` of an `IndexBinaryIVF`. A NULL handle sets the last error and changes nothing.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexBinaryIVF_set_max_codes(
-    obj: *mut FaissIndexBinaryIVF,
+    index: *mut FaissIndexBinaryIVF,
     value: usize,
 ) {
     boundary!((), {
-        non_null(obj, "obj")?;
-        sys::faiss_IndexBinaryIVF_set_max_codes(obj, value);
+        non_null(index, "index")?;
+        sys::faiss_IndexBinaryIVF_set_max_codes(index, value);
         Ok(())
     })
 }
 
-/// `use_heap` of a `IndexBinaryIVF`; 0 (with the last error set) for a NULL handle.
+/// `use_heap` of an `IndexBinaryIVF`; 0 (with the last error set) for a NULL handle.
 #[no_mangle]
-pub unsafe extern "C" fn faissx_IndexBinaryIVF_use_heap(obj: *const FaissIndexBinaryIVF) -> c_int {
-    boundary!(0, {
-        non_null(obj, "obj")?;
-        Ok(sys::faiss_IndexBinaryIVF_use_heap(obj))
-    })
-}
-
-/// Sets `use_heap` of a `IndexBinaryIVF`. A NULL handle sets the last error and changes nothing.
-#[no_mangle]
-pub unsafe extern "C" fn faissx_IndexBinaryIVF_set_use_heap(
-    obj: *mut FaissIndexBinaryIVF,
-    value: c_int,
-) {
-    boundary!((), {
-        non_null(obj, "obj")?;
-        sys::faiss_IndexBinaryIVF_set_use_heap(obj, value);
-        Ok(())
-    })
-}
-
-/// `per_invlist_search` of a `IndexBinaryIVF`; 0 (with the last error set) for a NULL handle.
-#[no_mangle]
-pub unsafe extern "C" fn faissx_IndexBinaryIVF_per_invlist_search(
-    obj: *const FaissIndexBinaryIVF,
+pub unsafe extern "C" fn faissx_IndexBinaryIVF_use_heap(
+    index: *const FaissIndexBinaryIVF,
 ) -> c_int {
     boundary!(0, {
-        non_null(obj, "obj")?;
-        Ok(sys::faiss_IndexBinaryIVF_per_invlist_search(obj))
+        non_null(index, "index")?;
+        Ok(sys::faiss_IndexBinaryIVF_use_heap(index))
     })
 }
 
-/// Sets `per_invlist_search` of a `IndexBinaryIVF`. A NULL handle sets the last error and changes nothing.
+/// Sets `use_heap` of an `IndexBinaryIVF`. A NULL handle sets the last error and changes nothing.
 #[no_mangle]
-pub unsafe extern "C" fn faissx_IndexBinaryIVF_set_per_invlist_search(
-    obj: *mut FaissIndexBinaryIVF,
+pub unsafe extern "C" fn faissx_IndexBinaryIVF_set_use_heap(
+    index: *mut FaissIndexBinaryIVF,
     value: c_int,
 ) {
     boundary!((), {
-        non_null(obj, "obj")?;
-        sys::faiss_IndexBinaryIVF_set_per_invlist_search(obj, value);
+        non_null(index, "index")?;
+        sys::faiss_IndexBinaryIVF_set_use_heap(index, value);
         Ok(())
     })
 }
 
-/// TODO faiss_IndexBinaryIVF_merge_from
+/// `per_invlist_search` of an `IndexBinaryIVF`; 0 (with the last error set) for a NULL handle.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_IndexBinaryIVF_per_invlist_search(
+    index: *const FaissIndexBinaryIVF,
+) -> c_int {
+    boundary!(0, {
+        non_null(index, "index")?;
+        Ok(sys::faiss_IndexBinaryIVF_per_invlist_search(index))
+    })
+}
+
+/// Sets `per_invlist_search` of an `IndexBinaryIVF`. A NULL handle sets the last error and changes nothing.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_IndexBinaryIVF_set_per_invlist_search(
+    index: *mut FaissIndexBinaryIVF,
+    value: c_int,
+) {
+    boundary!((), {
+        non_null(index, "index")?;
+        sys::faiss_IndexBinaryIVF_set_per_invlist_search(index, value);
+        Ok(())
+    })
+}
+
+/// Moves the codes of `other` (same quantizer and shape) into `index`, shifting their ids by `add_id`.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexBinaryIVF_merge_from(
     index: *mut FaissIndexBinaryIVF,
@@ -175,7 +179,7 @@ pub unsafe extern "C" fn faissx_IndexBinaryIVF_merge_from(
     })
 }
 
-/// TODO faiss_IndexBinaryIVF_search_preassigned
+/// Searches with the inverted lists already chosen: `cidx`/`cdis` hold n*nprobe list numbers and distances.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexBinaryIVF_search_preassigned(
     index: *const FaissIndexBinaryIVF,
@@ -213,7 +217,7 @@ pub unsafe extern "C" fn faissx_IndexBinaryIVF_search_preassigned(
     })
 }
 
-/// `get_list_size` of a `IndexBinaryIVF`; 0 (with the last error set) for a NULL handle.
+/// `get_list_size` of an `IndexBinaryIVF`; 0 (with the last error set) for a NULL handle.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexBinaryIVF_get_list_size(
     index: *const FaissIndexBinaryIVF,
@@ -225,7 +229,7 @@ pub unsafe extern "C" fn faissx_IndexBinaryIVF_get_list_size(
     })
 }
 
-/// TODO faiss_IndexBinaryIVF_make_direct_map
+/// Builds (1) or drops (0) the id → list entry map that reconstruct needs.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexBinaryIVF_make_direct_map(
     index: *mut FaissIndexBinaryIVF,
@@ -240,7 +244,7 @@ pub unsafe extern "C" fn faissx_IndexBinaryIVF_make_direct_map(
     })
 }
 
-/// `imbalance_factor` of a `IndexBinaryIVF`; 0.0 (with the last error set) for a NULL handle.
+/// `imbalance_factor` of an `IndexBinaryIVF`; 0.0 (with the last error set) for a NULL handle.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexBinaryIVF_imbalance_factor(
     index: *const FaissIndexBinaryIVF,
@@ -251,7 +255,7 @@ pub unsafe extern "C" fn faissx_IndexBinaryIVF_imbalance_factor(
     })
 }
 
-/// TODO faiss_IndexBinaryIVF_print_stats
+/// Prints the inverted lists' size statistics to stdout.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexBinaryIVF_print_stats(index: *const FaissIndexBinaryIVF) {
     boundary!((), {
@@ -261,7 +265,7 @@ pub unsafe extern "C" fn faissx_IndexBinaryIVF_print_stats(index: *const FaissIn
     })
 }
 
-/// TODO faiss_IndexBinaryIVF_invlists_get_ids
+/// Copies the ids of inverted list `list_no` into `invlist` (get_list_size entries).
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexBinaryIVF_invlists_get_ids(
     index: *const FaissIndexBinaryIVF,

@@ -1,4 +1,4 @@
-//! `index_factory_c.h`: TODO module doc.
+//! `index_factory_c.h`: indexes from FAISS's factory strings.
 
 use crate::boundary;
 use crate::ffi::boundary::*;
@@ -6,7 +6,7 @@ use crate::ffi::types::*;
 use crate::local::sys;
 use std::os::raw::{c_char, c_int};
 
-/// TODO faiss_index_factory
+/// Creates an index of dimension `d` from a FAISS factory string ("Flat", "IVF256,Flat", "HNSW32", "IVF1024,PQ16", "IDMap,Flat", ...) for `metric`; the caller owns `*p_index`. An unknown string returns FAISSX_ERR_FAISS.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_index_factory(
     p_index: *mut *mut FaissIndex,
@@ -22,7 +22,7 @@ pub unsafe extern "C" fn faissx_index_factory(
     })
 }
 
-/// TODO faiss_index_binary_factory
+/// Creates a binary index of `d` bits from a factory string ("BFlat", "BIVF64", ...); the caller owns `*p_index`.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_index_binary_factory(
     p_index: *mut *mut FaissIndexBinary,

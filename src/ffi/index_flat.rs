@@ -1,4 +1,4 @@
-//! `IndexFlat_c.h`: TODO module doc.
+//! `IndexFlat_c.h`: exhaustive search (flat L2/IP, 1-D, refinement).
 
 use crate::boundary;
 use crate::ffi::boundary::*;
@@ -6,7 +6,7 @@ use crate::ffi::types::*;
 use crate::local::sys;
 use std::os::raw::c_int;
 
-/// Creates a `IndexFlat` in `*p_index`; the caller owns it. Returns 0 or an error code.
+/// Creates an `IndexFlat` in `*p_index`; the caller owns it. Returns 0 or an error code.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexFlat_new(p_index: *mut *mut FaissIndexFlat) -> c_int {
     boundary!({
@@ -15,7 +15,7 @@ pub unsafe extern "C" fn faissx_IndexFlat_new(p_index: *mut *mut FaissIndexFlat)
     })
 }
 
-/// Creates a `IndexFlat` in `*p_index`; the caller owns it. Returns 0 or an error code.
+/// Creates an `IndexFlat` in `*p_index`; the caller owns it. Returns 0 or an error code.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexFlat_new_with(
     p_index: *mut *mut FaissIndexFlat,
@@ -29,7 +29,7 @@ pub unsafe extern "C" fn faissx_IndexFlat_new_with(
     })
 }
 
-/// TODO faiss_IndexFlat_xb
+/// `*p_xb` borrows the stored vectors (ntotal*d floats), `*p_size` (may be NULL) gets their count of floats. Valid until the index is modified or freed.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexFlat_xb(
     index: *mut FaissIndexFlat,
@@ -44,13 +44,15 @@ pub unsafe extern "C" fn faissx_IndexFlat_xb(
     })
 }
 
-/// The same handle if it is a `IndexFlat` (or a subclass), NULL otherwise or for NULL.
+/// The same handle if it is an `IndexFlat` (or a subclass), NULL otherwise or for NULL.
 #[no_mangle]
-pub unsafe extern "C" fn faissx_IndexFlat_cast(obj: *mut FaissIndex) -> *mut FaissIndexFlat {
-    boundary!(std::ptr::null_mut(), { Ok(sys::faiss_IndexFlat_cast(obj)) })
+pub unsafe extern "C" fn faissx_IndexFlat_cast(index: *mut FaissIndex) -> *mut FaissIndexFlat {
+    boundary!(std::ptr::null_mut(), {
+        Ok(sys::faiss_IndexFlat_cast(index))
+    })
 }
 
-/// Frees a `IndexFlat`. NULL is a no-op. Borrowed pointers obtained from it become invalid.
+/// Frees an `IndexFlat`. NULL is a no-op. Borrowed pointers obtained from it become invalid.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexFlat_free(obj: *mut FaissIndexFlat) {
     boundary!((), {
@@ -61,7 +63,7 @@ pub unsafe extern "C" fn faissx_IndexFlat_free(obj: *mut FaissIndexFlat) {
     })
 }
 
-/// TODO faiss_IndexFlat_compute_distance_subset
+/// For each of the `n` queries, distances to the `k` stored vectors listed in `labels` (n*k), into `distances` (n*k).
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexFlat_compute_distance_subset(
     index: *mut FaissIndex,
@@ -84,15 +86,15 @@ pub unsafe extern "C" fn faissx_IndexFlat_compute_distance_subset(
     })
 }
 
-/// The same handle if it is a `IndexFlatIP` (or a subclass), NULL otherwise or for NULL.
+/// The same handle if it is an `IndexFlatIP` (or a subclass), NULL otherwise or for NULL.
 #[no_mangle]
-pub unsafe extern "C" fn faissx_IndexFlatIP_cast(obj: *mut FaissIndex) -> *mut FaissIndexFlatIP {
+pub unsafe extern "C" fn faissx_IndexFlatIP_cast(index: *mut FaissIndex) -> *mut FaissIndexFlatIP {
     boundary!(std::ptr::null_mut(), {
-        Ok(sys::faiss_IndexFlatIP_cast(obj))
+        Ok(sys::faiss_IndexFlatIP_cast(index))
     })
 }
 
-/// Frees a `IndexFlatIP`. NULL is a no-op. Borrowed pointers obtained from it become invalid.
+/// Frees an `IndexFlatIP`. NULL is a no-op. Borrowed pointers obtained from it become invalid.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexFlatIP_free(obj: *mut FaissIndexFlatIP) {
     boundary!((), {
@@ -103,7 +105,7 @@ pub unsafe extern "C" fn faissx_IndexFlatIP_free(obj: *mut FaissIndexFlatIP) {
     })
 }
 
-/// Creates a `IndexFlatIP` in `*p_index`; the caller owns it. Returns 0 or an error code.
+/// Creates an `IndexFlatIP` in `*p_index`; the caller owns it. Returns 0 or an error code.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexFlatIP_new(p_index: *mut *mut FaissIndexFlatIP) -> c_int {
     boundary!({
@@ -112,7 +114,7 @@ pub unsafe extern "C" fn faissx_IndexFlatIP_new(p_index: *mut *mut FaissIndexFla
     })
 }
 
-/// Creates a `IndexFlatIP` in `*p_index`; the caller owns it. Returns 0 or an error code.
+/// Creates an `IndexFlatIP` in `*p_index`; the caller owns it. Returns 0 or an error code.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexFlatIP_new_with(
     p_index: *mut *mut FaissIndexFlatIP,
@@ -124,15 +126,15 @@ pub unsafe extern "C" fn faissx_IndexFlatIP_new_with(
     })
 }
 
-/// The same handle if it is a `IndexFlatL2` (or a subclass), NULL otherwise or for NULL.
+/// The same handle if it is an `IndexFlatL2` (or a subclass), NULL otherwise or for NULL.
 #[no_mangle]
-pub unsafe extern "C" fn faissx_IndexFlatL2_cast(obj: *mut FaissIndex) -> *mut FaissIndexFlatL2 {
+pub unsafe extern "C" fn faissx_IndexFlatL2_cast(index: *mut FaissIndex) -> *mut FaissIndexFlatL2 {
     boundary!(std::ptr::null_mut(), {
-        Ok(sys::faiss_IndexFlatL2_cast(obj))
+        Ok(sys::faiss_IndexFlatL2_cast(index))
     })
 }
 
-/// Frees a `IndexFlatL2`. NULL is a no-op. Borrowed pointers obtained from it become invalid.
+/// Frees an `IndexFlatL2`. NULL is a no-op. Borrowed pointers obtained from it become invalid.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexFlatL2_free(obj: *mut FaissIndexFlatL2) {
     boundary!((), {
@@ -143,7 +145,7 @@ pub unsafe extern "C" fn faissx_IndexFlatL2_free(obj: *mut FaissIndexFlatL2) {
     })
 }
 
-/// Creates a `IndexFlatL2` in `*p_index`; the caller owns it. Returns 0 or an error code.
+/// Creates an `IndexFlatL2` in `*p_index`; the caller owns it. Returns 0 or an error code.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexFlatL2_new(p_index: *mut *mut FaissIndexFlatL2) -> c_int {
     boundary!({
@@ -152,7 +154,7 @@ pub unsafe extern "C" fn faissx_IndexFlatL2_new(p_index: *mut *mut FaissIndexFla
     })
 }
 
-/// Creates a `IndexFlatL2` in `*p_index`; the caller owns it. Returns 0 or an error code.
+/// Creates an `IndexFlatL2` in `*p_index`; the caller owns it. Returns 0 or an error code.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexFlatL2_new_with(
     p_index: *mut *mut FaissIndexFlatL2,
@@ -164,7 +166,7 @@ pub unsafe extern "C" fn faissx_IndexFlatL2_new_with(
     })
 }
 
-/// Creates a `IndexRefineFlat` in `*p_index`; the caller owns it. Returns 0 or an error code.
+/// Creates an `IndexRefineFlat` in `*p_index`; the caller owns it. Returns 0 or an error code.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexRefineFlat_new(
     p_index: *mut *mut FaissIndexRefineFlat,
@@ -177,7 +179,7 @@ pub unsafe extern "C" fn faissx_IndexRefineFlat_new(
     })
 }
 
-/// Frees a `IndexRefineFlat`. NULL is a no-op. Borrowed pointers obtained from it become invalid.
+/// Frees an `IndexRefineFlat`. NULL is a no-op. Borrowed pointers obtained from it become invalid.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexRefineFlat_free(obj: *mut FaissIndexRefineFlat) {
     boundary!((), {
@@ -188,71 +190,73 @@ pub unsafe extern "C" fn faissx_IndexRefineFlat_free(obj: *mut FaissIndexRefineF
     })
 }
 
-/// The same handle if it is a `IndexRefineFlat` (or a subclass), NULL otherwise or for NULL.
+/// The same handle if it is an `IndexRefineFlat` (or a subclass), NULL otherwise or for NULL.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexRefineFlat_cast(
-    obj: *mut FaissIndex,
+    index: *mut FaissIndex,
 ) -> *mut FaissIndexRefineFlat {
     boundary!(std::ptr::null_mut(), {
-        Ok(sys::faiss_IndexRefineFlat_cast(obj))
+        Ok(sys::faiss_IndexRefineFlat_cast(index))
     })
 }
 
-/// `own_fields` of a `IndexRefineFlat`; 0 (with the last error set) for a NULL handle.
+/// `own_fields` of an `IndexRefineFlat`; 0 (with the last error set) for a NULL handle.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexRefineFlat_own_fields(
-    obj: *const FaissIndexRefineFlat,
+    index: *const FaissIndexRefineFlat,
 ) -> c_int {
     boundary!(0, {
-        non_null(obj, "obj")?;
-        Ok(sys::faiss_IndexRefineFlat_own_fields(obj))
+        non_null(index, "index")?;
+        Ok(sys::faiss_IndexRefineFlat_own_fields(index))
     })
 }
 
-/// Sets `own_fields` of a `IndexRefineFlat`. A NULL handle sets the last error and changes nothing.
+/// Sets `own_fields` of an `IndexRefineFlat`. A NULL handle sets the last error and changes nothing.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexRefineFlat_set_own_fields(
-    obj: *mut FaissIndexRefineFlat,
+    index: *mut FaissIndexRefineFlat,
     value: c_int,
 ) {
     boundary!((), {
-        non_null(obj, "obj")?;
-        sys::faiss_IndexRefineFlat_set_own_fields(obj, value);
+        non_null(index, "index")?;
+        sys::faiss_IndexRefineFlat_set_own_fields(index, value);
         Ok(())
     })
 }
 
-/// `k_factor` of a `IndexRefineFlat`; 0.0 (with the last error set) for a NULL handle.
+/// `k_factor` of an `IndexRefineFlat`; 0.0 (with the last error set) for a NULL handle.
 #[no_mangle]
-pub unsafe extern "C" fn faissx_IndexRefineFlat_k_factor(obj: *const FaissIndexRefineFlat) -> f32 {
+pub unsafe extern "C" fn faissx_IndexRefineFlat_k_factor(
+    index: *const FaissIndexRefineFlat,
+) -> f32 {
     boundary!(0.0, {
-        non_null(obj, "obj")?;
-        Ok(sys::faiss_IndexRefineFlat_k_factor(obj))
+        non_null(index, "index")?;
+        Ok(sys::faiss_IndexRefineFlat_k_factor(index))
     })
 }
 
-/// Sets `k_factor` of a `IndexRefineFlat`. A NULL handle sets the last error and changes nothing.
+/// Sets `k_factor` of an `IndexRefineFlat`. A NULL handle sets the last error and changes nothing.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexRefineFlat_set_k_factor(
-    obj: *mut FaissIndexRefineFlat,
+    index: *mut FaissIndexRefineFlat,
     value: f32,
 ) {
     boundary!((), {
-        non_null(obj, "obj")?;
-        sys::faiss_IndexRefineFlat_set_k_factor(obj, value);
+        non_null(index, "index")?;
+        sys::faiss_IndexRefineFlat_set_k_factor(index, value);
         Ok(())
     })
 }
 
-/// The same handle if it is a `IndexFlat1D` (or a subclass), NULL otherwise or for NULL.
+/// The same handle if it is an `IndexFlat1D` (or a subclass), NULL otherwise or for NULL.
 #[no_mangle]
-pub unsafe extern "C" fn faissx_IndexFlat1D_cast(obj: *mut FaissIndex) -> *mut FaissIndexFlat1D {
+pub unsafe extern "C" fn faissx_IndexFlat1D_cast(index: *mut FaissIndex) -> *mut FaissIndexFlat1D {
     boundary!(std::ptr::null_mut(), {
-        Ok(sys::faiss_IndexFlat1D_cast(obj))
+        Ok(sys::faiss_IndexFlat1D_cast(index))
     })
 }
 
-/// Frees a `IndexFlat1D`. NULL is a no-op. Borrowed pointers obtained from it become invalid.
+/// Frees an `IndexFlat1D`. NULL is a no-op. Borrowed pointers obtained from it become invalid.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexFlat1D_free(obj: *mut FaissIndexFlat1D) {
     boundary!((), {
@@ -263,7 +267,7 @@ pub unsafe extern "C" fn faissx_IndexFlat1D_free(obj: *mut FaissIndexFlat1D) {
     })
 }
 
-/// Creates a `IndexFlat1D` in `*p_index`; the caller owns it. Returns 0 or an error code.
+/// Creates an `IndexFlat1D` in `*p_index`; the caller owns it. Returns 0 or an error code.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexFlat1D_new(p_index: *mut *mut FaissIndexFlat1D) -> c_int {
     boundary!({
@@ -272,7 +276,7 @@ pub unsafe extern "C" fn faissx_IndexFlat1D_new(p_index: *mut *mut FaissIndexFla
     })
 }
 
-/// Creates a `IndexFlat1D` in `*p_index`; the caller owns it. Returns 0 or an error code.
+/// Creates an `IndexFlat1D` in `*p_index`; the caller owns it. Returns 0 or an error code.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexFlat1D_new_with(
     p_index: *mut *mut FaissIndexFlat1D,
@@ -284,7 +288,7 @@ pub unsafe extern "C" fn faissx_IndexFlat1D_new_with(
     })
 }
 
-/// TODO faiss_IndexFlat1D_update_permutation
+/// Re-sorts the 1-D index after additions (needed when continuous_update is off).
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexFlat1D_update_permutation(
     index: *mut FaissIndexFlat1D,

@@ -1,4 +1,4 @@
-//! `index_io_c.h`: TODO module doc.
+//! `index_io_c.h`: reading and writing indexes in FAISS's file format, plus in-memory buffers.
 
 use crate::boundary;
 use crate::ffi::boundary::*;
@@ -6,7 +6,7 @@ use crate::ffi::types::*;
 use crate::local::{shim, shim_status, sys};
 use std::os::raw::{c_char, c_int};
 
-/// TODO faiss_write_index
+/// Writes the index to an open `FILE*` in FAISS's file format.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_write_index(idx: *const FaissIndex, f: *mut libc::FILE) -> c_int {
     boundary!({
@@ -16,7 +16,7 @@ pub unsafe extern "C" fn faissx_write_index(idx: *const FaissIndex, f: *mut libc
     })
 }
 
-/// TODO faiss_write_index_fname
+/// Writes the index to the file `fname` in FAISS's file format (FAISS's Python and C++ read it).
 #[no_mangle]
 pub unsafe extern "C" fn faissx_write_index_fname(
     idx: *const FaissIndex,
@@ -29,7 +29,7 @@ pub unsafe extern "C" fn faissx_write_index_fname(
     })
 }
 
-/// TODO faiss_write_index_custom
+/// Writes the index through a custom writer, with FAISS's IO flags.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_write_index_custom(
     idx: *const FaissIndex,
@@ -43,7 +43,7 @@ pub unsafe extern "C" fn faissx_write_index_custom(
     })
 }
 
-/// TODO faiss_read_index
+/// Reads an index from an open `FILE*`; the caller owns `*p_out`.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_read_index(
     f: *mut libc::FILE,
@@ -57,7 +57,7 @@ pub unsafe extern "C" fn faissx_read_index(
     })
 }
 
-/// TODO faiss_read_index_fname
+/// Reads an index from the file `fname` (FAISS's file format); the caller owns `*p_out`. A missing or corrupt file returns an error, never a partial index.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_read_index_fname(
     fname: *const c_char,
@@ -71,7 +71,7 @@ pub unsafe extern "C" fn faissx_read_index_fname(
     })
 }
 
-/// TODO faiss_read_index_custom
+/// Reads an index through a custom reader; the caller owns `*p_out`.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_read_index_custom(
     io_reader: *mut FaissIOReader,
@@ -85,7 +85,7 @@ pub unsafe extern "C" fn faissx_read_index_custom(
     })
 }
 
-/// TODO faiss_write_index_binary
+/// Writes a binary index to an open `FILE*`.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_write_index_binary(
     idx: *const FaissIndexBinary,
@@ -98,7 +98,7 @@ pub unsafe extern "C" fn faissx_write_index_binary(
     })
 }
 
-/// TODO faiss_write_index_binary_fname
+/// Writes a binary index to the file `fname`.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_write_index_binary_fname(
     idx: *const FaissIndexBinary,
@@ -111,7 +111,7 @@ pub unsafe extern "C" fn faissx_write_index_binary_fname(
     })
 }
 
-/// TODO faiss_write_index_binary_custom
+/// Writes a binary index through a custom writer.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_write_index_binary_custom(
     idx: *const FaissIndexBinary,
@@ -124,7 +124,7 @@ pub unsafe extern "C" fn faissx_write_index_binary_custom(
     })
 }
 
-/// TODO faiss_read_index_binary
+/// Reads a binary index from an open `FILE*`; the caller owns `*p_out`.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_read_index_binary(
     f: *mut libc::FILE,
@@ -138,7 +138,7 @@ pub unsafe extern "C" fn faissx_read_index_binary(
     })
 }
 
-/// TODO faiss_read_index_binary_fname
+/// Reads a binary index from the file `fname`; the caller owns `*p_out`.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_read_index_binary_fname(
     fname: *const c_char,
@@ -152,7 +152,7 @@ pub unsafe extern "C" fn faissx_read_index_binary_fname(
     })
 }
 
-/// TODO faiss_read_index_binary_custom
+/// Reads a binary index through a custom reader; the caller owns `*p_out`.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_read_index_binary_custom(
     io_reader: *mut FaissIOReader,
@@ -168,7 +168,7 @@ pub unsafe extern "C" fn faissx_read_index_binary_custom(
     })
 }
 
-/// TODO faiss_read_VectorTransform_fname
+/// Reads a vector transform from the file `fname`; the caller owns `*p_out`.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_read_VectorTransform_fname(
     fname: *const c_char,

@@ -1,4 +1,4 @@
-//! `IndexIVF_c.h`: TODO module doc.
+//! `IndexIVF_c.h`: inverted-file indexes (coarse quantizer + lists), their search parameters and statistics.
 
 use crate::boundary;
 use crate::ffi::boundary::*;
@@ -20,10 +20,10 @@ pub unsafe extern "C" fn faissx_SearchParametersIVF_free(obj: *mut FaissSearchPa
 /// The same handle if it is a `SearchParametersIVF` (or a subclass), NULL otherwise or for NULL.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_SearchParametersIVF_cast(
-    obj: *mut FaissSearchParameters,
+    params: *mut FaissSearchParameters,
 ) -> *mut FaissSearchParametersIVF {
     boundary!(std::ptr::null_mut(), {
-        Ok(sys::faiss_SearchParametersIVF_cast(obj))
+        Ok(sys::faiss_SearchParametersIVF_cast(params))
     })
 }
 
@@ -57,34 +57,34 @@ pub unsafe extern "C" fn faissx_SearchParametersIVF_new_with(
 /// `sel` of a `SearchParametersIVF`; NULL (with the last error set) for a NULL handle.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_SearchParametersIVF_sel(
-    obj: *const FaissSearchParametersIVF,
+    params: *const FaissSearchParametersIVF,
 ) -> *const FaissIDSelector {
     boundary!(std::ptr::null(), {
-        non_null(obj, "obj")?;
-        Ok(sys::faiss_SearchParametersIVF_sel(obj))
+        non_null(params, "params")?;
+        Ok(sys::faiss_SearchParametersIVF_sel(params))
     })
 }
 
 /// `nprobe` of a `SearchParametersIVF`; 0 (with the last error set) for a NULL handle.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_SearchParametersIVF_nprobe(
-    obj: *const FaissSearchParametersIVF,
+    params: *const FaissSearchParametersIVF,
 ) -> usize {
     boundary!(0, {
-        non_null(obj, "obj")?;
-        Ok(sys::faiss_SearchParametersIVF_nprobe(obj))
+        non_null(params, "params")?;
+        Ok(sys::faiss_SearchParametersIVF_nprobe(params))
     })
 }
 
 /// Sets `nprobe` of a `SearchParametersIVF`. A NULL handle sets the last error and changes nothing.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_SearchParametersIVF_set_nprobe(
-    obj: *mut FaissSearchParametersIVF,
+    params: *mut FaissSearchParametersIVF,
     value: usize,
 ) {
     boundary!((), {
-        non_null(obj, "obj")?;
-        sys::faiss_SearchParametersIVF_set_nprobe(obj, value);
+        non_null(params, "params")?;
+        sys::faiss_SearchParametersIVF_set_nprobe(params, value);
         Ok(())
     })
 }
@@ -92,28 +92,28 @@ pub unsafe extern "C" fn faissx_SearchParametersIVF_set_nprobe(
 /// `max_codes` of a `SearchParametersIVF`; 0 (with the last error set) for a NULL handle.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_SearchParametersIVF_max_codes(
-    obj: *const FaissSearchParametersIVF,
+    params: *const FaissSearchParametersIVF,
 ) -> usize {
     boundary!(0, {
-        non_null(obj, "obj")?;
-        Ok(sys::faiss_SearchParametersIVF_max_codes(obj))
+        non_null(params, "params")?;
+        Ok(sys::faiss_SearchParametersIVF_max_codes(params))
     })
 }
 
 /// Sets `max_codes` of a `SearchParametersIVF`. A NULL handle sets the last error and changes nothing.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_SearchParametersIVF_set_max_codes(
-    obj: *mut FaissSearchParametersIVF,
+    params: *mut FaissSearchParametersIVF,
     value: usize,
 ) {
     boundary!((), {
-        non_null(obj, "obj")?;
-        sys::faiss_SearchParametersIVF_set_max_codes(obj, value);
+        non_null(params, "params")?;
+        sys::faiss_SearchParametersIVF_set_max_codes(params, value);
         Ok(())
     })
 }
 
-/// Frees a `IndexIVF`. NULL is a no-op. Borrowed pointers obtained from it become invalid.
+/// Frees an `IndexIVF`. NULL is a no-op. Borrowed pointers obtained from it become invalid.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexIVF_free(obj: *mut FaissIndexIVF) {
     boundary!((), {
@@ -124,80 +124,82 @@ pub unsafe extern "C" fn faissx_IndexIVF_free(obj: *mut FaissIndexIVF) {
     })
 }
 
-/// The same handle if it is a `IndexIVF` (or a subclass), NULL otherwise or for NULL.
+/// The same handle if it is an `IndexIVF` (or a subclass), NULL otherwise or for NULL.
 #[no_mangle]
-pub unsafe extern "C" fn faissx_IndexIVF_cast(obj: *mut FaissIndex) -> *mut FaissIndexIVF {
-    boundary!(std::ptr::null_mut(), { Ok(sys::faiss_IndexIVF_cast(obj)) })
-}
-
-/// `nlist` of a `IndexIVF`; 0 (with the last error set) for a NULL handle.
-#[no_mangle]
-pub unsafe extern "C" fn faissx_IndexIVF_nlist(obj: *const FaissIndexIVF) -> usize {
-    boundary!(0, {
-        non_null(obj, "obj")?;
-        Ok(sys::faiss_IndexIVF_nlist(obj))
+pub unsafe extern "C" fn faissx_IndexIVF_cast(index: *mut FaissIndex) -> *mut FaissIndexIVF {
+    boundary!(std::ptr::null_mut(), {
+        Ok(sys::faiss_IndexIVF_cast(index))
     })
 }
 
-/// `nprobe` of a `IndexIVF`; 0 (with the last error set) for a NULL handle.
+/// `nlist` of an `IndexIVF`; 0 (with the last error set) for a NULL handle.
 #[no_mangle]
-pub unsafe extern "C" fn faissx_IndexIVF_nprobe(obj: *const FaissIndexIVF) -> usize {
+pub unsafe extern "C" fn faissx_IndexIVF_nlist(index: *const FaissIndexIVF) -> usize {
     boundary!(0, {
-        non_null(obj, "obj")?;
-        Ok(sys::faiss_IndexIVF_nprobe(obj))
+        non_null(index, "index")?;
+        Ok(sys::faiss_IndexIVF_nlist(index))
     })
 }
 
-/// Sets `nprobe` of a `IndexIVF`. A NULL handle sets the last error and changes nothing.
+/// `nprobe` of an `IndexIVF`; 0 (with the last error set) for a NULL handle.
 #[no_mangle]
-pub unsafe extern "C" fn faissx_IndexIVF_set_nprobe(obj: *mut FaissIndexIVF, value: usize) {
+pub unsafe extern "C" fn faissx_IndexIVF_nprobe(index: *const FaissIndexIVF) -> usize {
+    boundary!(0, {
+        non_null(index, "index")?;
+        Ok(sys::faiss_IndexIVF_nprobe(index))
+    })
+}
+
+/// Sets `nprobe` of an `IndexIVF`. A NULL handle sets the last error and changes nothing.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_IndexIVF_set_nprobe(index: *mut FaissIndexIVF, value: usize) {
     boundary!((), {
-        non_null(obj, "obj")?;
-        sys::faiss_IndexIVF_set_nprobe(obj, value);
+        non_null(index, "index")?;
+        sys::faiss_IndexIVF_set_nprobe(index, value);
         Ok(())
     })
 }
 
-/// `quantizer` of a `IndexIVF`; NULL (with the last error set) for a NULL handle.
+/// `quantizer` of an `IndexIVF`; NULL (with the last error set) for a NULL handle.
 #[no_mangle]
-pub unsafe extern "C" fn faissx_IndexIVF_quantizer(obj: *const FaissIndexIVF) -> *mut FaissIndex {
+pub unsafe extern "C" fn faissx_IndexIVF_quantizer(index: *const FaissIndexIVF) -> *mut FaissIndex {
     boundary!(std::ptr::null_mut(), {
-        non_null(obj, "obj")?;
-        Ok(sys::faiss_IndexIVF_quantizer(obj))
+        non_null(index, "index")?;
+        Ok(sys::faiss_IndexIVF_quantizer(index))
     })
 }
 
-/// `quantizer_trains_alone` of a `IndexIVF`; 0 (with the last error set) for a NULL handle.
+/// `quantizer_trains_alone` of an `IndexIVF`; 0 (with the last error set) for a NULL handle.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexIVF_quantizer_trains_alone(
-    obj: *const FaissIndexIVF,
+    index: *const FaissIndexIVF,
 ) -> c_char {
     boundary!(0, {
-        non_null(obj, "obj")?;
-        Ok(sys::faiss_IndexIVF_quantizer_trains_alone(obj))
+        non_null(index, "index")?;
+        Ok(sys::faiss_IndexIVF_quantizer_trains_alone(index))
     })
 }
 
-/// `own_fields` of a `IndexIVF`; 0 (with the last error set) for a NULL handle.
+/// `own_fields` of an `IndexIVF`; 0 (with the last error set) for a NULL handle.
 #[no_mangle]
-pub unsafe extern "C" fn faissx_IndexIVF_own_fields(obj: *const FaissIndexIVF) -> c_int {
+pub unsafe extern "C" fn faissx_IndexIVF_own_fields(index: *const FaissIndexIVF) -> c_int {
     boundary!(0, {
-        non_null(obj, "obj")?;
-        Ok(sys::faiss_IndexIVF_own_fields(obj))
+        non_null(index, "index")?;
+        Ok(sys::faiss_IndexIVF_own_fields(index))
     })
 }
 
-/// Sets `own_fields` of a `IndexIVF`. A NULL handle sets the last error and changes nothing.
+/// Sets `own_fields` of an `IndexIVF`. A NULL handle sets the last error and changes nothing.
 #[no_mangle]
-pub unsafe extern "C" fn faissx_IndexIVF_set_own_fields(obj: *mut FaissIndexIVF, value: c_int) {
+pub unsafe extern "C" fn faissx_IndexIVF_set_own_fields(index: *mut FaissIndexIVF, value: c_int) {
     boundary!((), {
-        non_null(obj, "obj")?;
-        sys::faiss_IndexIVF_set_own_fields(obj, value);
+        non_null(index, "index")?;
+        sys::faiss_IndexIVF_set_own_fields(index, value);
         Ok(())
     })
 }
 
-/// TODO faiss_IndexIVF_merge_from
+/// Moves the vectors of `other` (same quantizer, same type) into `index`, shifting their ids by `add_id`; `other` is left empty.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexIVF_merge_from(
     index: *mut FaissIndexIVF,
@@ -211,7 +213,7 @@ pub unsafe extern "C" fn faissx_IndexIVF_merge_from(
     })
 }
 
-/// TODO faiss_IndexIVF_copy_subset_to
+/// Copies a subset of the entries into `other` (an empty IVF index of the same shape): `subset_type` 0 = ids in [a1, a2), 1 = id % a1 == a2, 2 = lists' entries in [a1, a2).
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexIVF_copy_subset_to(
     index: *const FaissIndexIVF,
@@ -233,7 +235,7 @@ pub unsafe extern "C" fn faissx_IndexIVF_copy_subset_to(
     })
 }
 
-/// TODO faiss_IndexIVF_search_preassigned
+/// Searches with the inverted lists already chosen: `assign` and `centroid_dis` hold n*nprobe list numbers and distances.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexIVF_search_preassigned(
     index: *const FaissIndexIVF,
@@ -269,7 +271,7 @@ pub unsafe extern "C" fn faissx_IndexIVF_search_preassigned(
     })
 }
 
-/// `get_list_size` of a `IndexIVF`; 0 (with the last error set) for a NULL handle.
+/// `get_list_size` of an `IndexIVF`; 0 (with the last error set) for a NULL handle.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexIVF_get_list_size(
     index: *const FaissIndexIVF,
@@ -281,7 +283,7 @@ pub unsafe extern "C" fn faissx_IndexIVF_get_list_size(
     })
 }
 
-/// TODO faiss_IndexIVF_make_direct_map
+/// Builds (1) or drops (0) the id → list entry map that reconstruct needs.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexIVF_make_direct_map(
     index: *mut FaissIndexIVF,
@@ -296,7 +298,7 @@ pub unsafe extern "C" fn faissx_IndexIVF_make_direct_map(
     })
 }
 
-/// `imbalance_factor` of a `IndexIVF`; 0.0 (with the last error set) for a NULL handle.
+/// `imbalance_factor` of an `IndexIVF`; 0.0 (with the last error set) for a NULL handle.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexIVF_imbalance_factor(index: *const FaissIndexIVF) -> f64 {
     boundary!(0.0, {
@@ -305,7 +307,7 @@ pub unsafe extern "C" fn faissx_IndexIVF_imbalance_factor(index: *const FaissInd
     })
 }
 
-/// TODO faiss_IndexIVF_print_stats
+/// Prints the inverted lists' size statistics to stdout.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexIVF_print_stats(index: *const FaissIndexIVF) {
     boundary!((), {
@@ -315,7 +317,7 @@ pub unsafe extern "C" fn faissx_IndexIVF_print_stats(index: *const FaissIndexIVF
     })
 }
 
-/// TODO faiss_IndexIVF_invlists_get_ids
+/// Copies the ids of inverted list `list_no` into `invlist` (get_list_size entries).
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexIVF_invlists_get_ids(
     index: *const FaissIndexIVF,
@@ -330,7 +332,7 @@ pub unsafe extern "C" fn faissx_IndexIVF_invlists_get_ids(
     })
 }
 
-/// TODO faiss_IndexIVF_train_encoder
+/// Trains only the vector encoder (not the quantizer) on `n` vectors with their list assignments `assign`.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexIVF_train_encoder(
     index: *mut FaissIndexIVF,
@@ -347,7 +349,7 @@ pub unsafe extern "C" fn faissx_IndexIVF_train_encoder(
     })
 }
 
-/// TODO faiss_IndexIVFStats_reset
+/// Zeroes the statistics in `stats`.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexIVFStats_reset(stats: *mut FaissIndexIVFStats) {
     boundary!((), {
@@ -357,7 +359,7 @@ pub unsafe extern "C" fn faissx_IndexIVFStats_reset(stats: *mut FaissIndexIVFSta
     })
 }
 
-/// TODO faiss_IndexIVFStats_init
+/// Zeroes the statistics in `stats` (as faissx_IndexIVFStats_reset).
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexIVFStats_init(stats: *mut FaissIndexIVFStats) {
     boundary!((), {
@@ -367,7 +369,7 @@ pub unsafe extern "C" fn faissx_IndexIVFStats_init(stats: *mut FaissIndexIVFStat
     })
 }
 
-/// TODO faiss_get_indexIVF_stats
+/// FAISS's process-wide IVF search statistics (borrowed; updated by every IVF search in the process).
 #[no_mangle]
 pub unsafe extern "C" fn faissx_get_indexIVF_stats() -> *mut FaissIndexIVFStats {
     boundary!(std::ptr::null_mut(), {

@@ -1,4 +1,4 @@
-//! `IndexIVFFlat_c.h`: TODO module doc.
+//! `IndexIVFFlat_c.h`: inverted lists holding full vectors.
 
 use crate::boundary;
 use crate::ffi::boundary::*;
@@ -6,7 +6,7 @@ use crate::ffi::types::*;
 use crate::local::sys;
 use std::os::raw::{c_char, c_int};
 
-/// Frees a `IndexIVFFlat`. NULL is a no-op. Borrowed pointers obtained from it become invalid.
+/// Frees an `IndexIVFFlat`. NULL is a no-op. Borrowed pointers obtained from it become invalid.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexIVFFlat_free(obj: *mut FaissIndexIVFFlat) {
     boundary!((), {
@@ -17,87 +17,92 @@ pub unsafe extern "C" fn faissx_IndexIVFFlat_free(obj: *mut FaissIndexIVFFlat) {
     })
 }
 
-/// The same handle if it is a `IndexIVFFlat` (or a subclass), NULL otherwise or for NULL.
+/// The same handle if it is an `IndexIVFFlat` (or a subclass), NULL otherwise or for NULL.
 #[no_mangle]
-pub unsafe extern "C" fn faissx_IndexIVFFlat_cast(obj: *mut FaissIndex) -> *mut FaissIndexIVFFlat {
+pub unsafe extern "C" fn faissx_IndexIVFFlat_cast(
+    index: *mut FaissIndex,
+) -> *mut FaissIndexIVFFlat {
     boundary!(std::ptr::null_mut(), {
-        Ok(sys::faiss_IndexIVFFlat_cast(obj))
+        Ok(sys::faiss_IndexIVFFlat_cast(index))
     })
 }
 
-/// `nlist` of a `IndexIVFFlat`; 0 (with the last error set) for a NULL handle.
+/// `nlist` of an `IndexIVFFlat`; 0 (with the last error set) for a NULL handle.
 #[no_mangle]
-pub unsafe extern "C" fn faissx_IndexIVFFlat_nlist(obj: *const FaissIndexIVFFlat) -> usize {
+pub unsafe extern "C" fn faissx_IndexIVFFlat_nlist(index: *const FaissIndexIVFFlat) -> usize {
     boundary!(0, {
-        non_null(obj, "obj")?;
-        Ok(sys::faiss_IndexIVFFlat_nlist(obj))
+        non_null(index, "index")?;
+        Ok(sys::faiss_IndexIVFFlat_nlist(index))
     })
 }
 
-/// `nprobe` of a `IndexIVFFlat`; 0 (with the last error set) for a NULL handle.
+/// `nprobe` of an `IndexIVFFlat`; 0 (with the last error set) for a NULL handle.
 #[no_mangle]
-pub unsafe extern "C" fn faissx_IndexIVFFlat_nprobe(obj: *const FaissIndexIVFFlat) -> usize {
+pub unsafe extern "C" fn faissx_IndexIVFFlat_nprobe(index: *const FaissIndexIVFFlat) -> usize {
     boundary!(0, {
-        non_null(obj, "obj")?;
-        Ok(sys::faiss_IndexIVFFlat_nprobe(obj))
+        non_null(index, "index")?;
+        Ok(sys::faiss_IndexIVFFlat_nprobe(index))
     })
 }
 
-/// Sets `nprobe` of a `IndexIVFFlat`. A NULL handle sets the last error and changes nothing.
+/// Sets `nprobe` of an `IndexIVFFlat`. A NULL handle sets the last error and changes nothing.
 #[no_mangle]
-pub unsafe extern "C" fn faissx_IndexIVFFlat_set_nprobe(obj: *mut FaissIndexIVFFlat, value: usize) {
+pub unsafe extern "C" fn faissx_IndexIVFFlat_set_nprobe(
+    index: *mut FaissIndexIVFFlat,
+    value: usize,
+) {
     boundary!((), {
-        non_null(obj, "obj")?;
-        sys::faiss_IndexIVFFlat_set_nprobe(obj, value);
+        non_null(index, "index")?;
+        sys::faiss_IndexIVFFlat_set_nprobe(index, value);
         Ok(())
     })
 }
 
-/// `quantizer` of a `IndexIVFFlat`; NULL (with the last error set) for a NULL handle.
+/// `quantizer` of an `IndexIVFFlat`; NULL (with the last error set) for a NULL handle.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexIVFFlat_quantizer(
-    obj: *const FaissIndexIVFFlat,
+    index: *const FaissIndexIVFFlat,
 ) -> *mut FaissIndex {
     boundary!(std::ptr::null_mut(), {
-        non_null(obj, "obj")?;
-        Ok(sys::faiss_IndexIVFFlat_quantizer(obj))
+        non_null(index, "index")?;
+        Ok(sys::faiss_IndexIVFFlat_quantizer(index))
     })
 }
 
-/// `quantizer_trains_alone` of a `IndexIVFFlat`; 0 (with the last error set) for a NULL handle.
+/// `quantizer_trains_alone` of an `IndexIVFFlat`; 0 (with the last error set) for a NULL handle.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexIVFFlat_quantizer_trains_alone(
-    obj: *const FaissIndexIVFFlat,
+    index: *const FaissIndexIVFFlat,
 ) -> c_char {
     boundary!(0, {
-        non_null(obj, "obj")?;
-        Ok(sys::faiss_IndexIVFFlat_quantizer_trains_alone(obj))
+        non_null(index, "index")?;
+        Ok(sys::faiss_IndexIVFFlat_quantizer_trains_alone(index))
     })
 }
 
-/// `own_fields` of a `IndexIVFFlat`; 0 (with the last error set) for a NULL handle.
+/// `own_fields` of an `IndexIVFFlat`; 0 (with the last error set) for a NULL handle.
 #[no_mangle]
-pub unsafe extern "C" fn faissx_IndexIVFFlat_own_fields(obj: *const FaissIndexIVFFlat) -> c_int {
+pub unsafe extern "C" fn faissx_IndexIVFFlat_own_fields(index: *const FaissIndexIVFFlat) -> c_int {
     boundary!(0, {
-        non_null(obj, "obj")?;
-        Ok(sys::faiss_IndexIVFFlat_own_fields(obj))
+        non_null(index, "index")?;
+        Ok(sys::faiss_IndexIVFFlat_own_fields(index))
     })
 }
 
-/// Sets `own_fields` of a `IndexIVFFlat`. A NULL handle sets the last error and changes nothing.
+/// Sets `own_fields` of an `IndexIVFFlat`. A NULL handle sets the last error and changes nothing.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexIVFFlat_set_own_fields(
-    obj: *mut FaissIndexIVFFlat,
+    index: *mut FaissIndexIVFFlat,
     value: c_int,
 ) {
     boundary!((), {
-        non_null(obj, "obj")?;
-        sys::faiss_IndexIVFFlat_set_own_fields(obj, value);
+        non_null(index, "index")?;
+        sys::faiss_IndexIVFFlat_set_own_fields(index, value);
         Ok(())
     })
 }
 
-/// Creates a `IndexIVFFlat` in `*p_index`; the caller owns it. Returns 0 or an error code.
+/// Creates an `IndexIVFFlat` in `*p_index`; the caller owns it. Returns 0 or an error code.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexIVFFlat_new(p_index: *mut *mut FaissIndexIVFFlat) -> c_int {
     boundary!({
@@ -106,7 +111,7 @@ pub unsafe extern "C" fn faissx_IndexIVFFlat_new(p_index: *mut *mut FaissIndexIV
     })
 }
 
-/// Creates a `IndexIVFFlat` in `*p_index`; the caller owns it. Returns 0 or an error code.
+/// Creates an `IndexIVFFlat` in `*p_index`; the caller owns it. Returns 0 or an error code.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexIVFFlat_new_with(
     p_index: *mut *mut FaissIndexIVFFlat,
@@ -123,7 +128,7 @@ pub unsafe extern "C" fn faissx_IndexIVFFlat_new_with(
     })
 }
 
-/// Creates a `IndexIVFFlat` in `*p_index`; the caller owns it. Returns 0 or an error code.
+/// Creates an `IndexIVFFlat` in `*p_index`; the caller owns it. Returns 0 or an error code.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexIVFFlat_new_with_metric(
     p_index: *mut *mut FaissIndexIVFFlat,
@@ -142,7 +147,7 @@ pub unsafe extern "C" fn faissx_IndexIVFFlat_new_with_metric(
     })
 }
 
-/// TODO faiss_IndexIVFFlat_add_core
+/// Adds `n` vectors with ids `xids` (may be NULL: sequential ids) to the lists `precomputed_idx` (n values) chosen by the caller.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexIVFFlat_add_core(
     index: *mut FaissIndexIVFFlat,
@@ -166,7 +171,7 @@ pub unsafe extern "C" fn faissx_IndexIVFFlat_add_core(
     })
 }
 
-/// TODO faiss_IndexIVFFlat_update_vectors
+/// Replaces the stored vectors of the `nv` ids `idx` with `v` (nv*d floats); the index needs a direct map.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexIVFFlat_update_vectors(
     index: *mut FaissIndexIVFFlat,

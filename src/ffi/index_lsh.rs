@@ -1,4 +1,4 @@
-//! `IndexLSH_c.h`: TODO module doc.
+//! `IndexLSH_c.h`: locality-sensitive hashing.
 
 use crate::boundary;
 use crate::ffi::boundary::*;
@@ -6,7 +6,7 @@ use crate::ffi::types::*;
 use crate::local::sys;
 use std::os::raw::c_int;
 
-/// Frees a `IndexLSH`. NULL is a no-op. Borrowed pointers obtained from it become invalid.
+/// Frees an `IndexLSH`. NULL is a no-op. Borrowed pointers obtained from it become invalid.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexLSH_free(obj: *mut FaissIndexLSH) {
     boundary!((), {
@@ -17,49 +17,51 @@ pub unsafe extern "C" fn faissx_IndexLSH_free(obj: *mut FaissIndexLSH) {
     })
 }
 
-/// The same handle if it is a `IndexLSH` (or a subclass), NULL otherwise or for NULL.
+/// The same handle if it is an `IndexLSH` (or a subclass), NULL otherwise or for NULL.
 #[no_mangle]
-pub unsafe extern "C" fn faissx_IndexLSH_cast(obj: *mut FaissIndex) -> *mut FaissIndexLSH {
-    boundary!(std::ptr::null_mut(), { Ok(sys::faiss_IndexLSH_cast(obj)) })
-}
-
-/// `nbits` of a `IndexLSH`; 0 (with the last error set) for a NULL handle.
-#[no_mangle]
-pub unsafe extern "C" fn faissx_IndexLSH_nbits(obj: *const FaissIndexLSH) -> c_int {
-    boundary!(0, {
-        non_null(obj, "obj")?;
-        Ok(sys::faiss_IndexLSH_nbits(obj))
+pub unsafe extern "C" fn faissx_IndexLSH_cast(index: *mut FaissIndex) -> *mut FaissIndexLSH {
+    boundary!(std::ptr::null_mut(), {
+        Ok(sys::faiss_IndexLSH_cast(index))
     })
 }
 
-/// `code_size` of a `IndexLSH`; 0 (with the last error set) for a NULL handle.
+/// `nbits` of an `IndexLSH`; 0 (with the last error set) for a NULL handle.
 #[no_mangle]
-pub unsafe extern "C" fn faissx_IndexLSH_code_size(obj: *const FaissIndexLSH) -> c_int {
+pub unsafe extern "C" fn faissx_IndexLSH_nbits(index: *const FaissIndexLSH) -> c_int {
     boundary!(0, {
-        non_null(obj, "obj")?;
-        Ok(sys::faiss_IndexLSH_code_size(obj))
+        non_null(index, "index")?;
+        Ok(sys::faiss_IndexLSH_nbits(index))
     })
 }
 
-/// `rotate_data` of a `IndexLSH`; 0 (with the last error set) for a NULL handle.
+/// `code_size` of an `IndexLSH`; 0 (with the last error set) for a NULL handle.
 #[no_mangle]
-pub unsafe extern "C" fn faissx_IndexLSH_rotate_data(obj: *const FaissIndexLSH) -> c_int {
+pub unsafe extern "C" fn faissx_IndexLSH_code_size(index: *const FaissIndexLSH) -> c_int {
     boundary!(0, {
-        non_null(obj, "obj")?;
-        Ok(sys::faiss_IndexLSH_rotate_data(obj))
+        non_null(index, "index")?;
+        Ok(sys::faiss_IndexLSH_code_size(index))
     })
 }
 
-/// `train_thresholds` of a `IndexLSH`; 0 (with the last error set) for a NULL handle.
+/// `rotate_data` of an `IndexLSH`; 0 (with the last error set) for a NULL handle.
 #[no_mangle]
-pub unsafe extern "C" fn faissx_IndexLSH_train_thresholds(obj: *const FaissIndexLSH) -> c_int {
+pub unsafe extern "C" fn faissx_IndexLSH_rotate_data(index: *const FaissIndexLSH) -> c_int {
     boundary!(0, {
-        non_null(obj, "obj")?;
-        Ok(sys::faiss_IndexLSH_train_thresholds(obj))
+        non_null(index, "index")?;
+        Ok(sys::faiss_IndexLSH_rotate_data(index))
     })
 }
 
-/// Creates a `IndexLSH` in `*p_index`; the caller owns it. Returns 0 or an error code.
+/// `train_thresholds` of an `IndexLSH`; 0 (with the last error set) for a NULL handle.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_IndexLSH_train_thresholds(index: *const FaissIndexLSH) -> c_int {
+    boundary!(0, {
+        non_null(index, "index")?;
+        Ok(sys::faiss_IndexLSH_train_thresholds(index))
+    })
+}
+
+/// Creates an `IndexLSH` in `*p_index`; the caller owns it. Returns 0 or an error code.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexLSH_new(
     p_index: *mut *mut FaissIndexLSH,
@@ -72,7 +74,7 @@ pub unsafe extern "C" fn faissx_IndexLSH_new(
     })
 }
 
-/// Creates a `IndexLSH` in `*p_index`; the caller owns it. Returns 0 or an error code.
+/// Creates an `IndexLSH` in `*p_index`; the caller owns it. Returns 0 or an error code.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexLSH_new_with_options(
     p_index: *mut *mut FaissIndexLSH,

@@ -1,4 +1,4 @@
-//! `IndexPreTransform_c.h`: TODO module doc.
+//! `IndexPreTransform_c.h`: an index behind a chain of vector transforms.
 
 use crate::boundary;
 use crate::ffi::boundary::*;
@@ -6,7 +6,7 @@ use crate::ffi::types::*;
 use crate::local::sys;
 use std::os::raw::c_int;
 
-/// Frees a `IndexPreTransform`. NULL is a no-op. Borrowed pointers obtained from it become invalid.
+/// Frees an `IndexPreTransform`. NULL is a no-op. Borrowed pointers obtained from it become invalid.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexPreTransform_free(obj: *mut FaissIndexPreTransform) {
     boundary!((), {
@@ -17,52 +17,52 @@ pub unsafe extern "C" fn faissx_IndexPreTransform_free(obj: *mut FaissIndexPreTr
     })
 }
 
-/// The same handle if it is a `IndexPreTransform` (or a subclass), NULL otherwise or for NULL.
+/// The same handle if it is an `IndexPreTransform` (or a subclass), NULL otherwise or for NULL.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexPreTransform_cast(
-    obj: *mut FaissIndex,
+    index: *mut FaissIndex,
 ) -> *mut FaissIndexPreTransform {
     boundary!(std::ptr::null_mut(), {
-        Ok(sys::faiss_IndexPreTransform_cast(obj))
+        Ok(sys::faiss_IndexPreTransform_cast(index))
     })
 }
 
-/// `index` of a `IndexPreTransform`; NULL (with the last error set) for a NULL handle.
+/// `index` of an `IndexPreTransform`; NULL (with the last error set) for a NULL handle.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexPreTransform_index(
-    obj: *const FaissIndexPreTransform,
+    index: *const FaissIndexPreTransform,
 ) -> *mut FaissIndex {
     boundary!(std::ptr::null_mut(), {
-        non_null(obj, "obj")?;
-        Ok(sys::faiss_IndexPreTransform_index(obj))
+        non_null(index, "index")?;
+        Ok(sys::faiss_IndexPreTransform_index(index))
     })
 }
 
-/// `own_fields` of a `IndexPreTransform`; 0 (with the last error set) for a NULL handle.
+/// `own_fields` of an `IndexPreTransform`; 0 (with the last error set) for a NULL handle.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexPreTransform_own_fields(
-    obj: *const FaissIndexPreTransform,
+    index: *const FaissIndexPreTransform,
 ) -> c_int {
     boundary!(0, {
-        non_null(obj, "obj")?;
-        Ok(sys::faiss_IndexPreTransform_own_fields(obj))
+        non_null(index, "index")?;
+        Ok(sys::faiss_IndexPreTransform_own_fields(index))
     })
 }
 
-/// Sets `own_fields` of a `IndexPreTransform`. A NULL handle sets the last error and changes nothing.
+/// Sets `own_fields` of an `IndexPreTransform`. A NULL handle sets the last error and changes nothing.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexPreTransform_set_own_fields(
-    obj: *mut FaissIndexPreTransform,
+    index: *mut FaissIndexPreTransform,
     value: c_int,
 ) {
     boundary!((), {
-        non_null(obj, "obj")?;
-        sys::faiss_IndexPreTransform_set_own_fields(obj, value);
+        non_null(index, "index")?;
+        sys::faiss_IndexPreTransform_set_own_fields(index, value);
         Ok(())
     })
 }
 
-/// Creates a `IndexPreTransform` in `*p_index`; the caller owns it. Returns 0 or an error code.
+/// Creates an `IndexPreTransform` in `*p_index`; the caller owns it. Returns 0 or an error code.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexPreTransform_new(
     p_index: *mut *mut FaissIndexPreTransform,
@@ -73,7 +73,7 @@ pub unsafe extern "C" fn faissx_IndexPreTransform_new(
     })
 }
 
-/// Creates a `IndexPreTransform` in `*p_index`; the caller owns it. Returns 0 or an error code.
+/// Creates an `IndexPreTransform` in `*p_index`; the caller owns it. Returns 0 or an error code.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexPreTransform_new_with(
     p_index: *mut *mut FaissIndexPreTransform,
@@ -86,7 +86,7 @@ pub unsafe extern "C" fn faissx_IndexPreTransform_new_with(
     })
 }
 
-/// Creates a `IndexPreTransform` in `*p_index`; the caller owns it. Returns 0 or an error code.
+/// Creates an `IndexPreTransform` in `*p_index`; the caller owns it. Returns 0 or an error code.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexPreTransform_new_with_transform(
     p_index: *mut *mut FaissIndexPreTransform,
@@ -103,7 +103,7 @@ pub unsafe extern "C" fn faissx_IndexPreTransform_new_with_transform(
     })
 }
 
-/// TODO faiss_IndexPreTransform_prepend_transform
+/// Puts `ltrans` in front of the chain of transforms; the index takes ownership if it owns its fields.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexPreTransform_prepend_transform(
     index: *mut FaissIndexPreTransform,

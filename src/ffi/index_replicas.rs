@@ -1,4 +1,4 @@
-//! `IndexReplicas_c.h`: TODO module doc.
+//! `IndexReplicas_c.h`: the same data in several indexes, queries spread across them.
 
 use crate::boundary;
 use crate::ffi::boundary::*;
@@ -6,7 +6,7 @@ use crate::ffi::types::*;
 use crate::local::{shim, sys};
 use std::os::raw::c_int;
 
-/// Frees a `IndexReplicas`. NULL is a no-op. Borrowed pointers obtained from it become invalid.
+/// Frees an `IndexReplicas`. NULL is a no-op. Borrowed pointers obtained from it become invalid.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexReplicas_free(obj: *mut FaissIndexReplicas) {
     boundary!((), {
@@ -17,29 +17,31 @@ pub unsafe extern "C" fn faissx_IndexReplicas_free(obj: *mut FaissIndexReplicas)
     })
 }
 
-/// `own_fields` of a `IndexReplicas`; 0 (with the last error set) for a NULL handle.
+/// `own_fields` of an `IndexReplicas`; 0 (with the last error set) for a NULL handle.
 #[no_mangle]
-pub unsafe extern "C" fn faissx_IndexReplicas_own_fields(obj: *const FaissIndexReplicas) -> c_int {
+pub unsafe extern "C" fn faissx_IndexReplicas_own_fields(
+    index: *const FaissIndexReplicas,
+) -> c_int {
     boundary!(0, {
-        non_null(obj, "obj")?;
-        Ok(shim::faissx_shim_IndexReplicas_own_fields(obj.cast()))
+        non_null(index, "index")?;
+        Ok(shim::faissx_shim_IndexReplicas_own_fields(index.cast()))
     })
 }
 
-/// Sets `own_fields` of a `IndexReplicas`. A NULL handle sets the last error and changes nothing.
+/// Sets `own_fields` of an `IndexReplicas`. A NULL handle sets the last error and changes nothing.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexReplicas_set_own_fields(
-    obj: *mut FaissIndexReplicas,
+    index: *mut FaissIndexReplicas,
     value: c_int,
 ) {
     boundary!((), {
-        non_null(obj, "obj")?;
-        shim::faissx_shim_IndexReplicas_set_own_fields(obj.cast(), value);
+        non_null(index, "index")?;
+        shim::faissx_shim_IndexReplicas_set_own_fields(index.cast(), value);
         Ok(())
     })
 }
 
-/// Creates a `IndexReplicas` in `*p_index`; the caller owns it. Returns 0 or an error code.
+/// Creates an `IndexReplicas` in `*p_index`; the caller owns it. Returns 0 or an error code.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexReplicas_new(
     p_index: *mut *mut FaissIndexReplicas,
@@ -51,7 +53,7 @@ pub unsafe extern "C" fn faissx_IndexReplicas_new(
     })
 }
 
-/// Creates a `IndexReplicas` in `*p_index`; the caller owns it. Returns 0 or an error code.
+/// Creates an `IndexReplicas` in `*p_index`; the caller owns it. Returns 0 or an error code.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexReplicas_new_with_options(
     p_index: *mut *mut FaissIndexReplicas,
@@ -66,7 +68,7 @@ pub unsafe extern "C" fn faissx_IndexReplicas_new_with_options(
     })
 }
 
-/// TODO faiss_IndexReplicas_add_replica
+/// Adds `replica` (same d; borrowed unless own_fields) to the replicas.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexReplicas_add_replica(
     index: *mut FaissIndexReplicas,
@@ -79,7 +81,7 @@ pub unsafe extern "C" fn faissx_IndexReplicas_add_replica(
     })
 }
 
-/// TODO faiss_IndexReplicas_remove_replica
+/// Removes `replica` from the replicas (it is not freed).
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexReplicas_remove_replica(
     index: *mut FaissIndexReplicas,
@@ -92,7 +94,7 @@ pub unsafe extern "C" fn faissx_IndexReplicas_remove_replica(
     })
 }
 
-/// `at` of a `IndexReplicas`; NULL (with the last error set) for a NULL handle.
+/// `at` of an `IndexReplicas`; NULL (with the last error set) for a NULL handle.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexReplicas_at(
     index: *mut FaissIndexReplicas,

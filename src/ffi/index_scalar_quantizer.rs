@@ -1,4 +1,4 @@
-//! `IndexScalarQuantizer_c.h`: TODO module doc.
+//! `IndexScalarQuantizer_c.h`: per-component scalar quantization, flat or inverted-file.
 
 use crate::boundary;
 use crate::ffi::boundary::*;
@@ -6,7 +6,7 @@ use crate::ffi::types::*;
 use crate::local::{shim, shim_status, sys};
 use std::os::raw::c_int;
 
-/// Creates a `IndexScalarQuantizer` in `*p_index`; the caller owns it. Returns 0 or an error code.
+/// Creates an `IndexScalarQuantizer` in `*p_index`; the caller owns it. Returns 0 or an error code.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexScalarQuantizer_new(
     p_index: *mut *mut FaissIndexScalarQuantizer,
@@ -17,7 +17,7 @@ pub unsafe extern "C" fn faissx_IndexScalarQuantizer_new(
     })
 }
 
-/// Creates a `IndexScalarQuantizer` in `*p_index`; the caller owns it. Returns 0 or an error code.
+/// Creates an `IndexScalarQuantizer` in `*p_index`; the caller owns it. Returns 0 or an error code.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexScalarQuantizer_new_with(
     p_index: *mut *mut FaissIndexScalarQuantizer,
@@ -35,17 +35,17 @@ pub unsafe extern "C" fn faissx_IndexScalarQuantizer_new_with(
     })
 }
 
-/// The same handle if it is a `IndexScalarQuantizer` (or a subclass), NULL otherwise or for NULL.
+/// The same handle if it is an `IndexScalarQuantizer` (or a subclass), NULL otherwise or for NULL.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexScalarQuantizer_cast(
-    obj: *mut FaissIndex,
+    index: *mut FaissIndex,
 ) -> *mut FaissIndexScalarQuantizer {
     boundary!(std::ptr::null_mut(), {
-        Ok(sys::faiss_IndexScalarQuantizer_cast(obj))
+        Ok(sys::faiss_IndexScalarQuantizer_cast(index))
     })
 }
 
-/// Frees a `IndexScalarQuantizer`. NULL is a no-op. Borrowed pointers obtained from it become invalid.
+/// Frees an `IndexScalarQuantizer`. NULL is a no-op. Borrowed pointers obtained from it become invalid.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexScalarQuantizer_free(obj: *mut FaissIndexScalarQuantizer) {
     boundary!((), {
@@ -56,17 +56,17 @@ pub unsafe extern "C" fn faissx_IndexScalarQuantizer_free(obj: *mut FaissIndexSc
     })
 }
 
-/// The same handle if it is a `IndexIVFScalarQuantizer` (or a subclass), NULL otherwise or for NULL.
+/// The same handle if it is an `IndexIVFScalarQuantizer` (or a subclass), NULL otherwise or for NULL.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexIVFScalarQuantizer_cast(
-    obj: *mut FaissIndex,
+    index: *mut FaissIndex,
 ) -> *mut FaissIndexIVFScalarQuantizer {
     boundary!(std::ptr::null_mut(), {
-        Ok(sys::faiss_IndexIVFScalarQuantizer_cast(obj))
+        Ok(sys::faiss_IndexIVFScalarQuantizer_cast(index))
     })
 }
 
-/// Frees a `IndexIVFScalarQuantizer`. NULL is a no-op. Borrowed pointers obtained from it become invalid.
+/// Frees an `IndexIVFScalarQuantizer`. NULL is a no-op. Borrowed pointers obtained from it become invalid.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexIVFScalarQuantizer_free(
     obj: *mut FaissIndexIVFScalarQuantizer,
@@ -79,7 +79,7 @@ pub unsafe extern "C" fn faissx_IndexIVFScalarQuantizer_free(
     })
 }
 
-/// Creates a `IndexIVFScalarQuantizer` in `*p_index`; the caller owns it. Returns 0 or an error code.
+/// Creates an `IndexIVFScalarQuantizer` in `*p_index`; the caller owns it. Returns 0 or an error code.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexIVFScalarQuantizer_new(
     p_index: *mut *mut FaissIndexIVFScalarQuantizer,
@@ -92,7 +92,7 @@ pub unsafe extern "C" fn faissx_IndexIVFScalarQuantizer_new(
     })
 }
 
-/// Creates a `IndexIVFScalarQuantizer` in `*p_index`; the caller owns it. Returns 0 or an error code.
+/// Creates an `IndexIVFScalarQuantizer` in `*p_index`; the caller owns it. Returns 0 or an error code.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexIVFScalarQuantizer_new_with(
     p_index: *mut *mut FaissIndexIVFScalarQuantizer,
@@ -113,7 +113,7 @@ pub unsafe extern "C" fn faissx_IndexIVFScalarQuantizer_new_with(
     })
 }
 
-/// Creates a `IndexIVFScalarQuantizer` in `*p_index`; the caller owns it. Returns 0 or an error code.
+/// Creates an `IndexIVFScalarQuantizer` in `*p_index`; the caller owns it. Returns 0 or an error code.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexIVFScalarQuantizer_new_with_metric(
     p_index: *mut *mut FaissIndexIVFScalarQuantizer,
@@ -141,77 +141,77 @@ pub unsafe extern "C" fn faissx_IndexIVFScalarQuantizer_new_with_metric(
     })
 }
 
-/// `nlist` of a `IndexIVFScalarQuantizer`; 0 (with the last error set) for a NULL handle.
+/// `nlist` of an `IndexIVFScalarQuantizer`; 0 (with the last error set) for a NULL handle.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexIVFScalarQuantizer_nlist(
-    obj: *const FaissIndexIVFScalarQuantizer,
+    index: *const FaissIndexIVFScalarQuantizer,
 ) -> usize {
     boundary!(0, {
-        non_null(obj, "obj")?;
-        Ok(sys::faiss_IndexIVFScalarQuantizer_nlist(obj))
+        non_null(index, "index")?;
+        Ok(sys::faiss_IndexIVFScalarQuantizer_nlist(index))
     })
 }
 
-/// `nprobe` of a `IndexIVFScalarQuantizer`; 0 (with the last error set) for a NULL handle.
+/// `nprobe` of an `IndexIVFScalarQuantizer`; 0 (with the last error set) for a NULL handle.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexIVFScalarQuantizer_nprobe(
-    obj: *const FaissIndexIVFScalarQuantizer,
+    index: *const FaissIndexIVFScalarQuantizer,
 ) -> usize {
     boundary!(0, {
-        non_null(obj, "obj")?;
-        Ok(sys::faiss_IndexIVFScalarQuantizer_nprobe(obj))
+        non_null(index, "index")?;
+        Ok(sys::faiss_IndexIVFScalarQuantizer_nprobe(index))
     })
 }
 
-/// Sets `nprobe` of a `IndexIVFScalarQuantizer`. A NULL handle sets the last error and changes nothing.
+/// Sets `nprobe` of an `IndexIVFScalarQuantizer`. A NULL handle sets the last error and changes nothing.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexIVFScalarQuantizer_set_nprobe(
-    obj: *mut FaissIndexIVFScalarQuantizer,
+    index: *mut FaissIndexIVFScalarQuantizer,
     value: usize,
 ) {
     boundary!((), {
-        non_null(obj, "obj")?;
-        sys::faiss_IndexIVFScalarQuantizer_set_nprobe(obj, value);
+        non_null(index, "index")?;
+        sys::faiss_IndexIVFScalarQuantizer_set_nprobe(index, value);
         Ok(())
     })
 }
 
-/// `quantizer` of a `IndexIVFScalarQuantizer`; NULL (with the last error set) for a NULL handle.
+/// `quantizer` of an `IndexIVFScalarQuantizer`; NULL (with the last error set) for a NULL handle.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexIVFScalarQuantizer_quantizer(
-    obj: *const FaissIndexIVFScalarQuantizer,
+    index: *const FaissIndexIVFScalarQuantizer,
 ) -> *mut FaissIndex {
     boundary!(std::ptr::null_mut(), {
-        non_null(obj, "obj")?;
-        Ok(sys::faiss_IndexIVFScalarQuantizer_quantizer(obj))
+        non_null(index, "index")?;
+        Ok(sys::faiss_IndexIVFScalarQuantizer_quantizer(index))
     })
 }
 
-/// `own_fields` of a `IndexIVFScalarQuantizer`; 0 (with the last error set) for a NULL handle.
+/// `own_fields` of an `IndexIVFScalarQuantizer`; 0 (with the last error set) for a NULL handle.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexIVFScalarQuantizer_own_fields(
-    obj: *const FaissIndexIVFScalarQuantizer,
+    index: *const FaissIndexIVFScalarQuantizer,
 ) -> c_int {
     boundary!(0, {
-        non_null(obj, "obj")?;
-        Ok(sys::faiss_IndexIVFScalarQuantizer_own_fields(obj))
+        non_null(index, "index")?;
+        Ok(sys::faiss_IndexIVFScalarQuantizer_own_fields(index))
     })
 }
 
-/// Sets `own_fields` of a `IndexIVFScalarQuantizer`. A NULL handle sets the last error and changes nothing.
+/// Sets `own_fields` of an `IndexIVFScalarQuantizer`. A NULL handle sets the last error and changes nothing.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexIVFScalarQuantizer_set_own_fields(
-    obj: *mut FaissIndexIVFScalarQuantizer,
+    index: *mut FaissIndexIVFScalarQuantizer,
     value: c_int,
 ) {
     boundary!((), {
-        non_null(obj, "obj")?;
-        sys::faiss_IndexIVFScalarQuantizer_set_own_fields(obj, value);
+        non_null(index, "index")?;
+        sys::faiss_IndexIVFScalarQuantizer_set_own_fields(index, value);
         Ok(())
     })
 }
 
-/// TODO faiss_IndexIVFScalarQuantizer_add_core
+/// Adds `n` vectors with ids `xids` (may be NULL) to the lists `precomputed_idx` chosen by the caller.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexIVFScalarQuantizer_add_core(
     index: *mut FaissIndexIVFScalarQuantizer,

@@ -1,4 +1,4 @@
-//! `IndexShards_c.h`: TODO module doc.
+//! `IndexShards_c.h`: data split across several indexes, queried together.
 
 use crate::boundary;
 use crate::ffi::boundary::*;
@@ -6,7 +6,7 @@ use crate::ffi::types::*;
 use crate::local::{shim, sys};
 use std::os::raw::c_int;
 
-/// Frees a `IndexShards`. NULL is a no-op. Borrowed pointers obtained from it become invalid.
+/// Frees an `IndexShards`. NULL is a no-op. Borrowed pointers obtained from it become invalid.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexShards_free(obj: *mut FaissIndexShards) {
     boundary!((), {
@@ -17,51 +17,53 @@ pub unsafe extern "C" fn faissx_IndexShards_free(obj: *mut FaissIndexShards) {
     })
 }
 
-/// `own_fields` of a `IndexShards`; 0 (with the last error set) for a NULL handle.
+/// `own_fields` of an `IndexShards`; 0 (with the last error set) for a NULL handle.
 #[no_mangle]
-pub unsafe extern "C" fn faissx_IndexShards_own_fields(obj: *const FaissIndexShards) -> c_int {
+pub unsafe extern "C" fn faissx_IndexShards_own_fields(index: *const FaissIndexShards) -> c_int {
     boundary!(0, {
-        non_null(obj, "obj")?;
-        Ok(shim::faissx_shim_IndexShards_own_fields(obj.cast()))
+        non_null(index, "index")?;
+        Ok(shim::faissx_shim_IndexShards_own_fields(index.cast()))
     })
 }
 
-/// Sets `own_fields` of a `IndexShards`. A NULL handle sets the last error and changes nothing.
+/// Sets `own_fields` of an `IndexShards`. A NULL handle sets the last error and changes nothing.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexShards_set_own_fields(
-    obj: *mut FaissIndexShards,
+    index: *mut FaissIndexShards,
     value: c_int,
 ) {
     boundary!((), {
-        non_null(obj, "obj")?;
-        shim::faissx_shim_IndexShards_set_own_fields(obj.cast(), value);
+        non_null(index, "index")?;
+        shim::faissx_shim_IndexShards_set_own_fields(index.cast(), value);
         Ok(())
     })
 }
 
-/// `successive_ids` of a `IndexShards`; 0 (with the last error set) for a NULL handle.
+/// `successive_ids` of an `IndexShards`; 0 (with the last error set) for a NULL handle.
 #[no_mangle]
-pub unsafe extern "C" fn faissx_IndexShards_successive_ids(obj: *const FaissIndexShards) -> c_int {
+pub unsafe extern "C" fn faissx_IndexShards_successive_ids(
+    index: *const FaissIndexShards,
+) -> c_int {
     boundary!(0, {
-        non_null(obj, "obj")?;
-        Ok(sys::faiss_IndexShards_successive_ids(obj))
+        non_null(index, "index")?;
+        Ok(sys::faiss_IndexShards_successive_ids(index))
     })
 }
 
-/// Sets `successive_ids` of a `IndexShards`. A NULL handle sets the last error and changes nothing.
+/// Sets `successive_ids` of an `IndexShards`. A NULL handle sets the last error and changes nothing.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexShards_set_successive_ids(
-    obj: *mut FaissIndexShards,
+    index: *mut FaissIndexShards,
     value: c_int,
 ) {
     boundary!((), {
-        non_null(obj, "obj")?;
-        sys::faiss_IndexShards_set_successive_ids(obj, value);
+        non_null(index, "index")?;
+        sys::faiss_IndexShards_set_successive_ids(index, value);
         Ok(())
     })
 }
 
-/// Creates a `IndexShards` in `*p_index`; the caller owns it. Returns 0 or an error code.
+/// Creates an `IndexShards` in `*p_index`; the caller owns it. Returns 0 or an error code.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexShards_new(
     p_index: *mut *mut FaissIndexShards,
@@ -73,7 +75,7 @@ pub unsafe extern "C" fn faissx_IndexShards_new(
     })
 }
 
-/// Creates a `IndexShards` in `*p_index`; the caller owns it. Returns 0 or an error code.
+/// Creates an `IndexShards` in `*p_index`; the caller owns it. Returns 0 or an error code.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexShards_new_with_options(
     p_index: *mut *mut FaissIndexShards,
@@ -92,7 +94,7 @@ pub unsafe extern "C" fn faissx_IndexShards_new_with_options(
     })
 }
 
-/// TODO faiss_IndexShards_add_shard
+/// Adds `shard` (same d; borrowed unless own_fields) to the shards.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexShards_add_shard(
     index: *mut FaissIndexShards,
@@ -105,7 +107,7 @@ pub unsafe extern "C" fn faissx_IndexShards_add_shard(
     })
 }
 
-/// TODO faiss_IndexShards_remove_shard
+/// Removes `shard` from the shards (it is not freed).
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexShards_remove_shard(
     index: *mut FaissIndexShards,
@@ -118,7 +120,7 @@ pub unsafe extern "C" fn faissx_IndexShards_remove_shard(
     })
 }
 
-/// `at` of a `IndexShards`; NULL (with the last error set) for a NULL handle.
+/// `at` of an `IndexShards`; NULL (with the last error set) for a NULL handle.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexShards_at(
     index: *mut FaissIndexShards,

@@ -1,4 +1,4 @@
-//! `impl/io_c.h`: TODO module doc.
+//! `impl/io_c.h`: custom readers and writers for index I/O.
 
 use crate::boundary;
 use crate::ffi::boundary::*;
@@ -6,7 +6,7 @@ use crate::ffi::types::*;
 use crate::local::{shim, sys};
 use std::os::raw::{c_int, c_void};
 
-/// Frees a `IOReader`. NULL is a no-op. Borrowed pointers obtained from it become invalid.
+/// Frees an `IOReader`. NULL is a no-op. Borrowed pointers obtained from it become invalid.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IOReader_free(obj: *mut FaissIOReader) {
     boundary!((), {
@@ -17,7 +17,7 @@ pub unsafe extern "C" fn faissx_IOReader_free(obj: *mut FaissIOReader) {
     })
 }
 
-/// Frees a `IOWriter`. NULL is a no-op. Borrowed pointers obtained from it become invalid.
+/// Frees an `IOWriter`. NULL is a no-op. Borrowed pointers obtained from it become invalid.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IOWriter_free(obj: *mut FaissIOWriter) {
     boundary!((), {

@@ -1,4 +1,4 @@
-//! `MetaIndexes_c.h`: TODO module doc.
+//! `MetaIndexes_c.h`: IndexIDMap and IndexIDMap2, which keep your own 64-bit ids.
 
 use crate::boundary;
 use crate::ffi::boundary::*;
@@ -6,26 +6,29 @@ use crate::ffi::types::*;
 use crate::local::sys;
 use std::os::raw::c_int;
 
-/// `own_fields` of a `IndexIDMap`; 0 (with the last error set) for a NULL handle.
+/// `own_fields` of an `IndexIDMap`; 0 (with the last error set) for a NULL handle.
 #[no_mangle]
-pub unsafe extern "C" fn faissx_IndexIDMap_own_fields(obj: *const FaissIndexIDMap) -> c_int {
+pub unsafe extern "C" fn faissx_IndexIDMap_own_fields(index: *const FaissIndexIDMap) -> c_int {
     boundary!(0, {
-        non_null(obj, "obj")?;
-        Ok(sys::faiss_IndexIDMap_own_fields(obj))
+        non_null(index, "index")?;
+        Ok(sys::faiss_IndexIDMap_own_fields(index))
     })
 }
 
-/// Sets `own_fields` of a `IndexIDMap`. A NULL handle sets the last error and changes nothing.
+/// Sets `own_fields` of an `IndexIDMap`. A NULL handle sets the last error and changes nothing.
 #[no_mangle]
-pub unsafe extern "C" fn faissx_IndexIDMap_set_own_fields(obj: *mut FaissIndexIDMap, value: c_int) {
+pub unsafe extern "C" fn faissx_IndexIDMap_set_own_fields(
+    index: *mut FaissIndexIDMap,
+    value: c_int,
+) {
     boundary!((), {
-        non_null(obj, "obj")?;
-        sys::faiss_IndexIDMap_set_own_fields(obj, value);
+        non_null(index, "index")?;
+        sys::faiss_IndexIDMap_set_own_fields(index, value);
         Ok(())
     })
 }
 
-/// Creates a `IndexIDMap` in `*p_index`; the caller owns it. Returns 0 or an error code.
+/// Creates an `IndexIDMap` in `*p_index`; the caller owns it. Returns 0 or an error code.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexIDMap_new(
     p_index: *mut *mut FaissIndexIDMap,
@@ -38,15 +41,15 @@ pub unsafe extern "C" fn faissx_IndexIDMap_new(
     })
 }
 
-/// The same handle if it is a `IndexIDMap` (or a subclass), NULL otherwise or for NULL.
+/// The same handle if it is an `IndexIDMap` (or a subclass), NULL otherwise or for NULL.
 #[no_mangle]
-pub unsafe extern "C" fn faissx_IndexIDMap_cast(obj: *mut FaissIndex) -> *mut FaissIndexIDMap {
+pub unsafe extern "C" fn faissx_IndexIDMap_cast(index: *mut FaissIndex) -> *mut FaissIndexIDMap {
     boundary!(std::ptr::null_mut(), {
-        Ok(sys::faiss_IndexIDMap_cast(obj))
+        Ok(sys::faiss_IndexIDMap_cast(index))
     })
 }
 
-/// TODO faiss_IndexIDMap_id_map
+/// `*p_id_map` (may be NULL) borrows the ids of the stored vectors in insertion order, `*p_size` (may be NULL) gets their count. Valid until the index is modified or freed.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexIDMap_id_map(
     index: *mut FaissIndexIDMap,
@@ -60,7 +63,7 @@ pub unsafe extern "C" fn faissx_IndexIDMap_id_map(
     })
 }
 
-/// `sub_index` of a `IndexIDMap`; NULL (with the last error set) for a NULL handle.
+/// `sub_index` of an `IndexIDMap`; NULL (with the last error set) for a NULL handle.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexIDMap_sub_index(
     index: *mut FaissIndexIDMap,
@@ -71,29 +74,29 @@ pub unsafe extern "C" fn faissx_IndexIDMap_sub_index(
     })
 }
 
-/// `own_fields` of a `IndexIDMap2`; 0 (with the last error set) for a NULL handle.
+/// `own_fields` of an `IndexIDMap2`; 0 (with the last error set) for a NULL handle.
 #[no_mangle]
-pub unsafe extern "C" fn faissx_IndexIDMap2_own_fields(obj: *const FaissIndexIDMap2) -> c_int {
+pub unsafe extern "C" fn faissx_IndexIDMap2_own_fields(index: *const FaissIndexIDMap2) -> c_int {
     boundary!(0, {
-        non_null(obj, "obj")?;
-        Ok(sys::faiss_IndexIDMap2_own_fields(obj))
+        non_null(index, "index")?;
+        Ok(sys::faiss_IndexIDMap2_own_fields(index))
     })
 }
 
-/// Sets `own_fields` of a `IndexIDMap2`. A NULL handle sets the last error and changes nothing.
+/// Sets `own_fields` of an `IndexIDMap2`. A NULL handle sets the last error and changes nothing.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexIDMap2_set_own_fields(
-    obj: *mut FaissIndexIDMap2,
+    index: *mut FaissIndexIDMap2,
     value: c_int,
 ) {
     boundary!((), {
-        non_null(obj, "obj")?;
-        sys::faiss_IndexIDMap2_set_own_fields(obj, value);
+        non_null(index, "index")?;
+        sys::faiss_IndexIDMap2_set_own_fields(index, value);
         Ok(())
     })
 }
 
-/// Creates a `IndexIDMap2` in `*p_index`; the caller owns it. Returns 0 or an error code.
+/// Creates an `IndexIDMap2` in `*p_index`; the caller owns it. Returns 0 or an error code.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexIDMap2_new(
     p_index: *mut *mut FaissIndexIDMap2,
@@ -106,7 +109,7 @@ pub unsafe extern "C" fn faissx_IndexIDMap2_new(
     })
 }
 
-/// TODO faiss_IndexIDMap2_construct_rev_map
+/// Rebuilds the id → position map (after the id_map was changed by hand).
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexIDMap2_construct_rev_map(
     index: *mut FaissIndexIDMap2,
@@ -117,15 +120,15 @@ pub unsafe extern "C" fn faissx_IndexIDMap2_construct_rev_map(
     })
 }
 
-/// The same handle if it is a `IndexIDMap2` (or a subclass), NULL otherwise or for NULL.
+/// The same handle if it is an `IndexIDMap2` (or a subclass), NULL otherwise or for NULL.
 #[no_mangle]
-pub unsafe extern "C" fn faissx_IndexIDMap2_cast(obj: *mut FaissIndex) -> *mut FaissIndexIDMap2 {
+pub unsafe extern "C" fn faissx_IndexIDMap2_cast(index: *mut FaissIndex) -> *mut FaissIndexIDMap2 {
     boundary!(std::ptr::null_mut(), {
-        Ok(sys::faiss_IndexIDMap2_cast(obj))
+        Ok(sys::faiss_IndexIDMap2_cast(index))
     })
 }
 
-/// TODO faiss_IndexIDMap2_id_map
+/// `*p_id_map` (may be NULL) borrows the stored ids, `*p_size` (may be NULL) gets their count. Valid until the index is modified or freed.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexIDMap2_id_map(
     index: *mut FaissIndexIDMap2,
@@ -139,7 +142,7 @@ pub unsafe extern "C" fn faissx_IndexIDMap2_id_map(
     })
 }
 
-/// `sub_index` of a `IndexIDMap2`; NULL (with the last error set) for a NULL handle.
+/// `sub_index` of an `IndexIDMap2`; NULL (with the last error set) for a NULL handle.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexIDMap2_sub_index(
     index: *mut FaissIndexIDMap2,

@@ -1,6 +1,11 @@
 //! The C ABI: one module per FAISS C header, plus faissx's extensions (HNSW, PQ, binary
 //! flat, in-memory I/O, merge) and its own functions (`faissx`).
+// Parameter names are FAISS's (efSearch, M), so C users read the same names in the header.
 #![allow(non_snake_case)]
+// Every export has the same safety contract, stated once in the header's preamble: handles come
+// from faissx and are alive, buffers hold the sizes the function's documentation gives. Repeating
+// it on 400 functions would bury the parts that differ.
+#![allow(clippy::missing_safety_doc)]
 
 pub mod auto_tune;
 pub mod aux_index_structures;

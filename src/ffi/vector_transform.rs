@@ -1,4 +1,4 @@
-//! `VectorTransform_c.h`: TODO module doc.
+//! `VectorTransform_c.h`: PCA, OPQ, random rotations, normalization and other transforms.
 
 use crate::boundary;
 use crate::ffi::boundary::*;
@@ -20,33 +20,33 @@ pub unsafe extern "C" fn faissx_VectorTransform_free(obj: *mut FaissVectorTransf
 /// `is_trained` of a `VectorTransform`; 0 (with the last error set) for a NULL handle.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_VectorTransform_is_trained(
-    obj: *const FaissVectorTransform,
+    vt: *const FaissVectorTransform,
 ) -> c_int {
     boundary!(0, {
-        non_null(obj, "obj")?;
-        Ok(sys::faiss_VectorTransform_is_trained(obj))
+        non_null(vt, "vt")?;
+        Ok(sys::faiss_VectorTransform_is_trained(vt))
     })
 }
 
 /// `d_in` of a `VectorTransform`; 0 (with the last error set) for a NULL handle.
 #[no_mangle]
-pub unsafe extern "C" fn faissx_VectorTransform_d_in(obj: *const FaissVectorTransform) -> c_int {
+pub unsafe extern "C" fn faissx_VectorTransform_d_in(vt: *const FaissVectorTransform) -> c_int {
     boundary!(0, {
-        non_null(obj, "obj")?;
-        Ok(sys::faiss_VectorTransform_d_in(obj))
+        non_null(vt, "vt")?;
+        Ok(sys::faiss_VectorTransform_d_in(vt))
     })
 }
 
 /// `d_out` of a `VectorTransform`; 0 (with the last error set) for a NULL handle.
 #[no_mangle]
-pub unsafe extern "C" fn faissx_VectorTransform_d_out(obj: *const FaissVectorTransform) -> c_int {
+pub unsafe extern "C" fn faissx_VectorTransform_d_out(vt: *const FaissVectorTransform) -> c_int {
     boundary!(0, {
-        non_null(obj, "obj")?;
-        Ok(sys::faiss_VectorTransform_d_out(obj))
+        non_null(vt, "vt")?;
+        Ok(sys::faiss_VectorTransform_d_out(vt))
     })
 }
 
-/// TODO faiss_VectorTransform_train
+/// Trains the transform on `n` vectors `x` (n*d_in floats).
 #[no_mangle]
 pub unsafe extern "C" fn faissx_VectorTransform_train(
     vt: *mut FaissVectorTransform,
@@ -76,7 +76,7 @@ pub unsafe extern "C" fn faissx_VectorTransform_apply(
     })
 }
 
-/// TODO faiss_VectorTransform_apply_noalloc
+/// Applies the transform to `n` vectors `x` (n*d_in floats), writing `xt` (n*d_out floats).
 #[no_mangle]
 pub unsafe extern "C" fn faissx_VectorTransform_apply_noalloc(
     vt: *const FaissVectorTransform,
@@ -94,7 +94,7 @@ pub unsafe extern "C" fn faissx_VectorTransform_apply_noalloc(
     })
 }
 
-/// TODO faiss_VectorTransform_reverse_transform
+/// Inverts the transform for `n` vectors `xt` (n*d_out floats) into `x` (n*d_in floats), where it is invertible.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_VectorTransform_reverse_transform(
     vt: *const FaissVectorTransform,
@@ -123,7 +123,7 @@ pub unsafe extern "C" fn faissx_LinearTransform_free(obj: *mut FaissLinearTransf
     })
 }
 
-/// TODO faiss_LinearTransform_transform_transpose
+/// Applies the transposed matrix to `n` vectors `y` (n*d_out floats), writing `x` (n*d_in floats).
 #[no_mangle]
 pub unsafe extern "C" fn faissx_LinearTransform_transform_transpose(
     vt: *const FaissLinearTransform,
@@ -154,22 +154,22 @@ pub unsafe extern "C" fn faissx_LinearTransform_set_is_orthonormal(vt: *mut Fais
 /// `have_bias` of a `LinearTransform`; 0 (with the last error set) for a NULL handle.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_LinearTransform_have_bias(
-    obj: *const FaissLinearTransform,
+    vt: *const FaissLinearTransform,
 ) -> c_int {
     boundary!(0, {
-        non_null(obj, "obj")?;
-        Ok(sys::faiss_LinearTransform_have_bias(obj))
+        non_null(vt, "vt")?;
+        Ok(sys::faiss_LinearTransform_have_bias(vt))
     })
 }
 
 /// `is_orthonormal` of a `LinearTransform`; 0 (with the last error set) for a NULL handle.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_LinearTransform_is_orthonormal(
-    obj: *const FaissLinearTransform,
+    vt: *const FaissLinearTransform,
 ) -> c_int {
     boundary!(0, {
-        non_null(obj, "obj")?;
-        Ok(sys::faiss_LinearTransform_is_orthonormal(obj))
+        non_null(vt, "vt")?;
+        Ok(sys::faiss_LinearTransform_is_orthonormal(vt))
     })
 }
 
@@ -231,23 +231,23 @@ pub unsafe extern "C" fn faissx_PCAMatrix_new_with(
 
 /// `eigen_power` of a `PCAMatrix`; 0.0 (with the last error set) for a NULL handle.
 #[no_mangle]
-pub unsafe extern "C" fn faissx_PCAMatrix_eigen_power(obj: *const FaissPCAMatrix) -> f32 {
+pub unsafe extern "C" fn faissx_PCAMatrix_eigen_power(vt: *const FaissPCAMatrix) -> f32 {
     boundary!(0.0, {
-        non_null(obj, "obj")?;
-        Ok(sys::faiss_PCAMatrix_eigen_power(obj))
+        non_null(vt, "vt")?;
+        Ok(sys::faiss_PCAMatrix_eigen_power(vt))
     })
 }
 
 /// `random_rotation` of a `PCAMatrix`; 0 (with the last error set) for a NULL handle.
 #[no_mangle]
-pub unsafe extern "C" fn faissx_PCAMatrix_random_rotation(obj: *const FaissPCAMatrix) -> c_int {
+pub unsafe extern "C" fn faissx_PCAMatrix_random_rotation(vt: *const FaissPCAMatrix) -> c_int {
     boundary!(0, {
-        non_null(obj, "obj")?;
-        Ok(sys::faiss_PCAMatrix_random_rotation(obj))
+        non_null(vt, "vt")?;
+        Ok(sys::faiss_PCAMatrix_random_rotation(vt))
     })
 }
 
-/// Frees a `ITQMatrix`. NULL is a no-op. Borrowed pointers obtained from it become invalid.
+/// Frees an `ITQMatrix`. NULL is a no-op. Borrowed pointers obtained from it become invalid.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_ITQMatrix_free(obj: *mut FaissITQMatrix) {
     boundary!((), {
@@ -258,7 +258,7 @@ pub unsafe extern "C" fn faissx_ITQMatrix_free(obj: *mut FaissITQMatrix) {
     })
 }
 
-/// Creates a `ITQMatrix` in `*p_vt`; the caller owns it. Returns 0 or an error code.
+/// Creates an `ITQMatrix` in `*p_vt`; the caller owns it. Returns 0 or an error code.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_ITQMatrix_new_with(
     p_vt: *mut *mut FaissITQMatrix,
@@ -270,7 +270,7 @@ pub unsafe extern "C" fn faissx_ITQMatrix_new_with(
     })
 }
 
-/// Frees a `ITQTransform`. NULL is a no-op. Borrowed pointers obtained from it become invalid.
+/// Frees an `ITQTransform`. NULL is a no-op. Borrowed pointers obtained from it become invalid.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_ITQTransform_free(obj: *mut FaissITQTransform) {
     boundary!((), {
@@ -281,7 +281,7 @@ pub unsafe extern "C" fn faissx_ITQTransform_free(obj: *mut FaissITQTransform) {
     })
 }
 
-/// Creates a `ITQTransform` in `*p_vt`; the caller owns it. Returns 0 or an error code.
+/// Creates an `ITQTransform` in `*p_vt`; the caller owns it. Returns 0 or an error code.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_ITQTransform_new_with(
     p_vt: *mut *mut FaissITQTransform,
@@ -295,16 +295,16 @@ pub unsafe extern "C" fn faissx_ITQTransform_new_with(
     })
 }
 
-/// `do_pca` of a `ITQTransform`; 0 (with the last error set) for a NULL handle.
+/// `do_pca` of an `ITQTransform`; 0 (with the last error set) for a NULL handle.
 #[no_mangle]
-pub unsafe extern "C" fn faissx_ITQTransform_do_pca(obj: *const FaissITQTransform) -> c_int {
+pub unsafe extern "C" fn faissx_ITQTransform_do_pca(vt: *const FaissITQTransform) -> c_int {
     boundary!(0, {
-        non_null(obj, "obj")?;
-        Ok(sys::faiss_ITQTransform_do_pca(obj))
+        non_null(vt, "vt")?;
+        Ok(sys::faiss_ITQTransform_do_pca(vt))
     })
 }
 
-/// Frees a `OPQMatrix`. NULL is a no-op. Borrowed pointers obtained from it become invalid.
+/// Frees an `OPQMatrix`. NULL is a no-op. Borrowed pointers obtained from it become invalid.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_OPQMatrix_free(obj: *mut FaissOPQMatrix) {
     boundary!((), {
@@ -315,7 +315,7 @@ pub unsafe extern "C" fn faissx_OPQMatrix_free(obj: *mut FaissOPQMatrix) {
     })
 }
 
-/// Creates a `OPQMatrix` in `*p_vt`; the caller owns it. Returns 0 or an error code.
+/// Creates an `OPQMatrix` in `*p_vt`; the caller owns it. Returns 0 or an error code.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_OPQMatrix_new_with(
     p_vt: *mut *mut FaissOPQMatrix,
@@ -329,59 +329,59 @@ pub unsafe extern "C" fn faissx_OPQMatrix_new_with(
     })
 }
 
-/// `verbose` of a `OPQMatrix`; 0 (with the last error set) for a NULL handle.
+/// `verbose` of an `OPQMatrix`; 0 (with the last error set) for a NULL handle.
 #[no_mangle]
-pub unsafe extern "C" fn faissx_OPQMatrix_verbose(obj: *const FaissOPQMatrix) -> c_int {
+pub unsafe extern "C" fn faissx_OPQMatrix_verbose(vt: *const FaissOPQMatrix) -> c_int {
     boundary!(0, {
-        non_null(obj, "obj")?;
-        Ok(sys::faiss_OPQMatrix_verbose(obj))
+        non_null(vt, "vt")?;
+        Ok(sys::faiss_OPQMatrix_verbose(vt))
     })
 }
 
-/// Sets `verbose` of a `OPQMatrix`. A NULL handle sets the last error and changes nothing.
+/// Sets `verbose` of an `OPQMatrix`. A NULL handle sets the last error and changes nothing.
 #[no_mangle]
-pub unsafe extern "C" fn faissx_OPQMatrix_set_verbose(obj: *mut FaissOPQMatrix, value: c_int) {
+pub unsafe extern "C" fn faissx_OPQMatrix_set_verbose(vt: *mut FaissOPQMatrix, value: c_int) {
     boundary!((), {
-        non_null(obj, "obj")?;
-        sys::faiss_OPQMatrix_set_verbose(obj, value);
+        non_null(vt, "vt")?;
+        sys::faiss_OPQMatrix_set_verbose(vt, value);
         Ok(())
     })
 }
 
-/// `niter` of a `OPQMatrix`; 0 (with the last error set) for a NULL handle.
+/// `niter` of an `OPQMatrix`; 0 (with the last error set) for a NULL handle.
 #[no_mangle]
-pub unsafe extern "C" fn faissx_OPQMatrix_niter(obj: *const FaissOPQMatrix) -> c_int {
+pub unsafe extern "C" fn faissx_OPQMatrix_niter(vt: *const FaissOPQMatrix) -> c_int {
     boundary!(0, {
-        non_null(obj, "obj")?;
-        Ok(sys::faiss_OPQMatrix_niter(obj))
+        non_null(vt, "vt")?;
+        Ok(sys::faiss_OPQMatrix_niter(vt))
     })
 }
 
-/// Sets `niter` of a `OPQMatrix`. A NULL handle sets the last error and changes nothing.
+/// Sets `niter` of an `OPQMatrix`. A NULL handle sets the last error and changes nothing.
 #[no_mangle]
-pub unsafe extern "C" fn faissx_OPQMatrix_set_niter(obj: *mut FaissOPQMatrix, value: c_int) {
+pub unsafe extern "C" fn faissx_OPQMatrix_set_niter(vt: *mut FaissOPQMatrix, value: c_int) {
     boundary!((), {
-        non_null(obj, "obj")?;
-        sys::faiss_OPQMatrix_set_niter(obj, value);
+        non_null(vt, "vt")?;
+        sys::faiss_OPQMatrix_set_niter(vt, value);
         Ok(())
     })
 }
 
-/// `niter_pq` of a `OPQMatrix`; 0 (with the last error set) for a NULL handle.
+/// `niter_pq` of an `OPQMatrix`; 0 (with the last error set) for a NULL handle.
 #[no_mangle]
-pub unsafe extern "C" fn faissx_OPQMatrix_niter_pq(obj: *const FaissOPQMatrix) -> c_int {
+pub unsafe extern "C" fn faissx_OPQMatrix_niter_pq(vt: *const FaissOPQMatrix) -> c_int {
     boundary!(0, {
-        non_null(obj, "obj")?;
-        Ok(sys::faiss_OPQMatrix_niter_pq(obj))
+        non_null(vt, "vt")?;
+        Ok(sys::faiss_OPQMatrix_niter_pq(vt))
     })
 }
 
-/// Sets `niter_pq` of a `OPQMatrix`. A NULL handle sets the last error and changes nothing.
+/// Sets `niter_pq` of an `OPQMatrix`. A NULL handle sets the last error and changes nothing.
 #[no_mangle]
-pub unsafe extern "C" fn faissx_OPQMatrix_set_niter_pq(obj: *mut FaissOPQMatrix, value: c_int) {
+pub unsafe extern "C" fn faissx_OPQMatrix_set_niter_pq(vt: *mut FaissOPQMatrix, value: c_int) {
     boundary!((), {
-        non_null(obj, "obj")?;
-        sys::faiss_OPQMatrix_set_niter_pq(obj, value);
+        non_null(vt, "vt")?;
+        sys::faiss_OPQMatrix_set_niter_pq(vt, value);
         Ok(())
     })
 }
@@ -442,11 +442,11 @@ pub unsafe extern "C" fn faissx_NormalizationTransform_new_with(
 /// `norm` of a `NormalizationTransform`; 0.0 (with the last error set) for a NULL handle.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_NormalizationTransform_norm(
-    obj: *const FaissNormalizationTransform,
+    vt: *const FaissNormalizationTransform,
 ) -> f32 {
     boundary!(0.0, {
-        non_null(obj, "obj")?;
-        Ok(sys::faiss_NormalizationTransform_norm(obj))
+        non_null(vt, "vt")?;
+        Ok(sys::faiss_NormalizationTransform_norm(vt))
     })
 }
 

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs what building and testing faissx needs on a fresh Debian machine (run as root, or
+# with sudo available): the toolchain for building FAISS from source, BLAS/LAPACK with OpenMP,
+# and the Python FAISS wheel that the interoperability tests and the benchmark compare against.
+set -euo pipefail
+
+packages=(cmake g++ pkg-config libopenblas-openmp-dev liblapack-dev)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  sudo_cmd=""
+  [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${missing[@]}"
+fi
+
+if ! python3 -c 'import faiss, numpy' >/dev/null 2>&1; then
+  python3 -m pip install --quiet faiss-cpu numpy
+fi
+
+command -v cargo >/dev/null || { echo "setup: cargo (Rust) is required: https://rustup.rs" >&2; exit 1; }

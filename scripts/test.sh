@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Every check faissx has, in the order a failure is cheapest to find: generated files,
+# formatting and lints, the build, then the Rust, ABI, C and example suites.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "setup"
+bash scripts/setup.sh
+
+step "generated FAISS declarations are current (tools/gen_ffi.py --verify)"
+python3 tools/gen_ffi.py --verify
+python3 tools/gen_abi_decls.py --verify
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "cargo clippy -D warnings"
+cargo clippy --release --workspace --all-targets -- -D warnings
+
+step "build"
+cargo build --release --workspace
+
+step "header drift: include/faissx_c.h equals a fresh generation"
+git diff --exit-code -- include/faissx_c.h || {
+  echo "include/faissx_c.h differs from what build.rs generates: commit the regenerated header" >&2
+  exit 1
+}
+
+step "every inventory row is exported as faissx_* by libfaissx.so"
+bash scripts/check_exports.sh
+
+step "Rust tests (incl. parity with the faiss crate, Python interop, ABI check)"
+cargo test --release --workspace
+
+step "C tests under AddressSanitizer"
+bash tests/c/run.sh
+
+step "C examples"
+bash examples/run.sh
