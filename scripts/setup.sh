@@ -4,7 +4,7 @@
 # and the Python FAISS wheel that the interoperability tests and the benchmark compare against.
 set -euo pipefail
 
-packages=(cmake g++ pkg-config libopenblas-openmp-dev liblapack-dev)
+packages=(cmake g++ pkg-config libopenblas-openmp-dev liblapack-dev libzmq3-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
