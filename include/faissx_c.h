@@ -48,6 +48,22 @@
 // Reading or writing a file or buffer failed.
 #define FAISSX_ERR_IO -7
 
+// Remote mode: the server could not be reached or did not answer in time (see the
+// `timeout_ms` option); the message names the server and the operation.
+#define FAISSX_ERR_TRANSPORT -10
+
+// Remote mode: the server rejected the API key or the tenant.
+#define FAISSX_ERR_AUTH -11
+
+// Remote mode: the index does not exist on the server (deleted, or another tenant's).
+#define FAISSX_ERR_NOT_FOUND -12
+
+// Remote mode: client and server do not understand each other (protocol version, garbage).
+#define FAISSX_ERR_PROTOCOL -13
+
+// Remote mode: the server failed (its data directory, for instance).
+#define FAISSX_ERR_SERVER -14
+
 // Flag for `faissx_read_index*`: map the file instead of reading it.
 #define FAISS_IO_FLAG_MMAP 1
 
@@ -366,6 +382,12 @@ typedef FaissVectorTransform_H FaissNormalizationTransform;
 // A `CenteringTransform`: the same C type as `FaissVectorTransform`, so it converts implicitly.
 typedef FaissVectorTransform_H FaissCenteringTransform;
 
+// All vector components.
+typedef float faiss_component_t;
+
+// All distances between vectors.
+typedef float faiss_distance_t;
+
 // One buffer of a `FaissBufferList`: ids and distances side by side.
 typedef struct {
   // Ids, `buffer_size` of them.
@@ -602,13 +624,19 @@ FaissRangeSearchResult *faissx_RangeSearchPartialResult_res(const FaissRangeSear
 int faissx_RangeSearchPartialResult_new(FaissRangeSearchPartialResult **p_res,
                                         FaissRangeSearchResult *res_in);
 
+// Frees a `RangeSearchPartialResult` (not its `RangeSearchResult`). NULL is a no-op. FAISS's C
+// API creates these but has no function to free them; BufferList_free would run the wrong
+// destructor.
+void faissx_RangeSearchPartialResult_free(FaissRangeSearchPartialResult *obj);
+
 // Merges the partial result into its RangeSearchResult (sets lims, then copies the hits).
 int faissx_RangeSearchPartialResult_finalize(FaissRangeSearchPartialResult *res);
 
 // Sets `lims` of a `RangeSearchPartialResult`. A NULL handle sets the last error and changes nothing.
 int faissx_RangeSearchPartialResult_set_lims(FaissRangeSearchPartialResult *res);
 
-// Creates a `RangeSearchPartialResult` in `*res`; the caller owns it. Returns 0 or an error code.
+// Starts the results of query `qno` in `res`: `*qr` is borrowed from `res` and valid until
+// the next `new_result` on it. Returns 0 or an error code.
 int faissx_RangeSearchPartialResult_new_result(FaissRangeSearchPartialResult *res,
                                                idx_t qno,
                                                FaissRangeQueryResult **qr);
@@ -802,6 +830,43 @@ const char *faissx_version(void);
 // 1 if `index` lives on a faissx-server, 0 if FAISS runs it in this process;
 // FAISSX_ERR_INVALID_ARGUMENT (with the last error set) for NULL.
 int faissx_is_remote(const FaissIndex *index);
+
+// Turns remote mode on: indexes created from now on (constructors, factory, read_index,
+// clone of a remote index) live on the faissx-server at `server` ("tcp://host:45678" or
+// "host:45678"). `api_key` and `tenant_id` may be NULL when the server does not enforce
+// authentication. `server` NULL turns remote mode off for indexes created afterwards.
+// Existing handles keep working where they live. Nothing is sent until the first index is
+// created, so a wrong address shows there, as FAISSX_ERR_TRANSPORT.
+// The environment does the same at the first constructor call: FAISSX_SERVER,
+// FAISSX_API_KEY, FAISSX_TENANT_ID.
+int faissx_configure(const char *server, const char *api_key, const char *tenant_id);
+
+// How requests that are safe to repeat (searches, reads, parameter changes; never adds,
+// trains or removals) are retried when the server cannot be reached: up to `max_retries`
+// more times, waiting `initial_backoff_s` seconds, then `backoff_factor` times longer each
+// time. Defaults: 3, 0.1 s, 2.
+int faissx_configure_recovery(int max_retries, double initial_backoff_s, double backoff_factor);
+
+// Sets a client option by name:
+// - "timeout_ms": how long one request may wait for the server (default 30000);
+// - "cache_vectors": "on"/"off" (default on): keep reconstructed vectors, `xb` and `id_map`
+//   of remote indexes on the client until the next write through the same handle. Writes by
+//   other clients are not seen while a copy is cached: turn it off for indexes others modify;
+// - "cache_memory_mb": budget of the reconstructed-vector cache per index (default 256).
+int faissx_set_option(const char *name, const char *value);
+
+// Opens the existing index `name` of this client's tenant on the configured server, to share
+// it with the services that use it: `*p_out` is a handle whose free leaves the index on the
+// server. Needs remote mode (faissx_configure or FAISSX_SERVER).
+int faissx_remote_open(const char *name, FaissIndex **p_out);
+
+// The server-side name of a remote index (give it to faissx_remote_open in another service),
+// NULL for a local index. Owned by the handle: valid until it is freed.
+const char *faissx_remote_name(const FaissIndex *index);
+
+// Checks that the configured server answers (and accepts the credentials): 0, or the error
+// a request would get (FAISSX_ERR_TRANSPORT, FAISSX_ERR_AUTH, ...).
+int faissx_ping(void);
 
 // Frees a `SearchParameters`. NULL is a no-op. Borrowed pointers obtained from it become invalid.
 void faissx_SearchParameters_free(FaissSearchParameters *obj);
@@ -1418,7 +1483,9 @@ void faissx_IndexIVF_print_stats(const FaissIndexIVF *index);
 // Copies the ids of inverted list `list_no` into `invlist` (get_list_size entries).
 void faissx_IndexIVF_invlists_get_ids(const FaissIndexIVF *index, size_t list_no, idx_t *invlist);
 
-// Trains only the vector encoder (not the quantizer) on `n` vectors with their list assignments `assign`.
+// Trains only the vector encoder (not the quantizer) on `n` vectors with their list
+// assignments `assign`, which may be NULL (as FAISS's own `train` passes for indexes that do
+// not encode residuals).
 int faissx_IndexIVF_train_encoder(FaissIndexIVF *index,
                                   idx_t n,
                                   const float *x,
@@ -1655,7 +1722,6 @@ int faissx_IndexIVFScalarQuantizer_new_with(FaissIndexIVFScalarQuantizer **p_ind
                                             size_t nlist,
                                             FaissQuantizerType qt);
 
-// Creates an `IndexIVFScalarQuantizer` in `*p_index`; the caller owns it. Returns 0 or an error code.
 int faissx_IndexIVFScalarQuantizer_new_with_metric(FaissIndexIVFScalarQuantizer **p_index,
                                                    FaissIndex *quantizer,
                                                    size_t d,
@@ -1806,7 +1872,8 @@ int faissx_VectorTransform_d_out(const FaissVectorTransform *vt);
 // Trains the transform on `n` vectors `x` (n*d_in floats).
 int faissx_VectorTransform_train(FaissVectorTransform *vt, idx_t n, const float *x);
 
-// `apply` of a `VectorTransform`; NULL (with the last error set) for a NULL handle.
+// Applies the transform to `n` vectors `x` (n*d_in floats) and returns the n*d_out results in a
+// new buffer, which the caller releases with `free()`; NULL (with the last error set) on failure.
 float *faissx_VectorTransform_apply(const FaissVectorTransform *vt, idx_t n, const float *x);
 
 // Applies the transform to `n` vectors `x` (n*d_in floats), writing `xt` (n*d_out floats).

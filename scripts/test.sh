@@ -16,6 +16,7 @@ bash scripts/setup.sh
 step "generated FAISS declarations are current (tools/gen_ffi.py --verify)"
 python3 tools/gen_ffi.py --verify
 python3 tools/gen_abi_decls.py --verify
+python3 tools/gen_compat.py --verify
 
 step "cargo fmt --check"
 cargo fmt --all -- --check
@@ -43,3 +44,6 @@ bash tests/c/run.sh
 
 step "C examples"
 bash examples/run.sh
+
+step "compat library libfaiss_c: FAISS-named C programs and Rust's faiss crate"
+bash bindings/faiss_c/run_tests.sh

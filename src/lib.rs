@@ -12,6 +12,12 @@
 
 pub mod ffi;
 pub mod local;
+/// cbindgen:ignore
+pub mod protocol;
+/// cbindgen:ignore
+pub mod remote;
+/// cbindgen:ignore
+pub mod server;
 
 // Nothing is called through faiss-sys's bindings (local::sys declares FAISS's C API with
 // faissx's types), but the crate must be linked: it carries the static FAISS libraries.

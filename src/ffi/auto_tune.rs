@@ -2,6 +2,7 @@
 
 use crate::boundary;
 use crate::ffi::boundary::*;
+use crate::ffi::dispatch::*;
 use crate::ffi::types::*;
 use crate::local::sys;
 use std::os::raw::{c_char, c_int};
@@ -74,6 +75,7 @@ pub unsafe extern "C" fn faissx_ParameterSpace_combination_name(
     boundary!({
         non_null(space, "space")?;
         non_null(char_buf, "char_buf")?;
+        combination_in_range(space, cno)?;
         faiss_status(sys::faiss_ParameterSpace_combination_name(
             space, cno, char_buf, size,
         ))
@@ -91,6 +93,9 @@ pub unsafe extern "C" fn faissx_ParameterSpace_set_index_parameters(
         non_null(space, "space")?;
         non_null(index, "index")?;
         non_null(param_string, "param_string")?;
+        if let Some(remote) = as_remote(index) {
+            return set_remote_parameters(remote, c_str(param_string, "param_string")?);
+        }
         faiss_status(sys::faiss_ParameterSpace_set_index_parameters(
             space,
             index,
@@ -109,6 +114,20 @@ pub unsafe extern "C" fn faissx_ParameterSpace_set_index_parameters_cno(
     boundary!({
         non_null(space, "space")?;
         non_null(index, "index")?;
+        combination_in_range(space, cno)?;
+        if let Some(remote) = as_remote(index) {
+            let mut name = vec![0 as c_char; 1024];
+            faiss_status(sys::faiss_ParameterSpace_combination_name(
+                space,
+                cno,
+                name.as_mut_ptr(),
+                name.len(),
+            ))?;
+            let name = std::ffi::CStr::from_ptr(name.as_ptr())
+                .to_string_lossy()
+                .into_owned();
+            return set_remote_parameters(remote, &name);
+        }
         faiss_status(sys::faiss_ParameterSpace_set_index_parameters_cno(
             space, index, cno,
         ))
@@ -127,6 +146,9 @@ pub unsafe extern "C" fn faissx_ParameterSpace_set_index_parameter(
         non_null(space, "space")?;
         non_null(index, "index")?;
         non_null(name, "name")?;
+        if let Some(remote) = as_remote(index) {
+            return remote.set_param(c_str(name, "name")?, value);
+        }
         faiss_status(sys::faiss_ParameterSpace_set_index_parameter(
             space, index, name, value,
         ))
@@ -155,4 +177,33 @@ pub unsafe extern "C" fn faissx_ParameterSpace_add_range(
         non_null(name, "name")?;
         faiss_status(sys::faiss_ParameterSpace_add_range(space, name, p_range))
     })
+}
+
+/// FAISS takes `cno` modulo each range's size without checking it: a range with no values
+/// (the C API cannot add any) is a division by zero that kills the process.
+unsafe fn combination_in_range(space: *const FaissParameterSpace, cno: usize) -> Result<()> {
+    let n = sys::faiss_ParameterSpace_n_combinations(space);
+    if cno < n {
+        Ok(())
+    } else {
+        Err(Error::invalid(format!(
+            "cno = {cno} is out of range: the space has {n} combinations"
+        )))
+    }
+}
+
+/// Applies "name=value,name=value" (FAISS's parameter string) to a remote index, one setting
+/// at a time, as ParameterSpace does locally.
+fn set_remote_parameters(remote: &RemoteIndex, settings: &str) -> Result<()> {
+    for setting in settings.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+        let (name, value) = setting
+            .split_once('=')
+            .ok_or_else(|| Error::invalid(format!("'{setting}' is not name=value")))?;
+        let value: f64 = value
+            .trim()
+            .parse()
+            .map_err(|_| Error::invalid(format!("'{setting}': the value is not a number")))?;
+        remote.set_param(name.trim(), value)?;
+    }
+    Ok(())
 }

@@ -3,7 +3,8 @@
 use crate::boundary;
 use crate::ffi::boundary::*;
 use crate::ffi::types::*;
-use crate::local::sys;
+use crate::local::{shim, shim_status, sys};
+use crate::protocol::Selector;
 use std::os::raw::c_int;
 
 /// `nq` of a `RangeSearchResult`; 0 (with the last error set) for a NULL handle.
@@ -25,6 +26,7 @@ pub unsafe extern "C" fn faissx_RangeSearchResult_new(
 ) -> c_int {
     boundary!({
         non_null(p_rsr, "p_rsr")?;
+        count(nq, "nq")?;
         faiss_status(sys::faiss_RangeSearchResult_new(p_rsr, nq))
     })
 }
@@ -38,6 +40,7 @@ pub unsafe extern "C" fn faissx_RangeSearchResult_new_with(
 ) -> c_int {
     boundary!({
         non_null(p_rsr, "p_rsr")?;
+        count(nq, "nq")?;
         faiss_status(sys::faiss_RangeSearchResult_new_with(p_rsr, nq, alloc_lims))
     })
 }
@@ -110,6 +113,7 @@ pub unsafe extern "C" fn faissx_RangeSearchResult_labels(
 pub unsafe extern "C" fn faissx_IDSelector_free(obj: *mut FaissIDSelector) {
     boundary!((), {
         if !obj.is_null() {
+            crate::remote::selectors::forget(obj);
             sys::faiss_IDSelector_free(obj);
         }
         Ok(())
@@ -133,6 +137,7 @@ pub unsafe extern "C" fn faissx_IDSelector_is_member(
 pub unsafe extern "C" fn faissx_IDSelectorRange_free(obj: *mut FaissIDSelectorRange) {
     boundary!((), {
         if !obj.is_null() {
+            crate::remote::selectors::forget(obj);
             sys::faiss_IDSelectorRange_free(obj);
         }
         Ok(())
@@ -166,7 +171,15 @@ pub unsafe extern "C" fn faissx_IDSelectorRange_new(
 ) -> c_int {
     boundary!({
         non_null(p_sel, "p_sel")?;
-        faiss_status(sys::faiss_IDSelectorRange_new(p_sel, imin, imax))
+        faiss_status(sys::faiss_IDSelectorRange_new(p_sel, imin, imax))?;
+        crate::remote::selectors::record(
+            *p_sel,
+            Selector::Range {
+                min: imin,
+                max: imax,
+            },
+        );
+        Ok(())
     })
 }
 
@@ -198,7 +211,14 @@ pub unsafe extern "C" fn faissx_IDSelectorBatch_new(
     boundary!({
         non_null(p_sel, "p_sel")?;
         non_null(indices, "indices")?;
-        faiss_status(sys::faiss_IDSelectorBatch_new(p_sel, n, indices))
+        faiss_status(sys::faiss_IDSelectorBatch_new(p_sel, n, indices))?;
+        crate::remote::selectors::record(
+            *p_sel,
+            Selector::Batch {
+                ids: crate::ffi::dispatch::slice(indices, n).to_vec(),
+            },
+        );
+        Ok(())
     })
 }
 
@@ -207,6 +227,7 @@ pub unsafe extern "C" fn faissx_IDSelectorBatch_new(
 pub unsafe extern "C" fn faissx_IDSelectorBitmap_free(obj: *mut FaissIDSelectorBitmap) {
     boundary!((), {
         if !obj.is_null() {
+            crate::remote::selectors::forget(obj);
             sys::faiss_IDSelectorBitmap_free(obj);
         }
         Ok(())
@@ -243,7 +264,15 @@ pub unsafe extern "C" fn faissx_IDSelectorBitmap_new(
     boundary!({
         non_null(p_sel, "p_sel")?;
         non_null(bitmap, "bitmap")?;
-        faiss_status(sys::faiss_IDSelectorBitmap_new(p_sel, n, bitmap))
+        faiss_status(sys::faiss_IDSelectorBitmap_new(p_sel, n, bitmap))?;
+        crate::remote::selectors::record(
+            *p_sel,
+            Selector::Bitmap {
+                n: n as u64,
+                bits: crate::ffi::dispatch::slice(bitmap, n).to_vec(),
+            },
+        );
+        Ok(())
     })
 }
 
@@ -256,7 +285,15 @@ pub unsafe extern "C" fn faissx_IDSelectorNot_new(
     boundary!({
         non_null(p_sel, "p_sel")?;
         non_null(sel, "sel")?;
-        faiss_status(sys::faiss_IDSelectorNot_new(p_sel, sel))
+        faiss_status(sys::faiss_IDSelectorNot_new(p_sel, sel))?;
+        crate::remote::selectors::record(
+            *p_sel,
+            match crate::remote::selectors::described(sel) {
+                Some(inner) => Selector::Not(Box::new(inner)),
+                None => return Ok(()),
+            },
+        );
+        Ok(())
     })
 }
 
@@ -271,7 +308,18 @@ pub unsafe extern "C" fn faissx_IDSelectorAnd_new(
         non_null(p_sel, "p_sel")?;
         non_null(lhs_sel, "lhs_sel")?;
         non_null(rhs_sel, "rhs_sel")?;
-        faiss_status(sys::faiss_IDSelectorAnd_new(p_sel, lhs_sel, rhs_sel))
+        faiss_status(sys::faiss_IDSelectorAnd_new(p_sel, lhs_sel, rhs_sel))?;
+        crate::remote::selectors::record(
+            *p_sel,
+            match (
+                crate::remote::selectors::described(lhs_sel),
+                crate::remote::selectors::described(rhs_sel),
+            ) {
+                (Some(a), Some(b)) => Selector::And(Box::new(a), Box::new(b)),
+                _ => return Ok(()),
+            },
+        );
+        Ok(())
     })
 }
 
@@ -286,7 +334,18 @@ pub unsafe extern "C" fn faissx_IDSelectorOr_new(
         non_null(p_sel, "p_sel")?;
         non_null(lhs_sel, "lhs_sel")?;
         non_null(rhs_sel, "rhs_sel")?;
-        faiss_status(sys::faiss_IDSelectorOr_new(p_sel, lhs_sel, rhs_sel))
+        faiss_status(sys::faiss_IDSelectorOr_new(p_sel, lhs_sel, rhs_sel))?;
+        crate::remote::selectors::record(
+            *p_sel,
+            match (
+                crate::remote::selectors::described(lhs_sel),
+                crate::remote::selectors::described(rhs_sel),
+            ) {
+                (Some(a), Some(b)) => Selector::Or(Box::new(a), Box::new(b)),
+                _ => return Ok(()),
+            },
+        );
+        Ok(())
     })
 }
 
@@ -301,7 +360,18 @@ pub unsafe extern "C" fn faissx_IDSelectorXOr_new(
         non_null(p_sel, "p_sel")?;
         non_null(lhs_sel, "lhs_sel")?;
         non_null(rhs_sel, "rhs_sel")?;
-        faiss_status(sys::faiss_IDSelectorXOr_new(p_sel, lhs_sel, rhs_sel))
+        faiss_status(sys::faiss_IDSelectorXOr_new(p_sel, lhs_sel, rhs_sel))?;
+        crate::remote::selectors::record(
+            *p_sel,
+            match (
+                crate::remote::selectors::described(lhs_sel),
+                crate::remote::selectors::described(rhs_sel),
+            ) {
+                (Some(a), Some(b)) => Selector::Xor(Box::new(a), Box::new(b)),
+                _ => return Ok(()),
+            },
+        );
+        Ok(())
     })
 }
 
@@ -453,6 +523,21 @@ pub unsafe extern "C" fn faissx_RangeSearchPartialResult_new(
     })
 }
 
+/// Frees a `RangeSearchPartialResult` (not its `RangeSearchResult`). NULL is a no-op. FAISS's C
+/// API creates these but has no function to free them; BufferList_free would run the wrong
+/// destructor.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_RangeSearchPartialResult_free(
+    obj: *mut FaissRangeSearchPartialResult,
+) {
+    boundary!((), {
+        if !obj.is_null() {
+            shim::faissx_shim_RangeSearchPartialResult_free(obj.cast());
+        }
+        Ok(())
+    })
+}
+
 /// Merges the partial result into its RangeSearchResult (sets lims, then copies the hits).
 #[no_mangle]
 pub unsafe extern "C" fn faissx_RangeSearchPartialResult_finalize(
@@ -475,7 +560,8 @@ pub unsafe extern "C" fn faissx_RangeSearchPartialResult_set_lims(
     })
 }
 
-/// Creates a `RangeSearchPartialResult` in `*res`; the caller owns it. Returns 0 or an error code.
+/// Starts the results of query `qno` in `res`: `*qr` is borrowed from `res` and valid until
+/// the next `new_result` on it. Returns 0 or an error code.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_RangeSearchPartialResult_new_result(
     res: *mut FaissRangeSearchPartialResult,
@@ -485,7 +571,11 @@ pub unsafe extern "C" fn faissx_RangeSearchPartialResult_new_result(
     boundary!({
         non_null(res, "res")?;
         non_null(qr, "qr")?;
-        faiss_status(sys::faiss_RangeSearchPartialResult_new_result(res, qno, qr))
+        shim_status(shim::faissx_shim_RangeSearchPartialResult_new_result(
+            res.cast(),
+            qno,
+            qr.cast(),
+        ))
     })
 }
 

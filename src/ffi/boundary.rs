@@ -100,7 +100,10 @@ pub fn export_name(marker_path: &'static str) -> &'static str {
 #[macro_export]
 macro_rules! boundary {
     ($body:block) => {
-        $crate::boundary!(@run |code| code, { $body.map(|()| 0) })
+        // The inner closure gives `return` in the body the type Result<()>.
+        $crate::boundary!(@run |code| code, {
+            $crate::ffi::boundary::status(|| -> $crate::ffi::boundary::Result<()> { $body })
+        })
     };
     (@run $on_error:expr, $body:block) => {{
         fn here() {}
@@ -114,6 +117,12 @@ macro_rules! boundary {
     ($fallback:expr, $body:block) => {
         $crate::boundary!(@run |_| $fallback, $body)
     };
+}
+
+/// A status-returning body as the 0 / error-code result C sees.
+#[inline(always)]
+pub fn status(body: impl FnOnce() -> Result<()>) -> Result<c_int> {
+    body().map(|()| 0)
 }
 
 /// Maps a status returned by FAISS's C API to a `Result`, carrying FAISS's message.
@@ -207,6 +216,52 @@ pub fn known_quantizer_type(qt: FaissQuantizerType) -> Result<FaissQuantizerType
         Ok(qt)
     } else {
         Err(Error::invalid(format!("unknown quantizer type {qt}")))
+    }
+}
+
+/// FAISS indexes its lists without a bounds check: a bad `list_no` would read past them.
+pub fn list_in_range(list_no: usize, nlist: usize) -> Result<()> {
+    if list_no < nlist {
+        Ok(())
+    } else {
+        Err(Error::invalid(format!(
+            "list_no {list_no} is out of range (nlist = {nlist})"
+        )))
+    }
+}
+
+/// An IVF index's `d` must be its quantizer's. FAISS checks too, but only after allocating the
+/// inverted lists, which its throwing constructor then leaks.
+///
+/// # Safety
+/// `quantizer` must be a valid, non-NULL index.
+pub unsafe fn quantizer_dimension(quantizer: *const FaissIndex, d: usize) -> Result<()> {
+    let quantizer_d = match crate::ffi::dispatch::as_remote(quantizer) {
+        Some(remote) => remote.cached_info().d as std::os::raw::c_int,
+        None => crate::local::sys::faiss_Index_d(quantizer),
+    };
+    if usize::try_from(quantizer_d).ok() == Some(d) {
+        Ok(())
+    } else {
+        Err(Error::invalid(format!(
+            "quantizer has dimension {quantizer_d}, index has {d}"
+        )))
+    }
+}
+
+/// A range search writes `n + 1` lims into `result`, made for `nq` queries: FAISS does not
+/// check that they agree, and overruns the array when they do not.
+///
+/// # Safety
+/// `result` must be a valid, non-NULL RangeSearchResult.
+pub unsafe fn range_result_fits(result: *const FaissRangeSearchResult, n: idx_t) -> Result<()> {
+    let nq = crate::local::sys::faiss_RangeSearchResult_nq(result);
+    if usize::try_from(n).ok() == Some(nq) {
+        Ok(())
+    } else {
+        Err(Error::invalid(format!(
+            "result was created for {nq} queries, the search has {n}"
+        )))
     }
 }
 

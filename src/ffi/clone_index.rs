@@ -2,6 +2,7 @@
 
 use crate::boundary;
 use crate::ffi::boundary::*;
+use crate::ffi::dispatch::*;
 use crate::ffi::types::*;
 use crate::local::sys;
 use std::os::raw::c_int;
@@ -15,6 +16,10 @@ pub unsafe extern "C" fn faissx_clone_index(
     boundary!({
         non_null(idx, "idx")?;
         non_null(p_out, "p_out")?;
+        if let Some(remote) = as_remote(idx) {
+            *p_out = remote.duplicate()?.cast();
+            return Ok(());
+        }
         faiss_status(sys::faiss_clone_index(idx, p_out))
     })
 }
@@ -28,6 +33,10 @@ pub unsafe extern "C" fn faissx_clone_index_binary(
     boundary!({
         non_null(idx, "idx")?;
         non_null(p_out, "p_out")?;
+        if let Some(remote) = as_remote(idx) {
+            *p_out = remote.duplicate()?.cast();
+            return Ok(());
+        }
         faiss_status(sys::faiss_clone_index_binary(idx, p_out))
     })
 }

@@ -2,6 +2,7 @@
 
 use crate::boundary;
 use crate::ffi::boundary::*;
+use crate::ffi::dispatch::*;
 use crate::ffi::types::*;
 use crate::local::sys;
 use std::os::raw::c_int;
@@ -270,6 +271,7 @@ pub unsafe extern "C" fn faissx_Clustering_train(
     index: *mut FaissIndex,
 ) -> c_int {
     boundary!({
+        local_only(index, "index")?;
         non_null(clustering, "clustering")?;
         count(n, "n")?;
         buffer(x, n, "x")?;
@@ -301,6 +303,8 @@ pub unsafe extern "C" fn faissx_kmeans_clustering(
 ) -> c_int {
     boundary!({
         non_null(x, "x")?;
+        // FAISS copies the k*d results into it unchecked.
+        non_null(centroids, "centroids")?;
         faiss_status(sys::faiss_kmeans_clustering(d, n, k, x, centroids, q_error))
     })
 }

@@ -22,6 +22,7 @@ pub unsafe extern "C" fn faissx_pairwise_L2sqr(
         non_null(xq, "xq")?;
         non_null(xb, "xb")?;
         non_null(dis, "dis")?;
+        pairwise_shape(d, nq, nb, ldq, ldb, ldd)?;
         sys::faiss_pairwise_L2sqr(d, nq, xq, nb, xb, dis, ldq, ldb, ldd);
         Ok(())
     })
@@ -41,6 +42,7 @@ pub unsafe extern "C" fn faissx_pairwise_L2sqr_with_defaults(
         non_null(xq, "xq")?;
         non_null(xb, "xb")?;
         non_null(dis, "dis")?;
+        pairwise_shape(d, nq, nb, -1, -1, -1)?;
         sys::faiss_pairwise_L2sqr_with_defaults(d, nq, xq, nb, xb, dis);
         Ok(())
     })
@@ -188,4 +190,22 @@ pub unsafe extern "C" fn faissx_set_distance_compute_min_k_reservoir(value: c_in
 #[no_mangle]
 pub unsafe extern "C" fn faissx_get_distance_compute_min_k_reservoir() -> c_int {
     boundary!(0, { Ok(sys::faiss_get_distance_compute_min_k_reservoir()) })
+}
+
+/// Negative sizes reach BLAS, which prints an error and leaves `dis` unwritten, or crash
+/// FAISS's own loops; a leading dimension of -1 means "packed", as in FAISS.
+fn pairwise_shape(d: i64, nq: i64, nb: i64, ldq: i64, ldb: i64, ldd: i64) -> Result<()> {
+    for (value, name) in [(d, "d"), (nq, "nq"), (nb, "nb")] {
+        if value < 0 {
+            return Err(Error::invalid(format!("{name} must be >= 0 (got {value})")));
+        }
+    }
+    for (ld, least, name) in [(ldq, d, "ldq"), (ldb, d, "ldb"), (ldd, nb, "ldd")] {
+        if ld != -1 && ld < least {
+            return Err(Error::invalid(format!(
+                "{name} = {ld} is less than the row length {least}"
+            )));
+        }
+    }
+    Ok(())
 }

@@ -2,8 +2,11 @@
 
 use crate::boundary;
 use crate::ffi::boundary::*;
+use crate::ffi::dispatch::*;
 use crate::ffi::types::*;
+use crate::remote::{self, Options, Recovery, Settings};
 use std::os::raw::{c_char, c_int};
+use std::time::Duration;
 
 /// faissx's version and the FAISS version it runs, as "faissx X.Y.Z (FAISS A.B.C)". Static
 /// storage: never free it.
@@ -20,7 +23,159 @@ pub extern "C" fn faissx_version() -> *const c_char {
 pub unsafe extern "C" fn faissx_is_remote(index: *const FaissIndex) -> c_int {
     boundary!(FAISSX_ERR_INVALID_ARGUMENT, {
         non_null(index, "index")?;
-        // Remote handles do not exist yet: every index is FAISS's own object.
-        Ok(0)
+        Ok(as_remote(index).is_some().into())
+    })
+}
+
+/// Turns remote mode on: indexes created from now on (constructors, factory, read_index,
+/// clone of a remote index) live on the faissx-server at `server` ("tcp://host:45678" or
+/// "host:45678"). `api_key` and `tenant_id` may be NULL when the server does not enforce
+/// authentication. `server` NULL turns remote mode off for indexes created afterwards.
+/// Existing handles keep working where they live. Nothing is sent until the first index is
+/// created, so a wrong address shows there, as FAISSX_ERR_TRANSPORT.
+/// The environment does the same at the first constructor call: FAISSX_SERVER,
+/// FAISSX_API_KEY, FAISSX_TENANT_ID.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_configure(
+    server: *const c_char,
+    api_key: *const c_char,
+    tenant_id: *const c_char,
+) -> c_int {
+    boundary!({
+        if server.is_null() {
+            remote::configure(None);
+            return Ok(());
+        }
+        let optional = |text: *const c_char, name: &str| -> Result<Option<String>> {
+            if text.is_null() {
+                Ok(None)
+            } else {
+                Ok(Some(c_str(text, name)?.to_string()).filter(|s| !s.is_empty()))
+            }
+        };
+        let server = c_str(server, "server")?.trim().to_string();
+        if server.is_empty() {
+            return Err(Error::invalid("server is empty"));
+        }
+        remote::configure(Some(Settings {
+            server,
+            api_key: optional(api_key, "api_key")?,
+            tenant: optional(tenant_id, "tenant_id")?,
+        }));
+        Ok(())
+    })
+}
+
+/// How requests that are safe to repeat (searches, reads, parameter changes; never adds,
+/// trains or removals) are retried when the server cannot be reached: up to `max_retries`
+/// more times, waiting `initial_backoff_s` seconds, then `backoff_factor` times longer each
+/// time. Defaults: 3, 0.1 s, 2.
+#[no_mangle]
+pub extern "C" fn faissx_configure_recovery(
+    max_retries: c_int,
+    initial_backoff_s: f64,
+    backoff_factor: f64,
+) -> c_int {
+    boundary!({
+        let valid = |value: f64, min: f64| value.is_finite() && value >= min;
+        if max_retries < 0 || !valid(initial_backoff_s, 0.0) || !valid(backoff_factor, 1.0) {
+            return Err(Error::invalid(format!(
+                "need max_retries >= 0, initial_backoff_s >= 0, backoff_factor >= 1 \
+                 (got {max_retries}, {initial_backoff_s}, {backoff_factor})"
+            )));
+        }
+        remote::configure_recovery(Recovery {
+            max_retries: max_retries as u32,
+            initial_backoff: Duration::from_secs_f64(initial_backoff_s),
+            backoff_factor,
+        });
+        Ok(())
+    })
+}
+
+/// Sets a client option by name:
+/// - "timeout_ms": how long one request may wait for the server (default 30000);
+/// - "cache_vectors": "on"/"off" (default on): keep reconstructed vectors, `xb` and `id_map`
+///   of remote indexes on the client until the next write through the same handle. Writes by
+///   other clients are not seen while a copy is cached: turn it off for indexes others modify;
+/// - "cache_memory_mb": budget of the reconstructed-vector cache per index (default 256).
+#[no_mangle]
+pub unsafe extern "C" fn faissx_set_option(name: *const c_char, value: *const c_char) -> c_int {
+    boundary!({
+        let name = c_str(name, "name")?;
+        let value = c_str(value, "value")?;
+        let number = || {
+            value.trim().parse::<u64>().map_err(|_| {
+                Error::invalid(format!(
+                    "option {name}: '{value}' is not a non-negative integer"
+                ))
+            })
+        };
+        let mut options: Options = remote::options();
+        match name {
+            "timeout_ms" => options.timeout = Duration::from_millis(number()?.max(1)),
+            "cache_memory_mb" => {
+                options.cache_memory_bytes = (number()? as usize).saturating_mul(1 << 20)
+            }
+            "cache_vectors" => {
+                options.cache_vectors = match value.trim() {
+                    "on" | "1" | "true" => true,
+                    "off" | "0" | "false" => false,
+                    other => {
+                        return Err(Error::invalid(format!(
+                            "option cache_vectors: '{other}' is not on or off"
+                        )))
+                    }
+                }
+            }
+            other => return Err(Error::invalid(format!("unknown option '{other}'"))),
+        }
+        remote::set_options(options);
+        Ok(())
+    })
+}
+
+/// Opens the existing index `name` of this client's tenant on the configured server, to share
+/// it with the services that use it: `*p_out` is a handle whose free leaves the index on the
+/// server. Needs remote mode (faissx_configure or FAISSX_SERVER).
+#[no_mangle]
+pub unsafe extern "C" fn faissx_remote_open(
+    name: *const c_char,
+    p_out: *mut *mut FaissIndex,
+) -> c_int {
+    boundary!({
+        let name = c_str(name, "name")?;
+        non_null(p_out, "p_out")?;
+        let client = remote::active_client().ok_or_else(|| {
+            Error::unsupported("remote mode is off: call faissx_configure or set FAISSX_SERVER")
+        })?;
+        *p_out = RemoteIndex::open(client, name)?.cast();
+        Ok(())
+    })
+}
+
+/// The server-side name of a remote index (give it to faissx_remote_open in another service),
+/// NULL for a local index. Owned by the handle: valid until it is freed.
+#[no_mangle]
+pub unsafe extern "C" fn faissx_remote_name(index: *const FaissIndex) -> *const c_char {
+    boundary!(std::ptr::null(), {
+        non_null(index, "index")?;
+        Ok(match as_remote(index) {
+            Some(remote) => remote.c_name.as_ptr(),
+            None => std::ptr::null(),
+        })
+    })
+}
+
+/// Checks that the configured server answers (and accepts the credentials): 0, or the error
+/// a request would get (FAISSX_ERR_TRANSPORT, FAISSX_ERR_AUTH, ...).
+#[no_mangle]
+pub extern "C" fn faissx_ping() -> c_int {
+    boundary!({
+        let client = remote::active_client().ok_or_else(|| {
+            Error::unsupported("remote mode is off: call faissx_configure or set FAISSX_SERVER")
+        })?;
+        client.call(crate::protocol::Op::Ping, vec![])?;
+        Ok(())
     })
 }

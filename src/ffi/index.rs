@@ -2,6 +2,7 @@
 
 use crate::boundary;
 use crate::ffi::boundary::*;
+use crate::ffi::dispatch::*;
 use crate::ffi::types::*;
 use crate::local::{shim, shim_status, sys};
 use std::os::raw::c_int;
@@ -11,6 +12,7 @@ use std::os::raw::c_int;
 pub unsafe extern "C" fn faissx_SearchParameters_free(obj: *mut FaissSearchParameters) {
     boundary!((), {
         if !obj.is_null() {
+            crate::remote::selectors::forget_params(obj);
             sys::faiss_SearchParameters_free(obj);
         }
         Ok(())
@@ -25,7 +27,9 @@ pub unsafe extern "C" fn faissx_SearchParameters_new(
 ) -> c_int {
     boundary!({
         non_null(p_sp, "p_sp")?;
-        faiss_status(sys::faiss_SearchParameters_new(p_sp, sel))
+        faiss_status(sys::faiss_SearchParameters_new(p_sp, sel))?;
+        crate::remote::selectors::record_params_selector(*p_sp, sel);
+        Ok(())
     })
 }
 
@@ -33,6 +37,9 @@ pub unsafe extern "C" fn faissx_SearchParameters_new(
 #[no_mangle]
 pub unsafe extern "C" fn faissx_Index_free(obj: *mut FaissIndex) {
     boundary!((), {
+        if let Some(remote) = as_remote(obj) {
+            return RemoteIndex::free(remote);
+        }
         if !obj.is_null() {
             sys::faiss_Index_free(obj);
         }
@@ -45,6 +52,9 @@ pub unsafe extern "C" fn faissx_Index_free(obj: *mut FaissIndex) {
 pub unsafe extern "C" fn faissx_Index_d(index: *const FaissIndex) -> c_int {
     boundary!(0, {
         non_null(index, "index")?;
+        if let Some(remote) = as_remote(index) {
+            return Ok(remote.cached_info().d as c_int);
+        }
         Ok(sys::faiss_Index_d(index))
     })
 }
@@ -54,6 +64,9 @@ pub unsafe extern "C" fn faissx_Index_d(index: *const FaissIndex) -> c_int {
 pub unsafe extern "C" fn faissx_Index_is_trained(index: *const FaissIndex) -> c_int {
     boundary!(0, {
         non_null(index, "index")?;
+        if let Some(remote) = as_remote(index) {
+            return Ok(remote.fresh_info()?.is_trained.into());
+        }
         Ok(sys::faiss_Index_is_trained(index))
     })
 }
@@ -63,6 +76,9 @@ pub unsafe extern "C" fn faissx_Index_is_trained(index: *const FaissIndex) -> c_
 pub unsafe extern "C" fn faissx_Index_ntotal(index: *const FaissIndex) -> idx_t {
     boundary!(0, {
         non_null(index, "index")?;
+        if let Some(remote) = as_remote(index) {
+            return Ok(remote.fresh_info()?.ntotal);
+        }
         Ok(sys::faiss_Index_ntotal(index))
     })
 }
@@ -72,6 +88,9 @@ pub unsafe extern "C" fn faissx_Index_ntotal(index: *const FaissIndex) -> idx_t 
 pub unsafe extern "C" fn faissx_Index_metric_type(index: *const FaissIndex) -> FaissMetricType {
     boundary!(FaissMetricType::MAX, {
         non_null(index, "index")?;
+        if let Some(remote) = as_remote(index) {
+            return Ok(remote.cached_info().metric);
+        }
         Ok(sys::faiss_Index_metric_type(index))
     })
 }
@@ -81,6 +100,9 @@ pub unsafe extern "C" fn faissx_Index_metric_type(index: *const FaissIndex) -> F
 pub unsafe extern "C" fn faissx_Index_verbose(index: *const FaissIndex) -> c_int {
     boundary!(0, {
         non_null(index, "index")?;
+        if let Some(remote) = as_remote(index) {
+            return Ok(remote.cached_info().verbose.into());
+        }
         Ok(sys::faiss_Index_verbose(index))
     })
 }
@@ -90,6 +112,9 @@ pub unsafe extern "C" fn faissx_Index_verbose(index: *const FaissIndex) -> c_int
 pub unsafe extern "C" fn faissx_Index_set_verbose(index: *mut FaissIndex, value: c_int) {
     boundary!((), {
         non_null(index, "index")?;
+        if let Some(remote) = as_remote(index) {
+            return remote.set_param("verbose", value.into());
+        }
         sys::faiss_Index_set_verbose(index, value);
         Ok(())
     })
@@ -106,6 +131,9 @@ pub unsafe extern "C" fn faissx_Index_train(
         non_null(index, "index")?;
         count(n, "n")?;
         buffer(x, n, "x")?;
+        if let Some(remote) = as_remote(index) {
+            return remote.train(n as usize, vectors(remote, x, n));
+        }
         faiss_status(sys::faiss_Index_train(index, n, x))
     })
 }
@@ -121,6 +149,9 @@ pub unsafe extern "C" fn faissx_Index_add(
         non_null(index, "index")?;
         count(n, "n")?;
         buffer(x, n, "x")?;
+        if let Some(remote) = as_remote(index) {
+            return remote.add(n as usize, vectors(remote, x, n), None);
+        }
         faiss_status(sys::faiss_Index_add(index, n, x))
     })
 }
@@ -138,6 +169,10 @@ pub unsafe extern "C" fn faissx_Index_add_with_ids(
         count(n, "n")?;
         buffer(x, n, "x")?;
         buffer(xids, n, "xids")?;
+        if let Some(remote) = as_remote(index) {
+            let ids = slice(xids, n as usize);
+            return remote.add(n as usize, vectors(remote, x, n), Some(ids));
+        }
         faiss_status(sys::faiss_Index_add_with_ids(index, n, x, xids))
     })
 }
@@ -159,6 +194,9 @@ pub unsafe extern "C" fn faissx_Index_search(
         positive_k(k)?;
         buffer(distances, n, "distances")?;
         buffer(labels, n, "labels")?;
+        if let Some(remote) = as_remote(index) {
+            return remote_search(remote, n, x, k, None, distances, labels);
+        }
         faiss_status(sys::faiss_Index_search(index, n, x, k, distances, labels))
     })
 }
@@ -181,6 +219,10 @@ pub unsafe extern "C" fn faissx_Index_search_with_params(
         positive_k(k)?;
         buffer(distances, n, "distances")?;
         buffer(labels, n, "labels")?;
+        if let Some(remote) = as_remote(index) {
+            let params = crate::remote::selectors::describe_params(params)?;
+            return remote_search(remote, n, x, k, params, distances, labels);
+        }
         faiss_status(sys::faiss_Index_search_with_params(
             index, n, x, k, params, distances, labels,
         ))
@@ -201,6 +243,10 @@ pub unsafe extern "C" fn faissx_Index_range_search(
         count(n, "n")?;
         buffer(x, n, "x")?;
         non_null(result, "result")?;
+        range_result_fits(result, n)?;
+        if let Some(remote) = as_remote(index) {
+            return remote_range_search(remote, n, x, radius.into(), result);
+        }
         faiss_status(sys::faiss_Index_range_search(index, n, x, radius, result))
     })
 }
@@ -220,6 +266,11 @@ pub unsafe extern "C" fn faissx_Index_assign(
         buffer(x, n, "x")?;
         buffer(labels, n, "labels")?;
         positive_k(k)?;
+        if let Some(remote) = as_remote(index) {
+            let found = remote.assign(n as usize, k as usize, vectors(remote, x, n))?;
+            copy_out(&found, labels);
+            return Ok(());
+        }
         faiss_status(sys::faiss_Index_assign(index, n, x, labels, k))
     })
 }
@@ -229,6 +280,9 @@ pub unsafe extern "C" fn faissx_Index_assign(
 pub unsafe extern "C" fn faissx_Index_reset(index: *mut FaissIndex) -> c_int {
     boundary!({
         non_null(index, "index")?;
+        if let Some(remote) = as_remote(index) {
+            return remote.reset();
+        }
         faiss_status(sys::faiss_Index_reset(index))
     })
 }
@@ -243,6 +297,13 @@ pub unsafe extern "C" fn faissx_Index_remove_ids(
     boundary!({
         non_null(index, "index")?;
         non_null(sel, "sel")?;
+        if let Some(remote) = as_remote(index) {
+            let removed = remote.remove_ids(crate::remote::selectors::describe(sel)?)?;
+            if !n_removed.is_null() {
+                *n_removed = removed as usize;
+            }
+            return Ok(());
+        }
         faiss_status(sys::faiss_Index_remove_ids(index, sel, n_removed))
     })
 }
@@ -257,6 +318,10 @@ pub unsafe extern "C" fn faissx_Index_reconstruct(
     boundary!({
         non_null(index, "index")?;
         non_null(recons, "recons")?;
+        if let Some(remote) = as_remote(index) {
+            copy_bytes_out(&remote.reconstruct(key, 1)?, recons);
+            return Ok(());
+        }
         faiss_status(sys::faiss_Index_reconstruct(index, key, recons))
     })
 }
@@ -272,6 +337,11 @@ pub unsafe extern "C" fn faissx_Index_reconstruct_n(
     boundary!({
         non_null(index, "index")?;
         buffer(recons, ni, "recons")?;
+        if let Some(remote) = as_remote(index) {
+            count(ni, "ni")?;
+            copy_bytes_out(&remote.reconstruct(i0, ni as usize)?, recons);
+            return Ok(());
+        }
         faiss_status(sys::faiss_Index_reconstruct_n(index, i0, ni, recons))
     })
 }
@@ -285,6 +355,7 @@ pub unsafe extern "C" fn faissx_Index_compute_residual(
     key: idx_t,
 ) -> c_int {
     boundary!({
+        local_only(index, "index")?;
         non_null(index, "index")?;
         non_null(x, "x")?;
         non_null(residual, "residual")?;
@@ -302,6 +373,7 @@ pub unsafe extern "C" fn faissx_Index_compute_residual_n(
     keys: *const idx_t,
 ) -> c_int {
     boundary!({
+        local_only(index, "index")?;
         non_null(index, "index")?;
         count(n, "n")?;
         buffer(x, n, "x")?;
@@ -320,6 +392,11 @@ pub unsafe extern "C" fn faissx_Index_sa_code_size(
     size: *mut usize,
 ) -> c_int {
     boundary!({
+        if let Some(remote) = as_remote(index) {
+            non_null(size, "size")?;
+            *size = remote.cached_info().code_size as usize;
+            return Ok(());
+        }
         non_null(index, "index")?;
         non_null(size, "size")?;
         faiss_status(sys::faiss_Index_sa_code_size(index, size))
@@ -335,6 +412,7 @@ pub unsafe extern "C" fn faissx_Index_sa_encode(
     bytes: *mut u8,
 ) -> c_int {
     boundary!({
+        local_only(index, "index")?;
         non_null(index, "index")?;
         count(n, "n")?;
         buffer(x, n, "x")?;
@@ -352,6 +430,7 @@ pub unsafe extern "C" fn faissx_Index_sa_decode(
     x: *mut f32,
 ) -> c_int {
     boundary!({
+        local_only(index, "index")?;
         non_null(index, "index")?;
         count(n, "n")?;
         buffer(bytes, n, "bytes")?;
@@ -372,6 +451,15 @@ pub unsafe extern "C" fn faissx_Index_merge_from(
     boundary!({
         let index = non_null(index, "index")?;
         let other = non_null(other, "other")?;
+        match (as_remote(index), as_remote(other)) {
+            (Some(target), Some(source)) => return target.merge_from(source, add_id),
+            (None, None) => {}
+            _ => {
+                return Err(Error::unsupported(
+                    "cannot merge a local and a remote index",
+                ))
+            }
+        }
         if index == other {
             return Err(Error::invalid("cannot merge an index into itself"));
         }
@@ -387,4 +475,51 @@ pub unsafe extern "C" fn faissx_Index_merge_from(
             add_id,
         ))
     })
+}
+
+/// Search on a remote index, results copied into the caller's n*k buffers.
+unsafe fn remote_search(
+    remote: &RemoteIndex,
+    n: idx_t,
+    x: *const f32,
+    k: idx_t,
+    params: Option<crate::protocol::SearchParams>,
+    distances: *mut f32,
+    labels: *mut idx_t,
+) -> Result<()> {
+    let (found_distances, found_labels) =
+        remote.search(n as usize, k as usize, vectors(remote, x, n), params)?;
+    copy_bytes_out(&found_distances, distances);
+    copy_out(&found_labels, labels);
+    Ok(())
+}
+
+/// Range search on a remote index, written into the caller's (fresh) result object the way
+/// FAISS fills one: per-query counts, `do_allocation`, then the hits.
+pub(crate) unsafe fn remote_range_search<T>(
+    remote: &RemoteIndex,
+    n: idx_t,
+    x: *const T,
+    radius: f64,
+    result: *mut FaissRangeSearchResult,
+) -> Result<()> {
+    let nq = sys::faiss_RangeSearchResult_nq(result);
+    if nq != n as usize {
+        return Err(Error::invalid(format!(
+            "result was created for {nq} queries, the search has {n}"
+        )));
+    }
+    let (lims, found_labels, found_distances) =
+        remote.range_search(n as usize, radius, vectors(remote, x, n), None)?;
+    let mut result_lims: *mut usize = std::ptr::null_mut();
+    sys::faiss_RangeSearchResult_lims(result, &mut result_lims);
+    for query in 0..nq {
+        *result_lims.add(query) = (lims[query + 1] - lims[query]) as usize;
+    }
+    faiss_status(sys::faiss_RangeSearchResult_do_allocation(result))?;
+    let (mut labels, mut distances) = (std::ptr::null_mut(), std::ptr::null_mut());
+    sys::faiss_RangeSearchResult_labels(result, &mut labels, &mut distances);
+    copy_out(&found_labels, labels);
+    copy_bytes_out(&found_distances, distances);
+    Ok(())
 }

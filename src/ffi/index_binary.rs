@@ -2,14 +2,18 @@
 
 use crate::boundary;
 use crate::ffi::boundary::*;
+use crate::ffi::dispatch::*;
 use crate::ffi::types::*;
-use crate::local::sys;
+use crate::local::{shim, sys};
 use std::os::raw::c_int;
 
 /// Frees an `IndexBinary`. NULL is a no-op. Borrowed pointers obtained from it become invalid.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexBinary_free(obj: *mut FaissIndexBinary) {
     boundary!((), {
+        if let Some(remote) = as_remote(obj) {
+            return RemoteIndex::free(remote);
+        }
         if !obj.is_null() {
             sys::faiss_IndexBinary_free(obj);
         }
@@ -22,6 +26,9 @@ pub unsafe extern "C" fn faissx_IndexBinary_free(obj: *mut FaissIndexBinary) {
 pub unsafe extern "C" fn faissx_IndexBinary_d(index: *const FaissIndexBinary) -> c_int {
     boundary!(0, {
         non_null(index, "index")?;
+        if let Some(remote) = as_remote(index) {
+            return Ok(remote.cached_info().d as c_int);
+        }
         Ok(sys::faiss_IndexBinary_d(index))
     })
 }
@@ -31,6 +38,9 @@ pub unsafe extern "C" fn faissx_IndexBinary_d(index: *const FaissIndexBinary) ->
 pub unsafe extern "C" fn faissx_IndexBinary_is_trained(index: *const FaissIndexBinary) -> c_int {
     boundary!(0, {
         non_null(index, "index")?;
+        if let Some(remote) = as_remote(index) {
+            return Ok(remote.fresh_info()?.is_trained.into());
+        }
         Ok(sys::faiss_IndexBinary_is_trained(index))
     })
 }
@@ -40,6 +50,9 @@ pub unsafe extern "C" fn faissx_IndexBinary_is_trained(index: *const FaissIndexB
 pub unsafe extern "C" fn faissx_IndexBinary_ntotal(index: *const FaissIndexBinary) -> idx_t {
     boundary!(0, {
         non_null(index, "index")?;
+        if let Some(remote) = as_remote(index) {
+            return Ok(remote.fresh_info()?.ntotal);
+        }
         Ok(sys::faiss_IndexBinary_ntotal(index))
     })
 }
@@ -51,6 +64,9 @@ pub unsafe extern "C" fn faissx_IndexBinary_metric_type(
 ) -> FaissMetricType {
     boundary!(FaissMetricType::MAX, {
         non_null(index, "index")?;
+        if let Some(remote) = as_remote(index) {
+            return Ok(remote.cached_info().metric);
+        }
         Ok(sys::faiss_IndexBinary_metric_type(index))
     })
 }
@@ -60,6 +76,9 @@ pub unsafe extern "C" fn faissx_IndexBinary_metric_type(
 pub unsafe extern "C" fn faissx_IndexBinary_verbose(index: *const FaissIndexBinary) -> c_int {
     boundary!(0, {
         non_null(index, "index")?;
+        if let Some(remote) = as_remote(index) {
+            return Ok(remote.cached_info().verbose.into());
+        }
         Ok(sys::faiss_IndexBinary_verbose(index))
     })
 }
@@ -72,6 +91,9 @@ pub unsafe extern "C" fn faissx_IndexBinary_set_verbose(
 ) {
     boundary!((), {
         non_null(index, "index")?;
+        if let Some(remote) = as_remote(index) {
+            return remote.set_param("verbose", value.into());
+        }
         sys::faiss_IndexBinary_set_verbose(index, value);
         Ok(())
     })
@@ -88,6 +110,9 @@ pub unsafe extern "C" fn faissx_IndexBinary_train(
         non_null(index, "index")?;
         count(n, "n")?;
         buffer(x, n, "x")?;
+        if let Some(remote) = as_remote(index) {
+            return remote.train(n as usize, vectors(remote, x, n));
+        }
         faiss_status(sys::faiss_IndexBinary_train(index, n, x))
     })
 }
@@ -103,6 +128,9 @@ pub unsafe extern "C" fn faissx_IndexBinary_add(
         non_null(index, "index")?;
         count(n, "n")?;
         buffer(x, n, "x")?;
+        if let Some(remote) = as_remote(index) {
+            return remote.add(n as usize, vectors(remote, x, n), None);
+        }
         faiss_status(sys::faiss_IndexBinary_add(index, n, x))
     })
 }
@@ -120,6 +148,13 @@ pub unsafe extern "C" fn faissx_IndexBinary_add_with_ids(
         count(n, "n")?;
         buffer(x, n, "x")?;
         buffer(xids, n, "xids")?;
+        if let Some(remote) = as_remote(index) {
+            return remote.add(
+                n as usize,
+                vectors(remote, x, n),
+                Some(slice(xids, n as usize)),
+            );
+        }
         faiss_status(sys::faiss_IndexBinary_add_with_ids(index, n, x, xids))
     })
 }
@@ -141,6 +176,13 @@ pub unsafe extern "C" fn faissx_IndexBinary_search(
         positive_k(k)?;
         buffer(distances, n, "distances")?;
         buffer(labels, n, "labels")?;
+        if let Some(remote) = as_remote(index) {
+            let (found_distances, found_labels) =
+                remote.search(n as usize, k as usize, vectors(remote, x, n), None)?;
+            copy_bytes_out(&found_distances, distances);
+            copy_out(&found_labels, labels);
+            return Ok(());
+        }
         faiss_status(sys::faiss_IndexBinary_search(
             index, n, x, k, distances, labels,
         ))
@@ -161,6 +203,10 @@ pub unsafe extern "C" fn faissx_IndexBinary_range_search(
         count(n, "n")?;
         buffer(x, n, "x")?;
         non_null(result, "result")?;
+        range_result_fits(result, n)?;
+        if let Some(remote) = as_remote(index) {
+            return crate::ffi::index::remote_range_search(remote, n, x, radius.into(), result);
+        }
         faiss_status(sys::faiss_IndexBinary_range_search(
             index, n, x, radius, result,
         ))
@@ -182,6 +228,13 @@ pub unsafe extern "C" fn faissx_IndexBinary_assign(
         buffer(x, n, "x")?;
         buffer(labels, n, "labels")?;
         positive_k(k)?;
+        if let Some(remote) = as_remote(index) {
+            copy_out(
+                &remote.assign(n as usize, k as usize, vectors(remote, x, n))?,
+                labels,
+            );
+            return Ok(());
+        }
         faiss_status(sys::faiss_IndexBinary_assign(index, n, x, labels, k))
     })
 }
@@ -191,6 +244,9 @@ pub unsafe extern "C" fn faissx_IndexBinary_assign(
 pub unsafe extern "C" fn faissx_IndexBinary_reset(index: *mut FaissIndexBinary) -> c_int {
     boundary!({
         non_null(index, "index")?;
+        if let Some(remote) = as_remote(index) {
+            return remote.reset();
+        }
         faiss_status(sys::faiss_IndexBinary_reset(index))
     })
 }
@@ -205,6 +261,13 @@ pub unsafe extern "C" fn faissx_IndexBinary_remove_ids(
     boundary!({
         non_null(index, "index")?;
         non_null(sel, "sel")?;
+        if let Some(remote) = as_remote(index) {
+            let removed = remote.remove_ids(crate::remote::selectors::describe(sel)?)?;
+            if !n_removed.is_null() {
+                *n_removed = removed as usize;
+            }
+            return Ok(());
+        }
         faiss_status(sys::faiss_IndexBinary_remove_ids(index, sel, n_removed))
     })
 }
@@ -219,6 +282,11 @@ pub unsafe extern "C" fn faissx_IndexBinary_reconstruct(
     boundary!({
         non_null(index, "index")?;
         non_null(recons, "recons")?;
+        flat_range(index, key, 1)?;
+        if let Some(remote) = as_remote(index) {
+            copy_out(&remote.reconstruct(key, 1)?, recons);
+            return Ok(());
+        }
         faiss_status(sys::faiss_IndexBinary_reconstruct(index, key, recons))
     })
 }
@@ -234,6 +302,30 @@ pub unsafe extern "C" fn faissx_IndexBinary_reconstruct_n(
     boundary!({
         non_null(index, "index")?;
         buffer(recons, ni, "recons")?;
+        flat_range(index, i0, ni)?;
+        if let Some(remote) = as_remote(index) {
+            count(ni, "ni")?;
+            copy_out(&remote.reconstruct(i0, ni as usize)?, recons);
+            return Ok(());
+        }
         faiss_status(sys::faiss_IndexBinary_reconstruct_n(index, i0, ni, recons))
     })
+}
+
+/// IndexBinaryFlat copies codes at `key * code_size` unchecked (the float indexes check): keep
+/// ids i0 .. i0+ni-1 inside its storage. Other binary indexes check for themselves.
+/// A remote index is no FAISS object: the server does the same check.
+unsafe fn flat_range(index: *const FaissIndexBinary, i0: idx_t, ni: idx_t) -> Result<()> {
+    if as_remote(index).is_some()
+        || shim::faissx_shim_cast_IndexBinaryFlat(index.cast_mut().cast()).is_null()
+    {
+        return Ok(());
+    }
+    let ntotal = sys::faiss_IndexBinary_ntotal(index);
+    if i0 < 0 || ni < 0 || i0.checked_add(ni).map_or(true, |end| end > ntotal) {
+        return Err(Error::invalid(format!(
+            "ids {i0} .. {i0} + {ni} are out of range (ntotal = {ntotal})"
+        )));
+    }
+    Ok(())
 }

@@ -2,6 +2,7 @@
 
 use crate::boundary;
 use crate::ffi::boundary::*;
+use crate::ffi::dispatch::*;
 use crate::ffi::types::*;
 use crate::local::{shim, shim_status};
 use std::os::raw::c_int;
@@ -16,6 +17,10 @@ pub unsafe extern "C" fn faissx_IndexBinaryFlat_new_with(
     boundary!({
         non_null(p_index, "p_index")?;
         binary_dimension(d)?;
+        if let Some(handle) = create_remote(|| Ok(IndexSpec::BinaryFlat { d: d as u64 }))? {
+            *p_index = handle.cast();
+            return Ok(());
+        }
         shim_status(shim::faissx_shim_IndexBinaryFlat_new(p_index.cast(), d))
     })
 }
@@ -26,6 +31,10 @@ pub unsafe extern "C" fn faissx_IndexBinaryFlat_cast(
     index: *mut FaissIndexBinary,
 ) -> *mut FaissIndexBinaryFlat {
     boundary!(std::ptr::null_mut(), {
+        non_null(index, "index")?;
+        if let Some(cast) = remote_cast(index, "IndexBinaryFlat") {
+            return Ok(cast);
+        }
         Ok(shim::faissx_shim_cast_IndexBinaryFlat(index.cast()).cast())
     })
 }

@@ -2,6 +2,7 @@
 
 use crate::boundary;
 use crate::ffi::boundary::*;
+use crate::ffi::dispatch::*;
 use crate::ffi::types::*;
 use crate::local::{shim, shim_status, sys};
 use std::os::raw::c_int;
@@ -10,6 +11,9 @@ use std::os::raw::c_int;
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexBinaryIVF_free(obj: *mut FaissIndexBinaryIVF) {
     boundary!((), {
+        if let Some(remote) = as_remote(obj) {
+            return RemoteIndex::free(remote);
+        }
         if !obj.is_null() {
             sys::faiss_IndexBinaryIVF_free(obj);
         }
@@ -23,6 +27,10 @@ pub unsafe extern "C" fn faissx_IndexBinaryIVF_cast(
     index: *mut FaissIndexBinary,
 ) -> *mut FaissIndexBinaryIVF {
     boundary!(std::ptr::null_mut(), {
+        non_null(index, "index")?;
+        if let Some(cast) = remote_cast(index, "IndexBinaryIVF") {
+            return Ok(cast);
+        }
         Ok(sys::faiss_IndexBinaryIVF_cast(index))
     })
 }
@@ -32,6 +40,9 @@ pub unsafe extern "C" fn faissx_IndexBinaryIVF_cast(
 pub unsafe extern "C" fn faissx_IndexBinaryIVF_nlist(index: *const FaissIndexBinaryIVF) -> usize {
     boundary!(0, {
         non_null(index, "index")?;
+        if let Some(remote) = as_remote(index) {
+            return Ok(remote.cached_info().nlist as usize);
+        }
         Ok(sys::faiss_IndexBinaryIVF_nlist(index))
     })
 }
@@ -41,6 +52,9 @@ pub unsafe extern "C" fn faissx_IndexBinaryIVF_nlist(index: *const FaissIndexBin
 pub unsafe extern "C" fn faissx_IndexBinaryIVF_nprobe(index: *const FaissIndexBinaryIVF) -> usize {
     boundary!(0, {
         non_null(index, "index")?;
+        if let Some(remote) = as_remote(index) {
+            return Ok(remote.fresh_info()?.nprobe as usize);
+        }
         Ok(sys::faiss_IndexBinaryIVF_nprobe(index))
     })
 }
@@ -53,6 +67,9 @@ pub unsafe extern "C" fn faissx_IndexBinaryIVF_set_nprobe(
 ) {
     boundary!((), {
         non_null(index, "index")?;
+        if let Some(remote) = as_remote(index) {
+            return remote.set_param("nprobe", value as f64);
+        }
         sys::faiss_IndexBinaryIVF_set_nprobe(index, value);
         Ok(())
     })
@@ -65,6 +82,14 @@ pub unsafe extern "C" fn faissx_IndexBinaryIVF_quantizer(
 ) -> *mut FaissIndexBinary {
     boundary!(std::ptr::null_mut(), {
         non_null(index, "index")?;
+        if let Some(remote) = as_remote(index) {
+            return remote.with_local_copy(|copy| match copy.raw() {
+                RawIndex::Binary(local) => {
+                    sys::faiss_IndexBinaryIVF_quantizer(sys::faiss_IndexBinaryIVF_cast(local))
+                }
+                RawIndex::Float(_) => std::ptr::null_mut(),
+            });
+        }
         Ok(sys::faiss_IndexBinaryIVF_quantizer(index))
     })
 }
@@ -76,6 +101,11 @@ pub unsafe extern "C" fn faissx_IndexBinaryIVF_own_fields(
 ) -> c_int {
     boundary!(0, {
         non_null(index, "index")?;
+        if let Some(remote) = as_remote(index) {
+            // The server's composite indexes own the copies of their sub-indexes.
+            let _ = remote;
+            return Ok(1);
+        }
         Ok(sys::faiss_IndexBinaryIVF_own_fields(index))
     })
 }
@@ -88,6 +118,11 @@ pub unsafe extern "C" fn faissx_IndexBinaryIVF_set_own_fields(
 ) {
     boundary!((), {
         non_null(index, "index")?;
+        if let Some(remote) = as_remote(index) {
+            // Ownership of server-side sub-indexes is fixed: the composite owns its copies.
+            let _ = (remote, value);
+            return Ok(());
+        }
         sys::faiss_IndexBinaryIVF_set_own_fields(index, value);
         Ok(())
     })
@@ -100,6 +135,9 @@ pub unsafe extern "C" fn faissx_IndexBinaryIVF_max_codes(
 ) -> usize {
     boundary!(0, {
         non_null(index, "index")?;
+        if let Some(remote) = as_remote(index) {
+            return Ok(remote.fresh_info()?.max_codes as usize);
+        }
         Ok(sys::faiss_IndexBinaryIVF_max_codes(index))
     })
 }
@@ -112,6 +150,9 @@ pub unsafe extern "C" fn faissx_IndexBinaryIVF_set_max_codes(
 ) {
     boundary!((), {
         non_null(index, "index")?;
+        if let Some(remote) = as_remote(index) {
+            return remote.set_param("max_codes", value as f64);
+        }
         sys::faiss_IndexBinaryIVF_set_max_codes(index, value);
         Ok(())
     })
@@ -123,6 +164,7 @@ pub unsafe extern "C" fn faissx_IndexBinaryIVF_use_heap(
     index: *const FaissIndexBinaryIVF,
 ) -> c_int {
     boundary!(0, {
+        local_only(index, "index")?;
         non_null(index, "index")?;
         Ok(sys::faiss_IndexBinaryIVF_use_heap(index))
     })
@@ -135,6 +177,7 @@ pub unsafe extern "C" fn faissx_IndexBinaryIVF_set_use_heap(
     value: c_int,
 ) {
     boundary!((), {
+        local_only(index, "index")?;
         non_null(index, "index")?;
         sys::faiss_IndexBinaryIVF_set_use_heap(index, value);
         Ok(())
@@ -147,6 +190,7 @@ pub unsafe extern "C" fn faissx_IndexBinaryIVF_per_invlist_search(
     index: *const FaissIndexBinaryIVF,
 ) -> c_int {
     boundary!(0, {
+        local_only(index, "index")?;
         non_null(index, "index")?;
         Ok(sys::faiss_IndexBinaryIVF_per_invlist_search(index))
     })
@@ -159,6 +203,7 @@ pub unsafe extern "C" fn faissx_IndexBinaryIVF_set_per_invlist_search(
     value: c_int,
 ) {
     boundary!((), {
+        local_only(index, "index")?;
         non_null(index, "index")?;
         sys::faiss_IndexBinaryIVF_set_per_invlist_search(index, value);
         Ok(())
@@ -175,6 +220,15 @@ pub unsafe extern "C" fn faissx_IndexBinaryIVF_merge_from(
     boundary!({
         non_null(index, "index")?;
         non_null(other, "other")?;
+        match (as_remote(index), as_remote(other)) {
+            (Some(target), Some(source)) => return target.merge_from(source, add_id),
+            (None, None) => {}
+            _ => {
+                return Err(Error::unsupported(
+                    "cannot merge a local and a remote index",
+                ))
+            }
+        }
         faiss_status(sys::faiss_IndexBinaryIVF_merge_from(index, other, add_id))
     })
 }
@@ -194,6 +248,7 @@ pub unsafe extern "C" fn faissx_IndexBinaryIVF_search_preassigned(
     params: *const FaissSearchParametersIVF,
 ) -> c_int {
     boundary!({
+        local_only(index, "index")?;
         non_null(index, "index")?;
         count(n, "n")?;
         buffer(x, n, "x")?;
@@ -225,6 +280,16 @@ pub unsafe extern "C" fn faissx_IndexBinaryIVF_get_list_size(
 ) -> usize {
     boundary!(0, {
         non_null(index, "index")?;
+        list_in_range(list_no, faissx_IndexBinaryIVF_nlist(index))?;
+        if let Some(remote) = as_remote(index) {
+            let sizes = remote.list_sizes()?;
+            return sizes.get(list_no).map(|&s| s as usize).ok_or_else(|| {
+                Error::invalid(format!(
+                    "list_no {list_no} is out of range (nlist = {})",
+                    sizes.len()
+                ))
+            });
+        }
         Ok(sys::faiss_IndexBinaryIVF_get_list_size(index, list_no))
     })
 }
@@ -237,6 +302,9 @@ pub unsafe extern "C" fn faissx_IndexBinaryIVF_make_direct_map(
 ) -> c_int {
     boundary!({
         non_null(index, "index")?;
+        if let Some(remote) = as_remote(index) {
+            return remote.set_param("direct_map", new_maintain_direct_map.into());
+        }
         faiss_status(sys::faiss_IndexBinaryIVF_make_direct_map(
             index,
             new_maintain_direct_map,
@@ -251,6 +319,9 @@ pub unsafe extern "C" fn faissx_IndexBinaryIVF_imbalance_factor(
 ) -> f64 {
     boundary!(0.0, {
         non_null(index, "index")?;
+        if let Some(remote) = as_remote(index) {
+            return remote.imbalance_factor();
+        }
         Ok(sys::faiss_IndexBinaryIVF_imbalance_factor(index))
     })
 }
@@ -259,6 +330,7 @@ pub unsafe extern "C" fn faissx_IndexBinaryIVF_imbalance_factor(
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexBinaryIVF_print_stats(index: *const FaissIndexBinaryIVF) {
     boundary!((), {
+        local_only(index, "index")?;
         non_null(index, "index")?;
         sys::faiss_IndexBinaryIVF_print_stats(index);
         Ok(())
@@ -275,6 +347,11 @@ pub unsafe extern "C" fn faissx_IndexBinaryIVF_invlists_get_ids(
     boundary!((), {
         non_null(index, "index")?;
         non_null(invlist, "invlist")?;
+        list_in_range(list_no, faissx_IndexBinaryIVF_nlist(index))?;
+        if let Some(remote) = as_remote(index) {
+            copy_out(&remote.list_ids(list_no)?, invlist);
+            return Ok(());
+        }
         sys::faiss_IndexBinaryIVF_invlists_get_ids(index, list_no, invlist);
         Ok(())
     })
@@ -296,6 +373,14 @@ pub unsafe extern "C" fn faissx_IndexBinaryIVF_new_with(
         let d_signed = i64::try_from(d).map_err(|_| Error::invalid("d is too large"))?;
         crate::ffi::index_binary_flat::binary_dimension(d_signed)?;
         dimension(nlist as i64, "nlist")?;
+        if let Some(handle) = create_composite(quantizer, true, |quantizer| IndexSpec::BinaryIvf {
+            quantizer,
+            d: d as u64,
+            nlist: nlist as u64,
+        })? {
+            *p_index = handle.cast();
+            return Ok(());
+        }
         let quantizer_d = sys::faiss_IndexBinary_d(quantizer);
         if quantizer_d as i64 != d_signed {
             return Err(Error::invalid(format!(

@@ -2,6 +2,7 @@
 
 use crate::boundary;
 use crate::ffi::boundary::*;
+use crate::ffi::dispatch::*;
 use crate::ffi::types::*;
 use crate::local::sys;
 use std::os::raw::{c_char, c_int};
@@ -18,6 +19,17 @@ pub unsafe extern "C" fn faissx_index_factory(
         non_null(p_index, "p_index")?;
         non_null(description, "description")?;
         known_metric(metric)?;
+        dimension(d.into(), "d")?;
+        if let Some(handle) = create_remote(|| {
+            Ok(IndexSpec::Factory {
+                d: d as u32,
+                description: c_str(description, "description")?.to_string(),
+                metric,
+            })
+        })? {
+            *p_index = handle.cast();
+            return Ok(());
+        }
         faiss_status(sys::faiss_index_factory(p_index, d, description, metric))
     })
 }
@@ -32,6 +44,15 @@ pub unsafe extern "C" fn faissx_index_binary_factory(
     boundary!({
         non_null(p_index, "p_index")?;
         non_null(description, "description")?;
+        if let Some(handle) = create_remote(|| {
+            Ok(IndexSpec::BinaryFactory {
+                d: d as u32,
+                description: c_str(description, "description")?.to_string(),
+            })
+        })? {
+            *p_index = handle.cast();
+            return Ok(());
+        }
         faiss_status(sys::faiss_index_binary_factory(p_index, d, description))
     })
 }

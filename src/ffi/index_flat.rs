@@ -2,6 +2,7 @@
 
 use crate::boundary;
 use crate::ffi::boundary::*;
+use crate::ffi::dispatch::*;
 use crate::ffi::types::*;
 use crate::local::sys;
 use std::os::raw::c_int;
@@ -10,6 +11,7 @@ use std::os::raw::c_int;
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexFlat_new(p_index: *mut *mut FaissIndexFlat) -> c_int {
     boundary!({
+        local_constructor("faissx_IndexFlat_new makes an index without a dimension; in remote mode use faissx_IndexFlat_new_with")?;
         non_null(p_index, "p_index")?;
         faiss_status(sys::faiss_IndexFlat_new(p_index))
     })
@@ -24,7 +26,17 @@ pub unsafe extern "C" fn faissx_IndexFlat_new_with(
 ) -> c_int {
     boundary!({
         non_null(p_index, "p_index")?;
+        dimension(d, "d")?;
         known_metric(metric)?;
+        if let Some(handle) = create_remote(|| {
+            Ok(IndexSpec::Flat {
+                d: d as u32,
+                metric,
+            })
+        })? {
+            *p_index = handle.cast();
+            return Ok(());
+        }
         faiss_status(sys::faiss_IndexFlat_new_with(p_index, d, metric))
     })
 }
@@ -39,6 +51,14 @@ pub unsafe extern "C" fn faissx_IndexFlat_xb(
     boundary!((), {
         non_null(index, "index")?;
         non_null(p_xb, "p_xb")?;
+        if let Some(remote) = as_remote(index) {
+            let (xb, size) = remote.xb()?;
+            *p_xb = xb;
+            if !p_size.is_null() {
+                *p_size = size;
+            }
+            return Ok(());
+        }
         sys::faiss_IndexFlat_xb(index, p_xb, p_size);
         Ok(())
     })
@@ -48,6 +68,10 @@ pub unsafe extern "C" fn faissx_IndexFlat_xb(
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexFlat_cast(index: *mut FaissIndex) -> *mut FaissIndexFlat {
     boundary!(std::ptr::null_mut(), {
+        non_null(index, "index")?;
+        if let Some(cast) = remote_cast(index, "IndexFlat") {
+            return Ok(cast);
+        }
         Ok(sys::faiss_IndexFlat_cast(index))
     })
 }
@@ -56,6 +80,9 @@ pub unsafe extern "C" fn faissx_IndexFlat_cast(index: *mut FaissIndex) -> *mut F
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexFlat_free(obj: *mut FaissIndexFlat) {
     boundary!((), {
+        if let Some(remote) = as_remote(obj) {
+            return RemoteIndex::free(remote);
+        }
         if !obj.is_null() {
             sys::faiss_IndexFlat_free(obj);
         }
@@ -80,6 +107,9 @@ pub unsafe extern "C" fn faissx_IndexFlat_compute_distance_subset(
         positive_k(k)?;
         buffer(distances, n, "distances")?;
         buffer(labels, n, "labels")?;
+        if let Some(remote) = as_remote(index) {
+            return remote_distance_subset(remote, n, x, k, distances, labels);
+        }
         faiss_status(sys::faiss_IndexFlat_compute_distance_subset(
             index, n, x, k, distances, labels,
         ))
@@ -90,6 +120,10 @@ pub unsafe extern "C" fn faissx_IndexFlat_compute_distance_subset(
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexFlatIP_cast(index: *mut FaissIndex) -> *mut FaissIndexFlatIP {
     boundary!(std::ptr::null_mut(), {
+        non_null(index, "index")?;
+        if let Some(cast) = remote_cast(index, "IndexFlatIP") {
+            return Ok(cast);
+        }
         Ok(sys::faiss_IndexFlatIP_cast(index))
     })
 }
@@ -98,6 +132,9 @@ pub unsafe extern "C" fn faissx_IndexFlatIP_cast(index: *mut FaissIndex) -> *mut
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexFlatIP_free(obj: *mut FaissIndexFlatIP) {
     boundary!((), {
+        if let Some(remote) = as_remote(obj) {
+            return RemoteIndex::free(remote);
+        }
         if !obj.is_null() {
             sys::faiss_IndexFlatIP_free(obj);
         }
@@ -109,6 +146,7 @@ pub unsafe extern "C" fn faissx_IndexFlatIP_free(obj: *mut FaissIndexFlatIP) {
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexFlatIP_new(p_index: *mut *mut FaissIndexFlatIP) -> c_int {
     boundary!({
+        local_constructor("faissx_IndexFlatIP_new makes an index without a dimension; in remote mode use faissx_IndexFlatIP_new_with")?;
         non_null(p_index, "p_index")?;
         faiss_status(sys::faiss_IndexFlatIP_new(p_index))
     })
@@ -122,6 +160,16 @@ pub unsafe extern "C" fn faissx_IndexFlatIP_new_with(
 ) -> c_int {
     boundary!({
         non_null(p_index, "p_index")?;
+        dimension(d, "d")?;
+        if let Some(handle) = create_remote(|| {
+            Ok(IndexSpec::Flat {
+                d: d as u32,
+                metric: METRIC_INNER_PRODUCT,
+            })
+        })? {
+            *p_index = handle.cast();
+            return Ok(());
+        }
         faiss_status(sys::faiss_IndexFlatIP_new_with(p_index, d))
     })
 }
@@ -130,6 +178,10 @@ pub unsafe extern "C" fn faissx_IndexFlatIP_new_with(
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexFlatL2_cast(index: *mut FaissIndex) -> *mut FaissIndexFlatL2 {
     boundary!(std::ptr::null_mut(), {
+        non_null(index, "index")?;
+        if let Some(cast) = remote_cast(index, "IndexFlatL2") {
+            return Ok(cast);
+        }
         Ok(sys::faiss_IndexFlatL2_cast(index))
     })
 }
@@ -138,6 +190,9 @@ pub unsafe extern "C" fn faissx_IndexFlatL2_cast(index: *mut FaissIndex) -> *mut
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexFlatL2_free(obj: *mut FaissIndexFlatL2) {
     boundary!((), {
+        if let Some(remote) = as_remote(obj) {
+            return RemoteIndex::free(remote);
+        }
         if !obj.is_null() {
             sys::faiss_IndexFlatL2_free(obj);
         }
@@ -149,6 +204,7 @@ pub unsafe extern "C" fn faissx_IndexFlatL2_free(obj: *mut FaissIndexFlatL2) {
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexFlatL2_new(p_index: *mut *mut FaissIndexFlatL2) -> c_int {
     boundary!({
+        local_constructor("faissx_IndexFlatL2_new makes an index without a dimension; in remote mode use faissx_IndexFlatL2_new_with")?;
         non_null(p_index, "p_index")?;
         faiss_status(sys::faiss_IndexFlatL2_new(p_index))
     })
@@ -162,6 +218,16 @@ pub unsafe extern "C" fn faissx_IndexFlatL2_new_with(
 ) -> c_int {
     boundary!({
         non_null(p_index, "p_index")?;
+        dimension(d, "d")?;
+        if let Some(handle) = create_remote(|| {
+            Ok(IndexSpec::Flat {
+                d: d as u32,
+                metric: METRIC_L2,
+            })
+        })? {
+            *p_index = handle.cast();
+            return Ok(());
+        }
         faiss_status(sys::faiss_IndexFlatL2_new_with(p_index, d))
     })
 }
@@ -173,6 +239,10 @@ pub unsafe extern "C" fn faissx_IndexRefineFlat_new(
     base_index: *mut FaissIndex,
 ) -> c_int {
     boundary!({
+        local_constructor(
+            "IndexRefineFlat is not served by faissx-server (faissx_IndexRefineFlat_new)",
+        )?;
+        local_only(base_index, "base_index")?;
         non_null(p_index, "p_index")?;
         non_null(base_index, "base_index")?;
         faiss_status(sys::faiss_IndexRefineFlat_new(p_index, base_index))
@@ -183,6 +253,9 @@ pub unsafe extern "C" fn faissx_IndexRefineFlat_new(
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexRefineFlat_free(obj: *mut FaissIndexRefineFlat) {
     boundary!((), {
+        if let Some(remote) = as_remote(obj) {
+            return RemoteIndex::free(remote);
+        }
         if !obj.is_null() {
             sys::faiss_IndexRefineFlat_free(obj);
         }
@@ -196,6 +269,8 @@ pub unsafe extern "C" fn faissx_IndexRefineFlat_cast(
     index: *mut FaissIndex,
 ) -> *mut FaissIndexRefineFlat {
     boundary!(std::ptr::null_mut(), {
+        local_only(index, "index")?;
+        non_null(index, "index")?;
         Ok(sys::faiss_IndexRefineFlat_cast(index))
     })
 }
@@ -206,6 +281,7 @@ pub unsafe extern "C" fn faissx_IndexRefineFlat_own_fields(
     index: *const FaissIndexRefineFlat,
 ) -> c_int {
     boundary!(0, {
+        local_only(index, "index")?;
         non_null(index, "index")?;
         Ok(sys::faiss_IndexRefineFlat_own_fields(index))
     })
@@ -218,6 +294,7 @@ pub unsafe extern "C" fn faissx_IndexRefineFlat_set_own_fields(
     value: c_int,
 ) {
     boundary!((), {
+        local_only(index, "index")?;
         non_null(index, "index")?;
         sys::faiss_IndexRefineFlat_set_own_fields(index, value);
         Ok(())
@@ -230,6 +307,7 @@ pub unsafe extern "C" fn faissx_IndexRefineFlat_k_factor(
     index: *const FaissIndexRefineFlat,
 ) -> f32 {
     boundary!(0.0, {
+        local_only(index, "index")?;
         non_null(index, "index")?;
         Ok(sys::faiss_IndexRefineFlat_k_factor(index))
     })
@@ -242,6 +320,7 @@ pub unsafe extern "C" fn faissx_IndexRefineFlat_set_k_factor(
     value: f32,
 ) {
     boundary!((), {
+        local_only(index, "index")?;
         non_null(index, "index")?;
         sys::faiss_IndexRefineFlat_set_k_factor(index, value);
         Ok(())
@@ -252,6 +331,8 @@ pub unsafe extern "C" fn faissx_IndexRefineFlat_set_k_factor(
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexFlat1D_cast(index: *mut FaissIndex) -> *mut FaissIndexFlat1D {
     boundary!(std::ptr::null_mut(), {
+        local_only(index, "index")?;
+        non_null(index, "index")?;
         Ok(sys::faiss_IndexFlat1D_cast(index))
     })
 }
@@ -260,6 +341,9 @@ pub unsafe extern "C" fn faissx_IndexFlat1D_cast(index: *mut FaissIndex) -> *mut
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexFlat1D_free(obj: *mut FaissIndexFlat1D) {
     boundary!((), {
+        if let Some(remote) = as_remote(obj) {
+            return RemoteIndex::free(remote);
+        }
         if !obj.is_null() {
             sys::faiss_IndexFlat1D_free(obj);
         }
@@ -271,6 +355,7 @@ pub unsafe extern "C" fn faissx_IndexFlat1D_free(obj: *mut FaissIndexFlat1D) {
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexFlat1D_new(p_index: *mut *mut FaissIndexFlat1D) -> c_int {
     boundary!({
+        local_constructor("IndexFlat1D is not served by faissx-server (faissx_IndexFlat1D_new)")?;
         non_null(p_index, "p_index")?;
         faiss_status(sys::faiss_IndexFlat1D_new(p_index))
     })
@@ -283,6 +368,9 @@ pub unsafe extern "C" fn faissx_IndexFlat1D_new_with(
     continuous_update: c_int,
 ) -> c_int {
     boundary!({
+        local_constructor(
+            "IndexFlat1D is not served by faissx-server (faissx_IndexFlat1D_new_with)",
+        )?;
         non_null(p_index, "p_index")?;
         faiss_status(sys::faiss_IndexFlat1D_new_with(p_index, continuous_update))
     })
@@ -294,7 +382,45 @@ pub unsafe extern "C" fn faissx_IndexFlat1D_update_permutation(
     index: *mut FaissIndexFlat1D,
 ) -> c_int {
     boundary!({
+        local_only(index, "index")?;
         non_null(index, "index")?;
         faiss_status(sys::faiss_IndexFlat1D_update_permutation(index))
     })
+}
+
+/// compute_distance_subset on a remote flat index, from a client-side copy of its vectors
+/// (the same kernel FAISS uses for one pair: squared L2 or inner product).
+unsafe fn remote_distance_subset(
+    remote: &RemoteIndex,
+    n: idx_t,
+    x: *const f32,
+    k: idx_t,
+    distances: *mut f32,
+    labels: *const idx_t,
+) -> Result<()> {
+    let info = remote.cached_info();
+    let d = info.d as usize;
+    let (xb, size) = remote.xb()?;
+    let stored = size / d.max(1);
+    for query in 0..n as usize {
+        for j in 0..k as usize {
+            let at = query * k as usize + j;
+            let label = *labels.add(at);
+            let out = distances.add(at);
+            if label < 0 || label as usize >= stored {
+                continue;
+            }
+            let (q, v) = (x.add(query * d), xb.add(label as usize * d));
+            *out = if info.metric == METRIC_INNER_PRODUCT {
+                let mut ip = 0f32;
+                sys::faiss_fvec_inner_products_ny(&mut ip, q, v, d, 1);
+                ip
+            } else {
+                let mut l2 = 0f32;
+                sys::faiss_fvec_L2sqr_ny(&mut l2, q, v, d, 1);
+                l2
+            };
+        }
+    }
+    Ok(())
 }

@@ -4,6 +4,7 @@
 
 use crate::boundary;
 use crate::ffi::boundary::*;
+use crate::ffi::dispatch::*;
 use crate::ffi::types::*;
 use crate::local::{shim, shim_status};
 use std::os::raw::c_int;
@@ -12,6 +13,10 @@ use std::os::raw::c_int;
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexHNSW_cast(index: *mut FaissIndex) -> *mut FaissIndexHNSW {
     boundary!(std::ptr::null_mut(), {
+        non_null(index, "index")?;
+        if let Some(cast) = remote_cast(index, "IndexHNSW") {
+            return Ok(cast);
+        }
         Ok(shim::faissx_shim_cast_IndexHNSW(index.cast()).cast())
     })
 }
@@ -22,6 +27,10 @@ pub unsafe extern "C" fn faissx_IndexHNSWFlat_cast(
     index: *mut FaissIndex,
 ) -> *mut FaissIndexHNSWFlat {
     boundary!(std::ptr::null_mut(), {
+        non_null(index, "index")?;
+        if let Some(cast) = remote_cast(index, "IndexHNSWFlat") {
+            return Ok(cast);
+        }
         Ok(shim::faissx_shim_cast_IndexHNSWFlat(index.cast()).cast())
     })
 }
@@ -63,6 +72,16 @@ pub unsafe extern "C" fn faissx_IndexHNSWFlat_new_with_metric(
         dimension(d.into(), "d")?;
         dimension(M.into(), "M")?;
         known_metric(metric)?;
+        if let Some(handle) = create_remote(|| {
+            Ok(IndexSpec::HnswFlat {
+                d: d as u32,
+                m: M as u32,
+                metric,
+            })
+        })? {
+            *p_index = handle.cast();
+            return Ok(());
+        }
         shim_status(shim::faissx_shim_IndexHNSWFlat_new(
             p_index.cast(),
             d,
@@ -87,13 +106,21 @@ unsafe fn hnsw(index: *const FaissIndexHNSW) -> Result<*mut std::os::raw::c_void
 /// for NULL or a non-HNSW index.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexHNSW_M(index: *const FaissIndexHNSW) -> c_int {
-    boundary!(0, { Ok(shim::faissx_shim_IndexHNSW_M(hnsw(index)?)) })
+    boundary!(0, {
+        if let Some(remote) = as_remote(index) {
+            return Ok(remote.cached_info().hnsw_m);
+        }
+        Ok(shim::faissx_shim_IndexHNSW_M(hnsw(index)?))
+    })
 }
 
 /// `efSearch` of an HNSW index: the candidate list length at search time (recall vs speed).
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexHNSW_efSearch(index: *const FaissIndexHNSW) -> c_int {
     boundary!(0, {
+        if let Some(remote) = as_remote(index) {
+            return Ok(remote.fresh_info()?.ef_search);
+        }
         Ok(shim::faissx_shim_IndexHNSW_efSearch(hnsw(index)?))
     })
 }
@@ -102,6 +129,10 @@ pub unsafe extern "C" fn faissx_IndexHNSW_efSearch(index: *const FaissIndexHNSW)
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexHNSW_set_efSearch(index: *mut FaissIndexHNSW, value: c_int) {
     boundary!((), {
+        if let Some(remote) = as_remote(index) {
+            dimension(value.into(), "efSearch")?;
+            return remote.set_param("efSearch", value.into());
+        }
         let graph = hnsw(index)?;
         dimension(value.into(), "efSearch")?;
         shim::faissx_shim_IndexHNSW_set_efSearch(graph, value);
@@ -113,6 +144,9 @@ pub unsafe extern "C" fn faissx_IndexHNSW_set_efSearch(index: *mut FaissIndexHNS
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexHNSW_efConstruction(index: *const FaissIndexHNSW) -> c_int {
     boundary!(0, {
+        if let Some(remote) = as_remote(index) {
+            return Ok(remote.fresh_info()?.ef_construction);
+        }
         Ok(shim::faissx_shim_IndexHNSW_efConstruction(hnsw(index)?))
     })
 }
@@ -124,6 +158,10 @@ pub unsafe extern "C" fn faissx_IndexHNSW_set_efConstruction(
     value: c_int,
 ) {
     boundary!((), {
+        if let Some(remote) = as_remote(index) {
+            dimension(value.into(), "efConstruction")?;
+            return remote.set_param("efConstruction", value.into());
+        }
         let graph = hnsw(index)?;
         dimension(value.into(), "efConstruction")?;
         shim::faissx_shim_IndexHNSW_set_efConstruction(graph, value);
@@ -143,6 +181,7 @@ pub unsafe extern "C" fn faissx_SearchParametersHNSW_cast(
     params: *mut FaissSearchParameters,
 ) -> *mut FaissSearchParametersHNSW {
     boundary!(std::ptr::null_mut(), {
+        non_null(params, "params")?;
         Ok(shim::faissx_shim_cast_SearchParametersHNSW(params.cast()).cast())
     })
 }

@@ -2,6 +2,7 @@
 
 use crate::boundary;
 use crate::ffi::boundary::*;
+use crate::ffi::dispatch::*;
 use crate::ffi::types::*;
 use crate::local::{shim, shim_status, sys};
 use std::os::raw::{c_char, c_int};
@@ -12,6 +13,13 @@ pub unsafe extern "C" fn faissx_write_index(idx: *const FaissIndex, f: *mut libc
     boundary!({
         non_null(idx, "idx")?;
         non_null(f, "f")?;
+        if let Some(remote) = as_remote(idx) {
+            let bytes = remote.save()?;
+            if libc::fwrite(bytes.as_ptr().cast(), 1, bytes.len(), f) != bytes.len() {
+                return Err(Error::io("fwrite failed"));
+            }
+            return Ok(());
+        }
         faiss_status(sys::faiss_write_index(idx, f))
     })
 }
@@ -25,6 +33,12 @@ pub unsafe extern "C" fn faissx_write_index_fname(
     boundary!({
         non_null(idx, "idx")?;
         non_null(fname, "fname")?;
+        if let Some(remote) = as_remote(idx) {
+            let fname = c_str(fname, "fname")?;
+            std::fs::write(fname, remote.save()?)
+                .map_err(|e| Error::new(FAISSX_ERR_FAISS, format!("cannot write {fname}: {e}")))?;
+            return Ok(());
+        }
         faiss_status(sys::faiss_write_index_fname(idx, fname))
     })
 }
@@ -37,6 +51,7 @@ pub unsafe extern "C" fn faissx_write_index_custom(
     io_flags: c_int,
 ) -> c_int {
     boundary!({
+        local_only(idx, "idx")?;
         non_null(idx, "idx")?;
         non_null(io_writer, "io_writer")?;
         faiss_status(sys::faiss_write_index_custom(idx, io_writer, io_flags))
@@ -67,6 +82,13 @@ pub unsafe extern "C" fn faissx_read_index_fname(
     boundary!({
         non_null(fname, "fname")?;
         non_null(p_out, "p_out")?;
+        if let Some(client) = crate::remote::active_client() {
+            let fname = c_str(fname, "fname")?;
+            let bytes = std::fs::read(fname)
+                .map_err(|e| Error::new(FAISSX_ERR_FAISS, format!("cannot read {fname}: {e}")))?;
+            *p_out = RemoteIndex::load(client, bytes, false)?.cast();
+            return Ok(());
+        }
         faiss_status(sys::faiss_read_index_fname(fname, io_flags, p_out))
     })
 }
@@ -94,6 +116,13 @@ pub unsafe extern "C" fn faissx_write_index_binary(
     boundary!({
         non_null(idx, "idx")?;
         non_null(f, "f")?;
+        if let Some(remote) = as_remote(idx) {
+            let bytes = remote.save()?;
+            if libc::fwrite(bytes.as_ptr().cast(), 1, bytes.len(), f) != bytes.len() {
+                return Err(Error::io("fwrite failed"));
+            }
+            return Ok(());
+        }
         faiss_status(sys::faiss_write_index_binary(idx, f))
     })
 }
@@ -107,6 +136,12 @@ pub unsafe extern "C" fn faissx_write_index_binary_fname(
     boundary!({
         non_null(idx, "idx")?;
         non_null(fname, "fname")?;
+        if let Some(remote) = as_remote(idx) {
+            let fname = c_str(fname, "fname")?;
+            std::fs::write(fname, remote.save()?)
+                .map_err(|e| Error::new(FAISSX_ERR_FAISS, format!("cannot write {fname}: {e}")))?;
+            return Ok(());
+        }
         faiss_status(sys::faiss_write_index_binary_fname(idx, fname))
     })
 }
@@ -118,6 +153,7 @@ pub unsafe extern "C" fn faissx_write_index_binary_custom(
     io_writer: *mut FaissIOWriter,
 ) -> c_int {
     boundary!({
+        local_only(idx, "idx")?;
         non_null(idx, "idx")?;
         non_null(io_writer, "io_writer")?;
         faiss_status(sys::faiss_write_index_binary_custom(idx, io_writer))
@@ -148,6 +184,13 @@ pub unsafe extern "C" fn faissx_read_index_binary_fname(
     boundary!({
         non_null(fname, "fname")?;
         non_null(p_out, "p_out")?;
+        if let Some(client) = crate::remote::active_client() {
+            let fname = c_str(fname, "fname")?;
+            let bytes = std::fs::read(fname)
+                .map_err(|e| Error::new(FAISSX_ERR_FAISS, format!("cannot read {fname}: {e}")))?;
+            *p_out = RemoteIndex::load(client, bytes, true)?.cast();
+            return Ok(());
+        }
         faiss_status(sys::faiss_read_index_binary_fname(fname, io_flags, p_out))
     })
 }
@@ -194,6 +237,16 @@ pub unsafe extern "C" fn faissx_write_index_buf(
         non_null(idx, "idx")?;
         non_null(p_size, "p_size")?;
         non_null(p_buf, "p_buf")?;
+        if let Some(remote) = as_remote(idx) {
+            let bytes = remote.save()?;
+            let buf = libc::malloc(bytes.len().max(1)).cast::<u8>();
+            if buf.is_null() {
+                return Err(Error::new(FAISSX_ERR_STD, "out of memory"));
+            }
+            copy_out(&bytes, buf);
+            (*p_size, *p_buf) = (bytes.len(), buf);
+            return Ok(());
+        }
         shim_status(shim::faissx_shim_write_index_buf(idx.cast(), p_size, p_buf))
     })
 }
@@ -210,6 +263,10 @@ pub unsafe extern "C" fn faissx_read_index_buf(
     boundary!({
         non_null(buf, "buf")?;
         non_null(p_out, "p_out")?;
+        if let Some(client) = crate::remote::active_client() {
+            *p_out = RemoteIndex::load(client, slice(buf, size).to_vec(), false)?.cast();
+            return Ok(());
+        }
         shim_status(shim::faissx_shim_read_index_buf(
             buf,
             size,
@@ -230,6 +287,16 @@ pub unsafe extern "C" fn faissx_write_index_binary_buf(
         non_null(idx, "idx")?;
         non_null(p_size, "p_size")?;
         non_null(p_buf, "p_buf")?;
+        if let Some(remote) = as_remote(idx) {
+            let bytes = remote.save()?;
+            let buf = libc::malloc(bytes.len().max(1)).cast::<u8>();
+            if buf.is_null() {
+                return Err(Error::new(FAISSX_ERR_STD, "out of memory"));
+            }
+            copy_out(&bytes, buf);
+            (*p_size, *p_buf) = (bytes.len(), buf);
+            return Ok(());
+        }
         shim_status(shim::faissx_shim_write_index_binary_buf(
             idx.cast(),
             p_size,
@@ -249,6 +316,10 @@ pub unsafe extern "C" fn faissx_read_index_binary_buf(
     boundary!({
         non_null(buf, "buf")?;
         non_null(p_out, "p_out")?;
+        if let Some(client) = crate::remote::active_client() {
+            *p_out = RemoteIndex::load(client, slice(buf, size).to_vec(), true)?.cast();
+            return Ok(());
+        }
         shim_status(shim::faissx_shim_read_index_binary_buf(
             buf,
             size,

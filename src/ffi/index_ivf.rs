@@ -2,6 +2,7 @@
 
 use crate::boundary;
 use crate::ffi::boundary::*;
+use crate::ffi::dispatch::*;
 use crate::ffi::types::*;
 use crate::local::sys;
 use std::os::raw::{c_char, c_int};
@@ -23,6 +24,7 @@ pub unsafe extern "C" fn faissx_SearchParametersIVF_cast(
     params: *mut FaissSearchParameters,
 ) -> *mut FaissSearchParametersIVF {
     boundary!(std::ptr::null_mut(), {
+        non_null(params, "params")?;
         Ok(sys::faiss_SearchParametersIVF_cast(params))
     })
 }
@@ -117,6 +119,9 @@ pub unsafe extern "C" fn faissx_SearchParametersIVF_set_max_codes(
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexIVF_free(obj: *mut FaissIndexIVF) {
     boundary!((), {
+        if let Some(remote) = as_remote(obj) {
+            return RemoteIndex::free(remote);
+        }
         if !obj.is_null() {
             sys::faiss_IndexIVF_free(obj);
         }
@@ -128,6 +133,10 @@ pub unsafe extern "C" fn faissx_IndexIVF_free(obj: *mut FaissIndexIVF) {
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexIVF_cast(index: *mut FaissIndex) -> *mut FaissIndexIVF {
     boundary!(std::ptr::null_mut(), {
+        non_null(index, "index")?;
+        if let Some(cast) = remote_cast(index, "IndexIVF") {
+            return Ok(cast);
+        }
         Ok(sys::faiss_IndexIVF_cast(index))
     })
 }
@@ -137,6 +146,9 @@ pub unsafe extern "C" fn faissx_IndexIVF_cast(index: *mut FaissIndex) -> *mut Fa
 pub unsafe extern "C" fn faissx_IndexIVF_nlist(index: *const FaissIndexIVF) -> usize {
     boundary!(0, {
         non_null(index, "index")?;
+        if let Some(remote) = as_remote(index) {
+            return Ok(remote.cached_info().nlist as usize);
+        }
         Ok(sys::faiss_IndexIVF_nlist(index))
     })
 }
@@ -146,6 +158,9 @@ pub unsafe extern "C" fn faissx_IndexIVF_nlist(index: *const FaissIndexIVF) -> u
 pub unsafe extern "C" fn faissx_IndexIVF_nprobe(index: *const FaissIndexIVF) -> usize {
     boundary!(0, {
         non_null(index, "index")?;
+        if let Some(remote) = as_remote(index) {
+            return Ok(remote.fresh_info()?.nprobe as usize);
+        }
         Ok(sys::faiss_IndexIVF_nprobe(index))
     })
 }
@@ -155,6 +170,9 @@ pub unsafe extern "C" fn faissx_IndexIVF_nprobe(index: *const FaissIndexIVF) -> 
 pub unsafe extern "C" fn faissx_IndexIVF_set_nprobe(index: *mut FaissIndexIVF, value: usize) {
     boundary!((), {
         non_null(index, "index")?;
+        if let Some(remote) = as_remote(index) {
+            return remote.set_param("nprobe", value as f64);
+        }
         sys::faiss_IndexIVF_set_nprobe(index, value);
         Ok(())
     })
@@ -165,6 +183,14 @@ pub unsafe extern "C" fn faissx_IndexIVF_set_nprobe(index: *mut FaissIndexIVF, v
 pub unsafe extern "C" fn faissx_IndexIVF_quantizer(index: *const FaissIndexIVF) -> *mut FaissIndex {
     boundary!(std::ptr::null_mut(), {
         non_null(index, "index")?;
+        if let Some(remote) = as_remote(index) {
+            return remote.with_local_copy(|copy| match copy.raw() {
+                RawIndex::Float(local) => {
+                    sys::faiss_IndexIVF_quantizer(sys::faiss_IndexIVF_cast(local))
+                }
+                RawIndex::Binary(_) => std::ptr::null_mut(),
+            });
+        }
         Ok(sys::faiss_IndexIVF_quantizer(index))
     })
 }
@@ -176,6 +202,9 @@ pub unsafe extern "C" fn faissx_IndexIVF_quantizer_trains_alone(
 ) -> c_char {
     boundary!(0, {
         non_null(index, "index")?;
+        if let Some(remote) = as_remote(index) {
+            return Ok(remote.cached_info().quantizer_trains_alone as c_char);
+        }
         Ok(sys::faiss_IndexIVF_quantizer_trains_alone(index))
     })
 }
@@ -185,6 +214,11 @@ pub unsafe extern "C" fn faissx_IndexIVF_quantizer_trains_alone(
 pub unsafe extern "C" fn faissx_IndexIVF_own_fields(index: *const FaissIndexIVF) -> c_int {
     boundary!(0, {
         non_null(index, "index")?;
+        if let Some(remote) = as_remote(index) {
+            // The server's composite indexes own the copies of their sub-indexes.
+            let _ = remote;
+            return Ok(1);
+        }
         Ok(sys::faiss_IndexIVF_own_fields(index))
     })
 }
@@ -194,6 +228,11 @@ pub unsafe extern "C" fn faissx_IndexIVF_own_fields(index: *const FaissIndexIVF)
 pub unsafe extern "C" fn faissx_IndexIVF_set_own_fields(index: *mut FaissIndexIVF, value: c_int) {
     boundary!((), {
         non_null(index, "index")?;
+        if let Some(remote) = as_remote(index) {
+            // Ownership of server-side sub-indexes is fixed: the composite owns its copies.
+            let _ = (remote, value);
+            return Ok(());
+        }
         sys::faiss_IndexIVF_set_own_fields(index, value);
         Ok(())
     })
@@ -209,6 +248,15 @@ pub unsafe extern "C" fn faissx_IndexIVF_merge_from(
     boundary!({
         non_null(index, "index")?;
         non_null(other, "other")?;
+        match (as_remote(index), as_remote(other)) {
+            (Some(target), Some(source)) => return target.merge_from(source, add_id),
+            (None, None) => {}
+            _ => {
+                return Err(Error::unsupported(
+                    "cannot merge a local and a remote index",
+                ))
+            }
+        }
         faiss_status(sys::faiss_IndexIVF_merge_from(index, other, add_id))
     })
 }
@@ -223,6 +271,8 @@ pub unsafe extern "C" fn faissx_IndexIVF_copy_subset_to(
     a2: idx_t,
 ) -> c_int {
     boundary!({
+        local_only(index, "index")?;
+        local_only(other, "other")?;
         non_null(index, "index")?;
         non_null(other, "other")?;
         faiss_status(sys::faiss_IndexIVF_copy_subset_to(
@@ -249,6 +299,7 @@ pub unsafe extern "C" fn faissx_IndexIVF_search_preassigned(
     store_pairs: c_int,
 ) -> c_int {
     boundary!({
+        local_only(index, "index")?;
         non_null(index, "index")?;
         count(n, "n")?;
         buffer(x, n, "x")?;
@@ -279,6 +330,16 @@ pub unsafe extern "C" fn faissx_IndexIVF_get_list_size(
 ) -> usize {
     boundary!(0, {
         non_null(index, "index")?;
+        list_in_range(list_no, faissx_IndexIVF_nlist(index))?;
+        if let Some(remote) = as_remote(index) {
+            let sizes = remote.list_sizes()?;
+            return sizes.get(list_no).map(|&s| s as usize).ok_or_else(|| {
+                Error::invalid(format!(
+                    "list_no {list_no} is out of range (nlist = {})",
+                    sizes.len()
+                ))
+            });
+        }
         Ok(sys::faiss_IndexIVF_get_list_size(index, list_no))
     })
 }
@@ -291,6 +352,9 @@ pub unsafe extern "C" fn faissx_IndexIVF_make_direct_map(
 ) -> c_int {
     boundary!({
         non_null(index, "index")?;
+        if let Some(remote) = as_remote(index) {
+            return remote.set_param("direct_map", new_maintain_direct_map.into());
+        }
         faiss_status(sys::faiss_IndexIVF_make_direct_map(
             index,
             new_maintain_direct_map,
@@ -303,6 +367,9 @@ pub unsafe extern "C" fn faissx_IndexIVF_make_direct_map(
 pub unsafe extern "C" fn faissx_IndexIVF_imbalance_factor(index: *const FaissIndexIVF) -> f64 {
     boundary!(0.0, {
         non_null(index, "index")?;
+        if let Some(remote) = as_remote(index) {
+            return remote.imbalance_factor();
+        }
         Ok(sys::faiss_IndexIVF_imbalance_factor(index))
     })
 }
@@ -311,6 +378,7 @@ pub unsafe extern "C" fn faissx_IndexIVF_imbalance_factor(index: *const FaissInd
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexIVF_print_stats(index: *const FaissIndexIVF) {
     boundary!((), {
+        local_only(index, "index")?;
         non_null(index, "index")?;
         sys::faiss_IndexIVF_print_stats(index);
         Ok(())
@@ -327,12 +395,19 @@ pub unsafe extern "C" fn faissx_IndexIVF_invlists_get_ids(
     boundary!((), {
         non_null(index, "index")?;
         non_null(invlist, "invlist")?;
+        list_in_range(list_no, faissx_IndexIVF_nlist(index))?;
+        if let Some(remote) = as_remote(index) {
+            copy_out(&remote.list_ids(list_no)?, invlist);
+            return Ok(());
+        }
         sys::faiss_IndexIVF_invlists_get_ids(index, list_no, invlist);
         Ok(())
     })
 }
 
-/// Trains only the vector encoder (not the quantizer) on `n` vectors with their list assignments `assign`.
+/// Trains only the vector encoder (not the quantizer) on `n` vectors with their list
+/// assignments `assign`, which may be NULL (as FAISS's own `train` passes for indexes that do
+/// not encode residuals).
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexIVF_train_encoder(
     index: *mut FaissIndexIVF,
@@ -341,10 +416,10 @@ pub unsafe extern "C" fn faissx_IndexIVF_train_encoder(
     assign: *const idx_t,
 ) -> c_int {
     boundary!({
+        local_only(index, "index")?;
         non_null(index, "index")?;
         count(n, "n")?;
         buffer(x, n, "x")?;
-        buffer(assign, n, "assign")?;
         faiss_status(sys::faiss_IndexIVF_train_encoder(index, n, x, assign))
     })
 }

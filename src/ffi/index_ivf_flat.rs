@@ -2,6 +2,7 @@
 
 use crate::boundary;
 use crate::ffi::boundary::*;
+use crate::ffi::dispatch::*;
 use crate::ffi::types::*;
 use crate::local::sys;
 use std::os::raw::{c_char, c_int};
@@ -10,6 +11,9 @@ use std::os::raw::{c_char, c_int};
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexIVFFlat_free(obj: *mut FaissIndexIVFFlat) {
     boundary!((), {
+        if let Some(remote) = as_remote(obj) {
+            return RemoteIndex::free(remote);
+        }
         if !obj.is_null() {
             sys::faiss_IndexIVFFlat_free(obj);
         }
@@ -23,6 +27,10 @@ pub unsafe extern "C" fn faissx_IndexIVFFlat_cast(
     index: *mut FaissIndex,
 ) -> *mut FaissIndexIVFFlat {
     boundary!(std::ptr::null_mut(), {
+        non_null(index, "index")?;
+        if let Some(cast) = remote_cast(index, "IndexIVFFlat") {
+            return Ok(cast);
+        }
         Ok(sys::faiss_IndexIVFFlat_cast(index))
     })
 }
@@ -32,6 +40,9 @@ pub unsafe extern "C" fn faissx_IndexIVFFlat_cast(
 pub unsafe extern "C" fn faissx_IndexIVFFlat_nlist(index: *const FaissIndexIVFFlat) -> usize {
     boundary!(0, {
         non_null(index, "index")?;
+        if let Some(remote) = as_remote(index) {
+            return Ok(remote.cached_info().nlist as usize);
+        }
         Ok(sys::faiss_IndexIVFFlat_nlist(index))
     })
 }
@@ -41,6 +52,9 @@ pub unsafe extern "C" fn faissx_IndexIVFFlat_nlist(index: *const FaissIndexIVFFl
 pub unsafe extern "C" fn faissx_IndexIVFFlat_nprobe(index: *const FaissIndexIVFFlat) -> usize {
     boundary!(0, {
         non_null(index, "index")?;
+        if let Some(remote) = as_remote(index) {
+            return Ok(remote.fresh_info()?.nprobe as usize);
+        }
         Ok(sys::faiss_IndexIVFFlat_nprobe(index))
     })
 }
@@ -53,6 +67,9 @@ pub unsafe extern "C" fn faissx_IndexIVFFlat_set_nprobe(
 ) {
     boundary!((), {
         non_null(index, "index")?;
+        if let Some(remote) = as_remote(index) {
+            return remote.set_param("nprobe", value as f64);
+        }
         sys::faiss_IndexIVFFlat_set_nprobe(index, value);
         Ok(())
     })
@@ -65,6 +82,14 @@ pub unsafe extern "C" fn faissx_IndexIVFFlat_quantizer(
 ) -> *mut FaissIndex {
     boundary!(std::ptr::null_mut(), {
         non_null(index, "index")?;
+        if let Some(remote) = as_remote(index) {
+            return remote.with_local_copy(|copy| match copy.raw() {
+                RawIndex::Float(local) => {
+                    sys::faiss_IndexIVF_quantizer(sys::faiss_IndexIVF_cast(local))
+                }
+                RawIndex::Binary(_) => std::ptr::null_mut(),
+            });
+        }
         Ok(sys::faiss_IndexIVFFlat_quantizer(index))
     })
 }
@@ -76,6 +101,9 @@ pub unsafe extern "C" fn faissx_IndexIVFFlat_quantizer_trains_alone(
 ) -> c_char {
     boundary!(0, {
         non_null(index, "index")?;
+        if let Some(remote) = as_remote(index) {
+            return Ok(remote.cached_info().quantizer_trains_alone as c_char);
+        }
         Ok(sys::faiss_IndexIVFFlat_quantizer_trains_alone(index))
     })
 }
@@ -85,6 +113,11 @@ pub unsafe extern "C" fn faissx_IndexIVFFlat_quantizer_trains_alone(
 pub unsafe extern "C" fn faissx_IndexIVFFlat_own_fields(index: *const FaissIndexIVFFlat) -> c_int {
     boundary!(0, {
         non_null(index, "index")?;
+        if let Some(remote) = as_remote(index) {
+            // The server's composite indexes own the copies of their sub-indexes.
+            let _ = remote;
+            return Ok(1);
+        }
         Ok(sys::faiss_IndexIVFFlat_own_fields(index))
     })
 }
@@ -97,6 +130,11 @@ pub unsafe extern "C" fn faissx_IndexIVFFlat_set_own_fields(
 ) {
     boundary!((), {
         non_null(index, "index")?;
+        if let Some(remote) = as_remote(index) {
+            // Ownership of server-side sub-indexes is fixed: the composite owns its copies.
+            let _ = (remote, value);
+            return Ok(());
+        }
         sys::faiss_IndexIVFFlat_set_own_fields(index, value);
         Ok(())
     })
@@ -106,6 +144,7 @@ pub unsafe extern "C" fn faissx_IndexIVFFlat_set_own_fields(
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexIVFFlat_new(p_index: *mut *mut FaissIndexIVFFlat) -> c_int {
     boundary!({
+        local_constructor("faissx_IndexIVFFlat_new makes an index without a dimension; in remote mode use faissx_IndexIVFFlat_new_with")?;
         non_null(p_index, "p_index")?;
         faiss_status(sys::faiss_IndexIVFFlat_new(p_index))
     })
@@ -122,6 +161,16 @@ pub unsafe extern "C" fn faissx_IndexIVFFlat_new_with(
     boundary!({
         non_null(p_index, "p_index")?;
         non_null(quantizer, "quantizer")?;
+        quantizer_dimension(quantizer, d)?;
+        if let Some(handle) = create_composite(quantizer, false, |quantizer| IndexSpec::IvfFlat {
+            quantizer,
+            d: d as u64,
+            nlist: nlist as u64,
+            metric: METRIC_L2,
+        })? {
+            *p_index = handle.cast();
+            return Ok(());
+        }
         faiss_status(sys::faiss_IndexIVFFlat_new_with(
             p_index, quantizer, d, nlist,
         ))
@@ -141,6 +190,16 @@ pub unsafe extern "C" fn faissx_IndexIVFFlat_new_with_metric(
         non_null(p_index, "p_index")?;
         non_null(quantizer, "quantizer")?;
         known_metric(metric)?;
+        quantizer_dimension(quantizer, d)?;
+        if let Some(handle) = create_composite(quantizer, false, |quantizer| IndexSpec::IvfFlat {
+            quantizer,
+            d: d as u64,
+            nlist: nlist as u64,
+            metric,
+        })? {
+            *p_index = handle.cast();
+            return Ok(());
+        }
         faiss_status(sys::faiss_IndexIVFFlat_new_with_metric(
             p_index, quantizer, d, nlist, metric,
         ))
@@ -157,6 +216,7 @@ pub unsafe extern "C" fn faissx_IndexIVFFlat_add_core(
     precomputed_idx: *const i64,
 ) -> c_int {
     boundary!({
+        local_only(index, "index")?;
         non_null(index, "index")?;
         count(n, "n")?;
         buffer(x, n, "x")?;
@@ -180,6 +240,7 @@ pub unsafe extern "C" fn faissx_IndexIVFFlat_update_vectors(
     v: *const f32,
 ) -> c_int {
     boundary!({
+        local_only(index, "index")?;
         non_null(index, "index")?;
         non_null(idx, "idx")?;
         non_null(v, "v")?;

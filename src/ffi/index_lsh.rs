@@ -2,6 +2,7 @@
 
 use crate::boundary;
 use crate::ffi::boundary::*;
+use crate::ffi::dispatch::*;
 use crate::ffi::types::*;
 use crate::local::sys;
 use std::os::raw::c_int;
@@ -10,6 +11,9 @@ use std::os::raw::c_int;
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexLSH_free(obj: *mut FaissIndexLSH) {
     boundary!((), {
+        if let Some(remote) = as_remote(obj) {
+            return RemoteIndex::free(remote);
+        }
         if !obj.is_null() {
             sys::faiss_IndexLSH_free(obj);
         }
@@ -21,6 +25,8 @@ pub unsafe extern "C" fn faissx_IndexLSH_free(obj: *mut FaissIndexLSH) {
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexLSH_cast(index: *mut FaissIndex) -> *mut FaissIndexLSH {
     boundary!(std::ptr::null_mut(), {
+        local_only(index, "index")?;
+        non_null(index, "index")?;
         Ok(sys::faiss_IndexLSH_cast(index))
     })
 }
@@ -29,6 +35,7 @@ pub unsafe extern "C" fn faissx_IndexLSH_cast(index: *mut FaissIndex) -> *mut Fa
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexLSH_nbits(index: *const FaissIndexLSH) -> c_int {
     boundary!(0, {
+        local_only(index, "index")?;
         non_null(index, "index")?;
         Ok(sys::faiss_IndexLSH_nbits(index))
     })
@@ -38,6 +45,7 @@ pub unsafe extern "C" fn faissx_IndexLSH_nbits(index: *const FaissIndexLSH) -> c
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexLSH_code_size(index: *const FaissIndexLSH) -> c_int {
     boundary!(0, {
+        local_only(index, "index")?;
         non_null(index, "index")?;
         Ok(sys::faiss_IndexLSH_code_size(index))
     })
@@ -47,6 +55,7 @@ pub unsafe extern "C" fn faissx_IndexLSH_code_size(index: *const FaissIndexLSH) 
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexLSH_rotate_data(index: *const FaissIndexLSH) -> c_int {
     boundary!(0, {
+        local_only(index, "index")?;
         non_null(index, "index")?;
         Ok(sys::faiss_IndexLSH_rotate_data(index))
     })
@@ -56,6 +65,7 @@ pub unsafe extern "C" fn faissx_IndexLSH_rotate_data(index: *const FaissIndexLSH
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexLSH_train_thresholds(index: *const FaissIndexLSH) -> c_int {
     boundary!(0, {
+        local_only(index, "index")?;
         non_null(index, "index")?;
         Ok(sys::faiss_IndexLSH_train_thresholds(index))
     })
@@ -69,6 +79,7 @@ pub unsafe extern "C" fn faissx_IndexLSH_new(
     nbits: c_int,
 ) -> c_int {
     boundary!({
+        local_constructor("IndexLSH is not served by faissx-server (faissx_IndexLSH_new)")?;
         non_null(p_index, "p_index")?;
         faiss_status(sys::faiss_IndexLSH_new(p_index, d, nbits))
     })
@@ -84,6 +95,9 @@ pub unsafe extern "C" fn faissx_IndexLSH_new_with_options(
     train_thresholds: c_int,
 ) -> c_int {
     boundary!({
+        local_constructor(
+            "IndexLSH is not served by faissx-server (faissx_IndexLSH_new_with_options)",
+        )?;
         non_null(p_index, "p_index")?;
         faiss_status(sys::faiss_IndexLSH_new_with_options(
             p_index,

@@ -3,6 +3,7 @@
 
 use crate::boundary;
 use crate::ffi::boundary::*;
+use crate::ffi::dispatch::*;
 use crate::ffi::types::*;
 use crate::local::{shim, shim_status, sys};
 use std::os::raw::{c_int, c_void};
@@ -11,6 +12,10 @@ use std::os::raw::{c_int, c_void};
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexPQ_cast(index: *mut FaissIndex) -> *mut FaissIndexPQ {
     boundary!(std::ptr::null_mut(), {
+        non_null(index, "index")?;
+        if let Some(cast) = remote_cast(index, "IndexPQ") {
+            return Ok(cast);
+        }
         Ok(shim::faissx_shim_cast_IndexPQ(index.cast()).cast())
     })
 }
@@ -35,6 +40,17 @@ pub unsafe extern "C" fn faissx_IndexPQ_new_with(
         non_null(p_index, "p_index")?;
         pq_shape(d.into(), M, nbits)?;
         known_metric(metric)?;
+        if let Some(handle) = create_remote(|| {
+            Ok(IndexSpec::Pq {
+                d: d as u32,
+                m: M as u64,
+                nbits: nbits as u64,
+                metric,
+            })
+        })? {
+            *p_index = handle.cast();
+            return Ok(());
+        }
         shim_status(shim::faissx_shim_IndexPQ_new(
             p_index.cast(),
             d,
@@ -50,6 +66,10 @@ pub unsafe extern "C" fn faissx_IndexPQ_new_with(
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexIVFPQ_cast(index: *mut FaissIndex) -> *mut FaissIndexIVFPQ {
     boundary!(std::ptr::null_mut(), {
+        non_null(index, "index")?;
+        if let Some(cast) = remote_cast(index, "IndexIVFPQ") {
+            return Ok(cast);
+        }
         Ok(shim::faissx_shim_cast_IndexIVFPQ(index.cast()).cast())
     })
 }
@@ -93,6 +113,17 @@ pub unsafe extern "C" fn faissx_IndexIVFPQ_new_with_metric(
         pq_shape(d_signed, M, nbits)?;
         dimension(nlist as i64, "nlist")?;
         known_metric(metric)?;
+        if let Some(handle) = create_composite(quantizer, false, |quantizer| IndexSpec::IvfPq {
+            quantizer,
+            d: d as u64,
+            nlist: nlist as u64,
+            m: M as u64,
+            nbits: nbits as u64,
+            metric,
+        })? {
+            *p_index = handle.cast();
+            return Ok(());
+        }
         let quantizer_d = sys::faiss_Index_d(quantizer);
         if quantizer_d as i64 != d_signed {
             return Err(Error::invalid(format!(
@@ -114,27 +145,40 @@ pub unsafe extern "C" fn faissx_IndexIVFPQ_new_with_metric(
 /// `M` (sub-vectors per vector) of an `IndexPQ` or `IndexIVFPQ`; 0 and the last error otherwise.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexPQ_M(index: *const FaissIndexPQ) -> usize {
-    boundary!(0, { Ok(shim::faissx_shim_pq_M(product_quantized(index)?)) })
+    boundary!(0, { pq_m(index) })
 }
 
 /// `nbits` (bits per sub-vector code) of an `IndexPQ` or `IndexIVFPQ`.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexPQ_nbits(index: *const FaissIndexPQ) -> usize {
-    boundary!(0, {
-        Ok(shim::faissx_shim_pq_nbits(product_quantized(index)?))
-    })
+    boundary!(0, { pq_nbits(index) })
 }
 
 /// `M` of an `IndexIVFPQ`, as `faissx_IndexPQ_M`.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexIVFPQ_M(index: *const FaissIndexIVFPQ) -> usize {
-    faissx_IndexPQ_M(index)
+    // Its own boundary, so that an error names this function.
+    boundary!(0, { pq_m(index) })
 }
 
 /// `nbits` of an `IndexIVFPQ`, as `faissx_IndexPQ_nbits`.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexIVFPQ_nbits(index: *const FaissIndexIVFPQ) -> usize {
-    faissx_IndexPQ_nbits(index)
+    boundary!(0, { pq_nbits(index) })
+}
+
+unsafe fn pq_m(index: *const FaissIndex) -> Result<usize> {
+    if let Some(remote) = as_remote(index) {
+        return Ok(remote.cached_info().pq_m as usize);
+    }
+    Ok(shim::faissx_shim_pq_M(product_quantized(index)?))
+}
+
+unsafe fn pq_nbits(index: *const FaissIndex) -> Result<usize> {
+    if let Some(remote) = as_remote(index) {
+        return Ok(remote.cached_info().pq_nbits as usize);
+    }
+    Ok(shim::faissx_shim_pq_nbits(product_quantized(index)?))
 }
 
 unsafe fn product_quantized(index: *const FaissIndex) -> Result<*mut c_void> {

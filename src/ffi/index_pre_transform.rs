@@ -2,6 +2,7 @@
 
 use crate::boundary;
 use crate::ffi::boundary::*;
+use crate::ffi::dispatch::*;
 use crate::ffi::types::*;
 use crate::local::sys;
 use std::os::raw::c_int;
@@ -10,6 +11,9 @@ use std::os::raw::c_int;
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexPreTransform_free(obj: *mut FaissIndexPreTransform) {
     boundary!((), {
+        if let Some(remote) = as_remote(obj) {
+            return RemoteIndex::free(remote);
+        }
         if !obj.is_null() {
             sys::faiss_IndexPreTransform_free(obj);
         }
@@ -23,6 +27,8 @@ pub unsafe extern "C" fn faissx_IndexPreTransform_cast(
     index: *mut FaissIndex,
 ) -> *mut FaissIndexPreTransform {
     boundary!(std::ptr::null_mut(), {
+        local_only(index, "index")?;
+        non_null(index, "index")?;
         Ok(sys::faiss_IndexPreTransform_cast(index))
     })
 }
@@ -33,6 +39,7 @@ pub unsafe extern "C" fn faissx_IndexPreTransform_index(
     index: *const FaissIndexPreTransform,
 ) -> *mut FaissIndex {
     boundary!(std::ptr::null_mut(), {
+        local_only(index, "index")?;
         non_null(index, "index")?;
         Ok(sys::faiss_IndexPreTransform_index(index))
     })
@@ -44,6 +51,7 @@ pub unsafe extern "C" fn faissx_IndexPreTransform_own_fields(
     index: *const FaissIndexPreTransform,
 ) -> c_int {
     boundary!(0, {
+        local_only(index, "index")?;
         non_null(index, "index")?;
         Ok(sys::faiss_IndexPreTransform_own_fields(index))
     })
@@ -56,6 +64,7 @@ pub unsafe extern "C" fn faissx_IndexPreTransform_set_own_fields(
     value: c_int,
 ) {
     boundary!((), {
+        local_only(index, "index")?;
         non_null(index, "index")?;
         sys::faiss_IndexPreTransform_set_own_fields(index, value);
         Ok(())
@@ -68,6 +77,9 @@ pub unsafe extern "C" fn faissx_IndexPreTransform_new(
     p_index: *mut *mut FaissIndexPreTransform,
 ) -> c_int {
     boundary!({
+        local_constructor(
+            "IndexPreTransform is not served by faissx-server (faissx_IndexPreTransform_new)",
+        )?;
         non_null(p_index, "p_index")?;
         faiss_status(sys::faiss_IndexPreTransform_new(p_index))
     })
@@ -80,6 +92,10 @@ pub unsafe extern "C" fn faissx_IndexPreTransform_new_with(
     index: *mut FaissIndex,
 ) -> c_int {
     boundary!({
+        local_constructor(
+            "IndexPreTransform is not served by faissx-server (faissx_IndexPreTransform_new_with)",
+        )?;
+        local_only(index, "index")?;
         non_null(p_index, "p_index")?;
         non_null(index, "index")?;
         faiss_status(sys::faiss_IndexPreTransform_new_with(p_index, index))
@@ -94,6 +110,8 @@ pub unsafe extern "C" fn faissx_IndexPreTransform_new_with_transform(
     index: *mut FaissIndex,
 ) -> c_int {
     boundary!({
+        local_constructor("IndexPreTransform is not served by faissx-server (faissx_IndexPreTransform_new_with_transform)")?;
+        local_only(index, "index")?;
         non_null(p_index, "p_index")?;
         non_null(ltrans, "ltrans")?;
         non_null(index, "index")?;
@@ -110,6 +128,7 @@ pub unsafe extern "C" fn faissx_IndexPreTransform_prepend_transform(
     ltrans: *mut FaissVectorTransform,
 ) -> c_int {
     boundary!({
+        local_only(index, "index")?;
         non_null(index, "index")?;
         non_null(ltrans, "ltrans")?;
         faiss_status(sys::faiss_IndexPreTransform_prepend_transform(

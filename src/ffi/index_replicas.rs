@@ -2,6 +2,7 @@
 
 use crate::boundary;
 use crate::ffi::boundary::*;
+use crate::ffi::dispatch::*;
 use crate::ffi::types::*;
 use crate::local::{shim, sys};
 use std::os::raw::c_int;
@@ -10,6 +11,9 @@ use std::os::raw::c_int;
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexReplicas_free(obj: *mut FaissIndexReplicas) {
     boundary!((), {
+        if let Some(remote) = as_remote(obj) {
+            return RemoteIndex::free(remote);
+        }
         if !obj.is_null() {
             sys::faiss_IndexReplicas_free(obj);
         }
@@ -23,6 +27,7 @@ pub unsafe extern "C" fn faissx_IndexReplicas_own_fields(
     index: *const FaissIndexReplicas,
 ) -> c_int {
     boundary!(0, {
+        local_only(index, "index")?;
         non_null(index, "index")?;
         Ok(shim::faissx_shim_IndexReplicas_own_fields(index.cast()))
     })
@@ -35,6 +40,7 @@ pub unsafe extern "C" fn faissx_IndexReplicas_set_own_fields(
     value: c_int,
 ) {
     boundary!((), {
+        local_only(index, "index")?;
         non_null(index, "index")?;
         shim::faissx_shim_IndexReplicas_set_own_fields(index.cast(), value);
         Ok(())
@@ -48,6 +54,9 @@ pub unsafe extern "C" fn faissx_IndexReplicas_new(
     d: idx_t,
 ) -> c_int {
     boundary!({
+        local_constructor(
+            "IndexReplicas is not served by faissx-server (faissx_IndexReplicas_new)",
+        )?;
         non_null(p_index, "p_index")?;
         faiss_status(sys::faiss_IndexReplicas_new(p_index, d))
     })
@@ -61,6 +70,9 @@ pub unsafe extern "C" fn faissx_IndexReplicas_new_with_options(
     threaded: c_int,
 ) -> c_int {
     boundary!({
+        local_constructor(
+            "IndexReplicas is not served by faissx-server (faissx_IndexReplicas_new_with_options)",
+        )?;
         non_null(p_index, "p_index")?;
         faiss_status(sys::faiss_IndexReplicas_new_with_options(
             p_index, d, threaded,
@@ -75,6 +87,8 @@ pub unsafe extern "C" fn faissx_IndexReplicas_add_replica(
     replica: *mut FaissIndex,
 ) -> c_int {
     boundary!({
+        local_only(index, "index")?;
+        local_only(replica, "replica")?;
         non_null(index, "index")?;
         non_null(replica, "replica")?;
         faiss_status(sys::faiss_IndexReplicas_add_replica(index, replica))
@@ -88,6 +102,8 @@ pub unsafe extern "C" fn faissx_IndexReplicas_remove_replica(
     replica: *mut FaissIndex,
 ) -> c_int {
     boundary!({
+        local_only(index, "index")?;
+        local_only(replica, "replica")?;
         non_null(index, "index")?;
         non_null(replica, "replica")?;
         faiss_status(sys::faiss_IndexReplicas_remove_replica(index, replica))
@@ -101,7 +117,14 @@ pub unsafe extern "C" fn faissx_IndexReplicas_at(
     i: c_int,
 ) -> *mut FaissIndex {
     boundary!(std::ptr::null_mut(), {
+        local_only(index, "index")?;
         non_null(index, "index")?;
+        let count = shim::faissx_shim_IndexReplicas_count(index.cast());
+        if !(0..count).contains(&i) {
+            return Err(Error::invalid(format!(
+                "i = {i} is out of range ({count} indexes)"
+            )));
+        }
         Ok(sys::faiss_IndexReplicas_at(index, i))
     })
 }

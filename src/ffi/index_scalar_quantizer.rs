@@ -2,6 +2,7 @@
 
 use crate::boundary;
 use crate::ffi::boundary::*;
+use crate::ffi::dispatch::*;
 use crate::ffi::types::*;
 use crate::local::{shim, shim_status, sys};
 use std::os::raw::c_int;
@@ -12,6 +13,7 @@ pub unsafe extern "C" fn faissx_IndexScalarQuantizer_new(
     p_index: *mut *mut FaissIndexScalarQuantizer,
 ) -> c_int {
     boundary!({
+        local_constructor("faissx_IndexScalarQuantizer_new makes an index without a dimension; in remote mode use faissx_IndexScalarQuantizer_new_with")?;
         non_null(p_index, "p_index")?;
         faiss_status(sys::faiss_IndexScalarQuantizer_new(p_index))
     })
@@ -29,6 +31,16 @@ pub unsafe extern "C" fn faissx_IndexScalarQuantizer_new_with(
         non_null(p_index, "p_index")?;
         known_quantizer_type(qt)?;
         known_metric(metric)?;
+        if let Some(handle) = create_remote(|| {
+            Ok(IndexSpec::ScalarQuantizer {
+                d: d as u32,
+                qt,
+                metric,
+            })
+        })? {
+            *p_index = handle.cast();
+            return Ok(());
+        }
         faiss_status(sys::faiss_IndexScalarQuantizer_new_with(
             p_index, d, qt, metric,
         ))
@@ -41,6 +53,10 @@ pub unsafe extern "C" fn faissx_IndexScalarQuantizer_cast(
     index: *mut FaissIndex,
 ) -> *mut FaissIndexScalarQuantizer {
     boundary!(std::ptr::null_mut(), {
+        non_null(index, "index")?;
+        if let Some(cast) = remote_cast(index, "IndexScalarQuantizer") {
+            return Ok(cast);
+        }
         Ok(sys::faiss_IndexScalarQuantizer_cast(index))
     })
 }
@@ -49,6 +65,9 @@ pub unsafe extern "C" fn faissx_IndexScalarQuantizer_cast(
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexScalarQuantizer_free(obj: *mut FaissIndexScalarQuantizer) {
     boundary!((), {
+        if let Some(remote) = as_remote(obj) {
+            return RemoteIndex::free(remote);
+        }
         if !obj.is_null() {
             sys::faiss_IndexScalarQuantizer_free(obj);
         }
@@ -62,6 +81,10 @@ pub unsafe extern "C" fn faissx_IndexIVFScalarQuantizer_cast(
     index: *mut FaissIndex,
 ) -> *mut FaissIndexIVFScalarQuantizer {
     boundary!(std::ptr::null_mut(), {
+        non_null(index, "index")?;
+        if let Some(cast) = remote_cast(index, "IndexIVFScalarQuantizer") {
+            return Ok(cast);
+        }
         Ok(sys::faiss_IndexIVFScalarQuantizer_cast(index))
     })
 }
@@ -72,6 +95,9 @@ pub unsafe extern "C" fn faissx_IndexIVFScalarQuantizer_free(
     obj: *mut FaissIndexIVFScalarQuantizer,
 ) {
     boundary!((), {
+        if let Some(remote) = as_remote(obj) {
+            return RemoteIndex::free(remote);
+        }
         if !obj.is_null() {
             sys::faiss_IndexIVFScalarQuantizer_free(obj);
         }
@@ -85,6 +111,7 @@ pub unsafe extern "C" fn faissx_IndexIVFScalarQuantizer_new(
     p_index: *mut *mut FaissIndexIVFScalarQuantizer,
 ) -> c_int {
     boundary!({
+        local_constructor("faissx_IndexIVFScalarQuantizer_new makes an index without a dimension; in remote mode use faissx_IndexIVFScalarQuantizer_new_with")?;
         non_null(p_index, "p_index")?;
         shim_status(shim::faissx_shim_IndexIVFScalarQuantizer_new(
             p_index.cast(),
@@ -101,19 +128,13 @@ pub unsafe extern "C" fn faissx_IndexIVFScalarQuantizer_new_with(
     nlist: usize,
     qt: FaissQuantizerType,
 ) -> c_int {
-    boundary!({
-        non_null(p_index, "p_index")?;
-        non_null(quantizer, "quantizer")?;
-        known_quantizer_type(qt)?;
-        let d = usize::try_from(dimension(d, "d")?).expect("positive");
-        // FAISS's C++ constructor defaults to L2 and to encoding residuals.
-        faiss_status(sys::faiss_IndexIVFScalarQuantizer_new_with_metric(
-            p_index, quantizer, d, nlist, qt, METRIC_L2, 1,
-        ))
-    })
+    let Ok(d) = usize::try_from(d) else {
+        return boundary!({ Err(Error::invalid(format!("d must be > 0 (got {d})"))) });
+    };
+    // FAISS's C++ constructor defaults to L2 and to encoding residuals.
+    faissx_IndexIVFScalarQuantizer_new_with_metric(p_index, quantizer, d, nlist, qt, METRIC_L2, 1)
 }
 
-/// Creates an `IndexIVFScalarQuantizer` in `*p_index`; the caller owns it. Returns 0 or an error code.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexIVFScalarQuantizer_new_with_metric(
     p_index: *mut *mut FaissIndexIVFScalarQuantizer,
@@ -129,6 +150,20 @@ pub unsafe extern "C" fn faissx_IndexIVFScalarQuantizer_new_with_metric(
         non_null(quantizer, "quantizer")?;
         known_quantizer_type(qt)?;
         known_metric(metric)?;
+        quantizer_dimension(quantizer, d)?;
+        if let Some(handle) = create_composite(quantizer, false, |quantizer| {
+            IndexSpec::IvfScalarQuantizer {
+                quantizer,
+                d: d as u64,
+                nlist: nlist as u64,
+                qt,
+                metric,
+                by_residual: encode_residual != 0,
+            }
+        })? {
+            *p_index = handle.cast();
+            return Ok(());
+        }
         faiss_status(sys::faiss_IndexIVFScalarQuantizer_new_with_metric(
             p_index,
             quantizer,
@@ -148,6 +183,9 @@ pub unsafe extern "C" fn faissx_IndexIVFScalarQuantizer_nlist(
 ) -> usize {
     boundary!(0, {
         non_null(index, "index")?;
+        if let Some(remote) = as_remote(index) {
+            return Ok(remote.cached_info().nlist as usize);
+        }
         Ok(sys::faiss_IndexIVFScalarQuantizer_nlist(index))
     })
 }
@@ -159,6 +197,9 @@ pub unsafe extern "C" fn faissx_IndexIVFScalarQuantizer_nprobe(
 ) -> usize {
     boundary!(0, {
         non_null(index, "index")?;
+        if let Some(remote) = as_remote(index) {
+            return Ok(remote.fresh_info()?.nprobe as usize);
+        }
         Ok(sys::faiss_IndexIVFScalarQuantizer_nprobe(index))
     })
 }
@@ -171,6 +212,9 @@ pub unsafe extern "C" fn faissx_IndexIVFScalarQuantizer_set_nprobe(
 ) {
     boundary!((), {
         non_null(index, "index")?;
+        if let Some(remote) = as_remote(index) {
+            return remote.set_param("nprobe", value as f64);
+        }
         sys::faiss_IndexIVFScalarQuantizer_set_nprobe(index, value);
         Ok(())
     })
@@ -183,6 +227,14 @@ pub unsafe extern "C" fn faissx_IndexIVFScalarQuantizer_quantizer(
 ) -> *mut FaissIndex {
     boundary!(std::ptr::null_mut(), {
         non_null(index, "index")?;
+        if let Some(remote) = as_remote(index) {
+            return remote.with_local_copy(|copy| match copy.raw() {
+                RawIndex::Float(local) => {
+                    sys::faiss_IndexIVF_quantizer(sys::faiss_IndexIVF_cast(local))
+                }
+                RawIndex::Binary(_) => std::ptr::null_mut(),
+            });
+        }
         Ok(sys::faiss_IndexIVFScalarQuantizer_quantizer(index))
     })
 }
@@ -194,6 +246,11 @@ pub unsafe extern "C" fn faissx_IndexIVFScalarQuantizer_own_fields(
 ) -> c_int {
     boundary!(0, {
         non_null(index, "index")?;
+        if let Some(remote) = as_remote(index) {
+            // The server's composite indexes own the copies of their sub-indexes.
+            let _ = remote;
+            return Ok(1);
+        }
         Ok(sys::faiss_IndexIVFScalarQuantizer_own_fields(index))
     })
 }
@@ -206,6 +263,11 @@ pub unsafe extern "C" fn faissx_IndexIVFScalarQuantizer_set_own_fields(
 ) {
     boundary!((), {
         non_null(index, "index")?;
+        if let Some(remote) = as_remote(index) {
+            // Ownership of server-side sub-indexes is fixed: the composite owns its copies.
+            let _ = (remote, value);
+            return Ok(());
+        }
         sys::faiss_IndexIVFScalarQuantizer_set_own_fields(index, value);
         Ok(())
     })
@@ -221,6 +283,7 @@ pub unsafe extern "C" fn faissx_IndexIVFScalarQuantizer_add_core(
     precomputed_idx: *const idx_t,
 ) -> c_int {
     boundary!({
+        local_only(index, "index")?;
         non_null(index, "index")?;
         count(n, "n")?;
         buffer(x, n, "x")?;

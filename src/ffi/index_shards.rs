@@ -2,6 +2,7 @@
 
 use crate::boundary;
 use crate::ffi::boundary::*;
+use crate::ffi::dispatch::*;
 use crate::ffi::types::*;
 use crate::local::{shim, sys};
 use std::os::raw::c_int;
@@ -10,6 +11,9 @@ use std::os::raw::c_int;
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexShards_free(obj: *mut FaissIndexShards) {
     boundary!((), {
+        if let Some(remote) = as_remote(obj) {
+            return RemoteIndex::free(remote);
+        }
         if !obj.is_null() {
             sys::faiss_IndexShards_free(obj);
         }
@@ -21,6 +25,7 @@ pub unsafe extern "C" fn faissx_IndexShards_free(obj: *mut FaissIndexShards) {
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexShards_own_fields(index: *const FaissIndexShards) -> c_int {
     boundary!(0, {
+        local_only(index, "index")?;
         non_null(index, "index")?;
         Ok(shim::faissx_shim_IndexShards_own_fields(index.cast()))
     })
@@ -33,6 +38,7 @@ pub unsafe extern "C" fn faissx_IndexShards_set_own_fields(
     value: c_int,
 ) {
     boundary!((), {
+        local_only(index, "index")?;
         non_null(index, "index")?;
         shim::faissx_shim_IndexShards_set_own_fields(index.cast(), value);
         Ok(())
@@ -45,6 +51,7 @@ pub unsafe extern "C" fn faissx_IndexShards_successive_ids(
     index: *const FaissIndexShards,
 ) -> c_int {
     boundary!(0, {
+        local_only(index, "index")?;
         non_null(index, "index")?;
         Ok(sys::faiss_IndexShards_successive_ids(index))
     })
@@ -57,6 +64,7 @@ pub unsafe extern "C" fn faissx_IndexShards_set_successive_ids(
     value: c_int,
 ) {
     boundary!((), {
+        local_only(index, "index")?;
         non_null(index, "index")?;
         sys::faiss_IndexShards_set_successive_ids(index, value);
         Ok(())
@@ -70,6 +78,7 @@ pub unsafe extern "C" fn faissx_IndexShards_new(
     d: idx_t,
 ) -> c_int {
     boundary!({
+        local_constructor("IndexShards is not served by faissx-server (faissx_IndexShards_new)")?;
         non_null(p_index, "p_index")?;
         faiss_status(sys::faiss_IndexShards_new(p_index, d))
     })
@@ -84,6 +93,9 @@ pub unsafe extern "C" fn faissx_IndexShards_new_with_options(
     successive_ids: c_int,
 ) -> c_int {
     boundary!({
+        local_constructor(
+            "IndexShards is not served by faissx-server (faissx_IndexShards_new_with_options)",
+        )?;
         non_null(p_index, "p_index")?;
         faiss_status(sys::faiss_IndexShards_new_with_options(
             p_index,
@@ -101,6 +113,8 @@ pub unsafe extern "C" fn faissx_IndexShards_add_shard(
     shard: *mut FaissIndex,
 ) -> c_int {
     boundary!({
+        local_only(index, "index")?;
+        local_only(shard, "shard")?;
         non_null(index, "index")?;
         non_null(shard, "shard")?;
         faiss_status(sys::faiss_IndexShards_add_shard(index, shard))
@@ -114,6 +128,8 @@ pub unsafe extern "C" fn faissx_IndexShards_remove_shard(
     shard: *mut FaissIndex,
 ) -> c_int {
     boundary!({
+        local_only(index, "index")?;
+        local_only(shard, "shard")?;
         non_null(index, "index")?;
         non_null(shard, "shard")?;
         faiss_status(sys::faiss_IndexShards_remove_shard(index, shard))
@@ -127,7 +143,14 @@ pub unsafe extern "C" fn faissx_IndexShards_at(
     i: c_int,
 ) -> *mut FaissIndex {
     boundary!(std::ptr::null_mut(), {
+        local_only(index, "index")?;
         non_null(index, "index")?;
+        let count = shim::faissx_shim_IndexShards_count(index.cast());
+        if !(0..count).contains(&i) {
+            return Err(Error::invalid(format!(
+                "i = {i} is out of range ({count} indexes)"
+            )));
+        }
         Ok(sys::faiss_IndexShards_at(index, i))
     })
 }

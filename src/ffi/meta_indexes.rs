@@ -2,6 +2,7 @@
 
 use crate::boundary;
 use crate::ffi::boundary::*;
+use crate::ffi::dispatch::*;
 use crate::ffi::types::*;
 use crate::local::sys;
 use std::os::raw::c_int;
@@ -11,6 +12,11 @@ use std::os::raw::c_int;
 pub unsafe extern "C" fn faissx_IndexIDMap_own_fields(index: *const FaissIndexIDMap) -> c_int {
     boundary!(0, {
         non_null(index, "index")?;
+        if let Some(remote) = as_remote(index) {
+            // The server's composite indexes own the copies of their sub-indexes.
+            let _ = remote;
+            return Ok(1);
+        }
         Ok(sys::faiss_IndexIDMap_own_fields(index))
     })
 }
@@ -23,6 +29,11 @@ pub unsafe extern "C" fn faissx_IndexIDMap_set_own_fields(
 ) {
     boundary!((), {
         non_null(index, "index")?;
+        if let Some(remote) = as_remote(index) {
+            // Ownership of server-side sub-indexes is fixed: the composite owns its copies.
+            let _ = (remote, value);
+            return Ok(());
+        }
         sys::faiss_IndexIDMap_set_own_fields(index, value);
         Ok(())
     })
@@ -37,6 +48,13 @@ pub unsafe extern "C" fn faissx_IndexIDMap_new(
     boundary!({
         non_null(p_index, "p_index")?;
         non_null(index, "index")?;
+        if let Some(handle) = create_composite(index, false, |index| IndexSpec::IdMap {
+            sub_index: index,
+            two_way: false,
+        })? {
+            *p_index = handle.cast();
+            return Ok(());
+        }
         faiss_status(sys::faiss_IndexIDMap_new(p_index, index))
     })
 }
@@ -45,6 +63,10 @@ pub unsafe extern "C" fn faissx_IndexIDMap_new(
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexIDMap_cast(index: *mut FaissIndex) -> *mut FaissIndexIDMap {
     boundary!(std::ptr::null_mut(), {
+        non_null(index, "index")?;
+        if let Some(cast) = remote_cast(index, "IndexIDMap") {
+            return Ok(cast);
+        }
         Ok(sys::faiss_IndexIDMap_cast(index))
     })
 }
@@ -58,6 +80,16 @@ pub unsafe extern "C" fn faissx_IndexIDMap_id_map(
 ) {
     boundary!((), {
         non_null(index, "index")?;
+        if let Some(remote) = as_remote(index) {
+            let (ids, size) = remote.id_map()?;
+            if !p_id_map.is_null() {
+                *p_id_map = ids;
+            }
+            if !p_size.is_null() {
+                *p_size = size;
+            }
+            return Ok(());
+        }
         sys::faiss_IndexIDMap_id_map(index, p_id_map, p_size);
         Ok(())
     })
@@ -70,6 +102,12 @@ pub unsafe extern "C" fn faissx_IndexIDMap_sub_index(
 ) -> *mut FaissIndex {
     boundary!(std::ptr::null_mut(), {
         non_null(index, "index")?;
+        if let Some(remote) = as_remote(index) {
+            return remote.with_local_copy(|copy| match copy.raw() {
+                RawIndex::Float(local) => sys::faiss_IndexIDMap_sub_index(local),
+                RawIndex::Binary(_) => std::ptr::null_mut(),
+            });
+        }
         Ok(sys::faiss_IndexIDMap_sub_index(index))
     })
 }
@@ -79,6 +117,11 @@ pub unsafe extern "C" fn faissx_IndexIDMap_sub_index(
 pub unsafe extern "C" fn faissx_IndexIDMap2_own_fields(index: *const FaissIndexIDMap2) -> c_int {
     boundary!(0, {
         non_null(index, "index")?;
+        if let Some(remote) = as_remote(index) {
+            // The server's composite indexes own the copies of their sub-indexes.
+            let _ = remote;
+            return Ok(1);
+        }
         Ok(sys::faiss_IndexIDMap2_own_fields(index))
     })
 }
@@ -91,6 +134,11 @@ pub unsafe extern "C" fn faissx_IndexIDMap2_set_own_fields(
 ) {
     boundary!((), {
         non_null(index, "index")?;
+        if let Some(remote) = as_remote(index) {
+            // Ownership of server-side sub-indexes is fixed: the composite owns its copies.
+            let _ = (remote, value);
+            return Ok(());
+        }
         sys::faiss_IndexIDMap2_set_own_fields(index, value);
         Ok(())
     })
@@ -105,6 +153,13 @@ pub unsafe extern "C" fn faissx_IndexIDMap2_new(
     boundary!({
         non_null(p_index, "p_index")?;
         non_null(index, "index")?;
+        if let Some(handle) = create_composite(index, false, |index| IndexSpec::IdMap {
+            sub_index: index,
+            two_way: true,
+        })? {
+            *p_index = handle.cast();
+            return Ok(());
+        }
         faiss_status(sys::faiss_IndexIDMap2_new(p_index, index))
     })
 }
@@ -116,6 +171,11 @@ pub unsafe extern "C" fn faissx_IndexIDMap2_construct_rev_map(
 ) -> c_int {
     boundary!({
         non_null(index, "index")?;
+        if let Some(remote) = as_remote(index) {
+            // The server's IDMap2 keeps its reverse map current on every write.
+            let _ = remote;
+            return Ok(());
+        }
         faiss_status(sys::faiss_IndexIDMap2_construct_rev_map(index))
     })
 }
@@ -124,6 +184,10 @@ pub unsafe extern "C" fn faissx_IndexIDMap2_construct_rev_map(
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexIDMap2_cast(index: *mut FaissIndex) -> *mut FaissIndexIDMap2 {
     boundary!(std::ptr::null_mut(), {
+        non_null(index, "index")?;
+        if let Some(cast) = remote_cast(index, "IndexIDMap2") {
+            return Ok(cast);
+        }
         Ok(sys::faiss_IndexIDMap2_cast(index))
     })
 }
@@ -137,6 +201,16 @@ pub unsafe extern "C" fn faissx_IndexIDMap2_id_map(
 ) {
     boundary!((), {
         non_null(index, "index")?;
+        if let Some(remote) = as_remote(index) {
+            let (ids, size) = remote.id_map()?;
+            if !p_id_map.is_null() {
+                *p_id_map = ids;
+            }
+            if !p_size.is_null() {
+                *p_size = size;
+            }
+            return Ok(());
+        }
         sys::faiss_IndexIDMap2_id_map(index, p_id_map, p_size);
         Ok(())
     })
@@ -149,6 +223,12 @@ pub unsafe extern "C" fn faissx_IndexIDMap2_sub_index(
 ) -> *mut FaissIndex {
     boundary!(std::ptr::null_mut(), {
         non_null(index, "index")?;
+        if let Some(remote) = as_remote(index) {
+            return remote.with_local_copy(|copy| match copy.raw() {
+                RawIndex::Float(local) => sys::faiss_IndexIDMap2_sub_index(local),
+                RawIndex::Binary(_) => std::ptr::null_mut(),
+            });
+        }
         Ok(sys::faiss_IndexIDMap2_sub_index(index))
     })
 }

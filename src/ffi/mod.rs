@@ -12,6 +12,7 @@ pub mod aux_index_structures;
 pub mod boundary;
 pub mod clone_index;
 pub mod clustering;
+pub mod dispatch;
 pub mod distances;
 pub mod error;
 pub mod faissx;

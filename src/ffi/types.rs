@@ -87,6 +87,18 @@ pub const FAISSX_ERR_UNSUPPORTED: c_int = -6;
 /// Reading or writing a file or buffer failed.
 pub const FAISSX_ERR_IO: c_int = -7;
 
+/// Remote mode: the server could not be reached or did not answer in time (see the
+/// `timeout_ms` option); the message names the server and the operation.
+pub const FAISSX_ERR_TRANSPORT: c_int = -10;
+/// Remote mode: the server rejected the API key or the tenant.
+pub const FAISSX_ERR_AUTH: c_int = -11;
+/// Remote mode: the index does not exist on the server (deleted, or another tenant's).
+pub const FAISSX_ERR_NOT_FOUND: c_int = -12;
+/// Remote mode: client and server do not understand each other (protocol version, garbage).
+pub const FAISSX_ERR_PROTOCOL: c_int = -13;
+/// Remote mode: the server failed (its data directory, for instance).
+pub const FAISSX_ERR_SERVER: c_int = -14;
+
 /// Flag for `faissx_read_index*`: map the file instead of reading it.
 pub const FAISS_IO_FLAG_MMAP: c_int = 1;
 /// Flag for `faissx_read_index*`: the index will not be modified.

@@ -3,7 +3,7 @@
 use crate::boundary;
 use crate::ffi::boundary::*;
 use crate::ffi::types::*;
-use crate::local::sys;
+use crate::local::{shim, shim_status, sys};
 use std::os::raw::c_int;
 
 /// Frees a `VectorTransform`. NULL is a no-op. Borrowed pointers obtained from it become invalid.
@@ -61,7 +61,8 @@ pub unsafe extern "C" fn faissx_VectorTransform_train(
     })
 }
 
-/// `apply` of a `VectorTransform`; NULL (with the last error set) for a NULL handle.
+/// Applies the transform to `n` vectors `x` (n*d_in floats) and returns the n*d_out results in a
+/// new buffer, which the caller releases with `free()`; NULL (with the last error set) on failure.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_VectorTransform_apply(
     vt: *const FaissVectorTransform,
@@ -70,9 +71,27 @@ pub unsafe extern "C" fn faissx_VectorTransform_apply(
 ) -> *mut f32 {
     boundary!(std::ptr::null_mut(), {
         non_null(vt, "vt")?;
-        count(n, "n")?;
+        let rows = count(n, "n")?;
         buffer(x, n, "x")?;
-        Ok(sys::faiss_VectorTransform_apply(vt, n, x))
+        // FAISS's apply allocates with new[], which C cannot release: use malloc instead.
+        let d_out = usize::try_from(sys::faiss_VectorTransform_d_out(vt)).unwrap_or(0);
+        let len = rows
+            .checked_mul(d_out)
+            .ok_or_else(|| Error::invalid("n * d_out overflows"))?;
+        let xt = libc::malloc(len.max(1) * std::mem::size_of::<f32>()).cast::<f32>();
+        if xt.is_null() {
+            return Err(Error::new(FAISSX_ERR_STD, "out of memory"));
+        }
+        if let Err(error) = shim_status(shim::faissx_shim_VectorTransform_apply_noalloc(
+            vt.cast(),
+            n,
+            x,
+            xt,
+        )) {
+            libc::free(xt.cast());
+            return Err(error);
+        }
+        Ok(xt)
     })
 }
 
@@ -89,8 +108,12 @@ pub unsafe extern "C" fn faissx_VectorTransform_apply_noalloc(
         count(n, "n")?;
         buffer(x, n, "x")?;
         buffer(xt, n, "xt")?;
-        sys::faiss_VectorTransform_apply_noalloc(vt, n, x, xt);
-        Ok(())
+        shim_status(shim::faissx_shim_VectorTransform_apply_noalloc(
+            vt.cast(),
+            n,
+            x,
+            xt,
+        ))
     })
 }
 
@@ -107,8 +130,12 @@ pub unsafe extern "C" fn faissx_VectorTransform_reverse_transform(
         count(n, "n")?;
         buffer(xt, n, "xt")?;
         buffer(x, n, "x")?;
-        sys::faiss_VectorTransform_reverse_transform(vt, n, xt, x);
-        Ok(())
+        shim_status(shim::faissx_shim_VectorTransform_reverse_transform(
+            vt.cast(),
+            n,
+            xt,
+            x,
+        ))
     })
 }
 
@@ -136,8 +163,12 @@ pub unsafe extern "C" fn faissx_LinearTransform_transform_transpose(
         count(n, "n")?;
         buffer(y, n, "y")?;
         buffer(x, n, "x")?;
-        sys::faiss_LinearTransform_transform_transpose(vt, n, y, x);
-        Ok(())
+        shim_status(shim::faissx_shim_LinearTransform_transform_transpose(
+            vt.cast(),
+            n,
+            y,
+            x,
+        ))
     })
 }
 
@@ -146,8 +177,9 @@ pub unsafe extern "C" fn faissx_LinearTransform_transform_transpose(
 pub unsafe extern "C" fn faissx_LinearTransform_set_is_orthonormal(vt: *mut FaissLinearTransform) {
     boundary!((), {
         non_null(vt, "vt")?;
-        sys::faiss_LinearTransform_set_is_orthonormal(vt);
-        Ok(())
+        shim_status(shim::faissx_shim_LinearTransform_set_is_orthonormal(
+            vt.cast(),
+        ))
     })
 }
 

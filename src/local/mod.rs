@@ -2,6 +2,8 @@
 //! inventory) and the C++ entry points it lacks (`shim`).
 
 /// cbindgen:ignore
+pub mod index;
+/// cbindgen:ignore
 pub mod shim;
 /// cbindgen:ignore
 pub mod sys;

@@ -16,7 +16,10 @@
 #include <faiss/IndexReplicas.h>
 #include <faiss/IndexScalarQuantizer.h>
 #include <faiss/IndexShards.h>
+#include <faiss/VectorTransform.h>
+#include <faiss/impl/FaissAssert.h>
 #include <faiss/impl/FaissException.h>
+#include <faiss/impl/AuxIndexStructures.h>
 #include <faiss/impl/HNSW.h>
 #include <faiss/impl/io.h>
 #include <faiss/index_io.h>
@@ -253,6 +256,31 @@ int faissx_shim_read_index_binary_buf(const uint8_t* buf, size_t size, int io_fl
     });
 }
 
+// ---- what the C API has no entry for: IVF max_codes, range search with parameters ----
+
+size_t faissx_shim_IndexIVF_max_codes(void* index) {
+    return static_cast<faiss::IndexIVF*>(static_cast<faiss::Index*>(index))->max_codes;
+}
+void faissx_shim_IndexIVF_set_max_codes(void* index, size_t value) {
+    static_cast<faiss::IndexIVF*>(static_cast<faiss::Index*>(index))->max_codes = value;
+}
+int faissx_shim_range_search_with_params(
+        void* index,
+        int64_t n,
+        const float* x,
+        float radius,
+        void* result,
+        void* params) {
+    return guarded([&] {
+        static_cast<faiss::Index*>(index)->range_search(
+                n,
+                x,
+                radius,
+                static_cast<faiss::RangeSearchResult*>(result),
+                static_cast<faiss::SearchParameters*>(params));
+    });
+}
+
 // ---- declared in FAISS's C headers but missing from its library ----
 
 int faissx_shim_IndexIVFScalarQuantizer_new(void** out) {
@@ -270,11 +298,76 @@ int faissx_shim_IndexShards_own_fields(const void* index) {
 void faissx_shim_IndexShards_set_own_fields(void* index, int own) {
     static_cast<faiss::IndexShards*>(index)->own_indices = own != 0;
 }
+// FAISS's at(i) indexes its vector unchecked: the count lets the caller check first.
+int faissx_shim_IndexReplicas_count(const void* index) {
+    return static_cast<const faiss::IndexReplicas*>(static_cast<const faiss::Index*>(index))
+            ->count();
+}
+int faissx_shim_IndexShards_count(const void* index) {
+    return static_cast<const faiss::IndexShards*>(static_cast<const faiss::Index*>(index))
+            ->count();
+}
+// BufferList's destructor is not virtual: delete through the real type.
+void faissx_shim_RangeSearchPartialResult_free(void* res) {
+    delete static_cast<faiss::RangeSearchPartialResult*>(res);
+}
 void faissx_shim_IOReader_free(void* reader) {
     delete static_cast<faiss::IOReader*>(reader);
 }
 void faissx_shim_IOWriter_free(void* writer) {
     delete static_cast<faiss::IOWriter*>(writer);
+}
+
+
+// ---- vector transforms: FAISS's C API runs these outside try/catch (void functions), so a
+// FAISS error there (untrained, not invertible) would terminate the process ----
+
+int faissx_shim_VectorTransform_apply_noalloc(
+        const void* vt,
+        int64_t n,
+        const float* x,
+        float* xt) {
+    return guarded(
+            [&] { static_cast<const faiss::VectorTransform*>(vt)->apply_noalloc(n, x, xt); });
+}
+int faissx_shim_VectorTransform_reverse_transform(
+        const void* vt,
+        int64_t n,
+        const float* xt,
+        float* x) {
+    return guarded(
+            [&] { static_cast<const faiss::VectorTransform*>(vt)->reverse_transform(n, xt, x); });
+}
+
+namespace {
+// LinearTransform's matrix is empty until trained, and these two read it without checking.
+const faiss::LinearTransform* trained_linear(const void* vt) {
+    auto* lt = dynamic_cast<const faiss::LinearTransform*>(
+            static_cast<const faiss::VectorTransform*>(vt));
+    FAISS_THROW_IF_NOT_MSG(lt, "not a LinearTransform");
+    FAISS_THROW_IF_NOT_MSG(lt->is_trained, "Transformation not trained yet");
+    return lt;
+}
+} // namespace
+
+int faissx_shim_LinearTransform_transform_transpose(
+        const void* vt,
+        int64_t n,
+        const float* y,
+        float* x) {
+    return guarded([&] { trained_linear(vt)->transform_transpose(n, y, x); });
+}
+int faissx_shim_LinearTransform_set_is_orthonormal(void* vt) {
+    return guarded([&] {
+        const_cast<faiss::LinearTransform*>(trained_linear(vt))->set_is_orthonormal();
+    });
+}
+
+// FAISS's C API stores the address of its own local variable in *qr, not the query result.
+int faissx_shim_RangeSearchPartialResult_new_result(void* res, int64_t qno, void** qr) {
+    return guarded([&] {
+        *qr = &static_cast<faiss::RangeSearchPartialResult*>(res)->new_result(qno);
+    });
 }
 
 } // extern "C"

@@ -90,11 +90,49 @@ extern "C" {
         out: *mut *mut c_void,
     ) -> c_int;
 
+    pub fn faissx_shim_IndexIVF_max_codes(index: *mut c_void) -> usize;
+    pub fn faissx_shim_IndexIVF_set_max_codes(index: *mut c_void, value: usize);
+    pub fn faissx_shim_range_search_with_params(
+        index: *mut c_void,
+        n: i64,
+        x: *const f32,
+        radius: f32,
+        result: *mut c_void,
+        params: *mut c_void,
+    ) -> c_int;
+
     pub fn faissx_shim_IndexIVFScalarQuantizer_new(out: *mut *mut c_void) -> c_int;
     pub fn faissx_shim_IndexReplicas_own_fields(index: *const c_void) -> c_int;
     pub fn faissx_shim_IndexReplicas_set_own_fields(index: *mut c_void, own: c_int);
     pub fn faissx_shim_IndexShards_own_fields(index: *const c_void) -> c_int;
     pub fn faissx_shim_IndexShards_set_own_fields(index: *mut c_void, own: c_int);
+    pub fn faissx_shim_IndexReplicas_count(index: *const c_void) -> c_int;
+    pub fn faissx_shim_IndexShards_count(index: *const c_void) -> c_int;
+    pub fn faissx_shim_RangeSearchPartialResult_free(res: *mut c_void);
+    pub fn faissx_shim_VectorTransform_apply_noalloc(
+        vt: *const c_void,
+        n: i64,
+        x: *const f32,
+        xt: *mut f32,
+    ) -> c_int;
+    pub fn faissx_shim_VectorTransform_reverse_transform(
+        vt: *const c_void,
+        n: i64,
+        xt: *const f32,
+        x: *mut f32,
+    ) -> c_int;
+    pub fn faissx_shim_LinearTransform_transform_transpose(
+        vt: *const c_void,
+        n: i64,
+        y: *const f32,
+        x: *mut f32,
+    ) -> c_int;
+    pub fn faissx_shim_LinearTransform_set_is_orthonormal(vt: *mut c_void) -> c_int;
     pub fn faissx_shim_IOReader_free(reader: *mut c_void);
     pub fn faissx_shim_IOWriter_free(writer: *mut c_void);
+    pub fn faissx_shim_RangeSearchPartialResult_new_result(
+        res: *mut c_void,
+        qno: i64,
+        qr: *mut *mut c_void,
+    ) -> c_int;
 }

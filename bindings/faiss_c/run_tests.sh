@@ -1,0 +1,173 @@
+#!/usr/bin/env bash
+# Tests the compat library libfaiss_c.so as FAISS's users meet it:
+# - the generated forwarders and headers match include/faissx_c.h;
+# - it exports every function of FAISS's C API inventory under its FAISS name, and is a thin
+#   layer over libfaissx.so (which it needs), not a second copy of FAISS;
+# - C programs written with FAISS's names and include paths, linked to libfaiss_c.so only: the
+#   faissx C tests (tests/c/test_*.c) renamed mechanically, and tests/faiss_style.c;
+# - Rust's `faiss` crate (no `static` feature) running on libfaiss_c.so (tests/faiss_rs).
+# Prints `ok NAME` / `FAIL NAME` per test and a closing `N passed, M failed`.
+# Usage: bindings/faiss_c/run_tests.sh
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+lib="$root/target/release"
+out="$root/target/faiss_c_tests"
+cc="${CC:-cc}"
+tsv="$root/../shared/faiss-c-api-1.12.tsv"
+
+cd "$root"
+# The library under test is the one the current sources give (and faissx with it).
+cargo build --release -p faiss_c
+rm -rf "$out"
+mkdir -p "$out"
+
+# Same settings as tests/c/run.sh: sanitizer findings fail the test; one OpenMP/BLAS thread.
+export ASAN_OPTIONS="detect_leaks=1:halt_on_error=1:abort_on_error=0:detect_stack_use_after_return=1:strict_string_checks=1"
+export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
+export LSAN_OPTIONS="suppressions=$root/tests/c/lsan.supp:print_suppressions=0"
+export OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}"
+export OPENBLAS_NUM_THREADS=1
+
+passed=0
+failed=0
+# run NAME COMMAND...: one test, stopped at its first failing command (a subshell with set -e:
+# called as an `if` condition, a function would run on past failures); output shown on failure.
+run() {
+    local name="$1" log="$out/$1.log" rc
+    shift
+    set +e
+    (set -e; "$@") >"$log" 2>&1
+    rc=$?
+    set -e
+    if ((rc == 0)); then
+        passed=$((passed + 1))
+        echo "ok $name"
+    else
+        failed=$((failed + 1))
+        echo "FAIL $name"
+        sed 's/^/    /' "$log" | tail -n 40
+    fi
+}
+
+# Reads all input before grepping: `grep -q` would exit early and SIGPIPE the producer.
+has() { grep -E "$1" >/dev/null; }
+
+check_exports() {
+    local so="$lib/libfaiss_c.so" exported missing
+    exported=$(nm -D --defined-only "$so" | awk '$2 == "T" { print $3 }' | sort -u)
+    # The inventory itself, not the generator, says what FAISS's users may call.
+    missing=$(comm -23 <(awk -F'\t' '$2 ~ /^faiss_/ { print $2 }' "$tsv" | sort -u) <(echo "$exported"))
+    [[ -z $missing ]] || { echo "inventory functions not exported:"; echo "$missing"; return 1; }
+    missing=$(comm -23 <(python3 tools/gen_compat.py --exports | sort -u) <(echo "$exported"))
+    [[ -z $missing ]] || { echo "extensions not exported:"; echo "$missing"; return 1; }
+    # faissx's own functions have no FAISS name; the library defines nothing but forwarders.
+    if echo "$exported" | has '^faiss_(version|is_remote|configure|set_option|remote_|ping$)'; then
+        echo "faissx-only functions exported under faiss_ names"
+        return 1
+    fi
+    if echo "$exported" | has '^faissx_'; then
+        echo "defines faissx_ symbols: libfaissx was linked in statically"
+        return 1
+    fi
+    if nm -C --defined-only "$so" | has ' faiss::'; then
+        echo "contains FAISS's C++ code: the faissx rlib was linked in"
+        return 1
+    fi
+    readelf -d "$so" | has 'NEEDED.*\[libfaissx\.so\]' || { echo "does not need libfaissx.so"; return 1; }
+    echo "$(awk -F'\t' '$2 ~ /^faiss_/' "$tsv" | wc -l) inventory rows exported"
+}
+
+# build_c NAME SRC INCLUDE_DIR: a C program against the generated headers and libfaiss_c only.
+build_c() {
+    local name="$1" src="$2" inc="$3" bin="$out/$1"
+    "$cc" -std=c11 -Wall -Wextra -Werror -g -O1 -fsanitize=address,undefined \
+        -fno-omit-frame-pointer -fno-sanitize-recover=undefined \
+        -I "$here/include" -I "$inc" "$src" -o "$bin" \
+        -L "$lib" -lfaiss_c -lm -Wl,-rpath,"$lib"
+    # It must resolve FAISS's names through libfaiss_c.so, not through libfaissx directly.
+    readelf -d "$bin" | has 'NEEDED.*\[libfaiss_c\.so\]' || { echo "$bin does not need libfaiss_c.so"; return 1; }
+    if readelf -d "$bin" | has 'NEEDED.*\[libfaissx\.so\]'; then
+        echo "$bin links libfaissx.so directly"
+        return 1
+    fi
+    if nm -u "$bin" | has ' faissx_'; then
+        echo "$bin calls faissx_ names"
+        return 1
+    fi
+    # A directory of its own for the files it writes.
+    mkdir -p "$bin.run"
+    (cd "$bin.run" && TMPDIR="$bin.run" timeout 120 "$bin")
+}
+
+# Each generated header compiles on its own, as C and as C++ (FAISS users include them one by
+# one, in any order, from either language).
+headers() {
+    local h
+    for h in $(cd "$here/include" && find faiss -name '*.h' | sort); do
+        printf '#include <%s>\n' "$h" |
+            "$cc" -fsyntax-only -x c -std=c11 -Wall -Wextra -Wpedantic -Werror -I "$here/include" -
+        printf '#include <%s>\n' "$h" |
+            "${CXX:-c++}" -fsyntax-only -x c++ -std=c++17 -Wall -Wextra -Werror -I "$here/include" -
+    done
+}
+
+# The faiss crate's tests: the binary must take faiss_* from our libfaiss_c.so at run time,
+# so a FAISS linked in statically (or another libfaiss_c.so) cannot pass for ours.
+faiss_rs() {
+    local bins bin loaded
+    # Cargo reads .cargo/config.toml from the directory it runs in, not the manifest's.
+    cd "$here/tests/faiss_rs"
+    # Compiler messages go to the log as text; the JSON is only read for the binaries' paths.
+    cargo test --release --no-run
+    bins=$(cargo test --release --no-run --message-format=json |
+        python3 -c 'import json, sys
+for line in sys.stdin:
+    m = json.loads(line)
+    if m.get("reason") == "compiler-artifact" and m.get("executable") and m["profile"]["test"]:
+        print(m["executable"])')
+    [[ -n $bins ]] || { echo "no test binary built"; return 1; }
+    for bin in $bins; do
+        loaded=$(ldd "$bin" | awk '$1 == "libfaiss_c.so" { print $3 }')
+        [[ -n $loaded && $(realpath "$loaded") == $(realpath "$lib/libfaiss_c.so") ]] ||
+            { echo "$bin does not load $lib/libfaiss_c.so:"; ldd "$bin"; return 1; }
+        if nm --defined-only "$bin" | has ' faiss_'; then
+            echo "$bin defines faiss_ symbols: FAISS is linked in statically"
+            return 1
+        fi
+        nm -D --undefined-only "$bin" | has ' faiss_Index_search$' ||
+            { echo "$bin does not import faiss_Index_search"; return 1; }
+    done
+    cargo test --release
+}
+
+run generated python3 tools/gen_compat.py --verify
+run exports check_exports
+run faiss_style build_c faiss_style "$here/tests/faiss_style.c" "$here/tests"
+run headers headers
+# The faissx C tests as a FAISS user would have written them (faissx_ -> faiss_, FAISS's
+# include paths), with the test helpers they include. A test of faissx's own functions
+# (version, remote mode) has no FAISS-named version: it is listed, not counted.
+skipped=()
+for src in tests/c/test_*.c; do
+    name="$(basename "$src" .c)"
+    dir="$out/src/$name"
+    rc=0
+    python3 tools/gen_compat.py --rewrite "$dir" "$src" tests/c/*.h || rc=$?
+    if ((rc == 3)); then
+        skipped+=("$name")
+        continue
+    fi
+    if ((rc != 0)); then
+        failed=$((failed + 1))
+        echo "FAIL $name: could not rewrite it to FAISS names"
+        continue
+    fi
+    run "$name" build_c "$name" "$dir/$name.c" "$dir"
+done
+run faiss_rs faiss_rs
+
+((${#skipped[@]} == 0)) || echo "not applicable to FAISS names: ${skipped[*]}"
+echo "$passed passed, $failed failed"
+((failed == 0))

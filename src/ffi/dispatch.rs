@@ -1,0 +1,180 @@
+//! The seam between the C ABI and remote mode: recognising remote handles, turning C buffers
+//! into the slices a request carries, and copying replies back into the caller's buffers.
+
+use crate::ffi::boundary::{Error, Result};
+use crate::ffi::types::*;
+pub use crate::local::index::RawIndex;
+pub use crate::protocol::IndexSpec;
+pub use crate::remote::index::{as_remote, RemoteIndex};
+use crate::remote::{active_client, Client};
+use std::sync::Arc;
+
+/// Rejects remote handles in functions that only work on FAISS objects in this process.
+///
+/// # Safety
+/// `index` must be NULL or a live handle.
+pub unsafe fn local_only<T>(index: *const T, name: &str) -> Result<()> {
+    if as_remote(index).is_some() {
+        Err(Error::unsupported(format!(
+            "{name} is a remote index; this function only works on local indexes"
+        )))
+    } else {
+        Ok(())
+    }
+}
+
+/// The bytes of `n` vectors of `remote`'s dimension at `x`.
+///
+/// # Safety
+/// `x` must hold `n` vectors (checked non-NULL by the caller when n > 0).
+pub unsafe fn vectors<'a, T>(remote: &RemoteIndex, x: *const T, n: idx_t) -> &'a [u8] {
+    let len = n as usize * remote.vector_bytes();
+    if len == 0 {
+        &[]
+    } else {
+        std::slice::from_raw_parts(x.cast::<u8>(), len)
+    }
+}
+
+/// # Safety
+/// `len` items must be readable at `p` (NULL allowed when `len` is 0).
+pub unsafe fn slice<'a, T>(p: *const T, len: usize) -> &'a [T] {
+    if len == 0 {
+        &[]
+    } else {
+        std::slice::from_raw_parts(p, len)
+    }
+}
+
+/// Copies `values` to `dst`.
+///
+/// # Safety
+/// `dst` must have room for `values.len()` items.
+pub unsafe fn copy_out<T: Copy>(values: &[T], dst: *mut T) {
+    if !values.is_empty() {
+        std::ptr::copy_nonoverlapping(values.as_ptr(), dst, values.len());
+    }
+}
+
+/// Copies little-endian frame bytes to a buffer of `T` (f32 distances, i32 Hamming distances).
+///
+/// # Safety
+/// `dst` must have room for `bytes.len()` bytes.
+pub unsafe fn copy_bytes_out<T>(bytes: &[u8], dst: *mut T) {
+    copy_out(bytes, dst.cast::<u8>())
+}
+
+/// In remote mode, creates `spec` on the server and returns the new handle.
+pub fn create_remote(spec: impl FnOnce() -> Result<IndexSpec>) -> Result<Option<*mut FaissIndex>> {
+    match active_client() {
+        None => Ok(None),
+        Some(client) => Ok(Some(RemoteIndex::create(client, spec()?)?.cast())),
+    }
+}
+
+/// A sub-index (quantizer, wrapped index) as the server knows it: a remote handle's name, or
+/// a local index uploaded for the duration of the construction.
+pub struct ServerSide {
+    pub name: String,
+    upload: Option<*mut RemoteIndex>,
+}
+
+impl Drop for ServerSide {
+    fn drop(&mut self) {
+        if let Some(upload) = self.upload {
+            // SAFETY: created by RemoteIndex::load below and freed once. A failed delete only
+            // leaves a temporary copy on the server; the construction's result is unaffected.
+            let _ = unsafe { RemoteIndex::free(upload) };
+        }
+    }
+}
+
+/// # Safety
+/// `index` must be a live handle (local or remote).
+pub unsafe fn server_side<T>(
+    client: &Arc<Client>,
+    index: *const T,
+    binary: bool,
+) -> Result<ServerSide> {
+    if let Some(remote) = as_remote(index) {
+        return Ok(ServerSide {
+            name: remote.name.clone(),
+            upload: None,
+        });
+    }
+    let bytes = local_bytes(index, binary)?;
+    let upload = RemoteIndex::load(client.clone(), bytes, binary)?;
+    Ok(ServerSide {
+        name: (*upload).name.clone(),
+        upload: Some(upload),
+    })
+}
+
+/// A local index in FAISS's file format.
+///
+/// # Safety
+/// `index` must be a live local handle of the given kind.
+pub unsafe fn local_bytes<T>(index: *const T, binary: bool) -> Result<Vec<u8>> {
+    let mut size = 0usize;
+    let mut buf: *mut u8 = std::ptr::null_mut();
+    crate::local::shim_status(if binary {
+        crate::local::shim::faissx_shim_write_index_binary_buf(index.cast(), &mut size, &mut buf)
+    } else {
+        crate::local::shim::faissx_shim_write_index_buf(index.cast(), &mut size, &mut buf)
+    })?;
+    let bytes = slice(buf, size).to_vec();
+    libc::free(buf.cast());
+    Ok(bytes)
+}
+
+/// For casts: `Some(index or NULL)` when `index` is remote, following the classes the server
+/// reported for it.
+///
+/// # Safety
+/// `index` must be NULL or a live handle.
+pub unsafe fn remote_cast<T, U>(index: *mut T, class: &str) -> Option<*mut U> {
+    as_remote(index).map(|remote| {
+        if remote.is(class) {
+            index.cast()
+        } else {
+            std::ptr::null_mut()
+        }
+    })
+}
+
+/// In remote mode, creates a composite index (IVF over a quantizer, IDMap over an index) on
+/// the server; `sub` may be remote or local (then uploaded). Outside remote mode, a remote
+/// `sub` cannot serve a local composite.
+///
+/// # Safety
+/// `sub` must be a live handle.
+pub unsafe fn create_composite<T>(
+    sub: *const T,
+    binary_sub: bool,
+    spec: impl FnOnce(String) -> IndexSpec,
+) -> Result<Option<*mut FaissIndex>> {
+    match active_client() {
+        Some(client) => {
+            let side = server_side(&client, sub, binary_sub)?;
+            Ok(Some(
+                RemoteIndex::create(client, spec(side.name.clone()))?.cast(),
+            ))
+        }
+        None => {
+            local_only(sub, "the sub-index")?;
+            Ok(None)
+        }
+    }
+}
+
+/// Constructors of index types the server does not build: in remote mode they fail rather than
+/// create an index in this process behind the caller's back.
+pub fn local_constructor(what: &str) -> Result<()> {
+    if active_client().is_some() {
+        Err(Error::unsupported(format!(
+            "{what} cannot be created in remote mode (faissx_configure / FAISSX_SERVER is set)"
+        )))
+    } else {
+        Ok(())
+    }
+}

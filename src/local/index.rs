@@ -1,0 +1,1161 @@
+//! An owned FAISS index as a Rust value, for the server: every protocol operation on it, with
+//! the input validated first (the bytes come from the network, not from a trusted caller).
+
+use crate::ffi::boundary::{faiss_status, Error, Result};
+use crate::ffi::types::*;
+use crate::local::{shim, shim_status, sys};
+use crate::protocol::{from_frame, to_frame, IndexInfo, IndexSpec, SearchParams, Selector};
+use std::ffi::CString;
+use std::os::raw::{c_int, c_void};
+use std::ptr;
+
+/// A FAISS index this value owns and frees.
+pub struct LocalIndex(RawIndex);
+
+/// The FAISS object behind a [`LocalIndex`]: float vectors or binary codes.
+#[derive(Clone, Copy)]
+pub enum RawIndex {
+    Float(*mut FaissIndex),
+    Binary(*mut FaissIndexBinary),
+}
+
+// SAFETY: FAISS indexes have no thread affinity. Concurrent const operations (search,
+// reconstruct) are safe in FAISS; the server serializes every mutation behind a write lock.
+unsafe impl Send for LocalIndex {}
+unsafe impl Sync for LocalIndex {}
+
+impl Drop for LocalIndex {
+    fn drop(&mut self) {
+        // SAFETY: the pointer is owned by this value and freed once.
+        unsafe {
+            match self.0 {
+                RawIndex::Float(index) => sys::faiss_Index_free(index),
+                RawIndex::Binary(index) => sys::faiss_IndexBinary_free(index),
+            }
+        }
+    }
+}
+
+/// Converts a wire count to FAISS's `idx_t`.
+fn idx(n: u64, what: &str) -> Result<idx_t> {
+    idx_t::try_from(n).map_err(|_| Error::invalid(format!("{what} = {n} is too large")))
+}
+
+fn metric(metric: u32) -> Result<FaissMetricType> {
+    crate::ffi::boundary::known_metric(metric)
+}
+
+fn dim(d: u64) -> Result<c_int> {
+    match c_int::try_from(d) {
+        Ok(d) if d > 0 => Ok(d),
+        _ => Err(Error::invalid(format!("d must be in 1..=2^31 (got {d})"))),
+    }
+}
+
+/// Runs a FAISS constructor that writes its result through an out-pointer.
+unsafe fn construct<T>(build: impl FnOnce(*mut *mut T) -> Result<()>) -> Result<*mut T> {
+    let mut out: *mut T = ptr::null_mut();
+    build(&mut out)?;
+    Ok(out)
+}
+
+impl LocalIndex {
+    /// Builds the index `spec` describes. `sub` returns a sub-index named in the spec (a
+    /// quantizer, a wrapped index), which the new index borrows as FAISS composites do
+    /// (own_fields off): the caller keeps it alive as long as the new index.
+    pub fn create(spec: &IndexSpec, sub: &dyn Fn(&str) -> Result<RawIndex>) -> Result<Self> {
+        // SAFETY: every pointer comes from a FAISS constructor or from `sub`, whose caller
+        // keeps the sub-index alive.
+        unsafe {
+            Ok(LocalIndex(match spec {
+                IndexSpec::Factory {
+                    d,
+                    description,
+                    metric: m,
+                } => {
+                    let description = CString::new(description.as_str())
+                        .map_err(|_| Error::invalid("description contains NUL"))?;
+                    let (d, m) = (dim((*d).into())?, metric(*m)?);
+                    RawIndex::Float(construct(|out| {
+                        faiss_status(sys::faiss_index_factory(out, d, description.as_ptr(), m))
+                    })?)
+                }
+                IndexSpec::BinaryFactory { d, description } => {
+                    let description = CString::new(description.as_str())
+                        .map_err(|_| Error::invalid("description contains NUL"))?;
+                    let d = dim((*d).into())?;
+                    RawIndex::Binary(construct(|out| {
+                        faiss_status(sys::faiss_index_binary_factory(
+                            out,
+                            d,
+                            description.as_ptr(),
+                        ))
+                    })?)
+                }
+                IndexSpec::Flat { d, metric: m } => {
+                    let (d, m) = (dim((*d).into())?, metric(*m)?);
+                    RawIndex::Float(construct(|out| {
+                        faiss_status(sys::faiss_IndexFlat_new_with(out, d.into(), m))
+                    })?)
+                }
+                IndexSpec::ScalarQuantizer { d, qt, metric: m } => {
+                    let (d, m) = (dim((*d).into())?, metric(*m)?);
+                    let qt = crate::ffi::boundary::known_quantizer_type(*qt)?;
+                    RawIndex::Float(construct(|out| {
+                        faiss_status(sys::faiss_IndexScalarQuantizer_new_with(
+                            out,
+                            d.into(),
+                            qt,
+                            m,
+                        ))
+                    })?)
+                }
+                IndexSpec::HnswFlat { d, m, metric: mt } => {
+                    let (d, mt) = (dim((*d).into())?, metric(*mt)?);
+                    let m = dim((*m).into())?;
+                    RawIndex::Float(construct(|out: *mut *mut FaissIndex| {
+                        shim_status(shim::faissx_shim_IndexHNSWFlat_new(
+                            out.cast(),
+                            d,
+                            m,
+                            mt as c_int,
+                        ))
+                    })?)
+                }
+                IndexSpec::Pq {
+                    d,
+                    m,
+                    nbits,
+                    metric: mt,
+                } => {
+                    let (d, mt) = (dim((*d).into())?, metric(*mt)?);
+                    let (m, nbits) = (*m as usize, *nbits as usize);
+                    if m == 0 || d as usize % m != 0 || nbits == 0 || nbits > 24 {
+                        return Err(Error::invalid(format!(
+                            "PQ needs M dividing d and 1 <= nbits <= 24 (d={d}, M={m}, nbits={nbits})"
+                        )));
+                    }
+                    RawIndex::Float(construct(|out: *mut *mut FaissIndex| {
+                        shim_status(shim::faissx_shim_IndexPQ_new(
+                            out.cast(),
+                            d,
+                            m,
+                            nbits,
+                            mt as c_int,
+                        ))
+                    })?)
+                }
+                IndexSpec::IvfFlat {
+                    quantizer,
+                    d,
+                    nlist,
+                    metric: m,
+                } => {
+                    let quantizer = float_sub(sub(quantizer)?, *d)?;
+                    let m = metric(*m)?;
+                    RawIndex::Float(construct(|out| {
+                        faiss_status(sys::faiss_IndexIVFFlat_new_with_metric(
+                            out,
+                            quantizer,
+                            *d as usize,
+                            *nlist as usize,
+                            m,
+                        ))
+                    })?)
+                }
+                IndexSpec::IvfScalarQuantizer {
+                    quantizer,
+                    d,
+                    nlist,
+                    qt,
+                    metric: m,
+                    by_residual,
+                } => {
+                    let quantizer = float_sub(sub(quantizer)?, *d)?;
+                    let m = metric(*m)?;
+                    let qt = crate::ffi::boundary::known_quantizer_type(*qt)?;
+                    RawIndex::Float(construct(|out| {
+                        faiss_status(sys::faiss_IndexIVFScalarQuantizer_new_with_metric(
+                            out,
+                            quantizer,
+                            *d as usize,
+                            *nlist as usize,
+                            qt,
+                            m,
+                            c_int::from(*by_residual),
+                        ))
+                    })?)
+                }
+                IndexSpec::IvfPq {
+                    quantizer,
+                    d,
+                    nlist,
+                    m,
+                    nbits,
+                    metric: mt,
+                } => {
+                    let quantizer = float_sub(sub(quantizer)?, *d)?;
+                    let mt = metric(*mt)?;
+                    RawIndex::Float(construct(|out: *mut *mut FaissIndex| {
+                        shim_status(shim::faissx_shim_IndexIVFPQ_new(
+                            out.cast(),
+                            quantizer.cast(),
+                            *d as usize,
+                            *nlist as usize,
+                            *m as usize,
+                            *nbits as usize,
+                            mt as c_int,
+                        ))
+                    })?)
+                }
+                IndexSpec::IdMap { sub_index, two_way } => {
+                    let RawIndex::Float(wrapped) = sub(sub_index)? else {
+                        return Err(Error::invalid("an IDMap cannot wrap a binary index"));
+                    };
+                    RawIndex::Float(construct(|out| {
+                        faiss_status(if *two_way {
+                            sys::faiss_IndexIDMap2_new(out, wrapped)
+                        } else {
+                            sys::faiss_IndexIDMap_new(out, wrapped)
+                        })
+                    })?)
+                }
+                IndexSpec::BinaryFlat { d } => {
+                    binary_d(*d)?;
+                    RawIndex::Binary(construct(|out: *mut *mut FaissIndexBinary| {
+                        shim_status(shim::faissx_shim_IndexBinaryFlat_new(out.cast(), *d as i64))
+                    })?)
+                }
+                IndexSpec::BinaryIvf {
+                    quantizer,
+                    d,
+                    nlist,
+                } => {
+                    binary_d(*d)?;
+                    let RawIndex::Binary(quantizer) = sub(quantizer)? else {
+                        return Err(Error::invalid("a binary IVF needs a binary quantizer"));
+                    };
+                    if sys::faiss_IndexBinary_d(quantizer) as u64 != *d {
+                        return Err(Error::invalid("quantizer and index dimensions differ"));
+                    }
+                    RawIndex::Binary(construct(|out: *mut *mut FaissIndexBinary| {
+                        shim_status(shim::faissx_shim_IndexBinaryIVF_new(
+                            out.cast(),
+                            quantizer.cast(),
+                            *d as usize,
+                            *nlist as usize,
+                        ))
+                    })?)
+                }
+            }))
+        }
+    }
+
+    /// Reads an index in FAISS's file format.
+    pub fn load(bytes: &[u8], binary: bool) -> Result<Self> {
+        // SAFETY: the shim copies `bytes` and returns a fresh index or an error.
+        unsafe {
+            if binary {
+                Ok(LocalIndex(RawIndex::Binary(construct(
+                    |out: *mut *mut FaissIndexBinary| {
+                        shim_status(shim::faissx_shim_read_index_binary_buf(
+                            bytes.as_ptr(),
+                            bytes.len(),
+                            0,
+                            out.cast(),
+                        ))
+                    },
+                )?)))
+            } else {
+                Ok(LocalIndex(RawIndex::Float(construct(
+                    |out: *mut *mut FaissIndex| {
+                        shim_status(shim::faissx_shim_read_index_buf(
+                            bytes.as_ptr(),
+                            bytes.len(),
+                            0,
+                            out.cast(),
+                        ))
+                    },
+                )?)))
+            }
+        }
+    }
+
+    /// The index in FAISS's file format.
+    pub fn save(&self) -> Result<Vec<u8>> {
+        let mut size = 0usize;
+        let mut buf: *mut u8 = ptr::null_mut();
+        // SAFETY: the shim mallocs `buf` (size bytes), freed below after copying.
+        unsafe {
+            shim_status(match self.0 {
+                RawIndex::Float(index) => {
+                    shim::faissx_shim_write_index_buf(index.cast(), &mut size, &mut buf)
+                }
+                RawIndex::Binary(index) => {
+                    shim::faissx_shim_write_index_binary_buf(index.cast(), &mut size, &mut buf)
+                }
+            })?;
+            let bytes = std::slice::from_raw_parts(buf, size).to_vec();
+            libc::free(buf.cast());
+            Ok(bytes)
+        }
+    }
+
+    pub fn duplicate(&self) -> Result<Self> {
+        // SAFETY: clone_index deep-copies a live index.
+        unsafe {
+            Ok(LocalIndex(match self.0 {
+                RawIndex::Float(index) => RawIndex::Float(construct(|out| {
+                    faiss_status(sys::faiss_clone_index(index, out))
+                })?),
+                RawIndex::Binary(index) => RawIndex::Binary(construct(|out| {
+                    faiss_status(sys::faiss_clone_index_binary(index, out))
+                })?),
+            }))
+        }
+    }
+
+    /// Gives up ownership: the caller frees the FAISS object (or hands it to one that will).
+    pub fn into_raw(self) -> RawIndex {
+        let raw = self.0;
+        std::mem::forget(self);
+        raw
+    }
+
+    pub fn d(&self) -> i64 {
+        // SAFETY: live index.
+        unsafe {
+            match self.0 {
+                RawIndex::Float(index) => sys::faiss_Index_d(index).into(),
+                RawIndex::Binary(index) => sys::faiss_IndexBinary_d(index).into(),
+            }
+        }
+    }
+
+    /// Bytes of one vector on the wire: d floats, or d/8 bytes of a binary code.
+    fn vector_bytes(&self) -> usize {
+        match self.0 {
+            RawIndex::Float(_) => self.d() as usize * 4,
+            RawIndex::Binary(_) => self.d() as usize / 8,
+        }
+    }
+
+    /// Checks that `frame` holds exactly `n` vectors of this index.
+    fn vectors<'a>(&self, frame: &'a [u8], n: u64, what: &str) -> Result<&'a [u8]> {
+        let expected = (n as u128) * self.vector_bytes() as u128;
+        if frame.len() as u128 != expected {
+            return Err(Error::invalid(format!(
+                "{what}: {} bytes for {n} vectors of dimension {} (expected {expected})",
+                frame.len(),
+                self.d()
+            )));
+        }
+        Ok(frame)
+    }
+
+    pub fn info(&self) -> IndexInfo {
+        // SAFETY: getters on a live index; casts return NULL for other classes.
+        unsafe {
+            match self.0 {
+                RawIndex::Float(index) => float_info(index),
+                RawIndex::Binary(index) => binary_info(index),
+            }
+        }
+    }
+
+    pub fn train(&self, n: u64, frame: &[u8]) -> Result<()> {
+        let x = self.vectors(frame, n, "training vectors")?;
+        let n = idx(n, "n")?;
+        // SAFETY: x holds n vectors of this index's dimension (checked above).
+        unsafe {
+            faiss_status(match self.0 {
+                RawIndex::Float(index) => sys::faiss_Index_train(index, n, x.as_ptr().cast()),
+                RawIndex::Binary(index) => sys::faiss_IndexBinary_train(index, n, x.as_ptr()),
+            })
+        }
+    }
+
+    pub fn add(&self, n: u64, frame: &[u8], ids: Option<&[u8]>) -> Result<()> {
+        let x = self.vectors(frame, n, "vectors")?;
+        let ids = ids
+            .map(|ids| from_frame::<i64>(ids, n as usize, "ids"))
+            .transpose()
+            .map_err(wire)?;
+        let n = idx(n, "n")?;
+        // SAFETY: x holds n vectors, ids n ids (checked above); x is 4-byte aligned for floats
+        // because zmq frames are malloc'd; the copy below makes that certain.
+        unsafe {
+            match self.0 {
+                RawIndex::Float(index) => {
+                    let x = aligned_f32(x);
+                    faiss_status(match &ids {
+                        Some(ids) => {
+                            sys::faiss_Index_add_with_ids(index, n, x.as_ptr(), ids.as_ptr())
+                        }
+                        None => sys::faiss_Index_add(index, n, x.as_ptr()),
+                    })
+                }
+                RawIndex::Binary(index) => faiss_status(match &ids {
+                    Some(ids) => {
+                        sys::faiss_IndexBinary_add_with_ids(index, n, x.as_ptr(), ids.as_ptr())
+                    }
+                    None => sys::faiss_IndexBinary_add(index, n, x.as_ptr()),
+                }),
+            }
+        }
+    }
+
+    /// Returns the distance frame (f32, or i32 for binary) and the label frame.
+    pub fn search(
+        &self,
+        n: u64,
+        k: u64,
+        frame: &[u8],
+        params: Option<&SearchParams>,
+    ) -> Result<(Vec<u8>, Vec<u8>)> {
+        let x = self.vectors(frame, n, "queries")?;
+        let (n_idx, k_idx) = (idx(n, "n")?, idx(k, "k")?);
+        if k == 0 {
+            return Err(Error::invalid("k must be > 0 (got 0)"));
+        }
+        let total = (n as usize)
+            .checked_mul(k as usize)
+            .ok_or_else(|| Error::invalid("n*k overflows"))?;
+        let mut labels = vec![0i64; total];
+        // SAFETY: buffers hold n*k results; x holds n queries.
+        unsafe {
+            match self.0 {
+                RawIndex::Float(index) => {
+                    let x = aligned_f32(x);
+                    let mut distances = vec![0f32; total];
+                    let params = BuiltParams::new(self, params)?;
+                    faiss_status(sys::faiss_Index_search_with_params(
+                        index,
+                        n_idx,
+                        x.as_ptr(),
+                        k_idx,
+                        params.ptr(),
+                        distances.as_mut_ptr(),
+                        labels.as_mut_ptr(),
+                    ))?;
+                    Ok((to_frame(&distances), to_frame(&labels)))
+                }
+                RawIndex::Binary(index) => {
+                    if params.is_some_and(|p| p != &SearchParams::default()) {
+                        return Err(Error::unsupported(
+                            "binary indexes take no search parameters",
+                        ));
+                    }
+                    let mut distances = vec![0i32; total];
+                    faiss_status(sys::faiss_IndexBinary_search(
+                        index,
+                        n_idx,
+                        x.as_ptr(),
+                        k_idx,
+                        distances.as_mut_ptr(),
+                        labels.as_mut_ptr(),
+                    ))?;
+                    Ok((to_frame(&distances), to_frame(&labels)))
+                }
+            }
+        }
+    }
+
+    pub fn assign(&self, n: u64, k: u64, frame: &[u8]) -> Result<Vec<u8>> {
+        let x = self.vectors(frame, n, "queries")?;
+        if k == 0 {
+            return Err(Error::invalid("k must be > 0 (got 0)"));
+        }
+        let mut labels = vec![0i64; (n as usize).saturating_mul(k as usize)];
+        // SAFETY: labels holds n*k ids; x n queries.
+        unsafe {
+            faiss_status(match self.0 {
+                RawIndex::Float(index) => {
+                    let x = aligned_f32(x);
+                    sys::faiss_Index_assign(
+                        index,
+                        idx(n, "n")?,
+                        x.as_ptr(),
+                        labels.as_mut_ptr(),
+                        idx(k, "k")?,
+                    )
+                }
+                RawIndex::Binary(index) => sys::faiss_IndexBinary_assign(
+                    index,
+                    idx(n, "n")?,
+                    x.as_ptr(),
+                    labels.as_mut_ptr(),
+                    idx(k, "k")?,
+                ),
+            })?;
+        }
+        Ok(to_frame(&labels))
+    }
+
+    /// Returns the lims (u64), labels and distances frames.
+    pub fn range_search(
+        &self,
+        n: u64,
+        radius: f64,
+        frame: &[u8],
+        params: Option<&SearchParams>,
+    ) -> Result<[Vec<u8>; 3]> {
+        let x = self.vectors(frame, n, "queries")?;
+        let n_idx = idx(n, "n")?;
+        // SAFETY: the result object is created for n queries, read, then freed.
+        unsafe {
+            let result =
+                construct(|out| faiss_status(sys::faiss_RangeSearchResult_new(out, n_idx)))?;
+            let guard = RangeResultGuard(result);
+            match self.0 {
+                RawIndex::Float(index) => {
+                    let x = aligned_f32(x);
+                    let built = BuiltParams::new(self, params)?;
+                    if built.ptr().is_null() {
+                        faiss_status(sys::faiss_Index_range_search(
+                            index,
+                            n_idx,
+                            x.as_ptr(),
+                            radius as f32,
+                            result,
+                        ))?;
+                    } else {
+                        shim_status(shim::faissx_shim_range_search_with_params(
+                            index.cast(),
+                            n_idx,
+                            x.as_ptr(),
+                            radius as f32,
+                            result.cast(),
+                            built.ptr() as *mut c_void,
+                        ))?;
+                    }
+                }
+                RawIndex::Binary(index) => {
+                    faiss_status(sys::faiss_IndexBinary_range_search(
+                        index,
+                        n_idx,
+                        x.as_ptr(),
+                        radius as c_int,
+                        result,
+                    ))?;
+                }
+            }
+            let mut lims: *mut usize = ptr::null_mut();
+            sys::faiss_RangeSearchResult_lims(result, &mut lims);
+            let lims = std::slice::from_raw_parts(lims, n as usize + 1);
+            let total = lims[n as usize];
+            let (mut labels, mut distances) = (ptr::null_mut(), ptr::null_mut());
+            sys::faiss_RangeSearchResult_labels(result, &mut labels, &mut distances);
+            let lims: Vec<u64> = lims.iter().map(|&l| l as u64).collect();
+            let labels = std::slice::from_raw_parts(labels, total);
+            let distances = std::slice::from_raw_parts(distances, total);
+            let frames = [to_frame(&lims), to_frame(labels), to_frame(distances)];
+            drop(guard);
+            Ok(frames)
+        }
+    }
+
+    pub fn reset(&self) -> Result<()> {
+        // SAFETY: live index.
+        unsafe {
+            faiss_status(match self.0 {
+                RawIndex::Float(index) => sys::faiss_Index_reset(index),
+                RawIndex::Binary(index) => sys::faiss_IndexBinary_reset(index),
+            })
+        }
+    }
+
+    pub fn remove_ids(&self, selector: &Selector) -> Result<u64> {
+        let built = BuiltSelector::new(selector)?;
+        let mut removed = 0usize;
+        // SAFETY: the selector lives until `built` drops.
+        unsafe {
+            faiss_status(match self.0 {
+                RawIndex::Float(index) => {
+                    sys::faiss_Index_remove_ids(index, built.root, &mut removed)
+                }
+                RawIndex::Binary(index) => {
+                    sys::faiss_IndexBinary_remove_ids(index, built.root, &mut removed)
+                }
+            })?;
+        }
+        Ok(removed as u64)
+    }
+
+    pub fn reconstruct(&self, first: i64, n: u64) -> Result<Vec<u8>> {
+        // No index holds more than ntotal vectors (by position or by id): a larger n is an
+        // error, not an allocation of n vectors. IndexBinaryFlat reads positions unchecked.
+        let ntotal = self.info().ntotal;
+        let binary_flat = match self.0 {
+            // SAFETY: a cast of a live index.
+            RawIndex::Binary(index) => unsafe {
+                !shim::faissx_shim_cast_IndexBinaryFlat(index.cast()).is_null()
+            },
+            RawIndex::Float(_) => false,
+        };
+        let end = first.checked_add(idx(n, "n")?);
+        if n > ntotal.max(0) as u64
+            || (binary_flat && (first < 0 || end.map_or(true, |end| end > ntotal)))
+        {
+            let message =
+                format!("ids {first} .. {first} + {n} are out of range (ntotal = {ntotal})");
+            // The codes a local call gets: faissx's own check for binary flat, FAISS's otherwise.
+            let code = if binary_flat {
+                FAISSX_ERR_INVALID_ARGUMENT
+            } else {
+                FAISSX_ERR_FAISS
+            };
+            return Err(Error::new(code, message));
+        }
+        let mut out = vec![0u8; (n as usize).saturating_mul(self.vector_bytes())];
+        // SAFETY: out holds n vectors.
+        unsafe {
+            match self.0 {
+                RawIndex::Float(index) => {
+                    let mut floats = vec![0f32; n as usize * self.d() as usize];
+                    let status = if n == 1 {
+                        sys::faiss_Index_reconstruct(index, first, floats.as_mut_ptr())
+                    } else {
+                        sys::faiss_Index_reconstruct_n(
+                            index,
+                            first,
+                            idx(n, "n")?,
+                            floats.as_mut_ptr(),
+                        )
+                    };
+                    faiss_status(status)?;
+                    out = to_frame(&floats);
+                }
+                RawIndex::Binary(index) => {
+                    faiss_status(if n == 1 {
+                        sys::faiss_IndexBinary_reconstruct(index, first, out.as_mut_ptr())
+                    } else {
+                        sys::faiss_IndexBinary_reconstruct_n(
+                            index,
+                            first,
+                            idx(n, "n")?,
+                            out.as_mut_ptr(),
+                        )
+                    })?;
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    pub fn merge_from(&self, other: &LocalIndex, add_id: i64) -> Result<()> {
+        // SAFETY: both indexes are live; the caller holds both write locks.
+        unsafe {
+            match (self.0, other.0) {
+                (RawIndex::Float(a), RawIndex::Float(b)) => {
+                    if sys::faiss_Index_d(a) != sys::faiss_Index_d(b) {
+                        return Err(Error::invalid("the two indexes have different dimensions"));
+                    }
+                    shim_status(shim::faissx_shim_Index_merge_from(
+                        a.cast(),
+                        b.cast(),
+                        add_id,
+                    ))
+                }
+                (RawIndex::Binary(a), RawIndex::Binary(b)) => {
+                    let (a_ivf, b_ivf) = (
+                        sys::faiss_IndexBinaryIVF_cast(a),
+                        sys::faiss_IndexBinaryIVF_cast(b),
+                    );
+                    if a_ivf.is_null() || b_ivf.is_null() {
+                        return Err(Error::unsupported("binary merge needs two IndexBinaryIVF"));
+                    }
+                    faiss_status(sys::faiss_IndexBinaryIVF_merge_from(a_ivf, b_ivf, add_id))
+                }
+                _ => Err(Error::invalid("cannot merge a binary and a float index")),
+            }
+        }
+    }
+
+    pub fn set_param(&self, name: &str, value: f64) -> Result<()> {
+        // SAFETY: setters on a live index, each guarded by the matching cast.
+        unsafe {
+            match (self.0, name) {
+                (RawIndex::Float(index), "verbose") => {
+                    sys::faiss_Index_set_verbose(index, (value != 0.0).into())
+                }
+                (RawIndex::Binary(index), "verbose") => {
+                    sys::faiss_IndexBinary_set_verbose(index, (value != 0.0).into())
+                }
+                (RawIndex::Binary(index), "nprobe" | "max_codes") => {
+                    let ivf = sys::faiss_IndexBinaryIVF_cast(index);
+                    if ivf.is_null() {
+                        return Err(Error::unsupported(format!("{name} applies to IVF indexes")));
+                    }
+                    if name == "nprobe" {
+                        sys::faiss_IndexBinaryIVF_set_nprobe(ivf, value as usize)
+                    } else {
+                        sys::faiss_IndexBinaryIVF_set_max_codes(ivf, value as usize)
+                    }
+                }
+                (RawIndex::Float(index), "direct_map") => {
+                    let ivf = sys::faiss_IndexIVF_cast(index);
+                    if ivf.is_null() {
+                        return Err(Error::unsupported("direct_map applies to IVF indexes"));
+                    }
+                    faiss_status(sys::faiss_IndexIVF_make_direct_map(
+                        ivf,
+                        (value != 0.0).into(),
+                    ))?
+                }
+                (RawIndex::Binary(index), "direct_map") => {
+                    let ivf = sys::faiss_IndexBinaryIVF_cast(index);
+                    if ivf.is_null() {
+                        return Err(Error::unsupported("direct_map applies to IVF indexes"));
+                    }
+                    faiss_status(sys::faiss_IndexBinaryIVF_make_direct_map(
+                        ivf,
+                        (value != 0.0).into(),
+                    ))?
+                }
+                (RawIndex::Float(index), "efConstruction") => {
+                    if shim::faissx_shim_cast_IndexHNSW(index.cast()).is_null() {
+                        return Err(Error::unsupported("efConstruction applies to HNSW indexes"));
+                    }
+                    shim::faissx_shim_IndexHNSW_set_efConstruction(index.cast(), value as c_int)
+                }
+                (RawIndex::Float(index), "max_codes") => {
+                    let ivf = sys::faiss_IndexIVF_cast(index);
+                    if ivf.is_null() {
+                        return Err(Error::unsupported("max_codes applies to IVF indexes"));
+                    }
+                    shim::faissx_shim_IndexIVF_set_max_codes(ivf.cast(), value as usize)
+                }
+                (RawIndex::Float(index), _) => {
+                    let name = CString::new(name)
+                        .map_err(|_| Error::invalid("parameter name contains NUL"))?;
+                    let space = construct(|out| faiss_status(sys::faiss_ParameterSpace_new(out)))?;
+                    let status = sys::faiss_ParameterSpace_set_index_parameter(
+                        space,
+                        index,
+                        name.as_ptr(),
+                        value,
+                    );
+                    sys::faiss_ParameterSpace_free(space);
+                    faiss_status(status)?;
+                }
+                (RawIndex::Binary(_), _) => {
+                    return Err(Error::unsupported(format!(
+                        "binary indexes have no parameter {name}"
+                    )))
+                }
+            }
+        }
+        Ok(())
+    }
+
+    pub fn id_map(&self) -> Result<Vec<u8>> {
+        let RawIndex::Float(index) = self.0 else {
+            return Err(Error::unsupported("binary indexes have no id map"));
+        };
+        // SAFETY: the id map is borrowed from the live index and copied at once.
+        unsafe {
+            let (mut ids, mut size): (*mut idx_t, usize) = (ptr::null_mut(), 0);
+            if !sys::faiss_IndexIDMap2_cast(index).is_null() {
+                sys::faiss_IndexIDMap2_id_map(index, &mut ids, &mut size);
+            } else if !sys::faiss_IndexIDMap_cast(index).is_null() {
+                sys::faiss_IndexIDMap_id_map(index, &mut ids, &mut size);
+            } else {
+                return Err(Error::unsupported("the index is not an IndexIDMap"));
+            }
+            Ok(to_frame(std::slice::from_raw_parts(ids, size)))
+        }
+    }
+
+    pub fn flat_vectors(&self) -> Result<Vec<u8>> {
+        let RawIndex::Float(index) = self.0 else {
+            return Err(Error::unsupported("the index is not an IndexFlat"));
+        };
+        // SAFETY: xb is borrowed from the live flat index and copied at once.
+        unsafe {
+            let flat = sys::faiss_IndexFlat_cast(index);
+            if flat.is_null() {
+                return Err(Error::unsupported("the index is not an IndexFlat"));
+            }
+            let (mut xb, mut size): (*mut f32, usize) = (ptr::null_mut(), 0);
+            sys::faiss_IndexFlat_xb(flat, &mut xb, &mut size);
+            Ok(to_frame(std::slice::from_raw_parts(xb, size)))
+        }
+    }
+
+    /// The FAISS object, still owned by this value.
+    pub fn raw(&self) -> RawIndex {
+        self.0
+    }
+
+    pub fn list_sizes(&self) -> Result<Vec<u8>> {
+        // SAFETY: list numbers below nlist.
+        unsafe {
+            let sizes: Vec<u64> = match self.0 {
+                RawIndex::Float(index) => {
+                    let ivf = sys::faiss_IndexIVF_cast(index);
+                    if ivf.is_null() {
+                        return Err(Error::unsupported("the index is not an IVF index"));
+                    }
+                    (0..sys::faiss_IndexIVF_nlist(ivf))
+                        .map(|l| sys::faiss_IndexIVF_get_list_size(ivf, l) as u64)
+                        .collect()
+                }
+                RawIndex::Binary(index) => {
+                    let ivf = sys::faiss_IndexBinaryIVF_cast(index);
+                    if ivf.is_null() {
+                        return Err(Error::unsupported("the index is not a binary IVF index"));
+                    }
+                    (0..sys::faiss_IndexBinaryIVF_nlist(ivf))
+                        .map(|l| sys::faiss_IndexBinaryIVF_get_list_size(ivf, l) as u64)
+                        .collect()
+                }
+            };
+            Ok(to_frame(&sizes))
+        }
+    }
+
+    pub fn list_ids(&self, list: u64) -> Result<Vec<u8>> {
+        // SAFETY: list bounds are checked against nlist before FAISS reads the list.
+        unsafe {
+            match self.0 {
+                RawIndex::Float(index) => {
+                    let ivf = sys::faiss_IndexIVF_cast(index);
+                    if ivf.is_null() {
+                        return Err(Error::unsupported("the index is not an IVF index"));
+                    }
+                    if list >= sys::faiss_IndexIVF_nlist(ivf) as u64 {
+                        return Err(Error::invalid(format!("list {list} is out of range")));
+                    }
+                    let mut ids = vec![0i64; sys::faiss_IndexIVF_get_list_size(ivf, list as usize)];
+                    sys::faiss_IndexIVF_invlists_get_ids(ivf, list as usize, ids.as_mut_ptr());
+                    Ok(to_frame(&ids))
+                }
+                RawIndex::Binary(index) => {
+                    let ivf = sys::faiss_IndexBinaryIVF_cast(index);
+                    if ivf.is_null() {
+                        return Err(Error::unsupported("the index is not a binary IVF index"));
+                    }
+                    if list >= sys::faiss_IndexBinaryIVF_nlist(ivf) as u64 {
+                        return Err(Error::invalid(format!("list {list} is out of range")));
+                    }
+                    let mut ids =
+                        vec![0i64; sys::faiss_IndexBinaryIVF_get_list_size(ivf, list as usize)];
+                    sys::faiss_IndexBinaryIVF_invlists_get_ids(
+                        ivf,
+                        list as usize,
+                        ids.as_mut_ptr(),
+                    );
+                    Ok(to_frame(&ids))
+                }
+            }
+        }
+    }
+}
+
+/// A float sub-index of the composite's dimension.
+unsafe fn float_sub(sub: RawIndex, d: u64) -> Result<*mut FaissIndex> {
+    let RawIndex::Float(index) = sub else {
+        return Err(Error::invalid(
+            "a float index cannot be built over a binary index",
+        ));
+    };
+    let sub_d = sys::faiss_Index_d(index);
+    if sub_d as u64 != d {
+        return Err(Error::invalid(format!(
+            "sub-index has dimension {sub_d}, index has {d}"
+        )));
+    }
+    Ok(index)
+}
+
+fn binary_d(d: u64) -> Result<()> {
+    crate::ffi::index_binary_flat::binary_dimension(i64::try_from(d).unwrap_or(-1))
+}
+
+fn wire(error: crate::protocol::WireError) -> Error {
+    Error::invalid(error.message)
+}
+
+/// Frames arrive as byte vectors without alignment guarantees; FAISS reads floats.
+fn aligned_f32(bytes: &[u8]) -> std::borrow::Cow<'_, [f32]> {
+    if bytes.as_ptr() as usize % std::mem::align_of::<f32>() == 0 && cfg!(target_endian = "little")
+    {
+        // SAFETY: aligned, length a multiple of 4 (checked by `vectors`), plain floats.
+        std::borrow::Cow::Borrowed(unsafe {
+            std::slice::from_raw_parts(bytes.as_ptr().cast::<f32>(), bytes.len() / 4)
+        })
+    } else {
+        std::borrow::Cow::Owned(
+            from_frame::<f32>(bytes, bytes.len() / 4, "vectors").expect("length checked"),
+        )
+    }
+}
+
+unsafe fn float_info(index: *mut FaissIndex) -> IndexInfo {
+    let mut info = IndexInfo {
+        d: sys::faiss_Index_d(index) as u32,
+        ntotal: sys::faiss_Index_ntotal(index),
+        metric: sys::faiss_Index_metric_type(index),
+        is_trained: sys::faiss_Index_is_trained(index) != 0,
+        verbose: sys::faiss_Index_verbose(index) != 0,
+        ..Default::default()
+    };
+    let mut classes = vec!["Index"];
+    let void = index.cast::<c_void>();
+    if !sys::faiss_IndexFlat_cast(index).is_null() {
+        classes.push("IndexFlat");
+        if !sys::faiss_IndexFlatL2_cast(index).is_null() {
+            classes.push("IndexFlatL2");
+        }
+        if !sys::faiss_IndexFlatIP_cast(index).is_null() {
+            classes.push("IndexFlatIP");
+        }
+    }
+    let ivf = sys::faiss_IndexIVF_cast(index);
+    if !ivf.is_null() {
+        classes.push("IndexIVF");
+        info.nlist = sys::faiss_IndexIVF_nlist(ivf) as u64;
+        info.nprobe = sys::faiss_IndexIVF_nprobe(ivf) as u64;
+        info.max_codes = shim::faissx_shim_IndexIVF_max_codes(ivf.cast()) as u64;
+        info.quantizer_trains_alone = sys::faiss_IndexIVF_quantizer_trains_alone(ivf) as u8;
+        if !sys::faiss_IndexIVFFlat_cast(index).is_null() {
+            classes.push("IndexIVFFlat");
+        }
+        if !sys::faiss_IndexIVFScalarQuantizer_cast(index).is_null() {
+            classes.push("IndexIVFScalarQuantizer");
+        }
+        if !shim::faissx_shim_cast_IndexIVFPQ(void).is_null() {
+            classes.push("IndexIVFPQ");
+        }
+    }
+    if !sys::faiss_IndexScalarQuantizer_cast(index).is_null() {
+        classes.push("IndexScalarQuantizer");
+    }
+    if !shim::faissx_shim_cast_IndexPQ(void).is_null() {
+        classes.push("IndexPQ");
+    }
+    if !shim::faissx_shim_cast_IndexPQ(void).is_null()
+        || !shim::faissx_shim_cast_IndexIVFPQ(void).is_null()
+    {
+        info.pq_m = shim::faissx_shim_pq_M(void) as u64;
+        info.pq_nbits = shim::faissx_shim_pq_nbits(void) as u64;
+    }
+    if !shim::faissx_shim_cast_IndexHNSW(void).is_null() {
+        classes.push("IndexHNSW");
+        if !shim::faissx_shim_cast_IndexHNSWFlat(void).is_null() {
+            classes.push("IndexHNSWFlat");
+        }
+        info.hnsw_m = shim::faissx_shim_IndexHNSW_M(void);
+        info.ef_search = shim::faissx_shim_IndexHNSW_efSearch(void);
+        info.ef_construction = shim::faissx_shim_IndexHNSW_efConstruction(void);
+    }
+    if !sys::faiss_IndexIDMap_cast(index).is_null() {
+        classes.push("IndexIDMap");
+    }
+    if !sys::faiss_IndexIDMap2_cast(index).is_null() {
+        classes.push("IndexIDMap");
+        classes.push("IndexIDMap2");
+    }
+    let mut code_size = 0usize;
+    if sys::faiss_Index_sa_code_size(index, &mut code_size) == 0 {
+        info.code_size = code_size as u64;
+    }
+    classes.dedup();
+    info.classes = classes.into_iter().map(String::from).collect();
+    info
+}
+
+unsafe fn binary_info(index: *mut FaissIndexBinary) -> IndexInfo {
+    let mut info = IndexInfo {
+        d: sys::faiss_IndexBinary_d(index) as u32,
+        ntotal: sys::faiss_IndexBinary_ntotal(index),
+        metric: sys::faiss_IndexBinary_metric_type(index),
+        is_trained: sys::faiss_IndexBinary_is_trained(index) != 0,
+        verbose: sys::faiss_IndexBinary_verbose(index) != 0,
+        binary: true,
+        code_size: sys::faiss_IndexBinary_d(index) as u64 / 8,
+        ..Default::default()
+    };
+    let mut classes = vec!["IndexBinary"];
+    if !shim::faissx_shim_cast_IndexBinaryFlat(index.cast()).is_null() {
+        classes.push("IndexBinaryFlat");
+    }
+    let ivf = sys::faiss_IndexBinaryIVF_cast(index);
+    if !ivf.is_null() {
+        classes.push("IndexBinaryIVF");
+        info.nlist = sys::faiss_IndexBinaryIVF_nlist(ivf) as u64;
+        info.nprobe = sys::faiss_IndexBinaryIVF_nprobe(ivf) as u64;
+        info.max_codes = sys::faiss_IndexBinaryIVF_max_codes(ivf) as u64;
+    }
+    info.classes = classes.into_iter().map(String::from).collect();
+    info
+}
+
+struct RangeResultGuard(*mut FaissRangeSearchResult);
+impl Drop for RangeResultGuard {
+    fn drop(&mut self) {
+        // SAFETY: created by faiss_RangeSearchResult_new and freed once.
+        unsafe { sys::faiss_RangeSearchResult_free(self.0) }
+    }
+}
+
+/// FAISS selectors built from a wire description; the combinators borrow their operands, so
+/// every node is kept and freed together.
+pub struct BuiltSelector {
+    root: *mut FaissIDSelector,
+    nodes: Vec<*mut FaissIDSelector>,
+}
+
+impl BuiltSelector {
+    pub fn new(selector: &Selector) -> Result<Self> {
+        let mut built = BuiltSelector {
+            root: ptr::null_mut(),
+            nodes: Vec::new(),
+        };
+        built.root = built.build(selector)?;
+        Ok(built)
+    }
+
+    fn build(&mut self, selector: &Selector) -> Result<*mut FaissIDSelector> {
+        // SAFETY: each constructor returns a fresh selector, recorded in `nodes` at once.
+        let node: *mut FaissIDSelector = unsafe {
+            match selector {
+                Selector::Range { min, max } => {
+                    construct(|out: *mut *mut FaissIDSelectorRange| {
+                        faiss_status(sys::faiss_IDSelectorRange_new(out, *min, *max))
+                    })?
+                    .cast()
+                }
+                Selector::Batch { ids } => construct(|out: *mut *mut FaissIDSelectorBatch| {
+                    faiss_status(sys::faiss_IDSelectorBatch_new(out, ids.len(), ids.as_ptr()))
+                })?
+                .cast(),
+                Selector::Bitmap { n, bits } => {
+                    // FAISS's n is the bitmap's length in bytes.
+                    if bits.len() as u64 != *n {
+                        return Err(Error::invalid(format!(
+                            "bitmap of {n} bytes came with {}",
+                            bits.len()
+                        )));
+                    }
+                    construct(|out: *mut *mut FaissIDSelectorBitmap| {
+                        faiss_status(sys::faiss_IDSelectorBitmap_new(
+                            out,
+                            *n as usize,
+                            bits.as_ptr(),
+                        ))
+                    })?
+                    .cast()
+                }
+                Selector::Not(inner) => {
+                    let inner = self.build(inner)?;
+                    construct(|out: *mut *mut FaissIDSelectorNot| {
+                        faiss_status(sys::faiss_IDSelectorNot_new(out, inner))
+                    })?
+                    .cast()
+                }
+                Selector::And(a, b) | Selector::Or(a, b) | Selector::Xor(a, b) => {
+                    let (a, b) = (self.build(a)?, self.build(b)?);
+                    construct(|out: *mut *mut FaissIDSelector| {
+                        faiss_status(match selector {
+                            Selector::And(..) => sys::faiss_IDSelectorAnd_new(out.cast(), a, b),
+                            Selector::Or(..) => sys::faiss_IDSelectorOr_new(out.cast(), a, b),
+                            _ => sys::faiss_IDSelectorXOr_new(out.cast(), a, b),
+                        })
+                    })?
+                }
+            }
+        };
+        self.nodes.push(node);
+        Ok(node)
+    }
+}
+
+impl Drop for BuiltSelector {
+    fn drop(&mut self) {
+        // Parents were pushed after their operands: free them first.
+        for node in self.nodes.iter().rev() {
+            // SAFETY: each node was created once by a FAISS constructor.
+            unsafe { sys::faiss_IDSelector_free(*node) }
+        }
+    }
+}
+
+/// FAISS search parameters built from the wire, matching the index's family. Unset fields
+/// keep the index's own settings (FAISS's parameter objects would otherwise reset them to
+/// their defaults: nprobe 1, efSearch 16).
+struct BuiltParams {
+    params: *mut FaissSearchParameters,
+    _selector: Option<BuiltSelector>,
+}
+
+impl BuiltParams {
+    fn new(index: &LocalIndex, params: Option<&SearchParams>) -> Result<Self> {
+        let Some(params) = params else {
+            return Ok(BuiltParams {
+                params: ptr::null_mut(),
+                _selector: None,
+            });
+        };
+        let selector = params
+            .selector
+            .as_ref()
+            .map(BuiltSelector::new)
+            .transpose()?;
+        let sel = selector.as_ref().map_or(ptr::null_mut(), |s| s.root);
+        let info = index.info();
+        let is = |class: &str| info.classes.iter().any(|c| c == class);
+        // SAFETY: constructors return fresh objects; the selector outlives the parameters.
+        let built = unsafe {
+            if is("IndexIVF") {
+                construct(|out: *mut *mut FaissSearchParametersIVF| {
+                    faiss_status(sys::faiss_SearchParametersIVF_new_with(
+                        out,
+                        sel,
+                        params.nprobe.unwrap_or(info.nprobe) as usize,
+                        params.max_codes.unwrap_or(info.max_codes) as usize,
+                    ))
+                })?
+            } else if is("IndexHNSW") {
+                let p = construct(|out: *mut *mut FaissSearchParameters| {
+                    shim_status(shim::faissx_shim_SearchParametersHNSW_new(
+                        out.cast(),
+                        sel.cast(),
+                        params.ef_search.unwrap_or(info.ef_search),
+                    ))
+                })?;
+                if let Some(check) = params.check_relative_distance {
+                    shim::faissx_shim_SearchParametersHNSW_set(p.cast(), 1, check.into());
+                }
+                if let Some(bounded) = params.bounded_queue {
+                    shim::faissx_shim_SearchParametersHNSW_set(p.cast(), 2, bounded.into());
+                }
+                p
+            } else if params.nprobe.is_some() || params.ef_search.is_some() {
+                return Err(Error::invalid(
+                    "nprobe/efSearch given for an index that has none",
+                ));
+            } else {
+                construct(|out| faiss_status(sys::faiss_SearchParameters_new(out, sel)))?
+            }
+        };
+        Ok(BuiltParams {
+            params: built,
+            _selector: selector,
+        })
+    }
+
+    fn ptr(&self) -> *const FaissSearchParameters {
+        self.params
+    }
+}
+
+impl Drop for BuiltParams {
+    fn drop(&mut self) {
+        if !self.params.is_null() {
+            // SAFETY: created once by a constructor above.
+            unsafe { sys::faiss_SearchParameters_free(self.params) }
+        }
+    }
+}

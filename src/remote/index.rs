@@ -1,0 +1,537 @@
+//! Remote index handles. A `FaissIndex*` in remote mode points at a [`RemoteIndex`], whose
+//! first word is [`REMOTE_MAGIC`]; a local handle points at a FAISS object, whose first word
+//! is its C++ vtable pointer. `REMOTE_MAGIC` is not a canonical x86-64/AArch64 address, so no
+//! vtable pointer can equal it, and telling the two apart costs one load.
+
+use super::{options, Client};
+use crate::ffi::boundary::{Error, Result};
+use crate::ffi::types::*;
+use crate::local::index::LocalIndex;
+use crate::protocol::*;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+/// "XFREMOTE"; bits 48-63 differ from bit 47, which no user-space pointer allows.
+pub const REMOTE_MAGIC: u64 = 0x5846_5245_4d4f_5445;
+
+/// Requests are split so that no frame exceeds this; the server's default limit is far above.
+const CHUNK_BYTES: usize = 4 << 20;
+
+#[repr(C)]
+pub struct RemoteIndex {
+    magic: u64,
+    pub client: Arc<Client>,
+    /// The index's name in the tenant's namespace on the server.
+    pub name: String,
+    /// `name` for C callers.
+    pub c_name: std::ffi::CString,
+    /// Whether freeing the handle deletes the index on the server (it does for indexes this
+    /// handle created; not for indexes opened by name).
+    pub owned: bool,
+    /// FAISS's own_fields as the caller set it; lifetimes on the server do not depend on it.
+    pub own_fields: std::sync::atomic::AtomicI32,
+    info: Mutex<IndexInfo>,
+    cache: Mutex<Cache>,
+}
+
+/// Client-side copies behind the pointers FAISS's API lends out (xb, id_map, sub-indexes) and
+/// reconstructed vectors. Every write through this handle clears it.
+#[derive(Default)]
+struct Cache {
+    xb: Option<Vec<f32>>,
+    id_map: Option<Vec<i64>>,
+    /// A local copy of the whole index, for borrowed sub-indexes (quantizer, sub_index).
+    local_copy: Option<LocalIndex>,
+    reconstructed: HashMap<i64, Vec<u8>>,
+    reconstructed_bytes: usize,
+}
+
+/// The remote handle behind `index`, if it is one.
+///
+/// # Safety
+/// `index` must be NULL or a live handle from faissx (local or remote).
+pub unsafe fn as_remote<'a, T>(index: *const T) -> Option<&'a RemoteIndex> {
+    if index.is_null() || *(index as *const u64) != REMOTE_MAGIC {
+        None
+    } else {
+        Some(&*(index as *const RemoteIndex))
+    }
+}
+
+/// Unique within this process and, with the time, across the processes sharing a server.
+fn fresh_name() -> String {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    format!(
+        "faissx-{:x}-{:x}-{}",
+        std::process::id(),
+        nanos,
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+fn answer_info(answer: Answer) -> Result<IndexInfo> {
+    match answer {
+        Answer::Info(info) | Answer::Removed { info, .. } => Ok(info),
+        other => Err(Error::new(
+            FAISSX_ERR_PROTOCOL,
+            format!("unexpected answer {other:?}"),
+        )),
+    }
+}
+
+fn frames<const N: usize>(mut payload: Vec<Vec<u8>>, what: &str) -> Result<[Vec<u8>; N]> {
+    if payload.len() != N {
+        return Err(Error::new(
+            FAISSX_ERR_PROTOCOL,
+            format!(
+                "{what}: the server sent {} frames, expected {N}",
+                payload.len()
+            ),
+        ));
+    }
+    payload.truncate(N);
+    Ok(payload.try_into().expect("length checked"))
+}
+
+fn decode_frame<T: Element>(frame: &[u8], count: usize, what: &str) -> Result<Vec<T>> {
+    from_frame(frame, count, what).map_err(|e| Error::new(FAISSX_ERR_PROTOCOL, e.message))
+}
+
+impl RemoteIndex {
+    fn boxed(client: Arc<Client>, name: String, owned: bool, info: IndexInfo) -> *mut RemoteIndex {
+        Box::into_raw(Box::new(RemoteIndex {
+            magic: REMOTE_MAGIC,
+            client,
+            c_name: std::ffi::CString::new(name.clone()).unwrap_or_default(),
+            name,
+            owned,
+            own_fields: std::sync::atomic::AtomicI32::new(0),
+            info: Mutex::new(info),
+            cache: Mutex::new(Cache::default()),
+        }))
+    }
+
+    /// Creates an index on the server; the returned handle owns it.
+    pub fn create(client: Arc<Client>, spec: IndexSpec) -> Result<*mut RemoteIndex> {
+        let name = fresh_name();
+        let (answer, _) = client.call(
+            Op::Create {
+                index: name.clone(),
+                spec,
+            },
+            vec![],
+        )?;
+        Ok(Self::boxed(client, name, true, answer_info(answer)?))
+    }
+
+    /// Uploads an index in FAISS's file format; the returned handle owns it.
+    pub fn load(client: Arc<Client>, bytes: Vec<u8>, binary: bool) -> Result<*mut RemoteIndex> {
+        let name = fresh_name();
+        let (answer, _) = client.call(
+            Op::Load {
+                index: name.clone(),
+                binary,
+            },
+            vec![bytes],
+        )?;
+        Ok(Self::boxed(client, name, true, answer_info(answer)?))
+    }
+
+    /// A handle on an existing index of the tenant; freeing it leaves the index on the server.
+    pub fn open(client: Arc<Client>, name: &str) -> Result<*mut RemoteIndex> {
+        let (answer, _) = client.call(Op::Info { index: name.into() }, vec![])?;
+        Ok(Self::boxed(
+            client,
+            name.into(),
+            false,
+            answer_info(answer)?,
+        ))
+    }
+
+    /// Frees a handle, deleting the server's index if the handle owns it.
+    ///
+    /// # Safety
+    /// `handle` must come from one of the constructors above and not be used afterwards.
+    pub unsafe fn free(handle: *const RemoteIndex) -> Result<()> {
+        let handle = Box::from_raw(handle as *mut RemoteIndex);
+        if handle.owned {
+            handle.client.call(
+                Op::Delete {
+                    index: handle.name.clone(),
+                },
+                vec![],
+            )?;
+        }
+        Ok(())
+    }
+
+    fn call(&self, op: Op, payload: Vec<Vec<u8>>) -> Result<(Answer, Vec<Vec<u8>>)> {
+        self.client
+            .call(op, payload)
+            .map_err(|e| Error::new(e.code, format!("index '{}': {}", self.name, e.message)))
+    }
+
+    /// Records the state a write returned, and drops every copy the write made stale.
+    fn written(&self, info: IndexInfo) {
+        *self.info.lock().unwrap() = info;
+        *self.cache.lock().unwrap() = Cache::default();
+    }
+
+    /// What the handle last learned; d, metric and the classes never change.
+    pub fn cached_info(&self) -> IndexInfo {
+        self.info.lock().unwrap().clone()
+    }
+
+    /// Asks the server: ntotal and is_trained change under other clients' writes too.
+    pub fn fresh_info(&self) -> Result<IndexInfo> {
+        let (answer, _) = self.call(
+            Op::Info {
+                index: self.name.clone(),
+            },
+            vec![],
+        )?;
+        let info = answer_info(answer)?;
+        *self.info.lock().unwrap() = info.clone();
+        Ok(info)
+    }
+
+    pub fn is(&self, class: &str) -> bool {
+        self.info.lock().unwrap().classes.iter().any(|c| c == class)
+    }
+
+    pub fn is_binary(&self) -> bool {
+        self.info.lock().unwrap().binary
+    }
+
+    /// Bytes of one vector: d floats, or d/8 bytes for a binary index.
+    pub fn vector_bytes(&self) -> usize {
+        let info = self.info.lock().unwrap();
+        if info.binary {
+            info.d as usize / 8
+        } else {
+            info.d as usize * 4
+        }
+    }
+
+    fn rows_per_chunk(&self, extra_per_row: usize) -> usize {
+        (CHUNK_BYTES / (self.vector_bytes() + extra_per_row).max(1)).max(1)
+    }
+
+    pub fn train(&self, n: usize, x: &[u8]) -> Result<()> {
+        let (answer, _) = self.call(
+            Op::Train {
+                index: self.name.clone(),
+                n: n as u64,
+            },
+            vec![x.to_vec()],
+        )?;
+        self.written(answer_info(answer)?);
+        Ok(())
+    }
+
+    /// Adds in chunks of a few MB, in order, so ids stay sequential and no frame is huge.
+    pub fn add(&self, n: usize, x: &[u8], ids: Option<&[i64]>) -> Result<()> {
+        let row = self.vector_bytes();
+        let per_chunk = self.rows_per_chunk(if ids.is_some() { 8 } else { 0 });
+        let mut start = 0;
+        while start < n {
+            let end = (start + per_chunk).min(n);
+            let mut payload = vec![x[start * row..end * row].to_vec()];
+            if let Some(ids) = ids {
+                payload.push(to_frame(&ids[start..end]));
+            }
+            let op = Op::Add {
+                index: self.name.clone(),
+                n: (end - start) as u64,
+                with_ids: ids.is_some(),
+            };
+            let (answer, _) = self.call(op, payload)?;
+            self.written(answer_info(answer)?);
+            start = end;
+        }
+        Ok(())
+    }
+
+    /// Searches in chunks of queries; returns the raw distance frame bytes (f32 or i32) and
+    /// labels, for n*k results.
+    pub fn search(
+        &self,
+        n: usize,
+        k: usize,
+        x: &[u8],
+        params: Option<SearchParams>,
+    ) -> Result<(Vec<u8>, Vec<i64>)> {
+        let row = self.vector_bytes();
+        let per_chunk = self.rows_per_chunk(k.saturating_mul(12)).max(1);
+        let mut distances = Vec::with_capacity(n * k * 4);
+        let mut labels = Vec::with_capacity(n * k);
+        let mut start = 0;
+        while start < n {
+            let end = (start + per_chunk).min(n);
+            let rows = end - start;
+            let op = Op::Search {
+                index: self.name.clone(),
+                n: rows as u64,
+                k: k as u64,
+                params: params.clone(),
+            };
+            let (_, payload) = self.call(op, vec![x[start * row..end * row].to_vec()])?;
+            let [d, l] = frames::<2>(payload, "search")?;
+            if d.len() != rows * k * 4 {
+                return Err(Error::new(
+                    FAISSX_ERR_PROTOCOL,
+                    "search: wrong distance frame size",
+                ));
+            }
+            distances.extend_from_slice(&d);
+            labels.extend(decode_frame::<i64>(&l, rows * k, "labels")?);
+            start = end;
+        }
+        Ok((distances, labels))
+    }
+
+    pub fn assign(&self, n: usize, k: usize, x: &[u8]) -> Result<Vec<i64>> {
+        let op = Op::Assign {
+            index: self.name.clone(),
+            n: n as u64,
+            k: k as u64,
+        };
+        let (_, payload) = self.call(op, vec![x.to_vec()])?;
+        let [labels] = frames::<1>(payload, "assign")?;
+        decode_frame(&labels, n * k, "labels")
+    }
+
+    /// Returns lims (n+1), labels and distances (as raw f32 or i32 bytes).
+    pub fn range_search(
+        &self,
+        n: usize,
+        radius: f64,
+        x: &[u8],
+        params: Option<SearchParams>,
+    ) -> Result<(Vec<u64>, Vec<i64>, Vec<u8>)> {
+        let op = Op::RangeSearch {
+            index: self.name.clone(),
+            n: n as u64,
+            radius,
+            params,
+        };
+        let (_, payload) = self.call(op, vec![x.to_vec()])?;
+        let [lims, labels, distances] = frames::<3>(payload, "range_search")?;
+        let lims: Vec<u64> = decode_frame(&lims, n + 1, "lims")?;
+        let total = *lims.last().unwrap_or(&0) as usize;
+        let labels = decode_frame(&labels, total, "labels")?;
+        if distances.len() != total * 4 {
+            return Err(Error::new(
+                FAISSX_ERR_PROTOCOL,
+                "range_search: wrong distance frame size",
+            ));
+        }
+        Ok((lims, labels, distances))
+    }
+
+    pub fn reset(&self) -> Result<()> {
+        let (answer, _) = self.call(
+            Op::Reset {
+                index: self.name.clone(),
+            },
+            vec![],
+        )?;
+        self.written(answer_info(answer)?);
+        Ok(())
+    }
+
+    pub fn remove_ids(&self, selector: Selector) -> Result<u64> {
+        let (answer, _) = self.call(
+            Op::RemoveIds {
+                index: self.name.clone(),
+                selector,
+            },
+            vec![],
+        )?;
+        match answer {
+            Answer::Removed { n, info } => {
+                self.written(info);
+                Ok(n)
+            }
+            other => Err(Error::new(
+                FAISSX_ERR_PROTOCOL,
+                format!("unexpected answer {other:?}"),
+            )),
+        }
+    }
+
+    /// Vectors `first .. first + n` as raw bytes; single vectors are cached when the
+    /// `cache_vectors` option is on.
+    pub fn reconstruct(&self, first: i64, n: usize) -> Result<Vec<u8>> {
+        let options = options();
+        if n == 1 && options.cache_vectors {
+            if let Some(hit) = self.cache.lock().unwrap().reconstructed.get(&first) {
+                return Ok(hit.clone());
+            }
+        }
+        let op = Op::Reconstruct {
+            index: self.name.clone(),
+            first,
+            n: n as u64,
+        };
+        let (_, payload) = self.call(op, vec![])?;
+        let [vectors] = frames::<1>(payload, "reconstruct")?;
+        if vectors.len() != n * self.vector_bytes() {
+            return Err(Error::new(
+                FAISSX_ERR_PROTOCOL,
+                "reconstruct: wrong frame size",
+            ));
+        }
+        if n == 1 && options.cache_vectors {
+            let mut cache = self.cache.lock().unwrap();
+            if cache.reconstructed_bytes + vectors.len() <= options.cache_memory_bytes {
+                cache.reconstructed_bytes += vectors.len();
+                cache.reconstructed.insert(first, vectors.clone());
+            }
+        }
+        Ok(vectors)
+    }
+
+    pub fn merge_from(&self, other: &RemoteIndex, add_id: i64) -> Result<()> {
+        if !Arc::ptr_eq(&self.client, &other.client)
+            && self.client.settings != other.client.settings
+        {
+            return Err(Error::invalid("the two indexes live on different servers"));
+        }
+        let op = Op::MergeFrom {
+            index: self.name.clone(),
+            other: other.name.clone(),
+            add_id,
+        };
+        let (answer, _) = self.call(op, vec![])?;
+        self.written(answer_info(answer)?);
+        // The other index was emptied by the merge.
+        other.fresh_info()?;
+        *other.cache.lock().unwrap() = Cache::default();
+        Ok(())
+    }
+
+    pub fn set_param(&self, name: &str, value: f64) -> Result<()> {
+        let op = Op::SetParam {
+            index: self.name.clone(),
+            name: name.into(),
+            value,
+        };
+        let (answer, _) = self.call(op, vec![])?;
+        self.written(answer_info(answer)?);
+        Ok(())
+    }
+
+    /// The index in FAISS's file format.
+    pub fn save(&self) -> Result<Vec<u8>> {
+        let (_, payload) = self.call(
+            Op::Save {
+                index: self.name.clone(),
+            },
+            vec![],
+        )?;
+        let [bytes] = frames::<1>(payload, "save")?;
+        Ok(bytes)
+    }
+
+    pub fn duplicate(&self) -> Result<*mut RemoteIndex> {
+        let to = fresh_name();
+        let (answer, _) = self.call(
+            Op::Clone {
+                index: self.name.clone(),
+                to: to.clone(),
+            },
+            vec![],
+        )?;
+        Ok(Self::boxed(
+            self.client.clone(),
+            to,
+            true,
+            answer_info(answer)?,
+        ))
+    }
+
+    /// A pointer to a client-side copy of the stored vectors, valid until the next write
+    /// through this handle or its next `xb` call.
+    pub fn xb(&self) -> Result<(*mut f32, usize)> {
+        let mut cache = self.cache.lock().unwrap();
+        if cache.xb.is_none() || !options().cache_vectors {
+            let (_, payload) = self.call(
+                Op::FlatVectors {
+                    index: self.name.clone(),
+                },
+                vec![],
+            )?;
+            let [bytes] = frames::<1>(payload, "xb")?;
+            cache.xb = Some(decode_frame(&bytes, bytes.len() / 4, "xb")?);
+        }
+        let xb = cache.xb.as_mut().expect("filled above");
+        Ok((xb.as_mut_ptr(), xb.len()))
+    }
+
+    /// A pointer to a client-side copy of an IDMap's ids, with the same lifetime as `xb`.
+    pub fn id_map(&self) -> Result<(*mut i64, usize)> {
+        let mut cache = self.cache.lock().unwrap();
+        if cache.id_map.is_none() || !options().cache_vectors {
+            let (_, payload) = self.call(
+                Op::IdMap {
+                    index: self.name.clone(),
+                },
+                vec![],
+            )?;
+            let [bytes] = frames::<1>(payload, "id_map")?;
+            cache.id_map = Some(decode_frame(&bytes, bytes.len() / 8, "id_map")?);
+        }
+        let ids = cache.id_map.as_mut().expect("filled above");
+        Ok((ids.as_mut_ptr(), ids.len()))
+    }
+
+    pub fn list_ids(&self, list: usize) -> Result<Vec<i64>> {
+        let op = Op::ListIds {
+            index: self.name.clone(),
+            list: list as u64,
+        };
+        let (_, payload) = self.call(op, vec![])?;
+        let [bytes] = frames::<1>(payload, "list_ids")?;
+        decode_frame(&bytes, bytes.len() / 8, "list ids")
+    }
+
+    pub fn list_sizes(&self) -> Result<Vec<u64>> {
+        let (_, payload) = self.call(
+            Op::ListSizes {
+                index: self.name.clone(),
+            },
+            vec![],
+        )?;
+        let [bytes] = frames::<1>(payload, "list_sizes")?;
+        decode_frame(&bytes, bytes.len() / 8, "list sizes")
+    }
+
+    /// FAISS's imbalance factor of the inverted lists: 1 when perfectly balanced.
+    pub fn imbalance_factor(&self) -> Result<f64> {
+        let sizes = self.list_sizes()?;
+        let total: f64 = sizes.iter().map(|&s| s as f64).sum();
+        let squares: f64 = sizes.iter().map(|&s| (s as f64) * (s as f64)).sum();
+        Ok(if total == 0.0 {
+            0.0
+        } else {
+            squares * sizes.len() as f64 / (total * total)
+        })
+    }
+
+    /// A local copy of the whole index, downloaded once and kept until the next write, for
+    /// the sub-indexes FAISS's API lends out (an IVF's quantizer, an IDMap's sub-index).
+    /// `with` gets the copy's FAISS pointer.
+    pub fn with_local_copy<R>(&self, with: impl FnOnce(&LocalIndex) -> R) -> Result<R> {
+        let mut cache = self.cache.lock().unwrap();
+        if cache.local_copy.is_none() {
+            let bytes = self.save()?;
+            cache.local_copy = Some(LocalIndex::load(&bytes, self.is_binary())?);
+        }
+        Ok(with(cache.local_copy.as_ref().expect("filled above")))
+    }
+}

@@ -1,0 +1,315 @@
+//! The client side of remote mode: configuration, the connection to faissx-server, retries.
+//!
+//! Remote mode is on after `faissx_configure` or when `FAISSX_SERVER` is set in the
+//! environment (read once, at the first constructor call). From then on constructors create
+//! indexes on the server and hand out [`RemoteIndex`] handles; functions given such a handle
+//! send a request instead of calling FAISS. Handles created before stay local.
+
+pub mod index;
+pub mod selectors;
+
+pub use index::RemoteIndex;
+
+use crate::ffi::boundary::Error;
+use crate::ffi::types::*;
+use crate::protocol::*;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
+use std::time::Duration;
+
+/// Where the server is and who we are to it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settings {
+    pub server: String,
+    pub api_key: Option<String>,
+    pub tenant: Option<String>,
+}
+
+/// How failed requests that are safe to repeat are retried.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Recovery {
+    pub max_retries: u32,
+    pub initial_backoff: Duration,
+    pub backoff_factor: f64,
+}
+
+impl Default for Recovery {
+    fn default() -> Self {
+        Recovery {
+            max_retries: 3,
+            initial_backoff: Duration::from_millis(100),
+            backoff_factor: 2.0,
+        }
+    }
+}
+
+/// Client-side options set with `faissx_set_option`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Options {
+    pub timeout: Duration,
+    pub cache_vectors: bool,
+    pub cache_memory_bytes: usize,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            timeout: Duration::from_secs(30),
+            cache_vectors: true,
+            cache_memory_bytes: 256 << 20,
+        }
+    }
+}
+
+struct Global {
+    client: RwLock<Option<Arc<Client>>>,
+    recovery: Mutex<Recovery>,
+    options: Mutex<Options>,
+}
+
+fn global() -> &'static Global {
+    static GLOBAL: OnceLock<Global> = OnceLock::new();
+    GLOBAL.get_or_init(|| {
+        let from_env = std::env::var("FAISSX_SERVER")
+            .ok()
+            .filter(|s| !s.is_empty())
+            .map(|server| {
+                Arc::new(Client::new(Settings {
+                    server: normalize(&server),
+                    api_key: std::env::var("FAISSX_API_KEY")
+                        .ok()
+                        .filter(|s| !s.is_empty()),
+                    tenant: std::env::var("FAISSX_TENANT_ID")
+                        .ok()
+                        .filter(|s| !s.is_empty()),
+                }))
+            });
+        Global {
+            client: RwLock::new(from_env),
+            recovery: Mutex::new(Recovery::default()),
+            options: Mutex::new(Options::default()),
+        }
+    })
+}
+
+/// "localhost:45678" and "tcp://localhost:45678" both name a server.
+fn normalize(server: &str) -> String {
+    if server.contains("://") {
+        server.to_string()
+    } else {
+        format!("tcp://{server}")
+    }
+}
+
+/// Switches remote mode on (or, with `None`, back off) for indexes created from now on.
+pub fn configure(settings: Option<Settings>) {
+    let client = settings.map(|mut s| {
+        s.server = normalize(&s.server);
+        Arc::new(Client::new(s))
+    });
+    *global().client.write().unwrap() = client;
+}
+
+pub fn configure_recovery(recovery: Recovery) {
+    *global().recovery.lock().unwrap() = recovery;
+}
+
+pub fn options() -> Options {
+    *global().options.lock().unwrap()
+}
+
+pub fn set_options(options: Options) {
+    *global().options.lock().unwrap() = options;
+}
+
+/// The client new indexes are created on, if remote mode is on.
+pub fn active_client() -> Option<Arc<Client>> {
+    global().client.read().unwrap().clone()
+}
+
+fn code_of(kind: ErrorKind) -> i32 {
+    match kind {
+        ErrorKind::Auth => FAISSX_ERR_AUTH,
+        ErrorKind::NotFound => FAISSX_ERR_NOT_FOUND,
+        ErrorKind::InvalidArgument => FAISSX_ERR_INVALID_ARGUMENT,
+        ErrorKind::Faiss => FAISSX_ERR_FAISS,
+        ErrorKind::Protocol => FAISSX_ERR_PROTOCOL,
+        ErrorKind::Limit => FAISSX_ERR_INVALID_ARGUMENT,
+        ErrorKind::Unsupported => FAISSX_ERR_UNSUPPORTED,
+        ErrorKind::Server => FAISSX_ERR_SERVER,
+    }
+}
+
+/// Whether an operation can be sent again after a transport failure without changing its
+/// effect: reads can, writes cannot (an add whose reply was lost may have happened).
+fn idempotent(op: &Op) -> bool {
+    matches!(
+        op,
+        Op::Ping
+            | Op::List
+            | Op::Save { .. }
+            | Op::Info { .. }
+            | Op::Search { .. }
+            | Op::Assign { .. }
+            | Op::RangeSearch { .. }
+            | Op::Reconstruct { .. }
+            | Op::IdMap { .. }
+            | Op::FlatVectors { .. }
+            | Op::ListIds { .. }
+            | Op::ListSizes { .. }
+            | Op::SetParam { .. }
+    )
+}
+
+fn op_name(op: &Op) -> &'static str {
+    match op {
+        Op::Ping => "ping",
+        Op::List => "list",
+        Op::Create { .. } => "create",
+        Op::Load { .. } => "load",
+        Op::Save { .. } => "save",
+        Op::Delete { .. } => "delete",
+        Op::Info { .. } => "info",
+        Op::Clone { .. } => "clone",
+        Op::Train { .. } => "train",
+        Op::Add { .. } => "add",
+        Op::Search { .. } => "search",
+        Op::Assign { .. } => "assign",
+        Op::RangeSearch { .. } => "range_search",
+        Op::Reset { .. } => "reset",
+        Op::RemoveIds { .. } => "remove_ids",
+        Op::Reconstruct { .. } => "reconstruct",
+        Op::MergeFrom { .. } => "merge_from",
+        Op::SetParam { .. } => "set_param",
+        Op::IdMap { .. } => "id_map",
+        Op::FlatVectors { .. } => "xb",
+        Op::ListIds { .. } => "list_ids",
+        Op::ListSizes { .. } => "list_sizes",
+    }
+}
+
+/// A connection to one server. ZeroMQ sockets belong to one thread at a time, so the client
+/// keeps a pool: a call takes a socket, uses it, and gives it back.
+pub struct Client {
+    pub settings: Settings,
+    context: zmq::Context,
+    idle: Mutex<Vec<zmq::Socket>>,
+    next_id: AtomicU64,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("server", &self.settings.server)
+            .finish()
+    }
+}
+
+impl Client {
+    pub fn new(settings: Settings) -> Self {
+        Client {
+            settings,
+            context: zmq::Context::new(),
+            idle: Mutex::new(Vec::new()),
+            next_id: AtomicU64::new(1),
+        }
+    }
+
+    fn socket(&self, timeout: Duration) -> Result<zmq::Socket, Error> {
+        if let Some(socket) = self.idle.lock().unwrap().pop() {
+            return Ok(socket);
+        }
+        let transport = |e: zmq::Error| self.transport_error("connect", &e.to_string());
+        let socket = self.context.socket(zmq::DEALER).map_err(transport)?;
+        let millis = timeout.as_millis().min(i32::MAX as u128) as i32;
+        socket.set_linger(0).map_err(transport)?;
+        // Queue requests only on a live connection: with no server, a send waits for one
+        // up to the timeout instead of piling up for a server that may never come.
+        socket.set_immediate(true).map_err(transport)?;
+        socket.set_sndtimeo(millis).map_err(transport)?;
+        socket.set_rcvtimeo(millis).map_err(transport)?;
+        socket.connect(&self.settings.server).map_err(transport)?;
+        Ok(socket)
+    }
+
+    fn transport_error(&self, operation: &str, what: &str) -> Error {
+        Error::new(
+            FAISSX_ERR_TRANSPORT,
+            format!("server {}: {operation}: {what}", self.settings.server),
+        )
+    }
+
+    /// Sends one request and waits for its reply, retrying transport failures of operations
+    /// that are safe to repeat.
+    pub fn call(&self, op: Op, frames: Vec<Vec<u8>>) -> Result<(Answer, Vec<Vec<u8>>), Error> {
+        let recovery = *global().recovery.lock().unwrap();
+        let mut backoff = recovery.initial_backoff;
+        let mut attempt = 0;
+        loop {
+            match self.call_once(&op, &frames) {
+                Err(error)
+                    if error.code == FAISSX_ERR_TRANSPORT
+                        && idempotent(&op)
+                        && attempt < recovery.max_retries =>
+                {
+                    attempt += 1;
+                    std::thread::sleep(backoff);
+                    backoff = backoff.mul_f64(recovery.backoff_factor.max(1.0));
+                }
+                other => return other,
+            }
+        }
+    }
+
+    fn call_once(&self, op: &Op, frames: &[Vec<u8>]) -> Result<(Answer, Vec<Vec<u8>>), Error> {
+        let timeout = options().timeout;
+        let socket = self.socket(timeout)?;
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let header = encode(&Request {
+            version: PROTOCOL_VERSION,
+            id,
+            api_key: self.settings.api_key.clone(),
+            tenant: self.settings.tenant.clone(),
+            op: op.clone(),
+        });
+        let name = op_name(op);
+        let mut message: Vec<&[u8]> = Vec::with_capacity(frames.len() + 1);
+        message.push(&header);
+        message.extend(frames.iter().map(|f| f.as_slice()));
+        // A socket that failed mid-call is dropped, not pooled: its state is unknown.
+        socket
+            .send_multipart(message, 0)
+            .map_err(|e| self.transport_error(name, &unreachable(e, timeout)))?;
+        loop {
+            let reply = socket
+                .recv_multipart(0)
+                .map_err(|e| self.transport_error(name, &unreachable(e, timeout)))?;
+            let Some((head, payload)) = reply.split_first() else {
+                continue;
+            };
+            let reply: Reply = decode(head).map_err(|e| self.transport_error(name, &e.message))?;
+            if reply.id != id {
+                // The late reply of an earlier call that timed out on this socket.
+                continue;
+            }
+            self.idle.lock().unwrap().push(socket);
+            return match reply.result {
+                Ok(answer) => Ok((answer, payload.to_vec())),
+                Err(error) => Err(Error::new(
+                    code_of(error.kind),
+                    format!("server {}: {name}: {}", self.settings.server, error.message),
+                )),
+            };
+        }
+    }
+}
+
+fn unreachable(error: zmq::Error, timeout: Duration) -> String {
+    match error {
+        zmq::Error::EAGAIN => format!(
+            "no answer within {} ms (is the server running?)",
+            timeout.as_millis()
+        ),
+        other => other.to_string(),
+    }
+}

@@ -1,0 +1,821 @@
+//! faissx-server as a library: [`Server::bind`] then [`Server::run`] until a shutdown flag is
+//! set. The binary (src/bin/faissx-server.rs) only parses arguments and calls these; tests
+//! bind port 0 and run it on a thread.
+//!
+//! One ROUTER socket faces the clients. The thread that owns it hands each request to a pool
+//! of workers and forwards their replies, which come back over an inproc PULL socket — ZeroMQ
+//! sockets must stay on one thread, FAISS work must not. Per index, searches share a read lock
+//! and writes take the write lock, so searches run in parallel, writes to one index are
+//! serialized, and a slow request only holds up requests on its own index.
+
+pub mod persist;
+
+use crate::ffi::boundary::Error;
+use crate::ffi::types::*;
+use crate::local::index::{LocalIndex, RawIndex};
+use crate::protocol::*;
+use persist::{IndexFiles, WalRecord, WAL_SNAPSHOT_BYTES};
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{mpsc, Arc, Mutex, RwLock};
+
+/// The tenant of requests when authentication is off and the client names none.
+pub const DEFAULT_TENANT: &str = "default";
+
+/// Bounds on what one request may ask for; beyond them the server answers a Limit error.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// Largest accepted ZeroMQ frame; larger ones make ZeroMQ drop the connection.
+    pub max_message_bytes: usize,
+    pub max_dimension: u32,
+    pub max_k: u64,
+    /// Most vectors in one add, search or train request.
+    pub max_batch: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_message_bytes: 256 << 20,
+            max_dimension: 65_536,
+            max_k: 100_000,
+            max_batch: 10_000_000,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub bind_address: String,
+    pub port: u16,
+    /// API key → tenant. `None`: no authentication, tenants are what clients say.
+    pub auth: Option<HashMap<String, String>>,
+    pub data_dir: Option<PathBuf>,
+    /// Start even if some index files are corrupt, leaving those indexes out (loudly).
+    pub skip_corrupt: bool,
+    pub workers: usize,
+    pub limits: Limits,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            bind_address: "0.0.0.0".into(),
+            port: 45678,
+            auth: None,
+            data_dir: None,
+            skip_corrupt: false,
+            workers: std::thread::available_parallelism().map_or(4, |n| n.get().max(2)),
+            limits: Limits::default(),
+        }
+    }
+}
+
+/// Why the server could not start or keep running.
+#[derive(Debug)]
+pub struct ServerError(pub String);
+
+impl std::fmt::Display for ServerError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ServerError {}
+
+struct Entry {
+    /// Creation order. Locks are always taken newest first: a composite is newer than what it
+    /// borrows, so every path locks in the same order and none can deadlock.
+    serial: u64,
+    index: RwLock<LocalIndex>,
+    /// Indexes this one borrows (an IVF's quantizer, an IDMap's wrapped index), kept alive
+    /// while it lives even if deleted by name, as FAISS composites borrow theirs.
+    deps: Vec<Arc<Entry>>,
+    files: Option<IndexFiles>,
+    /// Sequence number of the last write, for the log and snapshots.
+    seq: AtomicU64,
+    wal_bytes: AtomicU64,
+}
+
+type Key = (String, String);
+
+static SERIAL: AtomicU64 = AtomicU64::new(0);
+
+fn next_serial() -> u64 {
+    SERIAL.fetch_add(1, Ordering::Relaxed)
+}
+
+impl Entry {
+    fn new(index: LocalIndex, files: Option<IndexFiles>, deps: Vec<Arc<Entry>>) -> Self {
+        Entry {
+            serial: next_serial(),
+            index: RwLock::new(index),
+            deps,
+            files,
+            seq: AtomicU64::new(0),
+            wal_bytes: AtomicU64::new(0),
+        }
+    }
+}
+
+/// `entries` and everything they borrow, transitively, once each, newest first.
+fn lock_set(entries: &[&Arc<Entry>]) -> Vec<Arc<Entry>> {
+    let mut all: Vec<Arc<Entry>> = Vec::new();
+    let mut stack: Vec<Arc<Entry>> = entries.iter().map(|e| (*e).clone()).collect();
+    while let Some(entry) = stack.pop() {
+        if all.iter().any(|e| e.serial == entry.serial) {
+            continue;
+        }
+        stack.extend(entry.deps.iter().cloned());
+        all.push(entry);
+    }
+    all.sort_by_key(|entry| std::cmp::Reverse(entry.serial));
+    all
+}
+
+/// Runs `f` on `entry`'s index under read locks of it and of what it borrows.
+fn read<R>(entry: &Arc<Entry>, f: impl FnOnce(&LocalIndex) -> R) -> R {
+    let set = lock_set(&[entry]);
+    let guards: Vec<_> = set.iter().map(|e| e.index.read().unwrap()).collect();
+    let at = set
+        .iter()
+        .position(|e| e.serial == entry.serial)
+        .expect("entry is in its own set");
+    f(&guards[at])
+}
+
+/// Runs `f` on the indexes of `entries` under write locks of them and of what they borrow;
+/// `f` also gets every locked entry with its index (to persist what a write changed in a
+/// borrowed index).
+fn write<R>(
+    entries: &[&Arc<Entry>],
+    f: impl FnOnce(&[&LocalIndex], &[(&Arc<Entry>, &LocalIndex)]) -> R,
+) -> R {
+    let set = lock_set(entries);
+    let guards: Vec<_> = set.iter().map(|e| e.index.write().unwrap()).collect();
+    let held: Vec<(&Arc<Entry>, &LocalIndex)> =
+        set.iter().zip(guards.iter().map(|g| &**g)).collect();
+    let indexes: Vec<&LocalIndex> = entries
+        .iter()
+        .map(|entry| {
+            held.iter()
+                .find(|(e, _)| e.serial == entry.serial)
+                .expect("in set")
+                .1
+        })
+        .collect();
+    f(&indexes, &held)
+}
+
+struct State {
+    config: Config,
+    indexes: RwLock<HashMap<Key, Arc<Entry>>>,
+}
+
+pub struct Server {
+    context: zmq::Context,
+    router: zmq::Socket,
+    endpoint: String,
+    state: Arc<State>,
+}
+
+impl Server {
+    /// Restores the data directory and binds the socket; every startup failure (busy port,
+    /// corrupt index file) is reported here, before anything is served.
+    pub fn bind(config: Config) -> Result<Server, ServerError> {
+        let mut indexes = HashMap::new();
+        if let Some(dir) = &config.data_dir {
+            let (recovered, skipped) =
+                persist::recover(dir, config.skip_corrupt).map_err(ServerError)?;
+            for message in skipped {
+                log(&format!("SKIPPED (--skip-corrupt): {message}"));
+            }
+            for found in recovered {
+                if found.torn_tail > 0 {
+                    log(&format!(
+                        "{}: dropped a torn last record of {} bytes (a write that was never acknowledged)",
+                        found.files.wal.display(),
+                        found.torn_tail
+                    ));
+                }
+                let mut seq = found.seq;
+                for record in &found.replay {
+                    let frames: Vec<&[u8]> = record.frames.iter().map(|f| f.as_slice()).collect();
+                    apply_write(&found.index, &record.op, &frames).map_err(|e| {
+                        ServerError(format!(
+                            "{}: cannot replay write {}: {}",
+                            found.files.wal.display(),
+                            record.seq,
+                            e.message
+                        ))
+                    })?;
+                    seq = record.seq;
+                }
+                let entry = Entry::new(found.index, Some(found.files), Vec::new());
+                entry.seq.store(seq, Ordering::SeqCst);
+                if !found.replay.is_empty() {
+                    // Fold the replayed log into a fresh snapshot so it is not replayed again.
+                    let files = entry.files.as_ref().expect("recovered from files");
+                    files
+                        .write_snapshot(&entry.index.read().unwrap(), seq)
+                        .map_err(ServerError)?;
+                }
+                indexes.insert((found.tenant, found.name), Arc::new(entry));
+            }
+            log(&format!(
+                "restored {} indexes from {}",
+                indexes.len(),
+                dir.display()
+            ));
+        }
+        let context = zmq::Context::new();
+        let router = context
+            .socket(zmq::ROUTER)
+            .map_err(|e| ServerError(e.to_string()))?;
+        router
+            .set_maxmsgsize(config.limits.max_message_bytes as i64)
+            .map_err(|e| ServerError(e.to_string()))?;
+        router
+            .set_linger(1000)
+            .map_err(|e| ServerError(e.to_string()))?;
+        let address = if config.port == 0 {
+            format!("tcp://{}:*", config.bind_address)
+        } else {
+            format!("tcp://{}:{}", config.bind_address, config.port)
+        };
+        router
+            .bind(&address)
+            .map_err(|e| ServerError(format!("cannot listen on {address}: {e}")))?;
+        let endpoint = router
+            .get_last_endpoint()
+            .map_err(|e| ServerError(e.to_string()))?
+            .map_err(|_| ServerError("endpoint is not UTF-8".into()))?;
+        Ok(Server {
+            context,
+            router,
+            endpoint,
+            state: Arc::new(State {
+                config,
+                indexes: RwLock::new(indexes),
+            }),
+        })
+    }
+
+    /// The address clients connect to, e.g. `tcp://127.0.0.1:41234` (the real port when
+    /// bound to port 0).
+    pub fn endpoint(&self) -> &str {
+        &self.endpoint
+    }
+
+    /// Serves until `shutdown` is set, then lets in-flight requests finish, snapshots every
+    /// index that has logged writes, and returns.
+    pub fn run(self, shutdown: &AtomicBool) -> Result<(), ServerError> {
+        let z = |e: zmq::Error| ServerError(e.to_string());
+        let replies = self.context.socket(zmq::PULL).map_err(z)?;
+        let reply_address = format!("inproc://faissx-replies-{:p}", Arc::as_ptr(&self.state));
+        replies.bind(&reply_address).map_err(z)?;
+        let (jobs, queue) = mpsc::channel::<Vec<Vec<u8>>>();
+        let queue = Arc::new(Mutex::new(queue));
+        let in_flight = Arc::new(AtomicUsize::new(0));
+        let mut workers = Vec::new();
+        for _ in 0..self.state.config.workers.max(1) {
+            let push = self.context.socket(zmq::PUSH).map_err(z)?;
+            push.connect(&reply_address).map_err(z)?;
+            let (queue, state) = (queue.clone(), self.state.clone());
+            workers.push(std::thread::spawn(move || loop {
+                let job = queue.lock().unwrap().recv();
+                let Ok(mut frames) = job else { break };
+                let identity = frames.remove(0);
+                let mut reply = handle(&state, &frames);
+                reply.insert(0, identity);
+                if push.send_multipart(reply, 0).is_err() {
+                    break;
+                }
+            }));
+        }
+        log(&format!(
+            "listening on {} with {} workers",
+            self.endpoint,
+            workers.len()
+        ));
+
+        let mut draining = false;
+        loop {
+            if shutdown.load(Ordering::SeqCst) && !draining {
+                draining = true;
+            }
+            if draining && in_flight.load(Ordering::SeqCst) == 0 {
+                break;
+            }
+            let mut items = [
+                self.router.as_poll_item(zmq::POLLIN),
+                replies.as_poll_item(zmq::POLLIN),
+            ];
+            match zmq::poll(&mut items, 100) {
+                // A signal (the shutdown request itself, usually) interrupted the wait.
+                Err(zmq::Error::EINTR) => continue,
+                result => result.map_err(z)?,
+            };
+            if items[1].is_readable() {
+                while let Ok(reply) = replies.recv_multipart(zmq::DONTWAIT) {
+                    in_flight.fetch_sub(1, Ordering::SeqCst);
+                    // A client that went away cannot be answered; that is not the server's failure.
+                    let _ = self.router.send_multipart(reply, zmq::DONTWAIT);
+                }
+            }
+            if items[0].is_readable() && !draining {
+                while let Ok(frames) = self.router.recv_multipart(zmq::DONTWAIT) {
+                    if frames.len() < 2 {
+                        continue;
+                    }
+                    in_flight.fetch_add(1, Ordering::SeqCst);
+                    jobs.send(frames).expect("workers outlive the loop");
+                }
+            }
+        }
+        drop(jobs);
+        for worker in workers {
+            let _ = worker.join();
+        }
+        self.flush();
+        log("stopped");
+        Ok(())
+    }
+
+    /// Snapshots every index with logged writes, so a clean restart replays nothing.
+    fn flush(&self) {
+        for entry in self.state.indexes.read().unwrap().values() {
+            if let Some(files) = &entry.files {
+                if entry.wal_bytes.load(Ordering::SeqCst) > 0 {
+                    let index = entry.index.read().unwrap();
+                    if let Err(message) =
+                        files.write_snapshot(&index, entry.seq.load(Ordering::SeqCst))
+                    {
+                        log(&format!("shutdown snapshot failed: {message}"));
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Binds and serves until `shutdown` is set.
+pub fn run(config: Config, shutdown: &AtomicBool) -> Result<(), ServerError> {
+    Server::bind(config)?.run(shutdown)
+}
+
+static QUIET: AtomicBool = AtomicBool::new(false);
+
+/// Silences informational messages (startup, shutdown); warnings about data still print.
+pub fn set_quiet(quiet: bool) {
+    QUIET.store(quiet, Ordering::Relaxed);
+}
+
+/// The server's name, version and protocol version, for its startup line.
+pub fn banner() -> String {
+    format!(
+        "faissx-server {} (protocol {PROTOCOL_VERSION})",
+        env!("CARGO_PKG_VERSION")
+    )
+}
+
+fn log(message: &str) {
+    if !QUIET.load(Ordering::Relaxed) || message.contains("SKIPPED") || message.contains("torn") {
+        eprintln!("faissx-server: {message}");
+    }
+}
+
+fn fail(kind: ErrorKind, message: impl Into<String>) -> WireError {
+    WireError::new(kind, message)
+}
+
+/// Maps a faissx error code to whose fault it is on the wire.
+fn from_local(error: Error) -> WireError {
+    let kind = match error.code {
+        FAISSX_ERR_FAISS | FAISSX_ERR_STD => ErrorKind::Faiss,
+        FAISSX_ERR_INVALID_ARGUMENT => ErrorKind::InvalidArgument,
+        FAISSX_ERR_UNSUPPORTED => ErrorKind::Unsupported,
+        _ => ErrorKind::Server,
+    };
+    WireError::new(kind, error.message)
+}
+
+/// Answers one request; never panics the worker (a panic inside FAISS glue becomes an error).
+fn handle(state: &State, frames: &[Vec<u8>]) -> Vec<Vec<u8>> {
+    let (id, outcome) = match decode::<Request>(&frames[0]) {
+        Err(error) => (0, Err(error)),
+        Ok(request) => {
+            let id = request.id;
+            let payload: Vec<&[u8]> = frames[1..].iter().map(|f| f.as_slice()).collect();
+            let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                serve(state, &request, &payload)
+            }))
+            .unwrap_or_else(|_| {
+                Err(fail(
+                    ErrorKind::Server,
+                    "internal error while serving the request",
+                ))
+            });
+            (id, outcome)
+        }
+    };
+    let (result, payload) = match outcome {
+        Ok((answer, payload)) => (Ok(answer), payload),
+        Err(error) => (Err(error), Vec::new()),
+    };
+    let mut reply = vec![encode(&Reply {
+        version: PROTOCOL_VERSION,
+        id,
+        result,
+    })];
+    reply.extend(payload);
+    reply
+}
+
+/// The tenant a request acts for, after checking its credentials.
+fn authenticate(state: &State, request: &Request) -> Result<String, WireError> {
+    let Some(keys) = &state.config.auth else {
+        return Ok(request
+            .tenant
+            .clone()
+            .unwrap_or_else(|| DEFAULT_TENANT.into()));
+    };
+    let Some(given) = &request.api_key else {
+        return Err(fail(ErrorKind::Auth, "an API key is required"));
+    };
+    // Compare against every key in constant time, so timing tells nothing about which
+    // prefix matched or which key exists.
+    let mut tenant = None;
+    for (key, key_tenant) in keys {
+        if bool::from(subtle::ConstantTimeEq::ct_eq(
+            key.as_bytes(),
+            given.as_bytes(),
+        )) {
+            tenant = Some(key_tenant.clone());
+        }
+    }
+    let tenant = tenant.ok_or_else(|| fail(ErrorKind::Auth, "unknown API key"))?;
+    match &request.tenant {
+        Some(claimed) if claimed != &tenant => Err(fail(
+            ErrorKind::Auth,
+            format!("the API key does not belong to tenant '{claimed}'"),
+        )),
+        _ => Ok(tenant),
+    }
+}
+
+type Served = Result<(Answer, Vec<Vec<u8>>), WireError>;
+
+fn serve(state: &State, request: &Request, payload: &[&[u8]]) -> Served {
+    if request.version != PROTOCOL_VERSION {
+        return Err(fail(
+            ErrorKind::Protocol,
+            format!(
+                "protocol version {} is not supported (this server speaks {PROTOCOL_VERSION})",
+                request.version
+            ),
+        ));
+    }
+    let tenant = authenticate(state, request)?;
+    check_limits(&state.config.limits, &request.op)?;
+    let frame = |i: usize| -> Result<&[u8], WireError> {
+        payload.get(i).copied().ok_or_else(|| {
+            fail(
+                ErrorKind::Protocol,
+                format!("missing payload frame {}", i + 1),
+            )
+        })
+    };
+    let key = |name: &str| (tenant.clone(), name.to_string());
+    let find = |name: &str| -> Result<Arc<Entry>, WireError> {
+        state
+            .indexes
+            .read()
+            .unwrap()
+            .get(&key(name))
+            .cloned()
+            .ok_or_else(|| fail(ErrorKind::NotFound, format!("no index named '{name}'")))
+    };
+    let info = |entry: &Arc<Entry>| read(entry, |index| index.info());
+    match &request.op {
+        Op::Ping => Ok((Answer::Done, vec![])),
+        Op::List => {
+            let mut names: Vec<String> = state
+                .indexes
+                .read()
+                .unwrap()
+                .keys()
+                .filter(|(t, _)| *t == tenant)
+                .map(|(_, n)| n.clone())
+                .collect();
+            names.sort();
+            Ok((Answer::Names(names), vec![]))
+        }
+        Op::Create { index, spec } => {
+            let borrowed: Mutex<Vec<Arc<Entry>>> = Mutex::new(Vec::new());
+            let sub = |name: &str| -> crate::ffi::boundary::Result<RawIndex> {
+                let entry = find(name).map_err(|e| Error::invalid(e.message))?;
+                let raw = entry.index.read().unwrap().raw();
+                borrowed.lock().unwrap().push(entry);
+                Ok(raw)
+            };
+            // The sub-indexes are only read while the composite is built (its dimension, whether
+            // it is trained); they are held by `borrowed`, and by the new entry from then on.
+            let built = LocalIndex::create(spec, &sub).map_err(from_local)?;
+            insert(state, &tenant, index, built, borrowed.into_inner().unwrap())
+        }
+        Op::Load { index, binary } => {
+            let loaded = LocalIndex::load(frame(0)?, *binary).map_err(from_local)?;
+            insert(state, &tenant, index, loaded, Vec::new())
+        }
+        Op::Save { index } => Ok((
+            Answer::Data,
+            vec![read(&find(index)?, |i| i.save()).map_err(from_local)?],
+        )),
+        Op::Delete { index } => {
+            let removed = state.indexes.write().unwrap().remove(&key(index));
+            let entry = removed
+                .ok_or_else(|| fail(ErrorKind::NotFound, format!("no index named '{index}'")))?;
+            if let Some(files) = &entry.files {
+                files.remove();
+            }
+            Ok((Answer::Done, vec![]))
+        }
+        Op::Info { index } => Ok((Answer::Info(info(&find(index)?)), vec![])),
+        Op::Clone { index, to } => {
+            // FAISS's clone copies sub-indexes too: the copy owns everything it uses.
+            let copy = read(&find(index)?, |i| i.duplicate()).map_err(from_local)?;
+            insert(state, &tenant, to, copy, Vec::new())
+        }
+        Op::Search {
+            index,
+            n,
+            k,
+            params,
+        } => {
+            let queries = frame(0)?;
+            let (distances, labels) = read(&find(index)?, |i| {
+                i.search(*n, *k, queries, params.as_ref())
+            })
+            .map_err(from_local)?;
+            Ok((Answer::Data, vec![distances, labels]))
+        }
+        Op::Assign { index, n, k } => {
+            let queries = frame(0)?;
+            let labels = read(&find(index)?, |i| i.assign(*n, *k, queries)).map_err(from_local)?;
+            Ok((Answer::Data, vec![labels]))
+        }
+        Op::RangeSearch {
+            index,
+            n,
+            radius,
+            params,
+        } => {
+            let queries = frame(0)?;
+            let frames = read(&find(index)?, |i| {
+                i.range_search(*n, *radius, queries, params.as_ref())
+            })
+            .map_err(from_local)?;
+            Ok((Answer::Data, frames.into()))
+        }
+        Op::Reconstruct { index, first, n } => {
+            let vectors = read(&find(index)?, |i| i.reconstruct(*first, *n)).map_err(from_local)?;
+            Ok((Answer::Data, vec![vectors]))
+        }
+        Op::IdMap { index } => Ok((
+            Answer::Data,
+            vec![read(&find(index)?, |i| i.id_map()).map_err(from_local)?],
+        )),
+        Op::FlatVectors { index } => Ok((
+            Answer::Data,
+            vec![read(&find(index)?, |i| i.flat_vectors()).map_err(from_local)?],
+        )),
+        Op::ListSizes { index } => Ok((
+            Answer::Data,
+            vec![read(&find(index)?, |i| i.list_sizes()).map_err(from_local)?],
+        )),
+        Op::ListIds { index, list } => Ok((
+            Answer::Data,
+            vec![read(&find(index)?, |i| i.list_ids(*list)).map_err(from_local)?],
+        )),
+        Op::MergeFrom {
+            index,
+            other,
+            add_id,
+        } => {
+            if index == other {
+                return Err(fail(
+                    ErrorKind::InvalidArgument,
+                    "cannot merge an index into itself",
+                ));
+            }
+            let (target, source) = (find(index)?, find(other)?);
+            write(&[&target, &source], |indexes, _| {
+                let (target_index, source_index) = (indexes[0], indexes[1]);
+                target_index
+                    .merge_from(source_index, *add_id)
+                    .map_err(from_local)?;
+                snapshot(&target, target_index)?;
+                snapshot(&source, source_index)?;
+                Ok((Answer::Info(target_index.info()), vec![]))
+            })
+        }
+        Op::Train { .. }
+        | Op::Add { .. }
+        | Op::Reset { .. }
+        | Op::RemoveIds { .. }
+        | Op::SetParam { .. } => {
+            let entry = find(write_target(&request.op))?;
+            write(&[&entry], |indexes, held| {
+                let index = indexes[0];
+                let removed = apply_write(index, &request.op, payload).map_err(from_local)?;
+                persist_write(&entry, index, &request.op, payload)?;
+                if matches!(request.op, Op::Train { .. }) {
+                    // Training an IVF trains the quantizer it borrows: that index changed too.
+                    for (other, other_index) in
+                        held.iter().filter(|(e, _)| e.serial != entry.serial)
+                    {
+                        snapshot(other, other_index)?;
+                    }
+                }
+                let info = index.info();
+                Ok((
+                    match removed {
+                        Some(n) => Answer::Removed { n, info },
+                        None => Answer::Info(info),
+                    },
+                    vec![],
+                ))
+            })
+        }
+    }
+}
+
+fn write_target(op: &Op) -> &str {
+    match op {
+        Op::Train { index, .. }
+        | Op::Add { index, .. }
+        | Op::Reset { index }
+        | Op::RemoveIds { index, .. }
+        | Op::SetParam { index, .. } => index,
+        _ => unreachable!("only writes reach write_target"),
+    }
+}
+
+/// Applies a logged write; used both to serve it and to replay it after a restart. Returns the
+/// number of removed vectors for RemoveIds.
+fn apply_write(
+    index: &LocalIndex,
+    op: &Op,
+    payload: &[&[u8]],
+) -> crate::ffi::boundary::Result<Option<u64>> {
+    let frame = |i: usize| {
+        payload
+            .get(i)
+            .copied()
+            .ok_or_else(|| Error::invalid(format!("missing payload frame {}", i + 1)))
+    };
+    match op {
+        Op::Train { n, .. } => index.train(*n, frame(0)?).map(|()| None),
+        Op::Add { n, with_ids, .. } => {
+            let ids = if *with_ids { Some(frame(1)?) } else { None };
+            index.add(*n, frame(0)?, ids).map(|()| None)
+        }
+        Op::Reset { .. } => index.reset().map(|()| None),
+        Op::RemoveIds { selector, .. } => index.remove_ids(selector).map(Some),
+        Op::SetParam { name, value, .. } => index.set_param(name, *value).map(|()| None),
+        _ => Err(Error::invalid("not a write operation")),
+    }
+}
+
+/// Makes an applied write durable before it is acknowledged: training and merges take a
+/// snapshot (their results are not cheap or not exactly reproducible to replay), the rest
+/// goes to the log until the log grows past its bound.
+fn persist_write(
+    entry: &Entry,
+    index: &LocalIndex,
+    op: &Op,
+    payload: &[&[u8]],
+) -> Result<(), WireError> {
+    let Some(files) = &entry.files else {
+        return Ok(());
+    };
+    let seq = entry.seq.fetch_add(1, Ordering::SeqCst) + 1;
+    if matches!(op, Op::Train { .. }) || entry.wal_bytes.load(Ordering::SeqCst) > WAL_SNAPSHOT_BYTES
+    {
+        files
+            .write_snapshot(index, seq)
+            .map_err(|m| fail(ErrorKind::Server, m))?;
+        entry.wal_bytes.store(0, Ordering::SeqCst);
+        return Ok(());
+    }
+    let record = WalRecord {
+        seq,
+        op: op.clone(),
+        frames: payload
+            .iter()
+            .map(|f| serde_bytes::ByteBuf::from(f.to_vec()))
+            .collect(),
+    };
+    let size = files
+        .append(&record)
+        .map_err(|m| fail(ErrorKind::Server, m))?;
+    entry.wal_bytes.store(size, Ordering::SeqCst);
+    Ok(())
+}
+
+fn snapshot(entry: &Entry, index: &LocalIndex) -> Result<(), WireError> {
+    if let Some(files) = &entry.files {
+        let seq = entry.seq.fetch_add(1, Ordering::SeqCst) + 1;
+        files
+            .write_snapshot(index, seq)
+            .map_err(|m| fail(ErrorKind::Server, m))?;
+        entry.wal_bytes.store(0, Ordering::SeqCst);
+    }
+    Ok(())
+}
+
+fn insert(
+    state: &State,
+    tenant: &str,
+    name: &str,
+    index: LocalIndex,
+    deps: Vec<Arc<Entry>>,
+) -> Served {
+    if name.is_empty() {
+        return Err(fail(
+            ErrorKind::InvalidArgument,
+            "index names cannot be empty",
+        ));
+    }
+    let binary = index.info().binary;
+    let files = state
+        .config
+        .data_dir
+        .as_ref()
+        .map(|dir| IndexFiles::new(dir, tenant, name, binary));
+    let entry = Arc::new(Entry::new(index, files, deps));
+    let key = (tenant.to_string(), name.to_string());
+    {
+        let mut indexes = state.indexes.write().unwrap();
+        if indexes.contains_key(&key) {
+            return Err(fail(
+                ErrorKind::InvalidArgument,
+                format!("an index named '{name}' already exists"),
+            ));
+        }
+        indexes.insert(key.clone(), entry.clone());
+    }
+    let saved = read(&entry, |index| {
+        snapshot(&entry, index).map(|()| index.info())
+    });
+    match saved {
+        Ok(info) => Ok((Answer::Info(info), vec![])),
+        Err(error) => {
+            state.indexes.write().unwrap().remove(&key);
+            Err(error)
+        }
+    }
+}
+
+fn check_limits(limits: &Limits, op: &Op) -> Result<(), WireError> {
+    let too_big = |what: &str, value: u64, max: u64| {
+        if value > max {
+            Err(fail(
+                ErrorKind::Limit,
+                format!("{what} = {value} exceeds the server's limit of {max}"),
+            ))
+        } else {
+            Ok(())
+        }
+    };
+    match op {
+        Op::Create { spec, .. } => {
+            let d = match spec {
+                IndexSpec::Factory { d, .. }
+                | IndexSpec::BinaryFactory { d, .. }
+                | IndexSpec::Flat { d, .. }
+                | IndexSpec::ScalarQuantizer { d, .. }
+                | IndexSpec::HnswFlat { d, .. }
+                | IndexSpec::Pq { d, .. } => u64::from(*d),
+                IndexSpec::IvfFlat { d, .. }
+                | IndexSpec::IvfScalarQuantizer { d, .. }
+                | IndexSpec::IvfPq { d, .. }
+                | IndexSpec::BinaryFlat { d }
+                | IndexSpec::BinaryIvf { d, .. } => *d,
+                IndexSpec::IdMap { .. } => 0,
+            };
+            too_big("d", d, limits.max_dimension.into())
+        }
+        Op::Search { n, k, .. } | Op::Assign { n, k, .. } => {
+            too_big("k", *k, limits.max_k)?;
+            too_big("n", *n, limits.max_batch)
+        }
+        Op::Train { n, .. }
+        | Op::Add { n, .. }
+        | Op::RangeSearch { n, .. }
+        | Op::Reconstruct { n, .. } => too_big("n", *n, limits.max_batch),
+        _ => Ok(()),
+    }
+}
