@@ -45,7 +45,8 @@
 // The handle does not support the operation (a cast to the wrong type, for instance).
 #define FAISSX_ERR_UNSUPPORTED -6
 
-// Reading or writing a file or buffer failed.
+// Reading or writing a file on the client's side failed (remote mode's read/write_index).
+// FAISS's own file errors (missing, corrupt) are FAISSX_ERR_FAISS, with FAISS's message.
 #define FAISSX_ERR_IO -7
 
 // Remote mode: the server could not be reached or did not answer in time (see the
@@ -447,6 +448,9 @@ typedef struct {
 // Components that already are integers in [-128, 127].
 #define QT_8bit_direct_signed 8
 
+// The largest k a search accepts (larger ones return FAISSX_ERR_INVALID_ARGUMENT).
+#define FAISSX_MAX_K (1 << 24)
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -822,6 +826,14 @@ int faissx_get_distance_compute_min_k_reservoir(void);
 // wrong (FAISS's own text when FAISS failed). NULL if no call of this thread has failed. The
 // string is owned by faissx and valid until this thread's next failing call; never free it.
 const char *faissx_get_last_error(void);
+
+// The code of the calling thread's last failed call (a negative FAISSX_ERR_* code), or 0 if
+// none failed since `faissx_clear_last_error`. Getters cannot return a code (they return 0 /
+// NULL on failure): clear, call the getter, then check this.
+int faissx_get_last_error_code(void);
+
+// Resets the calling thread's last error code to 0 (see faissx_get_last_error_code).
+void faissx_clear_last_error(void);
 
 // faissx's version and the FAISS version it runs, as "faissx X.Y.Z (FAISS A.B.C)". Static
 // storage: never free it.

@@ -56,11 +56,13 @@ struct Args {
 fn parse_keys(list: &str) -> Result<HashMap<String, String>, String> {
     list.split(',')
         .filter(|pair| !pair.trim().is_empty())
-        .map(|pair| match pair.trim().split_once(':') {
+        .enumerate()
+        .map(|(i, pair)| match pair.trim().split_once(':') {
             Some((key, tenant)) if !key.is_empty() && !tenant.is_empty() => {
                 Ok((key.to_string(), tenant.to_string()))
             }
-            _ => Err(format!("--auth-keys: '{pair}' is not key:tenant")),
+            // Pointed at, not echoed: the entry holds a key.
+            _ => Err(format!("--auth-keys: entry {} is not key:tenant", i + 1)),
         })
         .collect()
 }

@@ -210,7 +210,9 @@ pub unsafe extern "C" fn faissx_IDSelectorBatch_new(
 ) -> c_int {
     boundary!({
         non_null(p_sel, "p_sel")?;
-        non_null(indices, "indices")?;
+        if n > 0 {
+            non_null(indices, "indices")?;
+        }
         faiss_status(sys::faiss_IDSelectorBatch_new(p_sel, n, indices))?;
         crate::remote::selectors::record(
             *p_sel,

@@ -46,12 +46,25 @@ impl Error {
 
 thread_local! {
     static LAST_ERROR: RefCell<Option<CString>> = const { RefCell::new(None) };
+    static LAST_CODE: std::cell::Cell<c_int> = const { std::cell::Cell::new(0) };
 }
 
-fn set_last_error(function: &str, message: &str) {
+fn set_last_error(function: &str, code: c_int, message: &str) {
     let text = format!("{function}: {message}").replace('\0', " ");
     let text = CString::new(text).expect("NULs were replaced");
     LAST_ERROR.with(|slot| *slot.borrow_mut() = Some(text));
+    LAST_CODE.with(|slot| slot.set(code));
+}
+
+/// The code of the calling thread's last failure (0 if none since the last clear).
+pub fn last_error_code() -> c_int {
+    LAST_CODE.with(|slot| slot.get())
+}
+
+/// Forgets the calling thread's last failure, so a getter's failure can be told apart from a
+/// legitimate 0 afterwards. The message string stays allocated until the next failure.
+pub fn clear_last_error() {
+    LAST_CODE.with(|slot| slot.set(0));
 }
 
 /// The calling thread's last error message, valid until that thread's next failing call.
@@ -73,7 +86,7 @@ pub fn guard<T>(
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(body)) {
         Ok(Ok(value)) => value,
         Ok(Err(error)) => {
-            set_last_error(function(), &error.message);
+            set_last_error(function(), error.code, &error.message);
             on_error(error.code)
         }
         Err(panic) => {
@@ -82,7 +95,7 @@ pub fn guard<T>(
                 .map(|s| s.to_string())
                 .or_else(|| panic.downcast_ref::<String>().cloned())
                 .unwrap_or_else(|| "unknown panic".into());
-            set_last_error(function(), &format!("internal error: {what}"));
+            set_last_error(function(), FAISSX_ERR_UNKNOWN, &format!("internal error: {what}"));
             on_error(FAISSX_ERR_UNKNOWN)
         }
     }
@@ -195,10 +208,15 @@ pub fn buffer<P: Pointer>(pointer: P, n: idx_t, name: &str) -> Result<P> {
 pub fn positive_k(k: idx_t) -> Result<idx_t> {
     if k <= 0 {
         Err(Error::invalid(format!("k must be > 0 (got {k})")))
+    } else if k > FAISSX_MAX_K {
+        // FAISS allocates k-sized heaps per thread inside OpenMP regions, where a failed
+        // allocation aborts the process instead of throwing.
+        Err(Error::invalid(format!("k must be <= {FAISSX_MAX_K} (got {k})")))
     } else {
         Ok(k)
     }
 }
+
 
 /// A metric FAISS knows; anything else would be cast blindly to its C++ enum.
 pub fn known_metric(metric: FaissMetricType) -> Result<FaissMetricType> {

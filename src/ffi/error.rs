@@ -12,3 +12,17 @@ pub unsafe extern "C" fn faissx_get_last_error() -> *const c_char {
         Ok(crate::ffi::boundary::last_error_ptr())
     })
 }
+
+/// The code of the calling thread's last failed call (a negative FAISSX_ERR_* code), or 0 if
+/// none failed since `faissx_clear_last_error`. Getters cannot return a code (they return 0 /
+/// NULL on failure): clear, call the getter, then check this.
+#[no_mangle]
+pub extern "C" fn faissx_get_last_error_code() -> std::os::raw::c_int {
+    crate::ffi::boundary::last_error_code()
+}
+
+/// Resets the calling thread's last error code to 0 (see faissx_get_last_error_code).
+#[no_mangle]
+pub extern "C" fn faissx_clear_last_error() {
+    crate::ffi::boundary::clear_last_error()
+}

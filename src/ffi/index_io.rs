@@ -7,6 +7,29 @@ use crate::ffi::types::*;
 use crate::local::{shim, shim_status, sys};
 use std::os::raw::{c_char, c_int};
 
+/// Reads with FAISS here (a `FILE*` or a custom reader only this process can use); in remote
+/// mode the index is then uploaded and `*p_out` is the server's copy, as for every constructor.
+unsafe fn read_then_upload<T>(
+    p_out: *mut *mut T,
+    binary: bool,
+    read: impl FnOnce(*mut *mut T) -> Result<()>,
+) -> Result<()> {
+    let mut local: *mut T = std::ptr::null_mut();
+    read(&mut local)?;
+    let Some(client) = crate::remote::active_client() else {
+        *p_out = local;
+        return Ok(());
+    };
+    let bytes = local_bytes(local, binary);
+    if binary {
+        sys::faiss_IndexBinary_free(local.cast());
+    } else {
+        sys::faiss_Index_free(local.cast());
+    }
+    *p_out = RemoteIndex::load(client, bytes?, binary)?.cast();
+    Ok(())
+}
+
 /// Writes the index to an open `FILE*` in FAISS's file format.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_write_index(idx: *const FaissIndex, f: *mut libc::FILE) -> c_int {
@@ -68,7 +91,7 @@ pub unsafe extern "C" fn faissx_read_index(
     boundary!({
         non_null(f, "f")?;
         non_null(p_out, "p_out")?;
-        faiss_status(sys::faiss_read_index(f, io_flags, p_out))
+        read_then_upload(p_out, false, |out| faiss_status(sys::faiss_read_index(f, io_flags, out)))
     })
 }
 
@@ -103,7 +126,9 @@ pub unsafe extern "C" fn faissx_read_index_custom(
     boundary!({
         non_null(io_reader, "io_reader")?;
         non_null(p_out, "p_out")?;
-        faiss_status(sys::faiss_read_index_custom(io_reader, io_flags, p_out))
+        read_then_upload(p_out, false, |out| {
+            faiss_status(sys::faiss_read_index_custom(io_reader, io_flags, out))
+        })
     })
 }
 
@@ -170,7 +195,9 @@ pub unsafe extern "C" fn faissx_read_index_binary(
     boundary!({
         non_null(f, "f")?;
         non_null(p_out, "p_out")?;
-        faiss_status(sys::faiss_read_index_binary(f, io_flags, p_out))
+        read_then_upload(p_out, true, |out| {
+            faiss_status(sys::faiss_read_index_binary(f, io_flags, out))
+        })
     })
 }
 
@@ -205,9 +232,9 @@ pub unsafe extern "C" fn faissx_read_index_binary_custom(
     boundary!({
         non_null(io_reader, "io_reader")?;
         non_null(p_out, "p_out")?;
-        faiss_status(sys::faiss_read_index_binary_custom(
-            io_reader, io_flags, p_out,
-        ))
+        read_then_upload(p_out, true, |out| {
+            faiss_status(sys::faiss_read_index_binary_custom(io_reader, io_flags, out))
+        })
     })
 }
 

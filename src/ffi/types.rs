@@ -84,7 +84,8 @@ pub const FAISSX_ERR_STD: c_int = -4;
 pub const FAISSX_ERR_INVALID_ARGUMENT: c_int = -5;
 /// The handle does not support the operation (a cast to the wrong type, for instance).
 pub const FAISSX_ERR_UNSUPPORTED: c_int = -6;
-/// Reading or writing a file or buffer failed.
+/// Reading or writing a file on the client's side failed (remote mode's read/write_index).
+/// FAISS's own file errors (missing, corrupt) are FAISSX_ERR_FAISS, with FAISS's message.
 pub const FAISSX_ERR_IO: c_int = -7;
 
 /// Remote mode: the server could not be reached or did not answer in time (see the
@@ -98,6 +99,9 @@ pub const FAISSX_ERR_NOT_FOUND: c_int = -12;
 pub const FAISSX_ERR_PROTOCOL: c_int = -13;
 /// Remote mode: the server failed (its data directory, for instance).
 pub const FAISSX_ERR_SERVER: c_int = -14;
+
+/// The largest k a search accepts (larger ones return FAISSX_ERR_INVALID_ARGUMENT).
+pub const FAISSX_MAX_K: idx_t = 1 << 24;
 
 /// Flag for `faissx_read_index*`: map the file instead of reading it.
 pub const FAISS_IO_FLAG_MMAP: c_int = 1;

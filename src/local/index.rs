@@ -583,24 +583,23 @@ impl LocalIndex {
     }
 
     pub fn reconstruct(&self, first: i64, n: u64) -> Result<Vec<u8>> {
-        // No index holds more than ntotal vectors (by position or by id): a larger n is an
-        // error, not an allocation of n vectors. IndexBinaryFlat reads positions unchecked.
-        let ntotal = self.info().ntotal;
-        let binary_flat = match self.0 {
-            // SAFETY: a cast of a live index.
-            RawIndex::Binary(index) => unsafe {
-                !shim::faissx_shim_cast_IndexBinaryFlat(index.cast()).is_null()
-            },
-            RawIndex::Float(_) => false,
-        };
+        // A request must not make the server allocate more than the index holds, nor read
+        // outside it: no index holds more than ntotal vectors; indexes other than IVF and
+        // IDMap address them by position, and FAISS does not check every position (negative
+        // keys of flat codes, IndexBinaryFlat's upper end).
+        let info = self.info();
+        let ntotal = info.ntotal;
+        let class = |name: &str| info.classes.iter().any(|c| c == name);
+        let by_id = class("IndexIVF") || class("IndexIDMap") || class("IndexBinaryIVF");
         let end = first.checked_add(idx(n, "n")?);
         if n > ntotal.max(0) as u64
-            || (binary_flat && (first < 0 || end.map_or(true, |end| end > ntotal)))
+            || (!by_id && first < 0)
+            || (class("IndexBinaryFlat") && end.map_or(true, |end| end > ntotal))
         {
             let message =
                 format!("ids {first} .. {first} + {n} are out of range (ntotal = {ntotal})");
             // The codes a local call gets: faissx's own check for binary flat, FAISS's otherwise.
-            let code = if binary_flat {
+            let code = if class("IndexBinaryFlat") {
                 FAISSX_ERR_INVALID_ARGUMENT
             } else {
                 FAISSX_ERR_FAISS
@@ -1107,8 +1106,14 @@ impl BuiltParams {
         let info = index.info();
         let is = |class: &str| info.classes.iter().any(|c| c == class);
         // SAFETY: constructors return fresh objects; the selector outlives the parameters.
+        // As locally: IVF indexes reject parameters other than SearchParametersIVF, HNSW and
+        // the others use the selector of any parameters (the client sends nprobe exactly for
+        // SearchParametersIVF, efSearch exactly for SearchParametersHNSW).
         let built = unsafe {
             if is("IndexIVF") {
+                if params.nprobe.is_none() {
+                    return Err(Error::new(FAISSX_ERR_FAISS, "IndexIVF params have incorrect type"));
+                }
                 construct(|out: *mut *mut FaissSearchParametersIVF| {
                     faiss_status(sys::faiss_SearchParametersIVF_new_with(
                         out,
@@ -1117,7 +1122,7 @@ impl BuiltParams {
                         params.max_codes.unwrap_or(info.max_codes) as usize,
                     ))
                 })?
-            } else if is("IndexHNSW") {
+            } else if is("IndexHNSW") && params.ef_search.is_some() {
                 let p = construct(|out: *mut *mut FaissSearchParameters| {
                     shim_status(shim::faissx_shim_SearchParametersHNSW_new(
                         out.cast(),
@@ -1132,11 +1137,8 @@ impl BuiltParams {
                     shim::faissx_shim_SearchParametersHNSW_set(p.cast(), 2, bounded.into());
                 }
                 p
-            } else if params.nprobe.is_some() || params.ef_search.is_some() {
-                return Err(Error::invalid(
-                    "nprobe/efSearch given for an index that has none",
-                ));
             } else {
+                // Other indexes use only the selector of whatever parameters they get.
                 construct(|out| faiss_status(sys::faiss_SearchParameters_new(out, sel)))?
             }
         };

@@ -256,8 +256,9 @@ impl RemoteIndex {
         Ok(())
     }
 
-    /// Searches in chunks of queries; returns the raw distance frame bytes (f32 or i32) and
-    /// labels, for n*k results.
+    /// Searches in chunks of queries, all sent before the first reply is read so the server
+    /// searches them in parallel; returns the raw distance bytes (f32 or i32) and the labels
+    /// of n*k results.
     pub fn search(
         &self,
         n: usize,
@@ -267,19 +268,30 @@ impl RemoteIndex {
     ) -> Result<(Vec<u8>, Vec<i64>)> {
         let row = self.vector_bytes();
         let per_chunk = self.rows_per_chunk(k.saturating_mul(12)).max(1);
+        let chunks: Vec<(usize, usize)> = (0..n)
+            .step_by(per_chunk)
+            .map(|start| (start, (start + per_chunk).min(n)))
+            .collect();
+        let requests = chunks
+            .iter()
+            .map(|&(start, end)| {
+                let op = Op::Search {
+                    index: self.name.clone(),
+                    n: (end - start) as u64,
+                    k: k as u64,
+                    params: params.clone(),
+                };
+                (op, vec![x[start * row..end * row].to_vec()])
+            })
+            .collect();
+        let replies = self
+            .client
+            .call_many(requests)
+            .map_err(|e| Error::new(e.code, format!("index '{}': {}", self.name, e.message)))?;
         let mut distances = Vec::with_capacity(n * k * 4);
         let mut labels = Vec::with_capacity(n * k);
-        let mut start = 0;
-        while start < n {
-            let end = (start + per_chunk).min(n);
+        for ((start, end), (_, payload)) in chunks.into_iter().zip(replies) {
             let rows = end - start;
-            let op = Op::Search {
-                index: self.name.clone(),
-                n: rows as u64,
-                k: k as u64,
-                params: params.clone(),
-            };
-            let (_, payload) = self.call(op, vec![x[start * row..end * row].to_vec()])?;
             let [d, l] = frames::<2>(payload, "search")?;
             if d.len() != rows * k * 4 {
                 return Err(Error::new(
@@ -289,7 +301,6 @@ impl RemoteIndex {
             }
             distances.extend_from_slice(&d);
             labels.extend(decode_frame::<i64>(&l, rows * k, "labels")?);
-            start = end;
         }
         Ok((distances, labels))
     }

@@ -188,6 +188,9 @@ fn op_name(op: &Op) -> &'static str {
     }
 }
 
+/// A successful reply: its header's answer and its payload frames.
+pub type Replied = (Answer, Vec<Vec<u8>>);
+
 /// A connection to one server. ZeroMQ sockets belong to one thread at a time, so the client
 /// keeps a pool: a call takes a socket, uses it, and gives it back.
 pub struct Client {
@@ -240,18 +243,26 @@ impl Client {
     }
 
     /// Sends one request and waits for its reply, retrying transport failures of operations
-    /// that are safe to repeat.
-    pub fn call(&self, op: Op, frames: Vec<Vec<u8>>) -> Result<(Answer, Vec<Vec<u8>>), Error> {
+    /// that are safe to repeat. Frames are handed to ZeroMQ without a copy; only a request that
+    /// may be retried keeps one.
+    pub fn call(&self, op: Op, frames: Vec<Vec<u8>>) -> Result<Replied, Error> {
         let recovery = *global().recovery.lock().unwrap();
+        let retries = if idempotent(&op) {
+            recovery.max_retries
+        } else {
+            0
+        };
         let mut backoff = recovery.initial_backoff;
         let mut attempt = 0;
+        let mut frames = Some(frames);
         loop {
-            match self.call_once(&op, &frames) {
-                Err(error)
-                    if error.code == FAISSX_ERR_TRANSPORT
-                        && idempotent(&op)
-                        && attempt < recovery.max_retries =>
-                {
+            let this_try = if attempt < retries {
+                frames.clone().expect("kept for retries")
+            } else {
+                frames.take().expect("the last try takes the frames")
+            };
+            match self.call_once(&op, this_try) {
+                Err(error) if error.code == FAISSX_ERR_TRANSPORT && attempt < retries => {
                     attempt += 1;
                     std::thread::sleep(backoff);
                     backoff = backoff.mul_f64(recovery.backoff_factor.max(1.0));
@@ -261,46 +272,100 @@ impl Client {
         }
     }
 
-    fn call_once(&self, op: &Op, frames: &[Vec<u8>]) -> Result<(Answer, Vec<Vec<u8>>), Error> {
+    fn call_once(&self, op: &Op, frames: Vec<Vec<u8>>) -> Result<Replied, Error> {
+        let mut replies = self.exchange(vec![(op.clone(), frames)])?;
+        replies.pop().expect("one reply per request")
+    }
+
+    /// Sends independent read requests back to back and collects their replies, so the server
+    /// works on them in parallel (and on one while the next is in transit). Retries the whole
+    /// batch after a transport failure, as reads may be repeated.
+    pub fn call_many(&self, requests: Vec<(Op, Vec<Vec<u8>>)>) -> Result<Vec<Replied>, Error> {
+        debug_assert!(requests.iter().all(|(op, _)| idempotent(op)));
+        let recovery = *global().recovery.lock().unwrap();
+        let mut backoff = recovery.initial_backoff;
+        let mut attempt = 0;
+        loop {
+            match self.exchange(requests.clone()) {
+                Err(error)
+                    if error.code == FAISSX_ERR_TRANSPORT && attempt < recovery.max_retries =>
+                {
+                    attempt += 1;
+                    std::thread::sleep(backoff);
+                    backoff = backoff.mul_f64(recovery.backoff_factor.max(1.0));
+                }
+                Err(error) => return Err(error),
+                Ok(replies) => return replies.into_iter().collect(),
+            }
+        }
+    }
+
+    /// One round of requests on one socket: the outer error is the transport's, the inner ones
+    /// are the server's answers, in request order.
+    fn exchange(
+        &self,
+        requests: Vec<(Op, Vec<Vec<u8>>)>,
+    ) -> Result<Vec<Result<Replied, Error>>, Error> {
         let timeout = options().timeout;
         let socket = self.socket(timeout)?;
-        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-        let header = encode(&Request {
-            version: PROTOCOL_VERSION,
-            id,
-            api_key: self.settings.api_key.clone(),
-            tenant: self.settings.tenant.clone(),
-            op: op.clone(),
-        });
-        let name = op_name(op);
-        let mut message: Vec<&[u8]> = Vec::with_capacity(frames.len() + 1);
-        message.push(&header);
-        message.extend(frames.iter().map(|f| f.as_slice()));
-        // A socket that failed mid-call is dropped, not pooled: its state is unknown.
-        socket
-            .send_multipart(message, 0)
-            .map_err(|e| self.transport_error(name, &unreachable(e, timeout)))?;
-        loop {
-            let reply = socket
+        let name = requests.first().map_or("request", |(op, _)| op_name(op));
+        let first_id = self
+            .next_id
+            .fetch_add(requests.len() as u64, Ordering::Relaxed);
+        let count = requests.len();
+        for (offset, (op, frames)) in requests.into_iter().enumerate() {
+            let header = encode(&Request {
+                version: PROTOCOL_VERSION,
+                id: first_id + offset as u64,
+                api_key: self.settings.api_key.clone(),
+                tenant: self.settings.tenant.clone(),
+                op,
+            });
+            let mut message: Vec<Vec<u8>> = Vec::with_capacity(frames.len() + 1);
+            message.push(header);
+            message.extend(frames);
+            // A socket that failed mid-call is dropped, not pooled: its state is unknown.
+            socket
+                .send_multipart(message, 0)
+                .map_err(|e| self.transport_error(name, &unreachable(e, timeout)))?;
+        }
+        let mut replies: Vec<Option<Result<Replied, Error>>> = (0..count).map(|_| None).collect();
+        let mut pending = count;
+        while pending > 0 {
+            let mut frames = socket
                 .recv_multipart(0)
                 .map_err(|e| self.transport_error(name, &unreachable(e, timeout)))?;
-            let Some((head, payload)) = reply.split_first() else {
-                continue;
-            };
-            let reply: Reply = decode(head).map_err(|e| self.transport_error(name, &e.message))?;
-            if reply.id != id {
-                // The late reply of an earlier call that timed out on this socket.
+            if frames.is_empty() {
                 continue;
             }
-            self.idle.lock().unwrap().push(socket);
-            return match reply.result {
-                Ok(answer) => Ok((answer, payload.to_vec())),
+            let head = frames.remove(0);
+            let reply: Reply = decode(&head).map_err(|e| self.transport_error(name, &e.message))?;
+            // Replies of earlier calls that timed out on this socket arrive late: skip them.
+            let Some(slot) = reply
+                .id
+                .checked_sub(first_id)
+                .filter(|&offset| offset < count as u64)
+                .map(|offset| &mut replies[offset as usize])
+            else {
+                continue;
+            };
+            if slot.is_some() {
+                continue;
+            }
+            *slot = Some(match reply.result {
+                Ok(answer) => Ok((answer, frames)),
                 Err(error) => Err(Error::new(
                     code_of(error.kind),
                     format!("server {}: {name}: {}", self.settings.server, error.message),
                 )),
-            };
+            });
+            pending -= 1;
         }
+        self.idle.lock().unwrap().push(socket);
+        Ok(replies
+            .into_iter()
+            .map(|r| r.expect("every slot answered"))
+            .collect())
     }
 }
 

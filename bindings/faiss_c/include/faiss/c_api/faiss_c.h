@@ -35,7 +35,8 @@
 // The handle does not support the operation (a cast to the wrong type, for instance).
 #define FAISSX_ERR_UNSUPPORTED -6
 
-// Reading or writing a file or buffer failed.
+// Reading or writing a file on the client's side failed (remote mode's read/write_index).
+// FAISS's own file errors (missing, corrupt) are FAISSX_ERR_FAISS, with FAISS's message.
 #define FAISSX_ERR_IO -7
 
 // Remote mode: the server could not be reached or did not answer in time (see the
@@ -436,5 +437,8 @@ typedef struct {
 
 // Components that already are integers in [-128, 127].
 #define QT_8bit_direct_signed 8
+
+// The largest k a search accepts (larger ones return FAISSX_ERR_INVALID_ARGUMENT).
+#define FAISSX_MAX_K (1 << 24)
 
 #endif /* FAISSX_COMPAT_FAISS_C_H */
