@@ -21,7 +21,9 @@ else
     names=(quickstart)
     for src in "$root"/examples/*.c; do
         name=$(basename "$src" .c)
-        [[ $name == quickstart ]] || names+=("$name")
+        [[ $name == quickstart ]] && continue
+        [[ $name == remote_quickstart && -z ${FAISSX_SERVER:-} ]] && continue
+        names+=("$name")
     done
 fi
 

@@ -42,8 +42,20 @@ cargo test --release --workspace
 step "C tests under AddressSanitizer"
 bash tests/c/run.sh
 
-step "C examples"
+step "C examples, in-process"
 bash examples/run.sh
+
+step "C examples, unchanged, against a faissx-server (FAISSX_SERVER)"
+bash scripts/with_server.sh bash examples/run.sh
 
 step "compat library libfaiss_c: FAISS-named C programs and Rust's faiss crate"
 bash bindings/faiss_c/run_tests.sh
+
+step "Go binding (go test, local and remote)"
+bash bindings/go/run_tests.sh
+
+step "Java binding (mvn test, local and remote)"
+bash bindings/java/run_tests.sh
+
+step "Node binding (node --test, local and remote)"
+bash bindings/node/run_tests.sh

@@ -94,7 +94,8 @@ pub extern "C" fn faissx_configure_recovery(
 }
 
 /// Sets a client option by name:
-/// - "timeout_ms": how long one request may wait for the server (default 30000);
+/// - "timeout_ms": how long one request may wait for the server's answer (default 30000);
+/// - "connect_timeout_ms": how long a request may wait for a connection (default 5000);
 /// - "cache_vectors": "on"/"off" (default on): keep reconstructed vectors, `xb` and `id_map`
 ///   of remote indexes on the client until the next write through the same handle. Writes by
 ///   other clients are not seen while a copy is cached: turn it off for indexes others modify;
@@ -114,6 +115,9 @@ pub unsafe extern "C" fn faissx_set_option(name: *const c_char, value: *const c_
         let mut options: Options = remote::options();
         match name {
             "timeout_ms" => options.timeout = Duration::from_millis(number()?.max(1)),
+            "connect_timeout_ms" => {
+                options.connect_timeout = Duration::from_millis(number()?.max(1))
+            }
             "cache_memory_mb" => {
                 options.cache_memory_bytes = (number()? as usize).saturating_mul(1 << 20)
             }

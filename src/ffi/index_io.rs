@@ -91,7 +91,9 @@ pub unsafe extern "C" fn faissx_read_index(
     boundary!({
         non_null(f, "f")?;
         non_null(p_out, "p_out")?;
-        read_then_upload(p_out, false, |out| faiss_status(sys::faiss_read_index(f, io_flags, out)))
+        read_then_upload(p_out, false, |out| {
+            faiss_status(sys::faiss_read_index(f, io_flags, out))
+        })
     })
 }
 
@@ -233,7 +235,9 @@ pub unsafe extern "C" fn faissx_read_index_binary_custom(
         non_null(io_reader, "io_reader")?;
         non_null(p_out, "p_out")?;
         read_then_upload(p_out, true, |out| {
-            faiss_status(sys::faiss_read_index_binary_custom(io_reader, io_flags, out))
+            faiss_status(sys::faiss_read_index_binary_custom(
+                io_reader, io_flags, out,
+            ))
         })
     })
 }

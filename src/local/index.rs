@@ -1112,7 +1112,10 @@ impl BuiltParams {
         let built = unsafe {
             if is("IndexIVF") {
                 if params.nprobe.is_none() {
-                    return Err(Error::new(FAISSX_ERR_FAISS, "IndexIVF params have incorrect type"));
+                    return Err(Error::new(
+                        FAISSX_ERR_FAISS,
+                        "IndexIVF params have incorrect type",
+                    ));
                 }
                 construct(|out: *mut *mut FaissSearchParametersIVF| {
                     faiss_status(sys::faiss_SearchParametersIVF_new_with(

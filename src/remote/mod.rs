@@ -46,7 +46,10 @@ impl Default for Recovery {
 /// Client-side options set with `faissx_set_option`.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Options {
+    /// How long a reply may take.
     pub timeout: Duration,
+    /// How long a request may wait for a connection to the server.
+    pub connect_timeout: Duration,
     pub cache_vectors: bool,
     pub cache_memory_bytes: usize,
 }
@@ -55,6 +58,7 @@ impl Default for Options {
     fn default() -> Self {
         Options {
             timeout: Duration::from_secs(30),
+            connect_timeout: Duration::from_secs(5),
             cache_vectors: true,
             cache_memory_bytes: 256 << 20,
         }
@@ -218,19 +222,23 @@ impl Client {
         }
     }
 
-    fn socket(&self, timeout: Duration) -> Result<zmq::Socket, Error> {
+    fn socket(&self, options: &Options) -> Result<zmq::Socket, Error> {
         if let Some(socket) = self.idle.lock().unwrap().pop() {
             return Ok(socket);
         }
         let transport = |e: zmq::Error| self.transport_error("connect", &e.to_string());
         let socket = self.context.socket(zmq::DEALER).map_err(transport)?;
-        let millis = timeout.as_millis().min(i32::MAX as u128) as i32;
+        let millis = |d: Duration| d.as_millis().min(i32::MAX as u128) as i32;
         socket.set_linger(0).map_err(transport)?;
-        // Queue requests only on a live connection: with no server, a send waits for one
-        // up to the timeout instead of piling up for a server that may never come.
+        // Queue requests only on a live connection: with no server, a send waits for one up
+        // to the connect timeout instead of piling up for a server that may never come.
         socket.set_immediate(true).map_err(transport)?;
-        socket.set_sndtimeo(millis).map_err(transport)?;
-        socket.set_rcvtimeo(millis).map_err(transport)?;
+        socket
+            .set_sndtimeo(millis(options.connect_timeout))
+            .map_err(transport)?;
+        socket
+            .set_rcvtimeo(millis(options.timeout))
+            .map_err(transport)?;
         socket.connect(&self.settings.server).map_err(transport)?;
         Ok(socket)
     }
@@ -306,8 +314,8 @@ impl Client {
         &self,
         requests: Vec<(Op, Vec<Vec<u8>>)>,
     ) -> Result<Vec<Result<Replied, Error>>, Error> {
-        let timeout = options().timeout;
-        let socket = self.socket(timeout)?;
+        let options = options();
+        let socket = self.socket(&options)?;
         let name = requests.first().map_or("request", |(op, _)| op_name(op));
         let first_id = self
             .next_id
@@ -325,16 +333,16 @@ impl Client {
             message.push(header);
             message.extend(frames);
             // A socket that failed mid-call is dropped, not pooled: its state is unknown.
-            socket
-                .send_multipart(message, 0)
-                .map_err(|e| self.transport_error(name, &unreachable(e, timeout)))?;
+            socket.send_multipart(message, 0).map_err(|e| {
+                self.transport_error(name, &unreachable(e, options.connect_timeout, "connect"))
+            })?;
         }
         let mut replies: Vec<Option<Result<Replied, Error>>> = (0..count).map(|_| None).collect();
         let mut pending = count;
         while pending > 0 {
-            let mut frames = socket
-                .recv_multipart(0)
-                .map_err(|e| self.transport_error(name, &unreachable(e, timeout)))?;
+            let mut frames = socket.recv_multipart(0).map_err(|e| {
+                self.transport_error(name, &unreachable(e, options.timeout, "answer"))
+            })?;
             if frames.is_empty() {
                 continue;
             }
@@ -369,10 +377,10 @@ impl Client {
     }
 }
 
-fn unreachable(error: zmq::Error, timeout: Duration) -> String {
+fn unreachable(error: zmq::Error, timeout: Duration, what: &str) -> String {
     match error {
         zmq::Error::EAGAIN => format!(
-            "no answer within {} ms (is the server running?)",
+            "no {what} within {} ms (is the server running?)",
             timeout.as_millis()
         ),
         other => other.to_string(),

@@ -93,6 +93,9 @@ struct Entry {
     /// while it lives even if deleted by name, as FAISS composites borrow theirs.
     deps: Vec<Arc<Entry>>,
     files: Option<IndexFiles>,
+    /// Set when the index is deleted by name while a composite still borrows it: it lives on
+    /// in memory, but its files (and its name) are no longer its own.
+    deleted: AtomicBool,
     /// Sequence number of the last write, for the log and snapshots.
     seq: AtomicU64,
     wal_bytes: AtomicU64,
@@ -107,12 +110,20 @@ fn next_serial() -> u64 {
 }
 
 impl Entry {
+    /// Where this index persists, unless it has none or was deleted by name.
+    fn files(&self) -> Option<&IndexFiles> {
+        self.files
+            .as_ref()
+            .filter(|_| !self.deleted.load(Ordering::SeqCst))
+    }
+
     fn new(index: LocalIndex, files: Option<IndexFiles>, deps: Vec<Arc<Entry>>) -> Self {
         Entry {
             serial: next_serial(),
             index: RwLock::new(index),
             deps,
             files,
+            deleted: AtomicBool::new(false),
             seq: AtomicU64::new(0),
             wal_bytes: AtomicU64::new(0),
         }
@@ -346,7 +357,7 @@ impl Server {
     /// Snapshots every index with logged writes, so a clean restart replays nothing.
     fn flush(&self) {
         for entry in self.state.indexes.read().unwrap().values() {
-            if let Some(files) = &entry.files {
+            if let Some(files) = entry.files() {
                 if entry.wal_bytes.load(Ordering::SeqCst) > 0 {
                     let index = entry.index.read().unwrap();
                     if let Err(message) =
@@ -537,6 +548,7 @@ fn serve(state: &State, request: &Request, payload: &[&[u8]]) -> Served {
             let removed = state.indexes.write().unwrap().remove(&key(index));
             let entry = removed
                 .ok_or_else(|| fail(ErrorKind::NotFound, format!("no index named '{index}'")))?;
+            entry.deleted.store(true, Ordering::SeqCst);
             if let Some(files) = &entry.files {
                 files.remove();
             }
@@ -611,13 +623,15 @@ fn serve(state: &State, request: &Request, payload: &[&[u8]]) -> Served {
                 ));
             }
             let (target, source) = (find(index)?, find(other)?);
-            write(&[&target, &source], |indexes, _| {
+            write(&[&target, &source], |indexes, held| {
                 let (target_index, source_index) = (indexes[0], indexes[1]);
                 target_index
                     .merge_from(source_index, *add_id)
                     .map_err(from_local)?;
-                snapshot(&target, target_index)?;
-                snapshot(&source, source_index)?;
+                // Both indexes changed, and with them what they borrow (an IDMap's wrapped index).
+                for (entry, locked) in held {
+                    snapshot(entry, locked)?;
+                }
                 Ok((Answer::Info(target_index.info()), vec![]))
             })
         }
@@ -631,14 +645,7 @@ fn serve(state: &State, request: &Request, payload: &[&[u8]]) -> Served {
                 let index = indexes[0];
                 let removed = apply_write(index, &request.op, payload).map_err(from_local)?;
                 persist_write(&entry, index, &request.op, payload)?;
-                if matches!(request.op, Op::Train { .. }) {
-                    // Training an IVF trains the quantizer it borrows: that index changed too.
-                    for (other, other_index) in
-                        held.iter().filter(|(e, _)| e.serial != entry.serial)
-                    {
-                        snapshot(other, other_index)?;
-                    }
-                }
+                persist_borrowed(&entry, index, held, &request.op, payload)?;
                 let info = index.info();
                 Ok((
                     match removed {
@@ -698,7 +705,7 @@ fn persist_write(
     op: &Op,
     payload: &[&[u8]],
 ) -> Result<(), WireError> {
-    let Some(files) = &entry.files else {
+    let Some(files) = entry.files() else {
         return Ok(());
     };
     let seq = entry.seq.fetch_add(1, Ordering::SeqCst) + 1;
@@ -725,8 +732,41 @@ fn persist_write(
     Ok(())
 }
 
+/// A write through a composite can change the indexes it borrows, which persist on their own:
+/// an add to an IDMap adds the vectors to the index it wraps (logged there as that add); an add
+/// to an IVF leaves its quantizer as it is; any other write (train, reset, removal, parameters)
+/// may change them in ways only a snapshot captures.
+fn persist_borrowed(
+    entry: &Arc<Entry>,
+    index: &LocalIndex,
+    held: &[(&Arc<Entry>, &LocalIndex)],
+    op: &Op,
+    payload: &[&[u8]],
+) -> Result<(), WireError> {
+    if entry.deps.is_empty() {
+        return Ok(());
+    }
+    let wraps = index.info().classes.iter().any(|c| c == "IndexIDMap");
+    for (other, other_index) in held.iter().filter(|(e, _)| e.serial != entry.serial) {
+        let direct = entry.deps.iter().any(|d| d.serial == other.serial);
+        match op {
+            Op::Add { n, .. } if wraps && direct => {
+                let add = Op::Add {
+                    index: String::new(),
+                    n: *n,
+                    with_ids: false,
+                };
+                persist_write(other, other_index, &add, &payload[..1])?;
+            }
+            Op::Add { .. } => {}
+            _ => snapshot(other, other_index)?,
+        }
+    }
+    Ok(())
+}
+
 fn snapshot(entry: &Entry, index: &LocalIndex) -> Result<(), WireError> {
-    if let Some(files) = &entry.files {
+    if let Some(files) = entry.files() {
         let seq = entry.seq.fetch_add(1, Ordering::SeqCst) + 1;
         files
             .write_snapshot(index, seq)

@@ -1,0 +1,3 @@
+module github.com/faissx/faissx/bindings/go
+
+go 1.22

@@ -1,0 +1,396 @@
+//! Helpers for the tests that run against a real `faissx-server` process: starting and stopping
+//! it, temporary data directories, and switching the process-wide remote mode.
+//!
+//! Remote mode is one setting for the whole process, while the tests of one binary run on
+//! parallel threads: every test that configures it holds [`exclusive`] for its whole body.
+#![allow(dead_code)]
+
+use crate::common::{check, cstr, last_error, Index};
+use faissx::ffi::faissx::*;
+use faissx::ffi::types::*;
+use faissx::protocol::*;
+use std::fs::File;
+use std::io::{BufRead, BufReader};
+use std::os::raw::c_int;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::ptr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, MutexGuard};
+
+pub const SERVER_BIN: &str = env!("CARGO_BIN_EXE_faissx-server");
+
+/// Serializes the tests of a binary that touch the process-wide remote settings.
+pub fn exclusive() -> MutexGuard<'static, ()> {
+    static LOCK: Mutex<()> = Mutex::new(());
+    // A failed test must not fail every later one.
+    LOCK.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+fn unique(tag: &str) -> PathBuf {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    std::env::temp_dir().join(format!("faissx-remote-{}-{tag}-{n}", std::process::id()))
+}
+
+/// A directory removed with everything in it on drop.
+pub struct TempDir(PathBuf);
+
+impl TempDir {
+    pub fn new(tag: &str) -> Self {
+        let path = unique(tag);
+        std::fs::create_dir_all(&path).expect("temp dir");
+        TempDir(path)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+
+    pub fn arg(&self) -> &str {
+        self.0.to_str().expect("temp paths are UTF-8")
+    }
+
+    /// Every file below the directory.
+    pub fn files(&self) -> Vec<PathBuf> {
+        fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+            for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    walk(&path, out);
+                } else {
+                    out.push(path);
+                }
+            }
+        }
+        let mut out = Vec::new();
+        walk(&self.0, &mut out);
+        out.sort();
+        out
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A `faissx-server` child process on a loopback port, killed on drop.
+pub struct Server {
+    child: Option<Child>,
+    /// "tcp://127.0.0.1:PORT", as the server printed it.
+    pub endpoint: String,
+    pub port: u16,
+    /// The server's stderr goes to a file, so that nothing blocks on a full pipe and the
+    /// log can be read at any time.
+    log: PathBuf,
+}
+
+/// A server that did not start: its exit status and what it wrote to stderr.
+#[derive(Debug)]
+pub struct Failed {
+    pub status: ExitStatus,
+    pub stderr: String,
+}
+
+impl Server {
+    /// Starts a server with `args` (plus `--bind-address 127.0.0.1`, and `--port 0` unless
+    /// `args` name a port) and waits until it listens.
+    #[track_caller]
+    pub fn start(args: &[&str]) -> Server {
+        Server::try_start(args)
+            .unwrap_or_else(|failed| panic!("faissx-server did not start: {failed:?}"))
+    }
+
+    pub fn try_start(args: &[&str]) -> Result<Server, Failed> {
+        let log = unique("server-log");
+        let mut command = Command::new(SERVER_BIN);
+        command.args(["--bind-address", "127.0.0.1"]);
+        if !args.contains(&"--port") {
+            command.args(["--port", "0"]);
+        }
+        let mut child = command
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(File::create(&log).expect("server log file"))
+            .spawn()
+            .expect("spawn faissx-server");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().expect("piped stdout"))
+            .read_line(&mut line)
+            .expect("read the server's stdout");
+        let Some(endpoint) = line
+            .trim()
+            .strip_prefix("listening on ")
+            .map(str::to_string)
+        else {
+            // No "listening" line: the server exited (or is about to) without serving.
+            let status = child.wait().expect("wait for faissx-server");
+            let stderr = std::fs::read_to_string(&log).unwrap_or_default();
+            let _ = std::fs::remove_file(&log);
+            return Err(Failed { status, stderr });
+        };
+        let port = endpoint
+            .rsplit(':')
+            .next()
+            .and_then(|p| p.parse().ok())
+            .expect("endpoint ends in a port");
+        Ok(Server {
+            child: Some(child),
+            endpoint,
+            port,
+            log,
+        })
+    }
+
+    /// What the server wrote to stderr so far.
+    pub fn stderr(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// `kill -9`: no chance to flush anything.
+    pub fn kill9(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            child.kill().expect("SIGKILL faissx-server");
+            child.wait().expect("reap faissx-server");
+        }
+    }
+
+    /// SIGTERM, then waits for the server to exit.
+    pub fn terminate(&mut self) -> ExitStatus {
+        let mut child = self.child.take().expect("server still running");
+        // SAFETY: plain kill(2) on our own child's pid.
+        let rc = unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGTERM) };
+        assert_eq!(rc, 0, "SIGTERM faissx-server");
+        child.wait().expect("reap faissx-server")
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.kill9();
+        let _ = std::fs::remove_file(&self.log);
+    }
+}
+
+/// Runs the server binary to completion (for startups that must fail).
+pub fn run_server(args: &[&str]) -> Failed {
+    let out = Command::new(SERVER_BIN)
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run faissx-server");
+    Failed {
+        status: out.status,
+        stderr: format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stderr),
+            String::from_utf8_lossy(&out.stdout)
+        ),
+    }
+}
+
+/// `faissx_configure(server, api_key, tenant)`; `None` for the server turns remote mode off.
+pub fn configure_rc(server: Option<&str>, api_key: Option<&str>, tenant: Option<&str>) -> c_int {
+    let owned = [server, api_key, tenant].map(|s| s.map(cstr));
+    let [server, api_key, tenant] = owned
+        .each_ref()
+        .map(|s| s.as_ref().map_or(ptr::null(), |c| c.as_ptr()));
+    unsafe { faissx_configure(server, api_key, tenant) }
+}
+
+#[track_caller]
+pub fn configure(server: Option<&str>, api_key: Option<&str>, tenant: Option<&str>) {
+    check(configure_rc(server, api_key, tenant));
+}
+
+#[track_caller]
+pub fn local_mode() {
+    configure(None, None, None);
+}
+
+#[track_caller]
+pub fn set_option(name: &str, value: &str) {
+    let (name, value) = (cstr(name), cstr(value));
+    check(unsafe { faissx_set_option(name.as_ptr(), value.as_ptr()) });
+}
+
+pub fn ping() -> c_int {
+    faissx_ping()
+}
+
+pub fn is_remote(index: *const FaissIndex) -> bool {
+    let rc = unsafe { faissx_is_remote(index) };
+    assert!(rc >= 0, "faissx_is_remote failed: {}", last_error());
+    rc == 1
+}
+
+/// The server-side name of a remote index.
+pub fn remote_name(index: &Index) -> String {
+    let name = unsafe { faissx_remote_name(index.ptr()) };
+    assert!(!name.is_null(), "not a remote index: {}", last_error());
+    unsafe { std::ffi::CStr::from_ptr(name) }
+        .to_str()
+        .expect("UTF-8 name")
+        .to_string()
+}
+
+/// `faissx_remote_open(name)`: the handle, or the error code.
+pub fn open(name: &str) -> Result<Index, c_int> {
+    let name = cstr(name);
+    let mut p = ptr::null_mut();
+    match unsafe { faissx_remote_open(name.as_ptr(), &mut p) } {
+        0 => Ok(Index::from_new(0, p)),
+        rc => Err(rc),
+    }
+}
+
+/// A flat L2 index through faissx's ABI (local or remote, as configured).
+#[track_caller]
+pub fn flat_l2(d: usize) -> Index {
+    let mut p = ptr::null_mut();
+    let rc = unsafe { faissx::ffi::index_flat::faissx_IndexFlatL2_new_with(&mut p, d as idx_t) };
+    Index::from_new(rc, p)
+}
+
+/// `faissx_IndexFlatL2_new_with`'s return code and the handle it wrote, if any.
+pub fn try_flat_l2(d: usize) -> (c_int, Option<Index>) {
+    let mut p = ptr::null_mut();
+    let rc = unsafe { faissx::ffi::index_flat::faissx_IndexFlatL2_new_with(&mut p, d as idx_t) };
+    (rc, (rc == 0 && !p.is_null()).then(|| Index::from_new(0, p)))
+}
+
+/// A raw pointer that may cross threads: the C ABI's handles are usable from any thread.
+#[derive(Clone, Copy)]
+pub struct Shared(pub *mut FaissIndex);
+unsafe impl Send for Shared {}
+unsafe impl Sync for Shared {}
+
+impl Shared {
+    /// A method, not `.0`: closures then capture the whole `Shared`, which may cross threads.
+    pub fn get(&self) -> *mut FaissIndex {
+        self.0
+    }
+}
+
+/// A client that speaks the wire protocol directly over a DEALER socket, to send what
+/// libfaissx never would.
+pub struct Raw {
+    _context: zmq::Context,
+    pub socket: zmq::Socket,
+    pub api_key: Option<String>,
+    pub tenant: Option<String>,
+    next_id: u64,
+}
+
+impl Raw {
+    pub fn connect(endpoint: &str) -> Raw {
+        let context = zmq::Context::new();
+        let socket = context.socket(zmq::DEALER).expect("DEALER socket");
+        socket.set_linger(0).unwrap();
+        socket.set_rcvtimeo(10_000).unwrap();
+        socket.set_sndtimeo(10_000).unwrap();
+        socket.connect(endpoint).expect("connect");
+        Raw {
+            _context: context,
+            socket,
+            api_key: None,
+            tenant: None,
+            next_id: 1,
+        }
+    }
+
+    pub fn with_key(mut self, api_key: &str) -> Raw {
+        self.api_key = Some(api_key.into());
+        self
+    }
+
+    /// Sends frames as they are.
+    pub fn send(&self, frames: Vec<Vec<u8>>) {
+        self.socket.send_multipart(frames, 0).expect("send");
+    }
+
+    /// The next reply, or None if none comes within `timeout_ms`.
+    pub fn recv(&self, timeout_ms: i32) -> Option<(Reply, Vec<Vec<u8>>)> {
+        self.socket.set_rcvtimeo(timeout_ms).unwrap();
+        let frames = self.socket.recv_multipart(0).ok()?;
+        let (head, payload) = frames.split_first().expect("a reply has a header");
+        let reply: Reply = faissx::protocol::decode(head).expect("the server's replies decode");
+        Some((reply, payload.to_vec()))
+    }
+
+    pub fn request(&mut self, op: Op) -> Request {
+        self.next_id += 1;
+        Request {
+            version: PROTOCOL_VERSION,
+            id: self.next_id,
+            api_key: self.api_key.clone(),
+            tenant: self.tenant.clone(),
+            op,
+        }
+    }
+
+    /// One request and its reply (matched by id).
+    #[track_caller]
+    pub fn call(
+        &mut self,
+        op: Op,
+        payload: Vec<Vec<u8>>,
+    ) -> (Result<Answer, WireError>, Vec<Vec<u8>>) {
+        let request = self.request(op);
+        let mut frames = vec![faissx::protocol::encode(&request)];
+        frames.extend(payload);
+        self.send(frames);
+        let (reply, payload) = self.recv(10_000).expect("the server answers");
+        assert_eq!(reply.id, request.id, "reply to another request");
+        assert_eq!(reply.version, PROTOCOL_VERSION);
+        (reply.result, payload)
+    }
+
+    #[track_caller]
+    pub fn ok(&mut self, op: Op, payload: Vec<Vec<u8>>) -> (Answer, Vec<Vec<u8>>) {
+        let (result, payload) = self.call(op, payload);
+        (result.expect("request failed"), payload)
+    }
+
+    /// The error a request gets.
+    #[track_caller]
+    pub fn err(&mut self, op: Op, payload: Vec<Vec<u8>>) -> WireError {
+        match self.call(op, payload).0 {
+            Ok(answer) => panic!("expected an error, got {answer:?}"),
+            Err(error) => error,
+        }
+    }
+
+    pub fn list(&mut self) -> Vec<String> {
+        match self.ok(Op::List, vec![]).0 {
+            Answer::Names(names) => names,
+            other => panic!("List answered {other:?}"),
+        }
+    }
+
+    pub fn create_flat(&mut self, name: &str, d: u32) {
+        let spec = IndexSpec::Flat {
+            d,
+            metric: METRIC_L2,
+        };
+        self.ok(
+            Op::Create {
+                index: name.into(),
+                spec,
+            },
+            vec![],
+        );
+    }
+
+    pub fn add(&mut self, name: &str, vectors: &[f32], d: usize) {
+        let op = Op::Add {
+            index: name.into(),
+            n: (vectors.len() / d) as u64,
+            with_ids: false,
+        };
+        self.ok(op, vec![to_frame(vectors)]);
+    }
+}

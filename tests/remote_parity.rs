@@ -1,0 +1,1037 @@
+//! Parity of remote mode with local mode: each scenario drives indexes only through faissx's C
+//! ABI and records what the calls returned; it runs once with remote mode off and once against
+//! a real faissx-server, and the two records must agree — labels, ids, counts and return codes
+//! exactly, distances and vectors to float32 rounding.
+
+mod common;
+mod remote;
+
+use common::*;
+use faissx::ffi::auto_tune::*;
+use faissx::ffi::aux_index_structures::*;
+use faissx::ffi::clone_index::*;
+use faissx::ffi::index::*;
+use faissx::ffi::index_binary::*;
+use faissx::ffi::index_binary_flat::*;
+use faissx::ffi::index_binary_ivf::*;
+use faissx::ffi::index_flat::*;
+use faissx::ffi::index_hnsw::*;
+use faissx::ffi::index_io::*;
+use faissx::ffi::index_ivf::*;
+use faissx::ffi::index_ivf_flat::*;
+use faissx::ffi::index_pq::*;
+use faissx::ffi::index_scalar_quantizer::*;
+use faissx::ffi::meta_indexes::*;
+use faissx::ffi::types::*;
+use remote::*;
+use std::os::raw::c_int;
+use std::ptr;
+
+const D: usize = 16;
+const NB: usize = 1000;
+const NQ: usize = 12;
+const K: usize = 5;
+const NLIST: usize = 8;
+
+fn data() -> (Vec<f32>, Vec<f32>) {
+    let mut rng = Rng::new(4242);
+    (
+        clustered(&mut rng, NB, D, 20),
+        clustered(&mut rng, NQ, D, 20),
+    )
+}
+
+enum Value {
+    Exact(Vec<i64>),
+    Floats(Vec<f32>),
+}
+
+/// What a scenario observed, in order.
+struct Record {
+    remote: bool,
+    items: Vec<(String, Value)>,
+}
+
+impl Record {
+    fn exact(&mut self, what: &str, values: impl IntoIterator<Item = i64>) {
+        self.items
+            .push((what.into(), Value::Exact(values.into_iter().collect())));
+    }
+
+    fn num(&mut self, what: &str, value: impl Into<i64>) {
+        self.exact(what, [value.into()]);
+    }
+
+    fn flag(&mut self, what: &str, value: bool) {
+        self.num(what, value as i64);
+    }
+
+    fn floats(&mut self, what: &str, values: &[f32]) {
+        self.items
+            .push((what.into(), Value::Floats(values.to_vec())));
+    }
+
+    fn knn(&mut self, what: &str, (distances, labels): (Vec<f32>, Vec<idx_t>)) {
+        assert!(labels.iter().any(|&l| l >= 0), "{what}: nothing found");
+        self.floats(&format!("{what}: distances"), &distances);
+        self.exact(&format!("{what}: labels"), labels);
+    }
+
+    fn range(&mut self, what: &str, hits: Vec<Vec<(idx_t, f32)>>) {
+        self.exact(
+            &format!("{what}: counts"),
+            hits.iter().map(|h| h.len() as i64),
+        );
+        self.exact(
+            &format!("{what}: labels"),
+            hits.iter().flatten().map(|h| h.0),
+        );
+        let distances: Vec<f32> = hits.iter().flatten().map(|h| h.1).collect();
+        self.floats(&format!("{what}: distances"), &distances);
+    }
+
+    /// Checks that a constructor made its index where the mode says.
+    #[track_caller]
+    fn made<T>(&self, index: *const T) {
+        assert_eq!(
+            is_remote(index.cast()),
+            self.remote,
+            "index created in the wrong mode"
+        );
+    }
+
+    fn getters(&mut self, what: &str, index: &Index) {
+        let p = index.ptr();
+        unsafe {
+            self.num(&format!("{what}: d"), faissx_Index_d(p));
+            self.num(&format!("{what}: ntotal"), faissx_Index_ntotal(p));
+            self.num(&format!("{what}: is_trained"), faissx_Index_is_trained(p));
+            self.num(&format!("{what}: metric"), faissx_Index_metric_type(p));
+        }
+    }
+}
+
+/// Runs `scenario` locally, then against a fresh server, and compares the two records.
+fn parity(scenario: impl Fn(&mut Record)) {
+    let _serial = exclusive();
+    let server = Server::start(&["--log-level", "warn"]);
+    local_mode();
+    let mut local = Record {
+        remote: false,
+        items: Vec::new(),
+    };
+    scenario(&mut local);
+    configure(Some(&server.endpoint), None, None);
+    let mut remote = Record {
+        remote: true,
+        items: Vec::new(),
+    };
+    scenario(&mut remote);
+    local_mode();
+    assert_same(&local, &remote);
+}
+
+fn assert_same(local: &Record, remote: &Record) {
+    let names = |r: &Record| r.items.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>();
+    assert_eq!(
+        names(local),
+        names(remote),
+        "the scenario took another path remotely"
+    );
+    for ((what, l), (_, r)) in local.items.iter().zip(&remote.items) {
+        match (l, r) {
+            (Value::Exact(l), Value::Exact(r)) => assert_eq!(l, r, "{what}: local vs remote"),
+            (Value::Floats(l), Value::Floats(r)) => {
+                assert_eq!(l.len(), r.len(), "{what}: lengths");
+                for (i, (a, b)) in l.iter().zip(r).enumerate() {
+                    let same = (a.is_nan() && b.is_nan()) || a == b || close(*a, *b);
+                    assert!(same, "{what}[{i}]: local {a} vs remote {b}");
+                }
+            }
+            _ => panic!("{what}: different kinds of values"),
+        }
+    }
+}
+
+fn flat_with(d: usize, metric: FaissMetricType) -> Index {
+    let mut p = ptr::null_mut();
+    Index::from_new(
+        unsafe { faissx_IndexFlat_new_with(&mut p, d as idx_t, metric) },
+        p,
+    )
+}
+
+fn xb_of(index: &Index) -> Vec<f32> {
+    let (mut p, mut size) = (ptr::null_mut(), 0usize);
+    unsafe { faissx_IndexFlat_xb(index.ptr(), &mut p, &mut size) };
+    assert!(!p.is_null() || size == 0, "xb: {}", last_error());
+    if size == 0 {
+        return Vec::new();
+    }
+    unsafe { std::slice::from_raw_parts(p, size) }.to_vec()
+}
+
+fn reconstruct_n(index: &Index, i0: usize, n: usize) -> Vec<f32> {
+    let mut out = vec![f32::NAN; n * index.d()];
+    check(unsafe {
+        faissx_Index_reconstruct_n(index.ptr(), i0 as idx_t, n as idx_t, out.as_mut_ptr())
+    });
+    out
+}
+
+fn assign(index: &Index, q: &[f32], k: usize) -> Vec<idx_t> {
+    let mut labels = vec![-7; q.len() / index.d() * k];
+    let n = (q.len() / index.d()) as idx_t;
+    check(unsafe {
+        faissx_Index_assign(index.ptr(), n, q.as_ptr(), labels.as_mut_ptr(), k as idx_t)
+    });
+    labels
+}
+
+fn remove(index: &Index, selector: &Selector) -> i64 {
+    let mut removed = usize::MAX;
+    check(unsafe { faissx_Index_remove_ids(index.ptr(), selector.0, &mut removed) });
+    removed as i64
+}
+
+fn not(selector: &Selector) -> Selector {
+    let mut p = ptr::null_mut();
+    check(unsafe { faissx_IDSelectorNot_new(&mut p, selector.0) });
+    Selector(p.cast())
+}
+
+fn and(a: &Selector, b: &Selector) -> Selector {
+    let mut p = ptr::null_mut();
+    check(unsafe { faissx_IDSelectorAnd_new(&mut p, a.0, b.0) });
+    Selector(p.cast())
+}
+
+fn or(a: &Selector, b: &Selector) -> Selector {
+    let mut p = ptr::null_mut();
+    check(unsafe { faissx_IDSelectorOr_new(&mut p, a.0, b.0) });
+    Selector(p.cast())
+}
+
+fn ivf_params(selector: Option<&Selector>, nprobe: usize) -> Params {
+    let mut p = ptr::null_mut();
+    let sel = selector.map_or(ptr::null_mut(), |s| s.0);
+    check(unsafe { faissx_SearchParametersIVF_new_with(&mut p, sel, nprobe, 0) });
+    Params(p.cast())
+}
+
+fn generic_params(selector: &Selector) -> Params {
+    let mut p = ptr::null_mut();
+    check(unsafe { faissx_SearchParameters_new(&mut p, selector.0) });
+    Params(p)
+}
+
+fn parameter_space() -> *mut FaissParameterSpace {
+    let mut p = ptr::null_mut();
+    check(unsafe { faissx_ParameterSpace_new(&mut p) });
+    p
+}
+
+fn set_parameter(index: &Index, name: &str, value: f64) {
+    let space = parameter_space();
+    let name = cstr(name);
+    check(unsafe {
+        faissx_ParameterSpace_set_index_parameter(space, index.ptr(), name.as_ptr(), value)
+    });
+    unsafe { faissx_ParameterSpace_free(space) };
+}
+
+fn set_parameters(index: &Index, description: &str) {
+    let space = parameter_space();
+    let description = cstr(description);
+    check(unsafe {
+        faissx_ParameterSpace_set_index_parameters(space, index.ptr(), description.as_ptr())
+    });
+    unsafe { faissx_ParameterSpace_free(space) };
+}
+
+/// A cast returned the handle itself (casts keep a handle's identity, as in FAISS).
+fn is_same<T, U>(cast: *mut T, index: *mut U) -> bool {
+    std::ptr::eq(cast.cast::<U>(), index)
+}
+
+#[test]
+fn flat_indexes() {
+    parity(|rec| {
+        let (xb, xq) = data();
+        for (metric, radius) in [(METRIC_L2, 0.02f32), (METRIC_INNER_PRODUCT, 5.0)] {
+            let index = flat_with(D, metric);
+            rec.made(index.ptr());
+            rec.getters("empty", &index);
+            index.add(&xb);
+            rec.getters("filled", &index);
+            rec.knn("search", index.search(&xq, K));
+            rec.knn("one query, k 3", index.search(&xq[..D], 3));
+            let p = index.ptr();
+            unsafe {
+                rec.flag("IndexFlat cast", is_same(faissx_IndexFlat_cast(p), p));
+                rec.flag("IndexFlatL2 cast", is_same(faissx_IndexFlatL2_cast(p), p));
+                rec.flag("IndexFlatIP cast", is_same(faissx_IndexFlatIP_cast(p), p));
+                rec.flag("IndexIVF cast is NULL", faissx_IndexIVF_cast(p).is_null());
+            }
+            rec.floats("reconstruct 17", &index.reconstruct(17));
+            rec.floats("reconstruct_n 5..15", &reconstruct_n(&index, 5, 10));
+            let xb_copy = xb_of(&index);
+            assert_eq!(xb_copy.len(), NB * D);
+            rec.floats("xb", &xb_copy);
+            rec.exact("assign", assign(&index, &xq, 3));
+            rec.range("range search", index.range_search(&xq, radius));
+            let every_third = Selector::batch(&(0..NB as idx_t).step_by(3).collect::<Vec<_>>());
+            let outside = not(&every_third);
+            let params = generic_params(&outside);
+            let found = index.search_with_params(&xq, K, params.0);
+            assert!(found.1.iter().all(|&l| l % 3 != 0));
+            rec.knn("generic parameters, Not(Batch) selector", found);
+            // A flat index takes the selector of any parameters, even IVF ones.
+            let low = Selector::range(0, 500);
+            let found = index.search_with_params(&xq, K, ivf_params(Some(&low), 7).0.cast());
+            assert!(found.1.iter().all(|&l| l < 500));
+            rec.knn("IVF parameters on a flat index", found);
+
+            let labels: Vec<idx_t> = (0..NQ as idx_t * 3)
+                .map(|i| (i * 37) % NB as idx_t)
+                .collect();
+            let mut distances = vec![f32::NAN; NQ * 3];
+            check(unsafe {
+                faissx_IndexFlat_compute_distance_subset(
+                    p,
+                    NQ as idx_t,
+                    xq.as_ptr(),
+                    3,
+                    distances.as_mut_ptr(),
+                    labels.as_ptr(),
+                )
+            });
+            rec.floats("compute_distance_subset", &distances);
+
+            let mut copy = ptr::null_mut();
+            check(unsafe { faissx_clone_index(p, &mut copy) });
+            let copy = Index::from_new(0, copy);
+            rec.made(copy.ptr());
+            copy.add(&xq);
+            rec.num("clone grows", copy.ntotal() as i64);
+            rec.num("original unchanged by the clone", index.ntotal() as i64);
+            rec.knn("clone search", copy.search(&xq, K));
+
+            // Writes through the handle must refresh the copies it lent out.
+            rec.num("removed by range", remove(&index, &Selector::range(0, 100)));
+            rec.getters("after remove", &index);
+            rec.floats("xb after remove", &xb_of(&index));
+            rec.floats("reconstruct 17 after remove", &index.reconstruct(17));
+            rec.knn("search after remove", index.search(&xq, K));
+
+            let other = flat_with(D, metric);
+            other.add(&xq);
+            rec.num("merge_from", unsafe {
+                faissx_Index_merge_from(p, other.ptr(), 0)
+            });
+            rec.num("merged ntotal", index.ntotal() as i64);
+            rec.num("merged-from ntotal", other.ntotal() as i64);
+            rec.knn("search after merge", index.search(&xq, K));
+
+            check(unsafe { faissx_Index_reset(p) });
+            rec.getters("after reset", &index);
+            rec.floats("xb after reset", &xb_of(&index));
+            let (_, labels) = index.search(&xq, K);
+            rec.exact("search after reset", labels);
+        }
+    });
+}
+
+#[test]
+fn ivf_flat_with_parameters_and_selectors() {
+    parity(|rec| {
+        let (xb, xq) = data();
+        let quantizer = flat_with(D, METRIC_L2);
+        let mut p = ptr::null_mut();
+        let ivf = Index::from_new(
+            unsafe { faissx_IndexIVFFlat_new_with(&mut p, quantizer.ptr(), D, NLIST) },
+            p,
+        );
+        rec.made(ivf.ptr());
+        rec.getters("untrained", &ivf);
+        rec.num("add before training", unsafe {
+            faissx_Index_add(ivf.ptr(), NB as idx_t, xb.as_ptr())
+        });
+        ivf.train(&xb);
+        rec.getters("trained", &ivf);
+        rec.num("quantizer ntotal after training", quantizer.ntotal() as i64);
+        ivf.add(&xb);
+        rec.getters("filled", &ivf);
+        let v = ivf.ptr();
+        unsafe {
+            rec.num("nlist", faissx_IndexIVF_nlist(v) as i64);
+            rec.num("default nprobe", faissx_IndexIVF_nprobe(v) as i64);
+            rec.knn("nprobe 1", ivf.search(&xq, K));
+            faissx_IndexIVF_set_nprobe(v, 3);
+            rec.num("nprobe", faissx_IndexIVF_nprobe(v) as i64);
+            rec.knn("nprobe 3", ivf.search(&xq, K));
+
+            rec.flag("IndexIVF cast", is_same(faissx_IndexIVF_cast(v), v));
+            rec.flag("IndexIVFFlat cast", is_same(faissx_IndexIVFFlat_cast(v), v));
+            rec.flag(
+                "IndexFlatL2 cast of an IVF is NULL",
+                faissx_IndexFlatL2_cast(v).is_null(),
+            );
+            rec.flag(
+                "IndexFlat cast of an IVF is NULL",
+                faissx_IndexFlat_cast(v).is_null(),
+            );
+            rec.flag(
+                "IndexIVFPQ cast of an IVFFlat is NULL",
+                faissx_IndexIVFPQ_cast(v).is_null(),
+            );
+
+            let q = faissx_IndexIVF_quantizer(v);
+            assert!(!q.is_null(), "quantizer: {}", last_error());
+            rec.num("quantizer() ntotal", faissx_Index_ntotal(q));
+            rec.num("quantizer() d", faissx_Index_d(q));
+            rec.num(
+                "quantizer_trains_alone",
+                faissx_IndexIVF_quantizer_trains_alone(v),
+            );
+
+            let sizes: Vec<i64> = (0..NLIST)
+                .map(|l| faissx_IndexIVF_get_list_size(v, l) as i64)
+                .collect();
+            assert_eq!(sizes.iter().sum::<i64>(), NB as i64);
+            rec.exact("list sizes", sizes.clone());
+            for (list, &size) in sizes.iter().enumerate() {
+                let mut ids = vec![-7; size as usize];
+                faissx_IndexIVF_invlists_get_ids(v, list, ids.as_mut_ptr());
+                rec.exact(&format!("list {list} ids"), ids);
+            }
+            rec.floats(
+                "imbalance factor",
+                &[faissx_IndexIVF_imbalance_factor(v) as f32],
+            );
+            rec.num(
+                "size of a list past nlist",
+                faissx_IndexIVF_get_list_size(v, NLIST + 3) as i64,
+            );
+            expect_message(&["out of range"]);
+        }
+        rec.range("range search", ivf.range_search(&xq, 0.02));
+        rec.exact("assign", assign(&ivf, &xq, 2));
+
+        // Per-search parameters travel with the search and change nothing on the index.
+        let range = Selector::range(200, 700);
+        let params = ivf_params(Some(&range), NLIST);
+        let found = ivf.search_with_params(&xq, K, params.0.cast());
+        assert!(found.1.iter().all(|&l| l == -1 || (200..700).contains(&l)));
+        rec.knn("selector range, every list", found);
+        // FAISS's IVF rejects parameters that are not SearchParametersIVF; so must the server.
+        let batch = Selector::batch(&(0..NB as idx_t).step_by(3).collect::<Vec<_>>());
+        let generic = generic_params(&batch);
+        let (mut dis, mut lab) = (vec![0f32; NQ * K], vec![0 as idx_t; NQ * K]);
+        rec.num("generic parameters on an IVF", unsafe {
+            faissx_Index_search_with_params(
+                ivf.ptr(),
+                NQ as idx_t,
+                xq.as_ptr(),
+                K as idx_t,
+                generic.0,
+                dis.as_mut_ptr(),
+                lab.as_mut_ptr(),
+            )
+        });
+        rec.num(
+            "nprobe untouched by parameters",
+            unsafe { faissx_IndexIVF_nprobe(ivf.ptr()) } as i64,
+        );
+
+        set_parameter(&ivf, "nprobe", 5.0);
+        rec.num(
+            "nprobe via ParameterSpace",
+            unsafe { faissx_IndexIVF_nprobe(ivf.ptr()) } as i64,
+        );
+        rec.knn("nprobe 5", ivf.search(&xq, K));
+        set_parameters(&ivf, "nprobe=2");
+        rec.num(
+            "nprobe via parameter string",
+            unsafe { faissx_IndexIVF_nprobe(ivf.ptr()) } as i64,
+        );
+        rec.knn("nprobe 2", ivf.search(&xq, K));
+
+        check(unsafe { faissx_IndexIVF_make_direct_map(ivf.ptr(), 1) });
+        rec.floats("reconstruct 123", &ivf.reconstruct(123));
+
+        // A second IVF over the same (trained) quantizer, merged into the first.
+        let mut p = ptr::null_mut();
+        let other = Index::from_new(
+            unsafe { faissx_IndexIVFFlat_new_with(&mut p, quantizer.ptr(), D, NLIST) },
+            p,
+        );
+        rec.getters("second IVF", &other);
+        other.add(&xq);
+        check(unsafe { faissx_IndexIVF_make_direct_map(ivf.ptr(), 0) });
+        rec.num("IVF merge_from", unsafe {
+            faissx_IndexIVF_merge_from(ivf.ptr(), other.ptr(), NB as idx_t)
+        });
+        rec.num("merged ntotal", ivf.ntotal() as i64);
+        rec.num("merged-from ntotal", other.ntotal() as i64);
+        unsafe { faissx_IndexIVF_set_nprobe(ivf.ptr(), NLIST) };
+        rec.knn("after merge", ivf.search(&xq, K));
+
+        rec.num(
+            "removed",
+            remove(&ivf, &Selector::batch(&[3, 4, 5, 999, 5000])),
+        );
+        rec.knn("after remove", ivf.search(&xq, K));
+        check(unsafe { faissx_Index_reset(ivf.ptr()) });
+        rec.getters("after reset", &ivf);
+    });
+}
+
+#[test]
+fn quantized_indexes() {
+    parity(|rec| {
+        let (xb, xq) = data();
+        let quantizer = flat_with(D, METRIC_L2);
+        let mut built: Vec<(&str, Index)> = Vec::new();
+        unsafe {
+            let mut p = ptr::null_mut();
+            check(faissx_IndexIVFScalarQuantizer_new_with(
+                &mut p,
+                quantizer.ptr(),
+                D as idx_t,
+                NLIST,
+                QT_8bit,
+            ));
+            built.push(("IVFSQ8", Index::from_new(0, p)));
+            let mut p = ptr::null_mut();
+            check(faissx_IndexIVFPQ_new_with(
+                &mut p,
+                quantizer.ptr(),
+                D,
+                NLIST,
+                4,
+                4,
+            ));
+            built.push(("IVFPQ4x4", Index::from_new(0, p)));
+            let mut p = ptr::null_mut();
+            check(faissx_IndexPQ_new_with(&mut p, D as c_int, 4, 4, METRIC_L2));
+            built.push(("PQ4x4", Index::from_new(0, p)));
+            let mut p = ptr::null_mut();
+            check(faissx_IndexScalarQuantizer_new_with(
+                &mut p, D as idx_t, QT_8bit, METRIC_L2,
+            ));
+            built.push(("SQ8", Index::from_new(0, p)));
+            let mut p = ptr::null_mut();
+            check(faissx_IndexScalarQuantizer_new_with(
+                &mut p,
+                D as idx_t,
+                QT_fp16,
+                METRIC_INNER_PRODUCT,
+            ));
+            built.push(("SQfp16 IP", Index::from_new(0, p)));
+        }
+        for (name, index) in &built {
+            rec.made(index.ptr());
+            rec.getters(name, index);
+            index.train(&xb);
+            index.add(&xb);
+            rec.getters(&format!("{name} filled"), index);
+            let p = index.ptr();
+            unsafe {
+                if !faissx_IndexIVF_cast(p).is_null() {
+                    faissx_IndexIVF_set_nprobe(p, 4);
+                    rec.num(&format!("{name} nprobe"), faissx_IndexIVF_nprobe(p) as i64);
+                }
+                let mut code_size = 0usize;
+                check(faissx_Index_sa_code_size(p, &mut code_size));
+                rec.num(&format!("{name} sa_code_size"), code_size as i64);
+                rec.flag(
+                    &format!("{name} is IVFSQ"),
+                    is_same(faissx_IndexIVFScalarQuantizer_cast(p), p),
+                );
+                rec.flag(
+                    &format!("{name} is IVFPQ"),
+                    is_same(faissx_IndexIVFPQ_cast(p), p),
+                );
+                rec.flag(&format!("{name} is PQ"), is_same(faissx_IndexPQ_cast(p), p));
+                rec.flag(
+                    &format!("{name} is SQ"),
+                    is_same(faissx_IndexScalarQuantizer_cast(p), p),
+                );
+                if !faissx_IndexPQ_cast(p).is_null() {
+                    rec.num("PQ M", faissx_IndexPQ_M(p) as i64);
+                    rec.num("PQ nbits", faissx_IndexPQ_nbits(p) as i64);
+                }
+                if !faissx_IndexIVFPQ_cast(p).is_null() {
+                    rec.num("IVFPQ M", faissx_IndexIVFPQ_M(p) as i64);
+                    rec.num("IVFPQ nbits", faissx_IndexIVFPQ_nbits(p) as i64);
+                }
+                if faissx_IndexIVF_cast(p).is_null() {
+                    rec.floats(&format!("{name} reconstruct 9"), &index.reconstruct(9));
+                }
+            }
+            rec.knn(name, index.search(&xq, K));
+        }
+    });
+}
+
+#[test]
+fn id_maps_with_selectors() {
+    parity(|rec| {
+        let (xb, xq) = data();
+        let ids: Vec<idx_t> = (0..NB as idx_t).map(|i| 10_000 + 3 * i).collect();
+        for two_way in [false, true] {
+            let flat = flat_with(D, METRIC_L2);
+            let mut p = ptr::null_mut();
+            let rc = unsafe {
+                if two_way {
+                    faissx_IndexIDMap2_new(&mut p, flat.ptr())
+                } else {
+                    faissx_IndexIDMap_new(&mut p, flat.ptr())
+                }
+            };
+            let map = Index::from_new(rc, p);
+            rec.made(map.ptr());
+            let m = map.ptr();
+            rec.num("add without ids", unsafe {
+                faissx_Index_add(m, NB as idx_t, xb.as_ptr())
+            });
+            map.add_with_ids(&xb, &ids);
+            rec.getters("filled", &map);
+            let found = map.search(&xq, K);
+            assert!(found.1.iter().all(|l| ids.contains(l)));
+            rec.knn("search", found);
+            unsafe {
+                rec.flag("IDMap cast", is_same(faissx_IndexIDMap_cast(m), m));
+                rec.flag(
+                    "Flat cast of an IDMap is NULL",
+                    faissx_IndexFlat_cast(m).is_null(),
+                );
+                let sub = faissx_IndexIDMap_sub_index(m);
+                assert!(!sub.is_null(), "sub_index: {}", last_error());
+                rec.num("sub_index ntotal", faissx_Index_ntotal(sub));
+            }
+            rec.num("the wrapped flat index grew", flat.ntotal() as i64);
+            let id_map = || {
+                let (mut p, mut n) = (ptr::null_mut(), 0usize);
+                unsafe { faissx_IndexIDMap_id_map(m, &mut p, &mut n) };
+                unsafe { std::slice::from_raw_parts(p, n) }.to_vec()
+            };
+            assert_eq!(id_map(), ids);
+            rec.exact("id_map", id_map());
+
+            let batch = Selector::batch(&[ids[0], ids[5], 777]);
+            rec.num("removed by Batch", remove(&map, &batch));
+            rec.num(
+                "removed by Range",
+                remove(&map, &Selector::range(ids[100], ids[200])),
+            );
+            let low = Selector::range(0, ids[900]);
+            rec.num("removed by Not(Range)", remove(&map, &not(&low)));
+            let band = Selector::range(ids[300], ids[400]);
+            let odd: Vec<idx_t> = ids.iter().copied().filter(|i| i % 2 == 1).collect();
+            rec.num(
+                "removed by And(Range, Batch)",
+                remove(&map, &and(&band, &Selector::batch(&odd))),
+            );
+            // Combinators borrow their operands, as in FAISS.
+            let (few, pair) = (
+                Selector::range(ids[500], ids[510]),
+                Selector::batch(&[ids[600], ids[601]]),
+            );
+            rec.num("removed by Or", remove(&map, &or(&few, &pair)));
+            rec.getters("after removals", &map);
+            rec.exact("id_map after removals", id_map());
+            rec.knn("search after removals", map.search(&xq, K));
+            if two_way {
+                rec.floats("reconstruct by id", &map.reconstruct(ids[450]));
+                rec.num("reconstruct a removed id", unsafe {
+                    faissx_Index_reconstruct(m, ids[0], vec![0f32; D].as_mut_ptr())
+                });
+            }
+            drop(map);
+        }
+    });
+}
+
+#[test]
+fn hnsw_built_locally_searches_the_same_remotely() {
+    let (xb, _) = data();
+    // HNSW's parallel construction differs run to run: build once, compare searches on it.
+    let bytes = {
+        let _serial = exclusive();
+        local_mode();
+        let mut p = ptr::null_mut();
+        let index = Index::from_new(
+            unsafe { faissx_IndexHNSWFlat_new_with(&mut p, D as c_int, 16) },
+            p,
+        );
+        index.add(&xb);
+        index.to_bytes()
+    };
+    parity(|rec| {
+        let (_, xq) = data();
+        let index = Index::from_bytes(&bytes);
+        rec.made(index.ptr());
+        rec.getters("loaded", &index);
+        let p = index.ptr();
+        unsafe {
+            rec.flag("HNSW cast", is_same(faissx_IndexHNSW_cast(p), p));
+            rec.flag("HNSWFlat cast", is_same(faissx_IndexHNSWFlat_cast(p), p));
+            rec.flag("IVF cast is NULL", faissx_IndexIVF_cast(p).is_null());
+            rec.num("M", faissx_IndexHNSW_M(p));
+            rec.num("efSearch", faissx_IndexHNSW_efSearch(p));
+            rec.num("efConstruction", faissx_IndexHNSW_efConstruction(p));
+        }
+        rec.knn("default efSearch", index.search(&xq, K));
+        unsafe { faissx_IndexHNSW_set_efSearch(p, 64) };
+        rec.num("efSearch set", unsafe { faissx_IndexHNSW_efSearch(p) });
+        rec.knn("efSearch 64", index.search(&xq, K));
+        set_parameter(&index, "efSearch", 8.0);
+        rec.num("efSearch via ParameterSpace", unsafe {
+            faissx_IndexHNSW_efSearch(p)
+        });
+        rec.knn("efSearch 8", index.search(&xq, K));
+
+        let range = Selector::range(100, 900);
+        let mut params = ptr::null_mut();
+        check(unsafe { faissx_SearchParametersHNSW_new_with(&mut params, range.0, 32) });
+        let params = Params(params.cast());
+        let found = index.search_with_params(&xq, K, params.0);
+        assert!(found.1.iter().all(|&l| l == -1 || (100..900).contains(&l)));
+        rec.knn("HNSW parameters with a selector", found);
+        let ivf = ivf_params(None, 4);
+        let (mut dis, mut lab) = (vec![0f32; NQ * K], vec![0 as idx_t; NQ * K]);
+        rec.num("IVF parameters on an HNSW index", unsafe {
+            faissx_Index_search_with_params(
+                p,
+                NQ as idx_t,
+                xq.as_ptr(),
+                K as idx_t,
+                ivf.0.cast(),
+                dis.as_mut_ptr(),
+                lab.as_mut_ptr(),
+            )
+        });
+        rec.range("range search", index.range_search(&xq, 0.02));
+        rec.floats("reconstruct", &index.reconstruct(321));
+    });
+}
+
+#[test]
+fn factory_strings() {
+    parity(|rec| {
+        let (xb, xq) = data();
+        let ids: Vec<idx_t> = (0..NB as idx_t).map(|i| i * 2 + 1).collect();
+        for (description, metric) in [
+            ("Flat", METRIC_L2),
+            ("Flat", METRIC_INNER_PRODUCT),
+            ("IVF8,Flat", METRIC_L2),
+            ("IVF8,SQ8", METRIC_INNER_PRODUCT),
+            ("IVF8,PQ4x4", METRIC_L2),
+            ("PQ4x4", METRIC_L2),
+            ("SQ8", METRIC_L2),
+            ("IDMap,Flat", METRIC_L2),
+            ("PCA8,Flat", METRIC_L2),
+            ("LSH", METRIC_L2),
+        ] {
+            let index = Index::factory(D, description, metric);
+            rec.made(index.ptr());
+            rec.getters(description, &index);
+            index.train(&xb);
+            if description.starts_with("IDMap") {
+                index.add_with_ids(&xb, &ids);
+            } else {
+                index.add(&xb);
+            }
+            if description.starts_with("IVF") {
+                set_parameter(&index, "nprobe", 3.0);
+            }
+            rec.getters(&format!("{description} filled"), &index);
+            rec.knn(description, index.search(&xq, K));
+        }
+        let mut p = ptr::null_mut();
+        let desc = cstr("NoSuchIndex42");
+        rec.num("unknown factory string", unsafe {
+            faissx::ffi::index_factory::faissx_index_factory(
+                &mut p,
+                D as c_int,
+                desc.as_ptr(),
+                METRIC_L2,
+            )
+        });
+        assert!(p.is_null());
+    });
+}
+
+#[test]
+fn binary_indexes() {
+    const DB: usize = 64;
+    parity(|rec| {
+        let mut rng = Rng::new(77);
+        let codes = rng.bytes(NB * DB / 8);
+        let queries = codes[..NQ * DB / 8].to_vec();
+        let mut p = ptr::null_mut();
+        let flat = BinaryIndex::from_new(
+            unsafe { faissx_IndexBinaryFlat_new_with(&mut p, DB as idx_t) },
+            p,
+        );
+        rec.made(flat.ptr());
+        flat.add(&codes);
+        let f = flat.ptr();
+        unsafe {
+            rec.num("d", faissx_IndexBinary_d(f));
+            rec.num("ntotal", faissx_IndexBinary_ntotal(f));
+            rec.num("is_trained", faissx_IndexBinary_is_trained(f));
+            rec.flag(
+                "BinaryFlat cast",
+                is_same(faissx_IndexBinaryFlat_cast(f), f),
+            );
+            rec.flag(
+                "BinaryIVF cast is NULL",
+                faissx_IndexBinaryIVF_cast(f).is_null(),
+            );
+        }
+        let (distances, labels) = flat.search(&queries, K);
+        assert_eq!(&labels[..1], &[0]);
+        rec.exact("flat distances", distances.iter().map(|&d| d as i64));
+        rec.exact("flat labels", labels);
+        let result = RangeResult::new(NQ);
+        check(unsafe {
+            faissx_IndexBinary_range_search(f, NQ as idx_t, queries.as_ptr(), 26, result.0)
+        });
+        let hits = result.per_query();
+        rec.exact("range counts", hits.iter().map(|h| h.len() as i64));
+        rec.exact("range labels", hits.iter().flatten().map(|h| h.0));
+        rec.exact("range distances", hits.iter().flatten().map(|h| h.1 as i64));
+        let mut labels = vec![-7; NQ * 2];
+        check(unsafe {
+            faissx_IndexBinary_assign(f, NQ as idx_t, queries.as_ptr(), labels.as_mut_ptr(), 2)
+        });
+        rec.exact("assign", labels);
+        let mut code = vec![0u8; DB / 8 * 3];
+        check(unsafe { faissx_IndexBinary_reconstruct_n(f, 40, 3, code.as_mut_ptr()) });
+        rec.exact("reconstruct_n", code.iter().map(|&b| b as i64));
+        let mut removed = 0usize;
+        check(unsafe { faissx_IndexBinary_remove_ids(f, Selector::range(0, 10).0, &mut removed) });
+        rec.num("removed", removed as i64);
+        rec.num("ntotal after remove", unsafe {
+            faissx_IndexBinary_ntotal(f)
+        });
+
+        let mut copy = ptr::null_mut();
+        check(unsafe { faissx_clone_index_binary(f, &mut copy) });
+        let copy = BinaryIndex::from_new(0, copy);
+        rec.made(copy.ptr());
+        let (distances, labels) = copy.search(&queries, K);
+        rec.exact("clone distances", distances.iter().map(|&d| d as i64));
+        rec.exact("clone labels", labels);
+
+        let (mut size, mut buf) = (0usize, ptr::null_mut());
+        check(unsafe { faissx_write_index_binary_buf(f, &mut size, &mut buf) });
+        let bytes = unsafe { std::slice::from_raw_parts(buf, size) }.to_vec();
+        unsafe { faissx_free_buf(&mut buf) };
+        rec.exact("serialized", bytes.iter().map(|&b| b as i64));
+        let mut read = ptr::null_mut();
+        check(unsafe { faissx_read_index_binary_buf(bytes.as_ptr(), bytes.len(), 0, &mut read) });
+        let read = BinaryIndex::from_new(0, read);
+        rec.made(read.ptr());
+        rec.num("read ntotal", unsafe {
+            faissx_IndexBinary_ntotal(read.ptr())
+        });
+        let file = TempFile::new("binary-stdio");
+        std::fs::write(file.path(), &bytes).unwrap();
+        let read = unsafe {
+            let input = libc::fopen(file.c_path().as_ptr(), c"rb".as_ptr());
+            assert!(!input.is_null());
+            let mut p = ptr::null_mut();
+            let rc = faissx_read_index_binary(input, 0, &mut p);
+            libc::fclose(input);
+            BinaryIndex::from_new(rc, p)
+        };
+        rec.made(read.ptr());
+        let (distances, labels) = read.search(&queries, K);
+        rec.exact(
+            "read from FILE* distances",
+            distances.iter().map(|&d| d as i64),
+        );
+        rec.exact("read from FILE* labels", labels);
+
+        let mut p = ptr::null_mut();
+        let quantizer = BinaryIndex::from_new(
+            unsafe { faissx_IndexBinaryFlat_new_with(&mut p, DB as idx_t) },
+            p,
+        );
+        let mut p = ptr::null_mut();
+        let ivf = BinaryIndex::from_new(
+            unsafe { faissx_IndexBinaryIVF_new_with(&mut p, quantizer.ptr(), DB, NLIST) },
+            p,
+        );
+        rec.made(ivf.ptr());
+        ivf.train(&codes);
+        ivf.add(&codes);
+        let v = ivf.ptr();
+        unsafe {
+            faissx_IndexBinaryIVF_set_nprobe(v, 3);
+            rec.num("binary nprobe", faissx_IndexBinaryIVF_nprobe(v) as i64);
+            rec.num("binary nlist", faissx_IndexBinaryIVF_nlist(v) as i64);
+            rec.flag("BinaryIVF cast", is_same(faissx_IndexBinaryIVF_cast(v), v));
+            let sizes: Vec<i64> = (0..NLIST)
+                .map(|l| faissx_IndexBinaryIVF_get_list_size(v, l) as i64)
+                .collect();
+            assert_eq!(sizes.iter().sum::<i64>(), NB as i64);
+            rec.exact("binary list sizes", sizes);
+            let mut ids = vec![-7; faissx_IndexBinaryIVF_get_list_size(v, 1)];
+            faissx_IndexBinaryIVF_invlists_get_ids(v, 1, ids.as_mut_ptr());
+            rec.exact("binary list 1 ids", ids);
+        }
+        let (distances, labels) = ivf.search(&queries, K);
+        rec.exact("ivf distances", distances.iter().map(|&d| d as i64));
+        rec.exact("ivf labels", labels);
+
+        let factory = BinaryIndex::factory(DB, "BIVF4");
+        rec.made(factory.ptr());
+        factory.train(&codes);
+        factory.add(&codes);
+        let (distances, labels) = factory.search(&queries, K);
+        rec.exact("factory distances", distances.iter().map(|&d| d as i64));
+        rec.exact("factory labels", labels);
+    });
+}
+
+#[test]
+fn files_buffers_and_clones() {
+    parity(|rec| {
+        let (xb, xq) = data();
+        let index = Index::factory(D, "IVF8,Flat", METRIC_L2);
+        index.train(&xb);
+        index.add(&xb);
+        set_parameter(&index, "nprobe", 4.0);
+        let expected = index.search(&xq, K);
+        rec.knn("original", expected.clone());
+
+        // Files are the client's, whatever the mode.
+        let file = TempFile::new("parity");
+        check(unsafe { faissx_write_index_fname(index.ptr(), file.c_path().as_ptr()) });
+        let on_disk = std::fs::read(file.path()).expect("the index file is on the client");
+        rec.exact("file bytes", on_disk.iter().map(|&b| b as i64));
+        let mut p = ptr::null_mut();
+        check(unsafe { faissx_read_index_fname(file.c_path().as_ptr(), 0, &mut p) });
+        let read = Index::from_new(0, p);
+        rec.made(read.ptr());
+        rec.getters("read from file", &read);
+        rec.knn("read from file", read.search(&xq, K));
+
+        // The same through open FILE*s.
+        let file2 = TempFile::new("parity-stdio");
+        unsafe {
+            let out = libc::fopen(file2.c_path().as_ptr(), c"wb".as_ptr());
+            assert!(!out.is_null());
+            check(faissx_write_index(index.ptr(), out));
+            libc::fclose(out);
+        }
+        assert_eq!(std::fs::read(file2.path()).unwrap(), on_disk);
+        let read = unsafe {
+            let input = libc::fopen(file2.c_path().as_ptr(), c"rb".as_ptr());
+            assert!(!input.is_null());
+            let mut p = ptr::null_mut();
+            let rc = faissx_read_index(input, 0, &mut p);
+            libc::fclose(input);
+            Index::from_new(rc, p)
+        };
+        rec.made(read.ptr());
+        rec.knn("read from FILE*", read.search(&xq, K));
+
+        let bytes = index.to_bytes();
+        assert_eq!(bytes, on_disk);
+        let from_buf = Index::from_bytes(&bytes);
+        rec.made(from_buf.ptr());
+        rec.knn("read from buffer", from_buf.search(&xq, K));
+
+        let mut p = ptr::null_mut();
+        check(unsafe { faissx_clone_index(index.ptr(), &mut p) });
+        let copy = Index::from_new(0, p);
+        rec.made(copy.ptr());
+        rec.knn("clone", copy.search(&xq, K));
+        check(unsafe { faissx_Index_reset(copy.ptr()) });
+        rec.num("original after the clone's reset", index.ntotal() as i64);
+
+        let missing = cstr("/nonexistent/faissx/index");
+        let mut p = ptr::null_mut();
+        rec.num("missing file", unsafe {
+            faissx_read_index_fname(missing.as_ptr(), 0, &mut p)
+        });
+        rec.num("unwritable file", unsafe {
+            faissx_write_index_fname(index.ptr(), missing.as_ptr())
+        });
+    });
+}
+
+#[test]
+fn error_codes() {
+    parity(|rec| {
+        let (xb, xq) = data();
+        let index = flat_with(D, METRIC_L2);
+        index.add(&xb);
+        let p = index.ptr();
+        let (mut dis, mut lab) = (vec![0f32; NQ * K], vec![0i64; NQ * K]);
+        unsafe {
+            rec.num(
+                "k = 0",
+                faissx_Index_search(
+                    p,
+                    NQ as idx_t,
+                    xq.as_ptr(),
+                    0,
+                    dis.as_mut_ptr(),
+                    lab.as_mut_ptr(),
+                ),
+            );
+            rec.num("n < 0", faissx_Index_add(p, -1, xb.as_ptr()));
+            rec.num("NULL x", faissx_Index_add(p, 3, ptr::null()));
+            let mut out = vec![0f32; D];
+            rec.num(
+                "reconstruct beyond ntotal",
+                faissx_Index_reconstruct(p, NB as idx_t + 5, out.as_mut_ptr()),
+            );
+            rec.num(
+                "add_with_ids on a flat index",
+                faissx_Index_add_with_ids(p, 1, xb.as_ptr(), [5i64].as_ptr()),
+            );
+        }
+        let small = flat_with(D / 2, METRIC_L2);
+        rec.num("merge of different dimensions", unsafe {
+            faissx_Index_merge_from(p, small.ptr(), 0)
+        });
+        rec.num("still there", index.ntotal() as i64);
+    });
+}
+
+/// An index written remotely reads back locally (and vice versa): one file format.
+#[test]
+fn files_move_between_modes() {
+    let _serial = exclusive();
+    let server = Server::start(&["--log-level", "warn"]);
+    let (xb, xq) = data();
+    configure(Some(&server.endpoint), None, None);
+    let remote_index = Index::factory(D, "IVF8,Flat", METRIC_L2);
+    assert!(is_remote(remote_index.ptr()));
+    remote_index.train(&xb);
+    remote_index.add(&xb);
+    set_parameter(&remote_index, "nprobe", 2.0);
+    let file = TempFile::new("between-modes");
+    check(unsafe { faissx_write_index_fname(remote_index.ptr(), file.c_path().as_ptr()) });
+    local_mode();
+    let mut p = ptr::null_mut();
+    check(unsafe { faissx_read_index_fname(file.c_path().as_ptr(), 0, &mut p) });
+    let local_index = Index::from_new(0, p);
+    assert!(!is_remote(local_index.ptr()));
+    let (local, remote) = (local_index.search(&xq, K), remote_index.search(&xq, K));
+    assert_eq!(local.1, remote.1);
+    for (a, b) in local.0.iter().zip(&remote.0) {
+        assert!(close(*a, *b), "{a} vs {b}");
+    }
+    // A remote handle keeps working after remote mode is switched off.
+    remote_index.add(&xq);
+    assert_eq!(remote_index.ntotal(), NB + NQ);
+}
