@@ -95,7 +95,11 @@ pub fn guard<T>(
                 .map(|s| s.to_string())
                 .or_else(|| panic.downcast_ref::<String>().cloned())
                 .unwrap_or_else(|| "unknown panic".into());
-            set_last_error(function(), FAISSX_ERR_UNKNOWN, &format!("internal error: {what}"));
+            set_last_error(
+                function(),
+                FAISSX_ERR_UNKNOWN,
+                &format!("internal error: {what}"),
+            );
             on_error(FAISSX_ERR_UNKNOWN)
         }
     }
@@ -211,12 +215,13 @@ pub fn positive_k(k: idx_t) -> Result<idx_t> {
     } else if k > FAISSX_MAX_K {
         // FAISS allocates k-sized heaps per thread inside OpenMP regions, where a failed
         // allocation aborts the process instead of throwing.
-        Err(Error::invalid(format!("k must be <= {FAISSX_MAX_K} (got {k})")))
+        Err(Error::invalid(format!(
+            "k must be <= {FAISSX_MAX_K} (got {k})"
+        )))
     } else {
         Ok(k)
     }
 }
-
 
 /// A metric FAISS knows; anything else would be cast blindly to its C++ enum.
 pub fn known_metric(metric: FaissMetricType) -> Result<FaissMetricType> {

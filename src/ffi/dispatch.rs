@@ -178,3 +178,61 @@ pub fn local_constructor(what: &str) -> Result<()> {
         Ok(())
     }
 }
+
+/// For merges: `Some(result)` when either index is remote (both must be), `None` when both are
+/// local and FAISS merges them.
+///
+/// # Safety
+/// Both must be live handles.
+pub unsafe fn remote_merge<T>(
+    index: *const T,
+    other: *const T,
+    add_id: idx_t,
+) -> Option<Result<()>> {
+    match (as_remote(index), as_remote(other)) {
+        (Some(target), Some(source)) => Some(target.merge_from(source, add_id)),
+        (None, None) => None,
+        _ => Some(Err(Error::unsupported(
+            "cannot merge a local and a remote index",
+        ))),
+    }
+}
+
+/// The quantizer of a remote IVF index (float or binary): a pointer into a client-side copy of
+/// the index, valid until the next write through the handle.
+pub fn remote_quantizer<T>(remote: &RemoteIndex) -> Result<*mut T> {
+    remote.with_local_copy(|copy| {
+        // SAFETY: the copy is a live local index; the casts return NULL for other classes.
+        unsafe {
+            match copy.raw() {
+                RawIndex::Float(local) => crate::local::sys::faiss_IndexIVF_quantizer(
+                    crate::local::sys::faiss_IndexIVF_cast(local),
+                )
+                .cast(),
+                RawIndex::Binary(local) => crate::local::sys::faiss_IndexBinaryIVF_quantizer(
+                    crate::local::sys::faiss_IndexBinaryIVF_cast(local),
+                )
+                .cast(),
+            }
+        }
+    })
+}
+
+/// A remote index serialized into a malloc'd buffer, as `faissx_write_index_buf` hands out.
+///
+/// # Safety
+/// `p_size` and `p_buf` must be writable.
+pub unsafe fn remote_bytes_out(
+    remote: &RemoteIndex,
+    p_size: *mut usize,
+    p_buf: *mut *mut u8,
+) -> Result<()> {
+    let bytes = remote.save()?;
+    let buf = libc::malloc(bytes.len().max(1)).cast::<u8>();
+    if buf.is_null() {
+        return Err(Error::new(FAISSX_ERR_STD, "out of memory"));
+    }
+    copy_out(&bytes, buf);
+    (*p_size, *p_buf) = (bytes.len(), buf);
+    Ok(())
+}

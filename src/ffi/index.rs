@@ -451,14 +451,8 @@ pub unsafe extern "C" fn faissx_Index_merge_from(
     boundary!({
         let index = non_null(index, "index")?;
         let other = non_null(other, "other")?;
-        match (as_remote(index), as_remote(other)) {
-            (Some(target), Some(source)) => return target.merge_from(source, add_id),
-            (None, None) => {}
-            _ => {
-                return Err(Error::unsupported(
-                    "cannot merge a local and a remote index",
-                ))
-            }
+        if let Some(merged) = remote_merge(index, other, add_id) {
+            return merged;
         }
         if index == other {
             return Err(Error::invalid("cannot merge an index into itself"));

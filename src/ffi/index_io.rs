@@ -269,14 +269,7 @@ pub unsafe extern "C" fn faissx_write_index_buf(
         non_null(p_size, "p_size")?;
         non_null(p_buf, "p_buf")?;
         if let Some(remote) = as_remote(idx) {
-            let bytes = remote.save()?;
-            let buf = libc::malloc(bytes.len().max(1)).cast::<u8>();
-            if buf.is_null() {
-                return Err(Error::new(FAISSX_ERR_STD, "out of memory"));
-            }
-            copy_out(&bytes, buf);
-            (*p_size, *p_buf) = (bytes.len(), buf);
-            return Ok(());
+            return remote_bytes_out(remote, p_size, p_buf);
         }
         shim_status(shim::faissx_shim_write_index_buf(idx.cast(), p_size, p_buf))
     })
@@ -319,14 +312,7 @@ pub unsafe extern "C" fn faissx_write_index_binary_buf(
         non_null(p_size, "p_size")?;
         non_null(p_buf, "p_buf")?;
         if let Some(remote) = as_remote(idx) {
-            let bytes = remote.save()?;
-            let buf = libc::malloc(bytes.len().max(1)).cast::<u8>();
-            if buf.is_null() {
-                return Err(Error::new(FAISSX_ERR_STD, "out of memory"));
-            }
-            copy_out(&bytes, buf);
-            (*p_size, *p_buf) = (bytes.len(), buf);
-            return Ok(());
+            return remote_bytes_out(remote, p_size, p_buf);
         }
         shim_status(shim::faissx_shim_write_index_binary_buf(
             idx.cast(),

@@ -184,12 +184,7 @@ pub unsafe extern "C" fn faissx_IndexIVF_quantizer(index: *const FaissIndexIVF) 
     boundary!(std::ptr::null_mut(), {
         non_null(index, "index")?;
         if let Some(remote) = as_remote(index) {
-            return remote.with_local_copy(|copy| match copy.raw() {
-                RawIndex::Float(local) => {
-                    sys::faiss_IndexIVF_quantizer(sys::faiss_IndexIVF_cast(local))
-                }
-                RawIndex::Binary(_) => std::ptr::null_mut(),
-            });
+            return remote_quantizer(remote);
         }
         Ok(sys::faiss_IndexIVF_quantizer(index))
     })
@@ -248,14 +243,8 @@ pub unsafe extern "C" fn faissx_IndexIVF_merge_from(
     boundary!({
         non_null(index, "index")?;
         non_null(other, "other")?;
-        match (as_remote(index), as_remote(other)) {
-            (Some(target), Some(source)) => return target.merge_from(source, add_id),
-            (None, None) => {}
-            _ => {
-                return Err(Error::unsupported(
-                    "cannot merge a local and a remote index",
-                ))
-            }
+        if let Some(merged) = remote_merge(index, other, add_id) {
+            return merged;
         }
         faiss_status(sys::faiss_IndexIVF_merge_from(index, other, add_id))
     })

@@ -83,12 +83,7 @@ pub unsafe extern "C" fn faissx_IndexIVFFlat_quantizer(
     boundary!(std::ptr::null_mut(), {
         non_null(index, "index")?;
         if let Some(remote) = as_remote(index) {
-            return remote.with_local_copy(|copy| match copy.raw() {
-                RawIndex::Float(local) => {
-                    sys::faiss_IndexIVF_quantizer(sys::faiss_IndexIVF_cast(local))
-                }
-                RawIndex::Binary(_) => std::ptr::null_mut(),
-            });
+            return remote_quantizer(remote);
         }
         Ok(sys::faiss_IndexIVFFlat_quantizer(index))
     })
