@@ -142,6 +142,19 @@ for line in sys.stdin:
     cargo test --release
 }
 
+# A program linked to libfaiss_c, unchanged, in remote mode: FAISSX_SERVER set in its environment
+# makes libfaissx create every index on the server. Pointed at an address where no server
+# listens, the same binary must fail, which shows it did not quietly run in-process.
+remote() {
+    local program=("$@")
+    cd "$out"
+    bash "$root/scripts/with_server.sh" "${program[@]}"
+    if FAISSX_SERVER=tcp://127.0.0.1:9 timeout 120 "${program[@]}" >/dev/null 2>&1; then
+        echo "${program[*]} passed with FAISSX_SERVER at a dead address: it did not go remote"
+        return 1
+    fi
+}
+
 run generated python3 tools/gen_compat.py --verify
 run exports check_exports
 run faiss_style build_c faiss_style "$here/tests/faiss_style.c" "$here/tests"
@@ -167,6 +180,8 @@ for src in tests/c/test_*.c; do
     run "$name" build_c "$name" "$dir/$name.c" "$dir"
 done
 run faiss_rs faiss_rs
+run faiss_style_remote remote "$out/faiss_style"
+run faiss_rs_remote remote bash -c "cd '$here/tests/faiss_rs' && cargo test --release -q"
 
 ((${#skipped[@]} == 0)) || echo "not applicable to FAISS names: ${skipped[*]}"
 echo "$passed passed, $failed failed"

@@ -1,0 +1,232 @@
+//! `remote`: the same faissx calls on an index in this process and on one held by a
+//! faissx-server started on loopback, in one run, so the table shows what the wire costs.
+//! Local and remote calls alternate; both sides use the same data and queries.
+
+use crate::data::Data;
+use crate::report::{print_table, Line};
+use crate::workload::Stat;
+use faissx::ffi::faissx::{faissx_configure, faissx_set_option};
+use faissx::ffi::index::*;
+use faissx::ffi::index_flat::faissx_IndexFlatL2_new_with;
+use faissx::ffi::types::*;
+use std::ffi::CString;
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const D: usize = crate::data::D;
+const K: usize = 10;
+
+/// The server process, stopped when dropped.
+struct Server {
+    child: Child,
+    endpoint: String,
+}
+
+impl Server {
+    fn start() -> Result<Self, String> {
+        let binary = std::env::current_exe()
+            .map_err(|e| e.to_string())?
+            .with_file_name("faissx-server");
+        let mut child = Command::new(&binary)
+            .args(["--bind-address", "127.0.0.1", "--port", "0", "--log-level", "warn"])
+            .stdout(Stdio::piped())
+            .spawn()
+            .map_err(|e| format!("cannot start {}: {e} (cargo build --release first)", binary.display()))?;
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().expect("piped"))
+            .read_line(&mut line)
+            .map_err(|e| e.to_string())?;
+        let endpoint = line
+            .trim()
+            .strip_prefix("listening on ")
+            .ok_or_else(|| format!("unexpected first line from faissx-server: {line:?}"))?
+            .to_string();
+        Ok(Server { child, endpoint })
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn check(rc: i32, what: &str) {
+    assert_eq!(rc, 0, "{what} failed: {}", last_error());
+}
+
+fn last_error() -> String {
+    // SAFETY: the message is a thread-local C string or NULL.
+    unsafe {
+        let message = faissx::ffi::error::faissx_get_last_error();
+        if message.is_null() {
+            String::new()
+        } else {
+            std::ffi::CStr::from_ptr(message).to_string_lossy().into_owned()
+        }
+    }
+}
+
+/// Remote mode applies to indexes created while it is configured.
+fn set_remote(endpoint: Option<&str>) {
+    let endpoint = endpoint.map(|e| CString::new(e).expect("no NUL"));
+    let server = endpoint.as_ref().map_or(std::ptr::null(), |e| e.as_ptr());
+    // SAFETY: NULL or a valid C string; key and tenant NULL (no auth).
+    check(unsafe { faissx_configure(server, std::ptr::null(), std::ptr::null()) }, "configure");
+}
+
+/// A flat L2 index holding `n` base vectors (timed: the add).
+fn flat(data: &Data, n: usize) -> (*mut FaissIndex, Duration) {
+    let mut index = std::ptr::null_mut();
+    // SAFETY: out-pointer and buffers sized for n vectors of D floats.
+    unsafe {
+        check(faissx_IndexFlatL2_new_with(&mut index, D as idx_t), "IndexFlatL2_new_with");
+        let start = Instant::now();
+        check(faissx_Index_add(index, n as idx_t, data.base.as_ptr()), "add");
+        (index, start.elapsed())
+    }
+}
+
+fn search(index: *mut FaissIndex, queries: &[f32], nq: usize) -> Duration {
+    let mut distances = vec![0f32; nq * K];
+    let mut labels = vec![0i64; nq * K];
+    let start = Instant::now();
+    // SAFETY: buffers hold nq*K results, queries nq vectors.
+    check(
+        unsafe {
+            faissx_Index_search(
+                index,
+                nq as idx_t,
+                queries.as_ptr(),
+                K as idx_t,
+                distances.as_mut_ptr(),
+                labels.as_mut_ptr(),
+            )
+        },
+        "search",
+    );
+    start.elapsed()
+}
+
+fn stat(mut samples: Vec<Duration>) -> Stat {
+    samples.sort();
+    Stat {
+        median: samples[samples.len() / 2].as_secs_f64(),
+        min: samples[0].as_secs_f64(),
+    }
+}
+
+/// Local and remote timings of `f`, alternating which goes first.
+fn alternate(runs: usize, mut f: impl FnMut(bool) -> Duration) -> (Stat, Stat) {
+    let (mut local, mut remote) = (Vec::new(), Vec::new());
+    for run in 0..runs {
+        for remote_side in [run % 2 == 1, run % 2 == 0] {
+            let elapsed = f(remote_side);
+            if remote_side {
+                remote.push(elapsed)
+            } else {
+                local.push(elapsed)
+            }
+        }
+    }
+    (stat(local), stat(remote))
+}
+
+/// Searches per second from `clients` threads, each with its own queries, for `span`.
+fn throughput(index: *mut FaissIndex, data: &Data, clients: usize, span: Duration) -> f64 {
+    let index = index as usize;
+    let done = std::sync::atomic::AtomicUsize::new(0);
+    std::thread::scope(|scope| {
+        for client in 0..clients {
+            let done = &done;
+            scope.spawn(move || {
+                let start = Instant::now();
+                let mut i = client;
+                while start.elapsed() < span {
+                    let q = (i % (data.queries.len() / D)) * D;
+                    search(index as *mut FaissIndex, &data.queries[q..q + D], 1);
+                    done.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    i += clients;
+                }
+            });
+        }
+    });
+    done.into_inner() as f64 / span.as_secs_f64()
+}
+
+pub fn run(data: &Data) -> Result<(), String> {
+    let server = Server::start()?;
+    // Timeouts stay generous: a loaded 2-core machine must not turn a slow reply into a failure.
+    let set = |name: &str, value: &str| {
+        let (name, value) = (CString::new(name).unwrap(), CString::new(value).unwrap());
+        // SAFETY: valid C strings.
+        check(unsafe { faissx_set_option(name.as_ptr(), value.as_ptr()) }, "set_option");
+    };
+    set("timeout_ms", "120000");
+    let n_large = data.base.len() / D;
+    let mut lines = Vec::new();
+    let mut extra = Vec::new();
+    for n in [10_000usize, n_large] {
+        set_remote(None);
+        let (local, local_add) = flat(data, n);
+        set_remote(Some(&server.endpoint));
+        let (remote, remote_add) = flat(data, n);
+        set_remote(None);
+        if n == n_large {
+            let (mut l, mut r) = (vec![local_add], vec![remote_add]);
+            // Two more adds each, into fresh indexes, for a median of three.
+            for _ in 0..2 {
+                let (i, t) = flat(data, n);
+                l.push(t);
+                unsafe { faissx_Index_free(i) };
+                set_remote(Some(&server.endpoint));
+                let (i, t) = flat(data, n);
+                r.push(t);
+                unsafe { faissx_Index_free(i) };
+                set_remote(None);
+            }
+            lines.push(Line::new(&format!("add {n} × d={D}"), stat(r), stat(l)));
+        }
+        let nq = data.queries.len() / D;
+        let mut q = 0usize;
+        let (l, r) = alternate(300, |remote_side| {
+            q = (q + 1) % nq;
+            let query = &data.queries[q * D..(q + 1) * D];
+            search(if remote_side { remote } else { local }, query, 1)
+        });
+        lines.push(Line::new(&format!("1-query search, {n} vectors (median of 300)"), r, l));
+        extra.push(format!(
+            "- 1-query search on {n} vectors: remote − local = {:.0} µs (median), {:.0} µs (fastest)",
+            (r.median - l.median) * 1e6,
+            (r.min - l.min) * 1e6
+        ));
+        let batch = 1000.min(nq);
+        let (l, r) = alternate(7, |remote_side| {
+            search(if remote_side { remote } else { local }, &data.queries[..batch * D], batch)
+        });
+        lines.push(Line::new(&format!("{batch}-query batch, {n} vectors"), r, l));
+        if n == n_large {
+            for clients in [1usize, 4, 16] {
+                let qps_local = throughput(local, data, clients, Duration::from_secs(2));
+                let qps_remote = throughput(remote, data, clients, Duration::from_secs(2));
+                extra.push(format!(
+                    "- throughput, {clients} client thread(s), 1-query searches on {n} vectors: \
+                     remote {qps_remote:.0}/s, local {qps_local:.0}/s"
+                ));
+            }
+        }
+        // SAFETY: both created above, freed once.
+        unsafe {
+            faissx_Index_free(local);
+            faissx_Index_free(remote);
+        }
+    }
+    print_table("remote (faissx-server on loopback) vs local faissx", "local", "remote/local", 1.10, &lines);
+    println!();
+    for line in extra {
+        println!("{line}");
+    }
+    Ok(())
+}

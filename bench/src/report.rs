@@ -1,0 +1,51 @@
+//! Result tables, printed as Markdown so they can go into BENCHMARKS.md as they are.
+
+use crate::workload::Stat;
+
+pub struct Line {
+    label: String,
+    faissx: Stat,
+    other: Stat,
+}
+
+impl Line {
+    pub fn new(label: &str, faissx: Stat, other: Stat) -> Self {
+        Line {
+            label: label.to_owned(),
+            faissx,
+            other,
+        }
+    }
+}
+
+fn duration(secs: f64) -> String {
+    if secs < 1e-3 {
+        format!("{:.1} µs", secs * 1e6)
+    } else if secs < 1.0 {
+        format!("{:.2} ms", secs * 1e3)
+    } else {
+        format!("{secs:.2} s")
+    }
+}
+
+/// A table with the other side's median time, faissx's, faissx/other, and the same ratio of
+/// the fastest runs; ratios above `target` are marked so they stand out in a long run.
+pub fn print_table(title: &str, other: &str, ratio: &str, target: f64, lines: &[Line]) {
+    println!("\n## {title}\n");
+    println!("| workload | {other} | faissx | {ratio} | {ratio}, fastest runs |");
+    println!("|---|---:|---:|---:|---:|");
+    let mark = |r: f64| if r > target { " ⚠" } else { "" };
+    for line in lines {
+        let r = line.faissx.median / line.other.median;
+        let r_min = line.faissx.min / line.other.min;
+        println!(
+            "| {} | {} | {} | {r:.3}{} | {r_min:.3}{} |",
+            line.label,
+            duration(line.other.median),
+            duration(line.faissx.median),
+            mark(r),
+            mark(r_min),
+        );
+    }
+    println!("\nTimes are medians. ⚠: above the target of {target:.2}.");
+}
