@@ -3,13 +3,15 @@
 //! - `local`: the same workload through the `faiss` crate and through faissx's exported
 //!   `faissx_*` functions, both on the one FAISS build of faiss-sys; calls alternate.
 //! - `python`: faissx against Python's faiss-cpu wheel (`bench/python_bench.py`).
-//! - `all`: both.
+//! - `remote`: faissx against a faissx-server it starts on loopback, against local faissx.
+//! - `all`: local and python.
 //! - `control`: faissx against itself, the same procedure: how far apart two identical sides
 //!   land on this machine, i.e. what a ratio of 1.03 is worth.
 
 mod data;
 mod machine;
 mod python;
+mod remote;
 mod report;
 mod sides;
 mod workload;
@@ -36,14 +38,14 @@ impl Drop for TempDir {
     }
 }
 
-/// `libs[0]` is the reference, `libs[1]` the side under test.
+/// `libs[0]` is the reference, `libs[1]` the side under test; `paired_ratio` is side 1/side 0.
 fn compare(data: &data::Data, dir: &Path, libs: [Lib; 2], title: &str, ratio: &str) {
     let (mut rows, mut built) = workload::build(&libs, data, dir);
     let (searches, labels) = workload::search(&mut built, data);
     rows.extend(searches);
     let lines: Vec<Line> = rows
         .iter()
-        .map(|r| Line::new(&r.label, r.stats[1], r.stats[0]))
+        .map(|r| Line::new(&r.label, r.stats[1], r.stats[0], r.paired_ratio))
         .collect();
     print_table(title, libs[0].name(), ratio, 1.02, &lines);
     println!();
@@ -58,15 +60,18 @@ fn compare(data: &data::Data, dir: &Path, libs: [Lib; 2], title: &str, ratio: &s
 
 fn main() {
     let mode = std::env::args().nth(1).unwrap_or_default();
-    if !matches!(mode.as_str(), "local" | "python" | "all" | "control") {
-        eprintln!("usage: faissx-bench local|python|all|control");
+    if !matches!(
+        mode.as_str(),
+        "local" | "python" | "all" | "control" | "remote"
+    ) {
+        eprintln!("usage: faissx-bench local|python|remote|all|control");
         std::process::exit(2);
     }
     let start = Instant::now();
-    // Remote mode is not benchmarked yet; with FAISSX_SERVER set, faissx would create its
-    // indexes on that server and this would measure the network.
+    // Which side is remote is the benchmark's choice (`remote` starts its own server): with
+    // FAISSX_SERVER set, faissx would create every index on that server.
     if std::env::var_os("FAISSX_SERVER").is_some() {
-        eprintln!("note: FAISSX_SERVER ignored: the benchmark measures local mode only");
+        eprintln!("note: FAISSX_SERVER ignored");
         std::env::remove_var("FAISSX_SERVER");
     }
     println!("## Machine\n");
@@ -85,6 +90,12 @@ fn main() {
         compare(&data, &dir.0, [Lib::Faissx; 2], title, "ratio");
     }
     let mut failed = false;
+    if mode == "remote" {
+        if let Err(e) = remote::run(&data) {
+            eprintln!("remote comparison: {e}");
+            failed = true;
+        }
+    }
     if mode == "python" || mode == "all" {
         if let Err(e) = python::run(&data, &dir.0) {
             eprintln!("python comparison: {e}");

@@ -91,6 +91,7 @@ pub fn run(data: &Data, dir: &Path) -> Result<(), String> {
                 &label,
                 both(a.stats[0], b.stats[0]),
                 both(w1, w2),
+                None,
             ));
         }
     }

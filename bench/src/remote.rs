@@ -29,10 +29,22 @@ impl Server {
             .map_err(|e| e.to_string())?
             .with_file_name("faissx-server");
         let mut child = Command::new(&binary)
-            .args(["--bind-address", "127.0.0.1", "--port", "0", "--log-level", "warn"])
+            .args([
+                "--bind-address",
+                "127.0.0.1",
+                "--port",
+                "0",
+                "--log-level",
+                "warn",
+            ])
             .stdout(Stdio::piped())
             .spawn()
-            .map_err(|e| format!("cannot start {}: {e} (cargo build --release first)", binary.display()))?;
+            .map_err(|e| {
+                format!(
+                    "cannot start {}: {e} (cargo build --release first)",
+                    binary.display()
+                )
+            })?;
         let mut line = String::new();
         BufReader::new(child.stdout.take().expect("piped"))
             .read_line(&mut line)
@@ -64,7 +76,9 @@ fn last_error() -> String {
         if message.is_null() {
             String::new()
         } else {
-            std::ffi::CStr::from_ptr(message).to_string_lossy().into_owned()
+            std::ffi::CStr::from_ptr(message)
+                .to_string_lossy()
+                .into_owned()
         }
     }
 }
@@ -74,7 +88,10 @@ fn set_remote(endpoint: Option<&str>) {
     let endpoint = endpoint.map(|e| CString::new(e).expect("no NUL"));
     let server = endpoint.as_ref().map_or(std::ptr::null(), |e| e.as_ptr());
     // SAFETY: NULL or a valid C string; key and tenant NULL (no auth).
-    check(unsafe { faissx_configure(server, std::ptr::null(), std::ptr::null()) }, "configure");
+    check(
+        unsafe { faissx_configure(server, std::ptr::null(), std::ptr::null()) },
+        "configure",
+    );
 }
 
 /// A flat L2 index holding `n` base vectors (timed: the add).
@@ -82,9 +99,15 @@ fn flat(data: &Data, n: usize) -> (*mut FaissIndex, Duration) {
     let mut index = std::ptr::null_mut();
     // SAFETY: out-pointer and buffers sized for n vectors of D floats.
     unsafe {
-        check(faissx_IndexFlatL2_new_with(&mut index, D as idx_t), "IndexFlatL2_new_with");
+        check(
+            faissx_IndexFlatL2_new_with(&mut index, D as idx_t),
+            "IndexFlatL2_new_with",
+        );
         let start = Instant::now();
-        check(faissx_Index_add(index, n as idx_t, data.base.as_ptr()), "add");
+        check(
+            faissx_Index_add(index, n as idx_t, data.base.as_ptr()),
+            "add",
+        );
         (index, start.elapsed())
     }
 }
@@ -162,7 +185,10 @@ pub fn run(data: &Data) -> Result<(), String> {
     let set = |name: &str, value: &str| {
         let (name, value) = (CString::new(name).unwrap(), CString::new(value).unwrap());
         // SAFETY: valid C strings.
-        check(unsafe { faissx_set_option(name.as_ptr(), value.as_ptr()) }, "set_option");
+        check(
+            unsafe { faissx_set_option(name.as_ptr(), value.as_ptr()) },
+            "set_option",
+        );
     };
     set("timeout_ms", "120000");
     let n_large = data.base.len() / D;
@@ -187,7 +213,12 @@ pub fn run(data: &Data) -> Result<(), String> {
                 unsafe { faissx_Index_free(i) };
                 set_remote(None);
             }
-            lines.push(Line::new(&format!("add {n} × d={D}"), stat(r), stat(l)));
+            lines.push(Line::new(
+                &format!("add {n} × d={D}"),
+                stat(r),
+                stat(l),
+                None,
+            ));
         }
         let nq = data.queries.len() / D;
         let mut q = 0usize;
@@ -196,7 +227,12 @@ pub fn run(data: &Data) -> Result<(), String> {
             let query = &data.queries[q * D..(q + 1) * D];
             search(if remote_side { remote } else { local }, query, 1)
         });
-        lines.push(Line::new(&format!("1-query search, {n} vectors (median of 300)"), r, l));
+        lines.push(Line::new(
+            &format!("1-query search, {n} vectors (median of 300)"),
+            r,
+            l,
+            None,
+        ));
         extra.push(format!(
             "- 1-query search on {n} vectors: remote − local = {:.0} µs (median), {:.0} µs (fastest)",
             (r.median - l.median) * 1e6,
@@ -204,9 +240,18 @@ pub fn run(data: &Data) -> Result<(), String> {
         ));
         let batch = 1000.min(nq);
         let (l, r) = alternate(7, |remote_side| {
-            search(if remote_side { remote } else { local }, &data.queries[..batch * D], batch)
+            search(
+                if remote_side { remote } else { local },
+                &data.queries[..batch * D],
+                batch,
+            )
         });
-        lines.push(Line::new(&format!("{batch}-query batch, {n} vectors"), r, l));
+        lines.push(Line::new(
+            &format!("{batch}-query batch, {n} vectors"),
+            r,
+            l,
+            None,
+        ));
         if n == n_large {
             for clients in [1usize, 4, 16] {
                 let qps_local = throughput(local, data, clients, Duration::from_secs(2));
@@ -223,7 +268,13 @@ pub fn run(data: &Data) -> Result<(), String> {
             faissx_Index_free(remote);
         }
     }
-    print_table("remote (faissx-server on loopback) vs local faissx", "local", "remote/local", 1.10, &lines);
+    print_table(
+        "remote (faissx-server on loopback) vs local faissx",
+        "local",
+        "remote/local",
+        1.10,
+        &lines,
+    );
     println!();
     for line in extra {
         println!("{line}");

@@ -128,6 +128,10 @@ pub struct Row {
     pub key: String,
     pub label: String,
     pub stats: Vec<Stat>,
+    /// With two sides: the median over runs of side 1's time / side 0's in the same run. The
+    /// two calls of a run are adjacent in time, so a burst of load from other processes
+    /// slows both and drops out of their ratio, where it would shift one side's median.
+    pub paired_ratio: Option<f64>,
 }
 
 /// Runs `f(side, run, position)` `runs` times per side, rotating which side goes first (at
@@ -148,23 +152,41 @@ fn alternate(
     times
 }
 
-fn stat(mut times: Vec<Duration>) -> Stat {
-    times.sort();
-    let n = times.len();
-    let median = if n % 2 == 1 {
-        times[n / 2]
-    } else {
-        (times[n / 2 - 1] + times[n / 2]) / 2
-    };
+fn stat(times: Vec<Duration>) -> Stat {
+    let secs: Vec<f64> = times.iter().map(Duration::as_secs_f64).collect();
     Stat {
-        median: median.as_secs_f64(),
-        min: times[0].as_secs_f64(),
+        min: secs.iter().copied().fold(f64::INFINITY, f64::min),
+        median: median(secs),
+    }
+}
+
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    let n = values.len();
+    if n % 2 == 1 {
+        values[n / 2]
+    } else {
+        (values[n / 2 - 1] + values[n / 2]) / 2.0
     }
 }
 
 fn row(key: String, label: String, times: Vec<Vec<Duration>>) -> Row {
+    let paired_ratio = match &times[..] {
+        [a, b] => Some(median(
+            a.iter()
+                .zip(b)
+                .map(|(a, b)| b.as_secs_f64() / a.as_secs_f64())
+                .collect(),
+        )),
+        _ => None,
+    };
     let stats = times.into_iter().map(stat).collect();
-    Row { key, label, stats }
+    Row {
+        key,
+        label,
+        stats,
+        paired_ratio,
+    }
 }
 
 /// Hands freed memory back to the kernel before a timed build step. Adding copies vectors into

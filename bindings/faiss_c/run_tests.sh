@@ -26,7 +26,6 @@ mkdir -p "$out"
 # Same settings as tests/c/run.sh: sanitizer findings fail the test; one OpenMP/BLAS thread.
 export ASAN_OPTIONS="detect_leaks=1:halt_on_error=1:abort_on_error=0:detect_stack_use_after_return=1:strict_string_checks=1"
 export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
-export LSAN_OPTIONS="suppressions=$root/tests/c/lsan.supp:print_suppressions=0"
 export OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}"
 export OPENBLAS_NUM_THREADS=1
 

@@ -271,11 +271,13 @@ pub unsafe extern "C" fn faissx_Clustering_train(
     index: *mut FaissIndex,
 ) -> c_int {
     boundary!({
-        local_only(index, "index")?;
         non_null(clustering, "clustering")?;
         count(n, "n")?;
         buffer(x, n, "x")?;
         non_null(index, "index")?;
+        if let Some(remote) = as_remote(index) {
+            return train_with_remote_index(clustering, n, x, remote);
+        }
         faiss_status(sys::faiss_Clustering_train(clustering, n, x, index))
     })
 }
@@ -307,4 +309,36 @@ pub unsafe extern "C" fn faissx_kmeans_clustering(
         non_null(centroids, "centroids")?;
         faiss_status(sys::faiss_kmeans_clustering(d, n, k, x, centroids, q_error))
     })
+}
+
+/// k-means with a remote flat index: the iterations run here on a local flat index of the same
+/// dimension and metric (k-means searches it once per iteration, too often to send over the
+/// wire), then the remote index ends as FAISS leaves the one it is given: holding the k
+/// centroids.
+unsafe fn train_with_remote_index(
+    clustering: *mut FaissClustering,
+    n: idx_t,
+    x: *const f32,
+    remote: &RemoteIndex,
+) -> Result<()> {
+    if !remote.is("IndexFlat") {
+        return Err(Error::unsupported(
+            "k-means on a remote index needs a flat index (IndexFlatL2 / IndexFlatIP)",
+        ));
+    }
+    let info = remote.cached_info();
+    let mut local: *mut FaissIndexFlat = std::ptr::null_mut();
+    faiss_status(sys::faiss_IndexFlat_new_with(
+        &mut local,
+        info.d.into(),
+        info.metric,
+    ))?;
+    let trained = faiss_status(sys::faiss_Clustering_train(clustering, n, x, local));
+    sys::faiss_Index_free(local);
+    trained?;
+    let (mut centroids, mut size): (*mut f32, usize) = (std::ptr::null_mut(), 0);
+    sys::faiss_Clustering_centroids(clustering, &mut centroids, &mut size);
+    let k = size / info.d as usize;
+    remote.reset()?;
+    remote.add(k, vectors(remote, centroids, k as idx_t), None)
 }

@@ -156,9 +156,9 @@ pub unsafe fn create_composite<T>(
     match active_client() {
         Some(client) => {
             let side = server_side(&client, sub, binary_sub)?;
-            Ok(Some(
-                RemoteIndex::create(client, spec(side.name.clone()))?.cast(),
-            ))
+            let created = RemoteIndex::create(client, spec(side.name.clone()))?;
+            *(*created).sub_handle.lock().unwrap() = Some((sub as usize, binary_sub));
+            Ok(Some(created.cast()))
         }
         None => {
             local_only(sub, "the sub-index")?;

@@ -109,9 +109,7 @@ pub unsafe extern "C" fn faissx_IndexIVFFlat_own_fields(index: *const FaissIndex
     boundary!(0, {
         non_null(index, "index")?;
         if let Some(remote) = as_remote(index) {
-            // The server's composite indexes own the copies of their sub-indexes.
-            let _ = remote;
-            return Ok(1);
+            return Ok(remote.own_fields.load(std::sync::atomic::Ordering::Relaxed));
         }
         Ok(sys::faiss_IndexIVFFlat_own_fields(index))
     })
@@ -126,8 +124,10 @@ pub unsafe extern "C" fn faissx_IndexIVFFlat_set_own_fields(
     boundary!((), {
         non_null(index, "index")?;
         if let Some(remote) = as_remote(index) {
-            // Ownership of server-side sub-indexes is fixed: the composite owns its copies.
-            let _ = (remote, value);
+            // Recorded for faissx_Index_free: the server keeps what a composite borrows alive.
+            remote
+                .own_fields
+                .store(value, std::sync::atomic::Ordering::Relaxed);
             return Ok(());
         }
         sys::faiss_IndexIVFFlat_set_own_fields(index, value);

@@ -242,9 +242,7 @@ pub unsafe extern "C" fn faissx_IndexIVFScalarQuantizer_own_fields(
     boundary!(0, {
         non_null(index, "index")?;
         if let Some(remote) = as_remote(index) {
-            // The server's composite indexes own the copies of their sub-indexes.
-            let _ = remote;
-            return Ok(1);
+            return Ok(remote.own_fields.load(std::sync::atomic::Ordering::Relaxed));
         }
         Ok(sys::faiss_IndexIVFScalarQuantizer_own_fields(index))
     })
@@ -259,8 +257,10 @@ pub unsafe extern "C" fn faissx_IndexIVFScalarQuantizer_set_own_fields(
     boundary!((), {
         non_null(index, "index")?;
         if let Some(remote) = as_remote(index) {
-            // Ownership of server-side sub-indexes is fixed: the composite owns its copies.
-            let _ = (remote, value);
+            // Recorded for faissx_Index_free: the server keeps what a composite borrows alive.
+            remote
+                .own_fields
+                .store(value, std::sync::atomic::Ordering::Relaxed);
             return Ok(());
         }
         sys::faiss_IndexIVFScalarQuantizer_set_own_fields(index, value);

@@ -13,9 +13,7 @@ pub unsafe extern "C" fn faissx_IndexIDMap_own_fields(index: *const FaissIndexID
     boundary!(0, {
         non_null(index, "index")?;
         if let Some(remote) = as_remote(index) {
-            // The server's composite indexes own the copies of their sub-indexes.
-            let _ = remote;
-            return Ok(1);
+            return Ok(remote.own_fields.load(std::sync::atomic::Ordering::Relaxed));
         }
         Ok(sys::faiss_IndexIDMap_own_fields(index))
     })
@@ -30,8 +28,10 @@ pub unsafe extern "C" fn faissx_IndexIDMap_set_own_fields(
     boundary!((), {
         non_null(index, "index")?;
         if let Some(remote) = as_remote(index) {
-            // Ownership of server-side sub-indexes is fixed: the composite owns its copies.
-            let _ = (remote, value);
+            // Recorded for faissx_Index_free: the server keeps what a composite borrows alive.
+            remote
+                .own_fields
+                .store(value, std::sync::atomic::Ordering::Relaxed);
             return Ok(());
         }
         sys::faiss_IndexIDMap_set_own_fields(index, value);
@@ -118,9 +118,7 @@ pub unsafe extern "C" fn faissx_IndexIDMap2_own_fields(index: *const FaissIndexI
     boundary!(0, {
         non_null(index, "index")?;
         if let Some(remote) = as_remote(index) {
-            // The server's composite indexes own the copies of their sub-indexes.
-            let _ = remote;
-            return Ok(1);
+            return Ok(remote.own_fields.load(std::sync::atomic::Ordering::Relaxed));
         }
         Ok(sys::faiss_IndexIDMap2_own_fields(index))
     })
@@ -135,8 +133,10 @@ pub unsafe extern "C" fn faissx_IndexIDMap2_set_own_fields(
     boundary!((), {
         non_null(index, "index")?;
         if let Some(remote) = as_remote(index) {
-            // Ownership of server-side sub-indexes is fixed: the composite owns its copies.
-            let _ = (remote, value);
+            // Recorded for faissx_Index_free: the server keeps what a composite borrows alive.
+            remote
+                .own_fields
+                .store(value, std::sync::atomic::Ordering::Relaxed);
             return Ok(());
         }
         sys::faiss_IndexIDMap2_set_own_fields(index, value);

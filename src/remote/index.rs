@@ -29,8 +29,13 @@ pub struct RemoteIndex {
     /// Whether freeing the handle deletes the index on the server (it does for indexes this
     /// handle created; not for indexes opened by name).
     pub owned: bool,
-    /// FAISS's own_fields as the caller set it; lifetimes on the server do not depend on it.
+    /// FAISS's own_fields as the caller set it. On the server a borrowed index lives as long
+    /// as anything uses it; on the client, as in FAISS, 1 means freeing this handle also frees
+    /// the sub-index handle it was built over.
     pub own_fields: std::sync::atomic::AtomicI32,
+    /// The caller's handle of the sub-index this index was built over (quantizer, wrapped
+    /// index), and whether it is binary: what own_fields = 1 frees along with this handle.
+    pub sub_handle: Mutex<Option<(usize, bool)>>,
     info: Mutex<IndexInfo>,
     cache: Mutex<Cache>,
 }
@@ -110,6 +115,7 @@ impl RemoteIndex {
             name,
             owned,
             own_fields: std::sync::atomic::AtomicI32::new(0),
+            sub_handle: Mutex::new(None),
             info: Mutex::new(info),
             cache: Mutex::new(Cache::default()),
         }))
@@ -158,15 +164,24 @@ impl RemoteIndex {
     /// `handle` must come from one of the constructors above and not be used afterwards.
     pub unsafe fn free(handle: *const RemoteIndex) -> Result<()> {
         let handle = Box::from_raw(handle as *mut RemoteIndex);
-        if handle.owned {
-            handle.client.call(
-                Op::Delete {
-                    index: handle.name.clone(),
-                },
-                vec![],
-            )?;
+        let deleted = if handle.owned {
+            let delete = Op::Delete {
+                index: handle.name.clone(),
+            };
+            handle.client.call(delete, vec![]).map(|_| ())
+        } else {
+            Ok(())
+        };
+        if handle.own_fields.load(Ordering::Relaxed) != 0 {
+            if let Some((sub, binary)) = handle.sub_handle.lock().unwrap().take() {
+                if binary {
+                    crate::ffi::index_binary::faissx_IndexBinary_free(sub as *mut _);
+                } else {
+                    crate::ffi::index::faissx_Index_free(sub as *mut _);
+                }
+            }
         }
-        Ok(())
+        deleted
     }
 
     fn call(&self, op: Op, payload: Vec<Vec<u8>>) -> Result<(Answer, Vec<Vec<u8>>)> {
