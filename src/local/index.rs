@@ -315,13 +315,6 @@ impl LocalIndex {
         }
     }
 
-    /// Gives up ownership: the caller frees the FAISS object (or hands it to one that will).
-    pub fn into_raw(self) -> RawIndex {
-        let raw = self.0;
-        std::mem::forget(self);
-        raw
-    }
-
     pub fn d(&self) -> i64 {
         // SAFETY: live index.
         unsafe {
