@@ -251,8 +251,7 @@ impl Client {
     }
 
     /// Sends one request and waits for its reply, retrying transport failures of operations
-    /// that are safe to repeat. Frames are handed to ZeroMQ without a copy; only a request that
-    /// may be retried keeps one.
+    /// that are safe to repeat; only a request that may be retried keeps a copy of its frames.
     pub fn call(&self, op: Op, frames: Vec<Vec<u8>>) -> Result<Replied, Error> {
         let recovery = *global().recovery.lock().unwrap();
         let retries = if idempotent(&op) {
@@ -333,14 +332,14 @@ impl Client {
             message.push(header);
             message.extend(frames);
             // A socket that failed mid-call is dropped, not pooled: its state is unknown.
-            socket.send_multipart(message, 0).map_err(|e| {
+            send_retrying(&socket, &message).map_err(|e| {
                 self.transport_error(name, &unreachable(e, options.connect_timeout, "connect"))
             })?;
         }
         let mut replies: Vec<Option<Result<Replied, Error>>> = (0..count).map(|_| None).collect();
         let mut pending = count;
         while pending > 0 {
-            let mut frames = socket.recv_multipart(0).map_err(|e| {
+            let mut frames = recv_retrying(&socket).map_err(|e| {
                 self.transport_error(name, &unreachable(e, options.timeout, "answer"))
             })?;
             if frames.is_empty() {
@@ -374,6 +373,37 @@ impl Client {
             .into_iter()
             .map(|r| r.expect("every slot answered"))
             .collect())
+    }
+}
+
+/// Sends a multipart message, resuming a part that a signal interrupted. Host runtimes signal
+/// their threads (Go's scheduler preempts goroutines with SIGURG, for one), and a blocking
+/// send or receive returns EINTR then: that is no failure of the server. Each part is copied
+/// into ZeroMQ so an interrupted one can be sent again.
+fn send_retrying(socket: &zmq::Socket, frames: &[Vec<u8>]) -> zmq::Result<()> {
+    for (i, frame) in frames.iter().enumerate() {
+        let flags = if i + 1 < frames.len() {
+            zmq::SNDMORE
+        } else {
+            0
+        };
+        loop {
+            match socket.send(&frame[..], flags) {
+                Err(zmq::Error::EINTR) => continue,
+                other => break other?,
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Receives a multipart message, waiting again when a signal interrupts the wait.
+fn recv_retrying(socket: &zmq::Socket) -> zmq::Result<Vec<Vec<u8>>> {
+    loop {
+        match socket.recv_multipart(0) {
+            Err(zmq::Error::EINTR) => continue,
+            other => return other,
+        }
     }
 }
 
