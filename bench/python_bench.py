@@ -67,7 +67,9 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("dir")
     args = parser.parse_args()
-    path = lambda name: os.path.join(args.dir, name)
+
+    def path(name):
+        return os.path.join(args.dir, name)
 
     with open(path("params.json")) as f:
         p = json.load(f)
@@ -105,10 +107,13 @@ def main():
             index = faiss.read_index(path(f"{key}.index"))
             faiss.ParameterSpace().set_index_parameter(index, s["param"], s["value"])
 
-        single = lambda i: queries[i % nq : i % nq + 1]
+        # Query i once each, in order: the same sequence the Rust side gives a lone side.
         for i in range(p["warmup"]):
-            index.search(single(i), k)
-        times = [timed(lambda: index.search(single(i), k)) for i in range(p["single_runs"])]
+            index.search(queries[i : i + 1], k)
+        times = []
+        for i in range(p["single_runs"]):
+            q = queries[i % nq : i % nq + 1]
+            times.append(timed(lambda: index.search(q, k)))
         rows[f"{key}.search1"] = stat(times)
 
         index.search(batch, k)

@@ -192,7 +192,11 @@ fn row(key: String, label: String, times: Vec<Vec<Duration>>) -> Row {
 /// Hands freed memory back to the kernel before a timed build step. Adding copies vectors into
 /// fresh buffers, and whether malloc serves them from recycled pages or from new ones (a page
 /// fault per 4 KiB) depends on which sides freed what before: up to 10x on the 10k add. After
-/// a trim every side starts from new pages. `python_bench.py` does the same.
+/// a trim every side starts from new pages. `python_bench.py` does the same. For the same
+/// reason each run of a build starts by freeing every side's previous index, so that which
+/// side allocates first (alternating) decides where in the heap its buffers land, not which
+/// side held on to its last index. Small adds still differ by up to 10% between two
+/// identical sides (`control`): page-fault cost varies from run to run.
 fn trim_heap() {
     unsafe { libc::malloc_trim(0) };
 }
@@ -226,8 +230,10 @@ pub fn build(libs: &[Lib], data: &Data, dir: &Path) -> (Vec<Row>, Built) {
         let mut last: Vec<Option<Box<dyn Side>>> = libs.iter().map(|_| None).collect();
         match suite.kind {
             Kind::Flat => {
-                let times = alternate(libs.len(), ADD_RUNS, |s, _, _| {
-                    last[s] = None;
+                let times = alternate(libs.len(), ADD_RUNS, |s, _, position| {
+                    if position == 0 {
+                        last.iter_mut().for_each(|index| *index = None);
+                    }
                     let mut index = libs[s].flat_l2();
                     trim_heap();
                     let t = index.add(x);
@@ -243,8 +249,10 @@ pub fn build(libs: &[Lib], data: &Data, dir: &Path) -> (Vec<Row>, Built) {
                 ..
             } => {
                 let mut train_times = vec![Vec::new(); libs.len()];
-                let add_times = alternate(libs.len(), BUILD_RUNS, |s, _, _| {
-                    last[s] = None;
+                let add_times = alternate(libs.len(), BUILD_RUNS, |s, _, position| {
+                    if position == 0 {
+                        last.iter_mut().for_each(|index| *index = None);
+                    }
                     let mut index = libs[s].factory(description);
                     if trains {
                         trim_heap();
