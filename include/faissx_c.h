@@ -865,7 +865,9 @@ int faissx_configure_recovery(int max_retries, double initial_backoff_s, double 
 // - "cache_vectors": "on"/"off" (default on): keep reconstructed vectors, `xb` and `id_map`
 //   of remote indexes on the client until the next write through the same handle. Writes by
 //   other clients are not seen while a copy is cached: turn it off for indexes others modify;
-// - "cache_memory_mb": budget of the reconstructed-vector cache per index (default 256).
+// - "cache_memory_mb": budget of the reconstructed-vector cache per index (default 256);
+// - "spin_wait_us": how long a call polls for the server's reply before it sleeps (default
+//   500; one thread per process polls at a time; 0: always sleep).
 int faissx_set_option(const char *name, const char *value);
 
 // Opens the existing index `name` of this client's tenant on the configured server, to share

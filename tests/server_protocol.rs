@@ -87,6 +87,8 @@ fn malformed_requests_get_error_replies() {
         index: "shapes".into(),
         n,
         with_ids,
+        part: 0,
+        parts: 1,
     };
     let error = raw.err(add(3, false), vec![vec![0u8; 10]]);
     assert_eq!(error.kind, ErrorKind::InvalidArgument, "{}", error.message);
@@ -144,6 +146,8 @@ fn malformed_requests_get_error_replies() {
             index: "codes".into(),
             n: 2,
             with_ids: false,
+            part: 0,
+            parts: 1,
         },
         vec![vec![7u8; 16]],
     );
@@ -281,6 +285,8 @@ fn oversized_messages_drop_only_that_connection() {
         index: "big".into(),
         n: (huge.len() / 16) as u64,
         with_ids: false,
+        part: 0,
+        parts: 1,
     });
     big.send(vec![encode(&request), huge]);
     assert!(

@@ -99,7 +99,9 @@ pub extern "C" fn faissx_configure_recovery(
 /// - "cache_vectors": "on"/"off" (default on): keep reconstructed vectors, `xb` and `id_map`
 ///   of remote indexes on the client until the next write through the same handle. Writes by
 ///   other clients are not seen while a copy is cached: turn it off for indexes others modify;
-/// - "cache_memory_mb": budget of the reconstructed-vector cache per index (default 256).
+/// - "cache_memory_mb": budget of the reconstructed-vector cache per index (default 256);
+/// - "spin_wait_us": how long a call polls for the server's reply before it sleeps (default
+///   500; one thread per process polls at a time; 0: always sleep).
 #[no_mangle]
 pub unsafe extern "C" fn faissx_set_option(name: *const c_char, value: *const c_char) -> c_int {
     boundary!({
@@ -118,6 +120,7 @@ pub unsafe extern "C" fn faissx_set_option(name: *const c_char, value: *const c_
             "connect_timeout_ms" => {
                 options.connect_timeout = Duration::from_millis(number()?.max(1))
             }
+            "spin_wait_us" => options.spin_wait = Duration::from_micros(number()?),
             "cache_memory_mb" => {
                 options.cache_memory_bytes = (number()? as usize).saturating_mul(1 << 20)
             }

@@ -315,6 +315,17 @@ impl LocalIndex {
         }
     }
 
+    pub fn ntotal(&self) -> u64 {
+        // SAFETY: live index.
+        let n: i64 = unsafe {
+            match self.0 {
+                RawIndex::Float(index) => sys::faiss_Index_ntotal(index),
+                RawIndex::Binary(index) => sys::faiss_IndexBinary_ntotal(index),
+            }
+        };
+        n.max(0) as u64
+    }
+
     pub fn d(&self) -> i64 {
         // SAFETY: live index.
         unsafe {
@@ -366,6 +377,17 @@ impl LocalIndex {
                 RawIndex::Binary(index) => sys::faiss_IndexBinary_train(index, n, x.as_ptr()),
             })
         }
+    }
+
+    /// Makes room for `extra` more vectors where the index's storage allows it (flat float
+    /// indexes, and the ids of an IDMap around one).
+    pub fn reserve(&self, extra: u64) -> Result<()> {
+        let RawIndex::Float(index) = self.0 else {
+            return Ok(());
+        };
+        let extra = idx(extra, "extra")?;
+        // SAFETY: live index; the shim only grows owned storage.
+        shim_status(unsafe { shim::faissx_shim_Index_reserve(index.cast(), extra) })
     }
 
     pub fn add(&self, n: u64, frame: &[u8], ids: Option<&[u8]>) -> Result<()> {

@@ -11,6 +11,7 @@
 #include <faiss/IndexBinaryIVF.h>
 #include <faiss/IndexFlat.h>
 #include <faiss/IndexHNSW.h>
+#include <faiss/IndexIDMap.h>
 #include <faiss/IndexIVFPQ.h>
 #include <faiss/IndexPQ.h>
 #include <faiss/IndexReplicas.h>
@@ -220,6 +221,25 @@ int faissx_shim_IndexBinaryIVF_new(void** out, void* quantizer, size_t d, size_t
 }
 
 // ---- whole-index operations ----
+
+// Makes room for `extra` more vectors in the storage of flat indexes (and of an IDMap's ids),
+// so that an add arriving in parts grows it once rather than by doubling, with a copy each
+// time. Other indexes keep growing as they do.
+int faissx_shim_Index_reserve(void* index, int64_t extra) {
+    return guarded([&] {
+        auto* target = static_cast<faiss::Index*>(index);
+        size_t rows = size_t(target->ntotal) + size_t(extra);
+        if (auto* idmap = dynamic_cast<faiss::IndexIDMap*>(target)) {
+            idmap->id_map.reserve(rows);
+            target = idmap->index;
+        }
+        auto* flat = dynamic_cast<faiss::IndexFlatCodes*>(target);
+        if (flat && flat->codes.is_owned) {
+            flat->codes.owned_data.reserve(rows * flat->code_size);
+            flat->codes.c_ptr = flat->codes.owned_data.data();
+        }
+    });
+}
 
 int faissx_shim_Index_merge_from(void* index, void* other, int64_t add_id) {
     return guarded([&] {

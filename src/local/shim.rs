@@ -62,6 +62,7 @@ extern "C" {
         nlist: usize,
     ) -> c_int;
 
+    pub fn faissx_shim_Index_reserve(index: *mut c_void, extra: i64) -> c_int;
     pub fn faissx_shim_Index_merge_from(
         index: *mut c_void,
         other: *mut c_void,

@@ -10,7 +10,11 @@ use serde::{Deserialize, Serialize};
 
 /// Bumped on any incompatible change; the server answers other versions with
 /// [`ErrorKind::Protocol`] and names both versions.
-pub const PROTOCOL_VERSION: u32 = 1;
+pub const PROTOCOL_VERSION: u32 = 2;
+
+fn one_part() -> u32 {
+    1
+}
 
 /// Frame 1 of every request.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -60,10 +64,18 @@ pub enum Op {
         n: u64,
     },
     /// Frames: n vectors, then n ids when `with_ids`.
+    /// An add larger than one chunk travels as `parts` requests with consecutive ids, sent
+    /// without waiting; the server applies the parts of one connection's add in order, and
+    /// answers the parts after a failed one with an error without applying them.
     Add {
         index: String,
         n: u64,
         with_ids: bool,
+        /// Defaults keep write-ahead logs written before parts existed readable.
+        #[serde(default)]
+        part: u32,
+        #[serde(default = "one_part")]
+        parts: u32,
     },
     /// Frame: n queries. Reply frames: n*k distances (f32, or i32 for binary), n*k labels.
     Search {

@@ -3,7 +3,7 @@
 //! is its C++ vtable pointer. `REMOTE_MAGIC` is not a canonical x86-64/AArch64 address, so no
 //! vtable pointer can equal it, and telling the two apart costs one load.
 
-use super::{options, Client};
+use super::{options, Client, Frame, Replied};
 use crate::ffi::boundary::{Error, Result};
 use crate::ffi::types::*;
 use crate::local::index::LocalIndex;
@@ -142,7 +142,7 @@ impl RemoteIndex {
                 index: name.clone(),
                 binary,
             },
-            vec![bytes],
+            vec![bytes.into()],
         )?;
         Ok(Self::boxed(client, name, true, answer_info(answer)?))
     }
@@ -184,10 +184,16 @@ impl RemoteIndex {
         deleted
     }
 
-    fn call(&self, op: Op, payload: Vec<Vec<u8>>) -> Result<(Answer, Vec<Vec<u8>>)> {
-        self.client
-            .call(op, payload)
-            .map_err(|e| Error::new(e.code, format!("index '{}': {}", self.name, e.message)))
+    fn call(&self, op: Op, payload: Vec<Frame<'_>>) -> Result<Replied> {
+        self.client.call(op, payload).map_err(|e| self.named(e))
+    }
+
+    /// Says which index a failed call was about.
+    fn named(&self, error: Error) -> Error {
+        Error::new(
+            error.code,
+            format!("index '{}': {}", self.name, error.message),
+        )
     }
 
     /// Records the state a write returned, and drops every copy the write made stale.
@@ -242,33 +248,59 @@ impl RemoteIndex {
                 index: self.name.clone(),
                 n: n as u64,
             },
-            vec![x.to_vec()],
+            vec![x.into()],
         )?;
         self.written(answer_info(answer)?);
         Ok(())
     }
 
-    /// Adds in chunks of a few MB, in order, so ids stay sequential and no frame is huge.
+    /// Adds in chunks of a few MB, pipelined: the server applies a chunk while the next one
+    /// travels, in order, so ids stay sequential. After a failed chunk the server applies none of
+    /// the later ones; the handle still learns what the applied ones did.
     pub fn add(&self, n: usize, x: &[u8], ids: Option<&[i64]>) -> Result<()> {
         let row = self.vector_bytes();
         let per_chunk = self.rows_per_chunk(if ids.is_some() { 8 } else { 0 });
-        let mut start = 0;
-        while start < n {
-            let end = (start + per_chunk).min(n);
-            let mut payload = vec![x[start * row..end * row].to_vec()];
-            if let Some(ids) = ids {
-                payload.push(to_frame(&ids[start..end]));
+        let parts = n.div_ceil(per_chunk);
+        let parts_u32 = u32::try_from(parts)
+            .map_err(|_| Error::invalid(format!("add: {n} vectors is too many for one call")))?;
+        let requests: Vec<(Op, Vec<Frame>)> = (0..parts)
+            .map(|part| {
+                let (start, end) = (part * per_chunk, ((part + 1) * per_chunk).min(n));
+                let mut payload: Vec<Frame> = vec![x[start * row..end * row].into()];
+                if let Some(ids) = ids {
+                    payload.push(to_frame(&ids[start..end]).into());
+                }
+                let op = Op::Add {
+                    index: self.name.clone(),
+                    n: (end - start) as u64,
+                    with_ids: ids.is_some(),
+                    part: part as u32,
+                    parts: parts_u32,
+                };
+                (op, payload)
+            })
+            .collect();
+        let replies = self
+            .client
+            .call_pipelined(&requests)
+            .map_err(|e| self.named(e))?;
+        let mut first_error = None;
+        let mut last_info = None;
+        for reply in replies {
+            match reply {
+                Ok((answer, _)) => last_info = Some(answer_info(answer)?),
+                Err(error) => {
+                    first_error.get_or_insert(error);
+                }
             }
-            let op = Op::Add {
-                index: self.name.clone(),
-                n: (end - start) as u64,
-                with_ids: ids.is_some(),
-            };
-            let (answer, _) = self.call(op, payload)?;
-            self.written(answer_info(answer)?);
-            start = end;
         }
-        Ok(())
+        if let Some(info) = last_info {
+            self.written(info);
+        }
+        match first_error {
+            Some(error) => Err(self.named(error)),
+            None => Ok(()),
+        }
     }
 
     /// Searches in chunks of queries, all sent before the first reply is read so the server
@@ -296,13 +328,16 @@ impl RemoteIndex {
                     k: k as u64,
                     params: params.clone(),
                 };
-                (op, vec![x[start * row..end * row].to_vec()])
+                (op, vec![Frame::from(&x[start * row..end * row])])
             })
-            .collect();
+            .collect::<Vec<_>>();
         let replies = self
             .client
-            .call_many(requests)
-            .map_err(|e| Error::new(e.code, format!("index '{}': {}", self.name, e.message)))?;
+            .call_pipelined(&requests)
+            .map_err(|e| self.named(e))?
+            .into_iter()
+            .collect::<Result<Vec<Replied>>>()
+            .map_err(|e| self.named(e))?;
         let mut distances = Vec::with_capacity(n * k * 4);
         let mut labels = Vec::with_capacity(n * k);
         for ((start, end), (_, payload)) in chunks.into_iter().zip(replies) {
@@ -326,7 +361,7 @@ impl RemoteIndex {
             n: n as u64,
             k: k as u64,
         };
-        let (_, payload) = self.call(op, vec![x.to_vec()])?;
+        let (_, payload) = self.call(op, vec![x.into()])?;
         let [labels] = frames::<1>(payload, "assign")?;
         decode_frame(&labels, n * k, "labels")
     }
@@ -345,7 +380,7 @@ impl RemoteIndex {
             radius,
             params,
         };
-        let (_, payload) = self.call(op, vec![x.to_vec()])?;
+        let (_, payload) = self.call(op, vec![x.into()])?;
         let [lims, labels, distances] = frames::<3>(payload, "range_search")?;
         let lims: Vec<u64> = decode_frame(&lims, n + 1, "lims")?;
         let total = *lims.last().unwrap_or(&0) as usize;

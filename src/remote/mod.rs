@@ -13,7 +13,7 @@ pub use index::RemoteIndex;
 use crate::ffi::boundary::Error;
 use crate::ffi::types::*;
 use crate::protocol::*;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, RwLock};
 use std::time::Duration;
 
@@ -52,6 +52,12 @@ pub struct Options {
     pub connect_timeout: Duration,
     pub cache_vectors: bool,
     pub cache_memory_bytes: usize,
+    /// How long a waiting call polls for its reply before it sleeps. A thread woken from sleep
+    /// by the reply costs tens of µs, more on virtual machines whose idle CPUs halt; polling
+    /// keeps short calls short. One thread per process polls at a time, and only while recent
+    /// replies came within this time (polling for long calls would only take a core from the
+    /// server); zero turns it off.
+    pub spin_wait: Duration,
 }
 
 impl Default for Options {
@@ -61,6 +67,7 @@ impl Default for Options {
             connect_timeout: Duration::from_secs(5),
             cache_vectors: true,
             cache_memory_bytes: 256 << 20,
+            spin_wait: Duration::from_micros(500),
         }
     }
 }
@@ -195,6 +202,13 @@ fn op_name(op: &Op) -> &'static str {
 /// A successful reply: its header's answer and its payload frames.
 pub type Replied = (Answer, Vec<Vec<u8>>);
 
+/// A request's payload frame, borrowed from the caller's arrays where it can be.
+pub type Frame<'a> = std::borrow::Cow<'a, [u8]>;
+
+/// How many requests of one call may be on their way at once: enough to keep the server busy
+/// while the next chunk travels, few enough to bound the memory queued on both sides.
+pub const PIPELINE_DEPTH: usize = 4;
+
 /// A connection to one server. ZeroMQ sockets belong to one thread at a time, so the client
 /// keeps a pool: a call takes a socket, uses it, and gives it back.
 pub struct Client {
@@ -251,24 +265,31 @@ impl Client {
     }
 
     /// Sends one request and waits for its reply, retrying transport failures of operations
-    /// that are safe to repeat; only a request that may be retried keeps a copy of its frames.
-    pub fn call(&self, op: Op, frames: Vec<Vec<u8>>) -> Result<Replied, Error> {
+    /// that are safe to repeat.
+    pub fn call(&self, op: Op, frames: Vec<Frame<'_>>) -> Result<Replied, Error> {
+        let mut replies = self.call_pipelined(&[(op, frames)])?;
+        replies.pop().expect("one reply per request")
+    }
+
+    /// Sends requests back to back, at most [`PIPELINE_DEPTH`] unanswered, so the server works
+    /// on one (or several, for reads) while the next is in transit; the server applies the
+    /// requests of one socket that must stay in order (the parts of an add) in order. Returns
+    /// each request's answer, in order; the outer error is the transport's. Transport failures
+    /// are retried, with backoff, only when every request is safe to repeat.
+    pub fn call_pipelined(
+        &self,
+        requests: &[(Op, Vec<Frame<'_>>)],
+    ) -> Result<Vec<Result<Replied, Error>>, Error> {
         let recovery = *global().recovery.lock().unwrap();
-        let retries = if idempotent(&op) {
+        let retries = if requests.iter().all(|(op, _)| idempotent(op)) {
             recovery.max_retries
         } else {
             0
         };
         let mut backoff = recovery.initial_backoff;
         let mut attempt = 0;
-        let mut frames = Some(frames);
         loop {
-            let this_try = if attempt < retries {
-                frames.clone().expect("kept for retries")
-            } else {
-                frames.take().expect("the last try takes the frames")
-            };
-            match self.call_once(&op, this_try) {
+            match self.exchange(requests) {
                 Err(error) if error.code == FAISSX_ERR_TRANSPORT && attempt < retries => {
                     attempt += 1;
                     std::thread::sleep(backoff);
@@ -279,67 +300,40 @@ impl Client {
         }
     }
 
-    fn call_once(&self, op: &Op, frames: Vec<Vec<u8>>) -> Result<Replied, Error> {
-        let mut replies = self.exchange(vec![(op.clone(), frames)])?;
-        replies.pop().expect("one reply per request")
-    }
-
-    /// Sends independent read requests back to back and collects their replies, so the server
-    /// works on them in parallel (and on one while the next is in transit). Retries the whole
-    /// batch after a transport failure, as reads may be repeated.
-    pub fn call_many(&self, requests: Vec<(Op, Vec<Vec<u8>>)>) -> Result<Vec<Replied>, Error> {
-        debug_assert!(requests.iter().all(|(op, _)| idempotent(op)));
-        let recovery = *global().recovery.lock().unwrap();
-        let mut backoff = recovery.initial_backoff;
-        let mut attempt = 0;
-        loop {
-            match self.exchange(requests.clone()) {
-                Err(error)
-                    if error.code == FAISSX_ERR_TRANSPORT && attempt < recovery.max_retries =>
-                {
-                    attempt += 1;
-                    std::thread::sleep(backoff);
-                    backoff = backoff.mul_f64(recovery.backoff_factor.max(1.0));
-                }
-                Err(error) => return Err(error),
-                Ok(replies) => return replies.into_iter().collect(),
-            }
-        }
-    }
-
-    /// One round of requests on one socket: the outer error is the transport's, the inner ones
-    /// are the server's answers, in request order.
+    /// One round of requests on one socket.
     fn exchange(
         &self,
-        requests: Vec<(Op, Vec<Vec<u8>>)>,
+        requests: &[(Op, Vec<Frame<'_>>)],
     ) -> Result<Vec<Result<Replied, Error>>, Error> {
         let options = options();
         let socket = self.socket(&options)?;
         let name = requests.first().map_or("request", |(op, _)| op_name(op));
-        let first_id = self
-            .next_id
-            .fetch_add(requests.len() as u64, Ordering::Relaxed);
         let count = requests.len();
-        for (offset, (op, frames)) in requests.into_iter().enumerate() {
+        let first_id = self.next_id.fetch_add(count as u64, Ordering::Relaxed);
+        let send = |offset: usize| -> Result<(), Error> {
+            let (op, frames) = &requests[offset];
             let header = encode(&Request {
                 version: PROTOCOL_VERSION,
                 id: first_id + offset as u64,
                 api_key: self.settings.api_key.clone(),
                 tenant: self.settings.tenant.clone(),
-                op,
+                op: op.clone(),
             });
-            let mut message: Vec<Vec<u8>> = Vec::with_capacity(frames.len() + 1);
-            message.push(header);
-            message.extend(frames);
             // A socket that failed mid-call is dropped, not pooled: its state is unknown.
-            send_retrying(&socket, &message).map_err(|e| {
+            send_retrying(&socket, &header, frames).map_err(|e| {
                 self.transport_error(name, &unreachable(e, options.connect_timeout, "connect"))
-            })?;
+            })
+        };
+        let started = std::time::Instant::now();
+        let mut sent = 0;
+        while sent < count.min(PIPELINE_DEPTH) {
+            send(sent)?;
+            sent += 1;
         }
         let mut replies: Vec<Option<Result<Replied, Error>>> = (0..count).map(|_| None).collect();
         let mut pending = count;
         while pending > 0 {
-            let mut frames = recv_retrying(&socket).map_err(|e| {
+            let mut frames = recv_spinning(&socket, options.spin_wait).map_err(|e| {
                 self.transport_error(name, &unreachable(e, options.timeout, "answer"))
             })?;
             if frames.is_empty() {
@@ -367,7 +361,12 @@ impl Client {
                 )),
             });
             pending -= 1;
+            if sent < count {
+                send(sent)?;
+                sent += 1;
+            }
         }
+        record_reply_wait(started.elapsed() / count as u32, options.spin_wait);
         self.idle.lock().unwrap().push(socket);
         Ok(replies
             .into_iter()
@@ -376,19 +375,18 @@ impl Client {
     }
 }
 
-/// Sends a multipart message, resuming a part that a signal interrupted. Host runtimes signal
-/// their threads (Go's scheduler preempts goroutines with SIGURG, for one), and a blocking
-/// send or receive returns EINTR then: that is no failure of the server. Each part is copied
-/// into ZeroMQ so an interrupted one can be sent again.
-fn send_retrying(socket: &zmq::Socket, frames: &[Vec<u8>]) -> zmq::Result<()> {
-    for (i, frame) in frames.iter().enumerate() {
-        let flags = if i + 1 < frames.len() {
-            zmq::SNDMORE
-        } else {
-            0
-        };
+/// Sends a header and its payload frames as one message, resuming a frame that a signal
+/// interrupted. Host runtimes signal their threads (Go's scheduler preempts goroutines with
+/// SIGURG, for one), and a blocking send or receive returns EINTR then: that is no failure of
+/// the server. Each frame is copied into ZeroMQ, so an interrupted one can be sent again and the
+/// caller's arrays are free as soon as the call returns, whatever happened.
+fn send_retrying(socket: &zmq::Socket, header: &[u8], frames: &[Frame<'_>]) -> zmq::Result<()> {
+    let parts = std::iter::once(header).chain(frames.iter().map(|f| &f[..]));
+    let last = frames.len();
+    for (i, frame) in parts.enumerate() {
+        let flags = if i < last { zmq::SNDMORE } else { 0 };
         loop {
-            match socket.send(&frame[..], flags) {
+            match socket.send(frame, flags) {
                 Err(zmq::Error::EINTR) => continue,
                 other => break other?,
             }
@@ -397,8 +395,44 @@ fn send_retrying(socket: &zmq::Socket, frames: &[Vec<u8>]) -> zmq::Result<()> {
     Ok(())
 }
 
-/// Receives a multipart message, waiting again when a signal interrupts the wait.
-fn recv_retrying(socket: &zmq::Socket) -> zmq::Result<Vec<Vec<u8>>> {
+/// Moving average of how long replies take in this process, in ns: polling pays only when
+/// replies come within the polling time.
+static REPLY_WAIT_NS: AtomicU64 = AtomicU64::new(0);
+
+fn record_reply_wait(waited: Duration, spin: Duration) {
+    // Clamped, so that one slow reply among fast ones does not stop the polling for long.
+    let sample = waited.min(spin * 2).as_nanos() as u64;
+    let average = REPLY_WAIT_NS.load(Ordering::Relaxed);
+    // Lost updates between racing threads only make the average a little less smooth.
+    REPLY_WAIT_NS.store(average - average / 8 + sample / 8, Ordering::Relaxed);
+}
+
+/// Receives a multipart message: polls for up to `spin` (if recent replies came within that
+/// and no other thread of the process is polling), then sleeps until it comes, waiting again
+/// when a signal interrupts the wait.
+fn recv_spinning(socket: &zmq::Socket, spin: Duration) -> zmq::Result<Vec<Vec<u8>>> {
+    static POLLING: AtomicBool = AtomicBool::new(false);
+    if !spin.is_zero()
+        && REPLY_WAIT_NS.load(Ordering::Relaxed) < spin.as_nanos() as u64
+        && POLLING
+            .compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed)
+            .is_ok()
+    {
+        let start = std::time::Instant::now();
+        let polled = loop {
+            match socket.recv_multipart(zmq::DONTWAIT) {
+                Err(zmq::Error::EAGAIN) | Err(zmq::Error::EINTR) if start.elapsed() < spin => {
+                    std::hint::spin_loop()
+                }
+                Err(zmq::Error::EAGAIN) | Err(zmq::Error::EINTR) => break None,
+                other => break Some(other),
+            }
+        };
+        POLLING.store(false, Ordering::Release);
+        if let Some(result) = polled {
+            return result;
+        }
+    }
     loop {
         match socket.recv_multipart(0) {
             Err(zmq::Error::EINTR) => continue,

@@ -17,7 +17,7 @@ use crate::protocol::*;
 use persist::{IndexFiles, WalRecord, WAL_SNAPSHOT_BYTES};
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{mpsc, Arc, Mutex, RwLock};
 
 /// The tenant of requests when authentication is off and the client names none.
@@ -281,27 +281,34 @@ impl Server {
 
     /// Serves until `shutdown` is set, then lets in-flight requests finish, snapshots every
     /// index that has logged writes, and returns.
+    ///
+    /// The I/O thread decodes and authenticates each request. With no request in flight, it
+    /// answers one that costs little (a ping, an info, a search of a small index) itself:
+    /// handing it to a worker and its reply back would cost two thread wake-ups, more than the
+    /// work. Everything else goes to the least busy worker, except the parts of one add, which
+    /// all go to the same worker so that they are applied in the order they came.
     pub fn run(self, shutdown: &AtomicBool) -> Result<(), ServerError> {
         let z = |e: zmq::Error| ServerError(e.to_string());
         let replies = self.context.socket(zmq::PULL).map_err(z)?;
         let reply_address = format!("inproc://faissx-replies-{:p}", Arc::as_ptr(&self.state));
         replies.bind(&reply_address).map_err(z)?;
-        let (jobs, queue) = mpsc::channel::<Vec<Vec<u8>>>();
-        let queue = Arc::new(Mutex::new(queue));
-        let in_flight = Arc::new(AtomicUsize::new(0));
+        let mut queues = Vec::new();
         let mut workers = Vec::new();
-        for _ in 0..self.state.config.workers.max(1) {
+        for worker in 0..self.state.config.workers.max(1) {
             let push = self.context.socket(zmq::PUSH).map_err(z)?;
             push.connect(&reply_address).map_err(z)?;
-            let (queue, state) = (queue.clone(), self.state.clone());
-            workers.push(std::thread::spawn(move || loop {
-                let job = queue.lock().unwrap().recv();
-                let Ok(mut frames) = job else { break };
-                let identity = frames.remove(0);
-                let mut reply = handle(&state, &frames);
-                reply.insert(0, identity);
-                if push.send_multipart(reply, 0).is_err() {
-                    break;
+            let (queue, jobs) = mpsc::channel::<Job>();
+            queues.push(queue);
+            let state = self.state.clone();
+            workers.push(std::thread::spawn(move || {
+                let mut streams = AddStreams::default();
+                while let Ok(job) = jobs.recv() {
+                    let reply = streams.serve(&state, &job);
+                    let tag = zmq::Message::from(&(worker as u32).to_le_bytes()[..]);
+                    let frames = [tag, job.identity].into_iter().chain(reply);
+                    if send_frames(&push, frames, 0).is_err() {
+                        break;
+                    }
                 }
             }));
         }
@@ -311,12 +318,14 @@ impl Server {
             workers.len()
         ));
 
+        let mut load = vec![0usize; queues.len()];
+        let mut in_flight = 0usize;
         let mut draining = false;
         loop {
             if shutdown.load(Ordering::SeqCst) && !draining {
                 draining = true;
             }
-            if draining && in_flight.load(Ordering::SeqCst) == 0 {
+            if draining && in_flight == 0 {
                 break;
             }
             let mut items = [
@@ -329,23 +338,44 @@ impl Server {
                 result => result.map_err(z)?,
             };
             if items[1].is_readable() {
-                while let Ok(reply) = replies.recv_multipart(zmq::DONTWAIT) {
-                    in_flight.fetch_sub(1, Ordering::SeqCst);
+                while let Ok(mut frames) = recv_frames(&replies) {
+                    let tag = frames.remove(0);
+                    let worker = u32::from_le_bytes(tag[..4].try_into().expect("4-byte tag"));
+                    load[worker as usize] -= 1;
+                    in_flight -= 1;
                     // A client that went away cannot be answered; that is not the server's failure.
-                    let _ = self.router.send_multipart(reply, zmq::DONTWAIT);
+                    let _ = send_frames(&self.router, frames, zmq::DONTWAIT);
                 }
             }
             if items[0].is_readable() && !draining {
-                while let Ok(frames) = self.router.recv_multipart(zmq::DONTWAIT) {
+                while let Ok(mut frames) = recv_frames(&self.router) {
                     if frames.len() < 2 {
                         continue;
                     }
-                    in_flight.fetch_add(1, Ordering::SeqCst);
-                    jobs.send(frames).expect("workers outlive the loop");
+                    let identity = frames.remove(0);
+                    let header = frames.remove(0);
+                    let job = Job {
+                        identity,
+                        admitted: admit(&self.state, &header),
+                        payload: frames,
+                    };
+                    if in_flight == 0 && job.cheap(&self.state) {
+                        let reply = answer(&self.state, &job);
+                        let frames = std::iter::once(job.identity).chain(reply);
+                        let _ = send_frames(&self.router, frames, zmq::DONTWAIT);
+                        continue;
+                    }
+                    let worker = match job.add_stream() {
+                        Some(stream) => stream_worker(&job.identity, stream, load.len()),
+                        None => (0..load.len()).min_by_key(|&w| load[w]).expect("a worker"),
+                    };
+                    load[worker] += 1;
+                    in_flight += 1;
+                    queues[worker].send(job).expect("workers outlive the loop");
                 }
             }
         }
-        drop(jobs);
+        drop(queues);
         for worker in workers {
             let _ = worker.join();
         }
@@ -412,36 +442,214 @@ fn from_local(error: Error) -> WireError {
     WireError::new(kind, error.message)
 }
 
-/// Answers one request; never panics the worker (a panic inside FAISS glue becomes an error).
-fn handle(state: &State, frames: &[Vec<u8>]) -> Vec<Vec<u8>> {
-    let (id, outcome) = match decode::<Request>(&frames[0]) {
-        Err(error) => (0, Err(error)),
-        Ok(request) => {
-            let id = request.id;
-            let payload: Vec<&[u8]> = frames[1..].iter().map(|f| f.as_slice()).collect();
-            let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                serve(state, &request, &payload)
-            }))
-            .unwrap_or_else(|_| {
-                Err(fail(
-                    ErrorKind::Server,
-                    "internal error while serving the request",
-                ))
-            });
-            (id, outcome)
+/// A request as the I/O thread read it: who sent it, its header decoded and checked (or why
+/// it was refused), and its payload frames, still in ZeroMQ's buffers.
+struct Job {
+    identity: zmq::Message,
+    admitted: Result<Admitted, (u64, WireError)>,
+    payload: Vec<zmq::Message>,
+}
+
+struct Admitted {
+    request: Request,
+    tenant: String,
+}
+
+/// Below this many vector components compared (queries × stored vectors × d), a search is
+/// answered on the I/O thread when nothing else is in flight: a few hundred µs at most.
+const INLINE_SEARCH_WORK: u64 = 1 << 22;
+
+impl Job {
+    /// Whether answering on the I/O thread costs less than a hand-off to a worker and back.
+    fn cheap(&self, state: &State) -> bool {
+        let Ok(Admitted { request, tenant }) = &self.admitted else {
+            return true;
+        };
+        let (index, queries) = match &request.op {
+            Op::Ping | Op::List | Op::Info { .. } => return true,
+            Op::Search { index, n, .. } | Op::Assign { index, n, .. } => (index, *n),
+            _ => return false,
+        };
+        let Some(entry) = state
+            .indexes
+            .read()
+            .unwrap()
+            .get(&(tenant.clone(), index.clone()))
+            .cloned()
+        else {
+            return true;
+        };
+        // A write in progress holds the lock: then the search waits in a worker, not here.
+        let Ok(index) = entry.index.try_read() else {
+            return false;
+        };
+        let work = queries
+            .saturating_mul(index.ntotal())
+            .saturating_mul(index.d().max(1) as u64);
+        work <= INLINE_SEARCH_WORK
+    }
+
+    /// The add this request is a part of, if it is one of several: the id of its first part.
+    fn add_stream(&self) -> Option<u64> {
+        match &self.admitted {
+            Ok(Admitted {
+                request:
+                    Request {
+                        id,
+                        op: Op::Add { part, parts, .. },
+                        ..
+                    },
+                ..
+            }) if *parts > 1 => Some(id.wrapping_sub(u64::from(*part))),
+            _ => None,
         }
+    }
+}
+
+/// The worker every part of one client's add goes to.
+fn stream_worker(identity: &[u8], stream: u64, workers: usize) -> usize {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    identity.hash(&mut hasher);
+    stream.hash(&mut hasher);
+    (hasher.finish() % workers as u64) as usize
+}
+
+/// A worker's memory of the multi-part adds whose part failed: their later parts are refused,
+/// not applied out of sequence.
+#[derive(Default)]
+struct AddStreams {
+    failed: HashMap<(Vec<u8>, u64), String>,
+}
+
+impl AddStreams {
+    /// Bounds what clients that vanish in the middle of a failed add leave behind.
+    const MAX_REMEMBERED: usize = 1024;
+
+    fn serve(&mut self, state: &State, job: &Job) -> Vec<zmq::Message> {
+        let Some(stream) = job.add_stream() else {
+            return answer(state, job);
+        };
+        let Ok(Admitted { request, .. }) = &job.admitted else {
+            unreachable!("only admitted requests have a stream")
+        };
+        let Op::Add { part, parts, .. } = request.op else {
+            unreachable!("streams are adds")
+        };
+        let key = (job.identity.to_vec(), stream);
+        let outcome = match self.failed.get(&key) {
+            Some(why) => Err(fail(
+                ErrorKind::InvalidArgument,
+                format!("not applied, as part {part} of {parts} of an add whose earlier part failed: {why}"),
+            )),
+            None => outcome(state, job),
+        };
+        if part + 1 >= parts {
+            self.failed.remove(&key);
+        } else if let Err(error) = &outcome {
+            if self.failed.len() >= Self::MAX_REMEMBERED {
+                self.failed.clear();
+            }
+            self.failed
+                .entry(key)
+                .or_insert_with(|| error.message.clone());
+        }
+        reply_frames(request.id, outcome)
+    }
+}
+
+/// Reads one multipart message without copying its frames; EAGAIN when none is waiting.
+fn recv_frames(socket: &zmq::Socket) -> zmq::Result<Vec<zmq::Message>> {
+    let mut frames = Vec::new();
+    loop {
+        // ZeroMQ delivers a message's frames together: once the first is here, all are.
+        let frame = socket.recv_msg(zmq::DONTWAIT)?;
+        let more = frame.get_more();
+        frames.push(frame);
+        if !more {
+            return Ok(frames);
+        }
+    }
+}
+
+fn send_frames(
+    socket: &zmq::Socket,
+    frames: impl IntoIterator<Item = zmq::Message>,
+    flags: i32,
+) -> zmq::Result<()> {
+    let mut frames = frames.into_iter().peekable();
+    while let Some(frame) = frames.next() {
+        let more = if frames.peek().is_some() {
+            zmq::SNDMORE
+        } else {
+            0
+        };
+        socket.send(frame, flags | more)?;
+    }
+    Ok(())
+}
+
+/// Decodes a request header and checks its version, credentials and limits; a refusal carries
+/// the request's id when the header was readable.
+fn admit(state: &State, header: &[u8]) -> Result<Admitted, (u64, WireError)> {
+    let request = decode::<Request>(header).map_err(|e| (0, e))?;
+    let refuse = |error| (request.id, error);
+    if request.version != PROTOCOL_VERSION {
+        return Err(refuse(fail(
+            ErrorKind::Protocol,
+            format!(
+                "protocol version {} is not supported (this server speaks {PROTOCOL_VERSION})",
+                request.version
+            ),
+        )));
+    }
+    let tenant = authenticate(state, &request).map_err(refuse)?;
+    check_limits(&state.config.limits, &request.op).map_err(refuse)?;
+    Ok(Admitted { request, tenant })
+}
+
+/// Serves an admitted request; a panic inside FAISS glue becomes an error, never a dead worker.
+fn outcome(state: &State, job: &Job) -> Served {
+    let admitted = match &job.admitted {
+        Ok(admitted) => admitted,
+        Err((_, error)) => return Err(error.clone()),
     };
+    let payload: Vec<&[u8]> = job.payload.iter().map(|f| &f[..]).collect();
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        serve(state, &admitted.tenant, &admitted.request, &payload)
+    }))
+    .unwrap_or_else(|_| {
+        Err(fail(
+            ErrorKind::Server,
+            "internal error while serving the request",
+        ))
+    })
+}
+
+/// The reply frames (header, then payload) to a request.
+fn answer(state: &State, job: &Job) -> Vec<zmq::Message> {
+    let id = match &job.admitted {
+        Ok(admitted) => admitted.request.id,
+        Err((id, _)) => *id,
+    };
+    reply_frames(id, outcome(state, job))
+}
+
+fn reply_frames(id: u64, outcome: Served) -> Vec<zmq::Message> {
     let (result, payload) = match outcome {
         Ok((answer, payload)) => (Ok(answer), payload),
         Err(error) => (Err(error), Vec::new()),
     };
-    let mut reply = vec![encode(&Reply {
+    let header = encode(&Reply {
         version: PROTOCOL_VERSION,
         id,
         result,
-    })];
-    reply.extend(payload);
-    reply
+    });
+    // Vec -> Message hands the buffer to ZeroMQ without copying it.
+    std::iter::once(header)
+        .chain(payload)
+        .map(zmq::Message::from)
+        .collect()
 }
 
 /// The tenant a request acts for, after checking its credentials.
@@ -478,18 +686,7 @@ fn authenticate(state: &State, request: &Request) -> Result<String, WireError> {
 
 type Served = Result<(Answer, Vec<Vec<u8>>), WireError>;
 
-fn serve(state: &State, request: &Request, payload: &[&[u8]]) -> Served {
-    if request.version != PROTOCOL_VERSION {
-        return Err(fail(
-            ErrorKind::Protocol,
-            format!(
-                "protocol version {} is not supported (this server speaks {PROTOCOL_VERSION})",
-                request.version
-            ),
-        ));
-    }
-    let tenant = authenticate(state, request)?;
-    check_limits(&state.config.limits, &request.op)?;
+fn serve(state: &State, tenant: &str, request: &Request, payload: &[&[u8]]) -> Served {
     let frame = |i: usize| -> Result<&[u8], WireError> {
         payload.get(i).copied().ok_or_else(|| {
             fail(
@@ -498,7 +695,7 @@ fn serve(state: &State, request: &Request, payload: &[&[u8]]) -> Served {
             )
         })
     };
-    let key = |name: &str| (tenant.clone(), name.to_string());
+    let key = |name: &str| (tenant.to_string(), name.to_string());
     let find = |name: &str| -> Result<Arc<Entry>, WireError> {
         state
             .indexes
@@ -517,7 +714,7 @@ fn serve(state: &State, request: &Request, payload: &[&[u8]]) -> Served {
                 .read()
                 .unwrap()
                 .keys()
-                .filter(|(t, _)| *t == tenant)
+                .filter(|(t, _)| t == tenant)
                 .map(|(_, n)| n.clone())
                 .collect();
             names.sort();
@@ -534,11 +731,11 @@ fn serve(state: &State, request: &Request, payload: &[&[u8]]) -> Served {
             // The sub-indexes are only read while the composite is built (its dimension, whether
             // it is trained); they are held by `borrowed`, and by the new entry from then on.
             let built = LocalIndex::create(spec, &sub).map_err(from_local)?;
-            insert(state, &tenant, index, built, borrowed.into_inner().unwrap())
+            insert(state, tenant, index, built, borrowed.into_inner().unwrap())
         }
         Op::Load { index, binary } => {
             let loaded = LocalIndex::load(frame(0)?, *binary).map_err(from_local)?;
-            insert(state, &tenant, index, loaded, Vec::new())
+            insert(state, tenant, index, loaded, Vec::new())
         }
         Op::Save { index } => Ok((
             Answer::Data,
@@ -558,7 +755,7 @@ fn serve(state: &State, request: &Request, payload: &[&[u8]]) -> Served {
         Op::Clone { index, to } => {
             // FAISS's clone copies sub-indexes too: the copy owns everything it uses.
             let copy = read(&find(index)?, |i| i.duplicate()).map_err(from_local)?;
-            insert(state, &tenant, to, copy, Vec::new())
+            insert(state, tenant, to, copy, Vec::new())
         }
         Op::Search {
             index,
@@ -685,7 +882,17 @@ fn apply_write(
     };
     match op {
         Op::Train { n, .. } => index.train(*n, frame(0)?).map(|()| None),
-        Op::Add { n, with_ids, .. } => {
+        Op::Add {
+            n,
+            with_ids,
+            part,
+            parts,
+            ..
+        } => {
+            if *part == 0 && *parts > 1 {
+                // Every part but the last has n vectors: room for all of them at once.
+                index.reserve(n.saturating_mul(u64::from(*parts)))?;
+            }
             let ids = if *with_ids { Some(frame(1)?) } else { None };
             index.add(*n, frame(0)?, ids).map(|()| None)
         }
@@ -755,6 +962,8 @@ fn persist_borrowed(
                     index: String::new(),
                     n: *n,
                     with_ids: false,
+                    part: 0,
+                    parts: 1,
                 };
                 persist_write(other, other_index, &add, &payload[..1])?;
             }

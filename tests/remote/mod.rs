@@ -390,6 +390,8 @@ impl Raw {
             index: name.into(),
             n: (vectors.len() / d) as u64,
             with_ids: false,
+            part: 0,
+            parts: 1,
         };
         self.ok(op, vec![to_frame(vectors)]);
     }
