@@ -218,6 +218,19 @@ pub fn remote_quantizer<T>(remote: &RemoteIndex) -> Result<*mut T> {
     })
 }
 
+/// The index a remote IDMap wraps, as `sub_index` hands it out: the one inside the handle's
+/// client-side copy.
+pub fn remote_sub_index(
+    remote: &RemoteIndex,
+    sub_index: unsafe extern "C" fn(*mut FaissIndex) -> *mut FaissIndex,
+) -> Result<*mut FaissIndex> {
+    remote.with_local_copy(|copy| match copy.raw() {
+        // SAFETY: the copy is a live local index of the class `sub_index` reads.
+        RawIndex::Float(local) => unsafe { sub_index(local) },
+        RawIndex::Binary(_) => std::ptr::null_mut(),
+    })
+}
+
 /// A remote index serialized into a malloc'd buffer, as `faissx_write_index_buf` hands out.
 ///
 /// # Safety

@@ -103,10 +103,7 @@ pub unsafe extern "C" fn faissx_IndexIDMap_sub_index(
     boundary!(std::ptr::null_mut(), {
         non_null(index, "index")?;
         if let Some(remote) = as_remote(index) {
-            return remote.with_local_copy(|copy| match copy.raw() {
-                RawIndex::Float(local) => sys::faiss_IndexIDMap_sub_index(local),
-                RawIndex::Binary(_) => std::ptr::null_mut(),
-            });
+            return remote_sub_index(remote, sys::faiss_IndexIDMap_sub_index);
         }
         Ok(sys::faiss_IndexIDMap_sub_index(index))
     })
@@ -224,10 +221,7 @@ pub unsafe extern "C" fn faissx_IndexIDMap2_sub_index(
     boundary!(std::ptr::null_mut(), {
         non_null(index, "index")?;
         if let Some(remote) = as_remote(index) {
-            return remote.with_local_copy(|copy| match copy.raw() {
-                RawIndex::Float(local) => sys::faiss_IndexIDMap2_sub_index(local),
-                RawIndex::Binary(_) => std::ptr::null_mut(),
-            });
+            return remote_sub_index(remote, sys::faiss_IndexIDMap2_sub_index);
         }
         Ok(sys::faiss_IndexIDMap2_sub_index(index))
     })
