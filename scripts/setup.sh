@@ -16,8 +16,9 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${missing[@]}"
 fi
 
-if ! python3 -c 'import faiss, numpy' >/dev/null 2>&1; then
-  python3 -m pip install --quiet faiss-cpu numpy
+# The interop tests and the wheel benchmark compare against the FAISS version faiss-sys builds.
+if ! python3 -c 'import faiss, numpy; assert faiss.__version__ == "1.12.0"' >/dev/null 2>&1; then
+  python3 -m pip install --quiet faiss-cpu==1.12.0 numpy
 fi
 
 command -v cargo >/dev/null || { echo "setup: cargo (Rust) is required: https://rustup.rs" >&2; exit 1; }

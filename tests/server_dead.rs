@@ -230,3 +230,34 @@ fn only_repeatable_operations_are_retried() {
     recovery(3, 0.1, 2.0);
     local_mode();
 }
+
+/// An add of several parts whose replies never come: every part was sent (the parts do not
+/// wait for each other's replies), the call fails after the timeout, and returns only once
+/// ZeroMQ has let go of the caller's array, which it read in place.
+#[test]
+fn unanswered_chunked_add_fails_and_gives_the_array_back() {
+    let _serial = exclusive();
+    let silent = Silent::start();
+    configure(Some(&silent.endpoint), None, None);
+    set_option("timeout_ms", "200");
+    let index = flat_l2(4);
+    // 4 MB parts of d = 4 vectors: three parts.
+    let n = 600_000;
+    let mut x = vec![0.25f32; n * 4];
+    expect_err(
+        unsafe { faissx_Index_add(index.ptr(), n as idx_t, x.as_ptr()) },
+        FAISSX_ERR_TRANSPORT,
+        &[&silent.endpoint, "add", "200 ms"],
+    );
+    // The array is the caller's again: overwrite it, then free it.
+    x.fill(f32::NAN);
+    drop(x);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while silent.seen("add") < 3 && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    assert_eq!(silent.seen("add"), 3, "all parts sent before any reply");
+    drop(index);
+    set_option("timeout_ms", "30000");
+    local_mode();
+}

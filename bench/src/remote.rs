@@ -182,7 +182,10 @@ fn print_rows(rows: &[Row]) {
         let (l, r) = (row.local.median, row.remote.median);
         let (target, met) = match row.target {
             Target::None => ("—".to_string(), "—"),
-            Target::Ratio(max) => (format!("≤ {max:.2}×"), if r / l <= max { "yes" } else { "no" }),
+            Target::Ratio(max) => (
+                format!("≤ {max:.2}×"),
+                if r / l <= max { "yes" } else { "no" },
+            ),
             Target::Extra(max) => (
                 format!("≤ local + {}", micros(max)),
                 if r - l <= max { "yes" } else { "no" },

@@ -7,13 +7,14 @@
 
 pub mod index;
 pub mod selectors;
+mod wire;
 
 pub use index::RemoteIndex;
 
 use crate::ffi::boundary::Error;
 use crate::ffi::types::*;
 use crate::protocol::*;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, RwLock};
 use std::time::Duration;
 
@@ -306,7 +307,11 @@ impl Client {
         requests: &[(Op, Vec<Frame<'_>>)],
     ) -> Result<Vec<Result<Replied, Error>>, Error> {
         let options = options();
-        let socket = self.socket(&options)?;
+        // Declared before the socket, so that on every way out the socket is dropped first and
+        // the loans then wait for its teardown to give the caller's arrays back.
+        let loans = wire::Loans::new();
+        let mut socket = self.socket(&options)?;
+        let raw_socket = socket.as_mut_ptr();
         let name = requests.first().map_or("request", |(op, _)| op_name(op));
         let count = requests.len();
         let first_id = self.next_id.fetch_add(count as u64, Ordering::Relaxed);
@@ -320,7 +325,9 @@ impl Client {
                 op: op.clone(),
             });
             // A socket that failed mid-call is dropped, not pooled: its state is unknown.
-            send_retrying(&socket, &header, frames).map_err(|e| {
+            // SAFETY: raw_socket is `socket`'s, used by this thread only; `loans` is dropped
+            // after `socket`.
+            unsafe { wire::send(&socket, raw_socket, &loans, &header, frames) }.map_err(|e| {
                 self.transport_error(name, &unreachable(e, options.connect_timeout, "connect"))
             })
         };
@@ -333,7 +340,7 @@ impl Client {
         let mut replies: Vec<Option<Result<Replied, Error>>> = (0..count).map(|_| None).collect();
         let mut pending = count;
         while pending > 0 {
-            let mut frames = recv_spinning(&socket, options.spin_wait).map_err(|e| {
+            let mut frames = wire::recv(&socket, options.spin_wait).map_err(|e| {
                 self.transport_error(name, &unreachable(e, options.timeout, "answer"))
             })?;
             if frames.is_empty() {
@@ -366,78 +373,12 @@ impl Client {
                 sent += 1;
             }
         }
-        record_reply_wait(started.elapsed() / count as u32, options.spin_wait);
+        wire::record_reply_wait(started.elapsed() / count as u32, options.spin_wait);
         self.idle.lock().unwrap().push(socket);
         Ok(replies
             .into_iter()
             .map(|r| r.expect("every slot answered"))
             .collect())
-    }
-}
-
-/// Sends a header and its payload frames as one message, resuming a frame that a signal
-/// interrupted. Host runtimes signal their threads (Go's scheduler preempts goroutines with
-/// SIGURG, for one), and a blocking send or receive returns EINTR then: that is no failure of
-/// the server. Each frame is copied into ZeroMQ, so an interrupted one can be sent again and the
-/// caller's arrays are free as soon as the call returns, whatever happened.
-fn send_retrying(socket: &zmq::Socket, header: &[u8], frames: &[Frame<'_>]) -> zmq::Result<()> {
-    let parts = std::iter::once(header).chain(frames.iter().map(|f| &f[..]));
-    let last = frames.len();
-    for (i, frame) in parts.enumerate() {
-        let flags = if i < last { zmq::SNDMORE } else { 0 };
-        loop {
-            match socket.send(frame, flags) {
-                Err(zmq::Error::EINTR) => continue,
-                other => break other?,
-            }
-        }
-    }
-    Ok(())
-}
-
-/// Moving average of how long replies take in this process, in ns: polling pays only when
-/// replies come within the polling time.
-static REPLY_WAIT_NS: AtomicU64 = AtomicU64::new(0);
-
-fn record_reply_wait(waited: Duration, spin: Duration) {
-    // Clamped, so that one slow reply among fast ones does not stop the polling for long.
-    let sample = waited.min(spin * 2).as_nanos() as u64;
-    let average = REPLY_WAIT_NS.load(Ordering::Relaxed);
-    // Lost updates between racing threads only make the average a little less smooth.
-    REPLY_WAIT_NS.store(average - average / 8 + sample / 8, Ordering::Relaxed);
-}
-
-/// Receives a multipart message: polls for up to `spin` (if recent replies came within that
-/// and no other thread of the process is polling), then sleeps until it comes, waiting again
-/// when a signal interrupts the wait.
-fn recv_spinning(socket: &zmq::Socket, spin: Duration) -> zmq::Result<Vec<Vec<u8>>> {
-    static POLLING: AtomicBool = AtomicBool::new(false);
-    if !spin.is_zero()
-        && REPLY_WAIT_NS.load(Ordering::Relaxed) < spin.as_nanos() as u64
-        && POLLING
-            .compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed)
-            .is_ok()
-    {
-        let start = std::time::Instant::now();
-        let polled = loop {
-            match socket.recv_multipart(zmq::DONTWAIT) {
-                Err(zmq::Error::EAGAIN) | Err(zmq::Error::EINTR) if start.elapsed() < spin => {
-                    std::hint::spin_loop()
-                }
-                Err(zmq::Error::EAGAIN) | Err(zmq::Error::EINTR) => break None,
-                other => break Some(other),
-            }
-        };
-        POLLING.store(false, Ordering::Release);
-        if let Some(result) = polled {
-            return result;
-        }
-    }
-    loop {
-        match socket.recv_multipart(0) {
-            Err(zmq::Error::EINTR) => continue,
-            other => return other,
-        }
     }
 }
 
