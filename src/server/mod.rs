@@ -285,30 +285,31 @@ impl Server {
     /// The I/O thread decodes and authenticates each request. With no request in flight, it
     /// answers one that costs little (a ping, an info, a search of a small index) itself:
     /// handing it to a worker and its reply back would cost two thread wake-ups, more than the
-    /// work. Everything else goes to the least busy worker, except the parts of one add, which
-    /// all go to the same worker so that they are applied in the order they came.
+    /// work. Everything else goes to one queue that every worker takes from, except that a
+    /// part of an add waits in the I/O thread until the part before it was applied.
     pub fn run(self, shutdown: &AtomicBool) -> Result<(), ServerError> {
         let z = |e: zmq::Error| ServerError(e.to_string());
         let replies = self.context.socket(zmq::PULL).map_err(z)?;
         let reply_address = format!("inproc://faissx-replies-{:p}", Arc::as_ptr(&self.state));
         replies.bind(&reply_address).map_err(z)?;
-        let mut queues = Vec::new();
+        let (queue, jobs) = mpsc::channel::<Job>();
+        let jobs = Arc::new(Mutex::new(jobs));
         let mut workers = Vec::new();
-        for worker in 0..self.state.config.workers.max(1) {
+        for _ in 0..self.state.config.workers.max(1) {
             let push = self.context.socket(zmq::PUSH).map_err(z)?;
             push.connect(&reply_address).map_err(z)?;
-            let (queue, jobs) = mpsc::channel::<Job>();
-            queues.push(queue);
-            let state = self.state.clone();
-            workers.push(std::thread::spawn(move || {
-                let mut streams = AddStreams::default();
-                while let Ok(job) = jobs.recv() {
-                    let reply = streams.serve(&state, &job);
-                    let tag = zmq::Message::from(&(worker as u32).to_le_bytes()[..]);
-                    let frames = [tag, job.identity].into_iter().chain(reply);
-                    if send_frames(&push, frames, 0).is_err() {
-                        break;
-                    }
+            let (jobs, state) = (jobs.clone(), self.state.clone());
+            workers.push(std::thread::spawn(move || loop {
+                let job = jobs.lock().unwrap().recv();
+                let Ok(job) = job else { break };
+                let outcome = outcome(&state, &job);
+                let tag = job.part().map_or_else(Vec::new, |part| {
+                    part.tag(outcome.as_ref().err().map(|e| e.message.as_str()))
+                });
+                let reply = reply_frames(job.id(), outcome);
+                let frames = [tag.into(), job.identity].into_iter().chain(reply);
+                if send_frames(&push, frames, 0).is_err() {
+                    break;
                 }
             }));
         }
@@ -318,9 +319,13 @@ impl Server {
             workers.len()
         ));
 
-        let mut load = vec![0usize; queues.len()];
+        let mut adds = AddsInProgress::default();
         let mut in_flight = 0usize;
         let mut draining = false;
+        let dispatch = |job: Job, in_flight: &mut usize| {
+            *in_flight += 1;
+            queue.send(job).expect("workers outlive the loop");
+        };
         loop {
             if shutdown.load(Ordering::SeqCst) && !draining {
                 draining = true;
@@ -339,10 +344,17 @@ impl Server {
             };
             if items[1].is_readable() {
                 while let Ok(mut frames) = recv_frames(&replies) {
-                    let tag = frames.remove(0);
-                    let worker = u32::from_le_bytes(tag[..4].try_into().expect("4-byte tag"));
-                    load[worker as usize] -= 1;
                     in_flight -= 1;
+                    let tag = frames.remove(0);
+                    if !tag.is_empty() {
+                        let next = adds.applied(&frames[0], &tag);
+                        for (job, refusal) in next {
+                            match refusal {
+                                Some(reply) => self.reply(job.identity, reply),
+                                None => dispatch(job, &mut in_flight),
+                            }
+                        }
+                    }
                     // A client that went away cannot be answered; that is not the server's failure.
                     let _ = send_frames(&self.router, frames, zmq::DONTWAIT);
                 }
@@ -361,27 +373,36 @@ impl Server {
                     };
                     if in_flight == 0 && job.cheap(&self.state) {
                         let reply = answer(&self.state, &job);
-                        let frames = std::iter::once(job.identity).chain(reply);
-                        let _ = send_frames(&self.router, frames, zmq::DONTWAIT);
-                        continue;
+                        self.reply(job.identity, reply);
+                    } else if job.part().is_some() {
+                        if let Some((job, refusal)) = adds.arrived(job) {
+                            match refusal {
+                                Some(reply) => self.reply(job.identity, reply),
+                                None => dispatch(job, &mut in_flight),
+                            }
+                        }
+                    } else {
+                        dispatch(job, &mut in_flight);
                     }
-                    let worker = match job.add_stream() {
-                        Some(stream) => stream_worker(&job.identity, stream, load.len()),
-                        None => (0..load.len()).min_by_key(|&w| load[w]).expect("a worker"),
-                    };
-                    load[worker] += 1;
-                    in_flight += 1;
-                    queues[worker].send(job).expect("workers outlive the loop");
                 }
             }
         }
-        drop(queues);
+        drop(queue);
         for worker in workers {
             let _ = worker.join();
         }
         self.flush();
         log("stopped");
         Ok(())
+    }
+
+    fn reply(&self, identity: zmq::Message, reply: Vec<zmq::Message>) {
+        // A client that went away cannot be answered; that is not the server's failure.
+        let _ = send_frames(
+            &self.router,
+            std::iter::once(identity).chain(reply),
+            zmq::DONTWAIT,
+        );
     }
 
     /// Snapshots every index with logged writes, so a clean restart replays nothing.
@@ -489,8 +510,15 @@ impl Job {
         work <= INLINE_SEARCH_WORK
     }
 
-    /// The add this request is a part of, if it is one of several: the id of its first part.
-    fn add_stream(&self) -> Option<u64> {
+    fn id(&self) -> u64 {
+        match &self.admitted {
+            Ok(admitted) => admitted.request.id,
+            Err((id, _)) => *id,
+        }
+    }
+
+    /// Where this request stands in an add sent in several parts, if it is one.
+    fn part(&self) -> Option<Part> {
         match &self.admitted {
             Ok(Admitted {
                 request:
@@ -500,61 +528,134 @@ impl Job {
                         ..
                     },
                 ..
-            }) if *parts > 1 => Some(id.wrapping_sub(u64::from(*part))),
+            }) if *parts > 1 => Some(Part {
+                add: id.wrapping_sub(u64::from(*part)),
+                index: *part,
+                count: *parts,
+            }),
             _ => None,
         }
     }
 }
 
-/// The worker every part of one client's add goes to.
-fn stream_worker(identity: &[u8], stream: u64, workers: usize) -> usize {
-    use std::hash::{Hash, Hasher};
-    let mut hasher = std::collections::hash_map::DefaultHasher::new();
-    identity.hash(&mut hasher);
-    stream.hash(&mut hasher);
-    (hasher.finish() % workers as u64) as usize
+/// One part of an add sent in several: the parts of one add have consecutive request ids, so
+/// the id of part 0 names the add (per client connection).
+#[derive(Clone, Copy)]
+struct Part {
+    add: u64,
+    index: u32,
+    count: u32,
 }
 
-/// A worker's memory of the multi-part adds whose part failed: their later parts are refused,
-/// not applied out of sequence.
-#[derive(Default)]
-struct AddStreams {
-    failed: HashMap<(Vec<u8>, u64), String>,
-}
+impl Part {
+    fn is_last(&self) -> bool {
+        self.index + 1 >= self.count
+    }
 
-impl AddStreams {
-    /// Bounds what clients that vanish in the middle of a failed add leave behind.
-    const MAX_REMEMBERED: usize = 1024;
+    /// What a worker tells the I/O thread about an applied part, in front of the reply: the
+    /// add, whether this was its last part, and why it failed (nothing if it did not).
+    fn tag(&self, failure: Option<&str>) -> Vec<u8> {
+        let mut tag = self.add.to_le_bytes().to_vec();
+        tag.push(u8::from(self.is_last()));
+        tag.push(u8::from(failure.is_some()));
+        tag.extend_from_slice(failure.unwrap_or("").as_bytes());
+        tag
+    }
 
-    fn serve(&mut self, state: &State, job: &Job) -> Vec<zmq::Message> {
-        let Some(stream) = job.add_stream() else {
-            return answer(state, job);
-        };
-        let Ok(Admitted { request, .. }) = &job.admitted else {
-            unreachable!("only admitted requests have a stream")
-        };
-        let Op::Add { part, parts, .. } = request.op else {
-            unreachable!("streams are adds")
-        };
-        let key = (job.identity.to_vec(), stream);
-        let outcome = match self.failed.get(&key) {
-            Some(why) => Err(fail(
+    fn refusal(&self, id: u64, why: &str) -> Vec<zmq::Message> {
+        reply_frames(
+            id,
+            Err(fail(
                 ErrorKind::InvalidArgument,
-                format!("not applied, as part {part} of {parts} of an add whose earlier part failed: {why}"),
+                format!(
+                    "not applied, as part {} of {} of an add whose earlier part failed: {why}",
+                    self.index, self.count
+                ),
             )),
-            None => outcome(state, job),
-        };
-        if part + 1 >= parts {
-            self.failed.remove(&key);
-        } else if let Err(error) = &outcome {
-            if self.failed.len() >= Self::MAX_REMEMBERED {
-                self.failed.clear();
-            }
-            self.failed
-                .entry(key)
-                .or_insert_with(|| error.message.clone());
+        )
+    }
+}
+
+/// The adds whose parts are being applied, in the I/O thread: a part goes to a worker only once
+/// the part before it was applied, so that parts are applied in order by whichever worker is
+/// free, and the next part has arrived while the one before it is applied. After a failed part,
+/// the later ones are refused.
+#[derive(Default)]
+struct AddsInProgress {
+    adds: HashMap<(Vec<u8>, u64), AddInProgress>,
+}
+
+#[derive(Default)]
+struct AddInProgress {
+    applying: bool,
+    waiting: std::collections::VecDeque<Job>,
+    failed: Option<String>,
+}
+
+/// A part to dispatch, or to answer at once with the refusal given.
+type NextPart = (Job, Option<Vec<zmq::Message>>);
+
+impl AddsInProgress {
+    /// Bounds what clients that vanish in the middle of an add leave behind.
+    const MAX_OPEN: usize = 4096;
+
+    /// A part came from a client: it goes to a worker now, or waits for the part before it.
+    fn arrived(&mut self, job: Job) -> Option<NextPart> {
+        let part = job.part().expect("only parts of adds");
+        let key = (job.identity.to_vec(), part.add);
+        if self.adds.len() >= Self::MAX_OPEN && !self.adds.contains_key(&key) {
+            self.adds
+                .retain(|_, add| add.applying || !add.waiting.is_empty());
         }
-        reply_frames(request.id, outcome)
+        let add = self.adds.entry(key.clone()).or_default();
+        if add.applying {
+            add.waiting.push_back(job);
+            return None;
+        }
+        let next = self.start(&key, job);
+        Some(next)
+    }
+
+    /// A worker applied (or failed to apply) a part: the next part of that add, if it came.
+    fn applied(&mut self, identity: &[u8], tag: &[u8]) -> Vec<NextPart> {
+        let add_id = u64::from_le_bytes(tag[..8].try_into().expect("tag holds the add's id"));
+        let (last, failed) = (tag[8] != 0, tag[9] != 0);
+        let key = (identity.to_vec(), add_id);
+        let Some(add) = self.adds.get_mut(&key) else {
+            return Vec::new();
+        };
+        add.applying = false;
+        if failed && add.failed.is_none() {
+            add.failed = Some(String::from_utf8_lossy(&tag[10..]).into_owned());
+        }
+        let mut next = Vec::new();
+        if last {
+            self.adds.remove(&key);
+            return next;
+        }
+        while let Some(job) = self.adds.get_mut(&key).and_then(|a| a.waiting.pop_front()) {
+            let started = self.start(&key, job);
+            let dispatched = started.1.is_none();
+            next.push(started);
+            if dispatched {
+                break;
+            }
+        }
+        next
+    }
+
+    /// Sends a part on its way, or refuses it after a failed one; forgets the add after its
+    /// last part.
+    fn start(&mut self, key: &(Vec<u8>, u64), job: Job) -> NextPart {
+        let part = job.part().expect("only parts of adds");
+        let add = self.adds.get_mut(key).expect("the add is open");
+        let refusal = add.failed.as_deref().map(|why| part.refusal(job.id(), why));
+        if refusal.is_none() {
+            add.applying = true;
+        } else if part.is_last() {
+            self.adds.remove(key);
+        }
+        (job, refusal)
     }
 }
 
@@ -628,11 +729,7 @@ fn outcome(state: &State, job: &Job) -> Served {
 
 /// The reply frames (header, then payload) to a request.
 fn answer(state: &State, job: &Job) -> Vec<zmq::Message> {
-    let id = match &job.admitted {
-        Ok(admitted) => admitted.request.id,
-        Err((id, _)) => *id,
-    };
-    reply_frames(id, outcome(state, job))
+    reply_frames(job.id(), outcome(state, job))
 }
 
 fn reply_frames(id: u64, outcome: Served) -> Vec<zmq::Message> {
