@@ -266,6 +266,13 @@ fn flat_indexes() {
             rec.getters("filled", &index);
             rec.knn("search", index.search(&xq, K));
             rec.knn("one query, k 3", index.search(&xq[..D], 3));
+            let (distances, labels) = index.search(&[], 3);
+            rec.num(
+                "no queries: results",
+                (distances.len() + labels.len()) as i64,
+            );
+            index.add(&[]);
+            rec.getters("after adding nothing", &index);
             let p = index.ptr();
             unsafe {
                 rec.flag("IndexFlat cast", is_same(faissx_IndexFlat_cast(p), p));

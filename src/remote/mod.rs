@@ -373,7 +373,9 @@ impl Client {
                 sent += 1;
             }
         }
-        wire::record_reply_wait(started.elapsed() / count as u32, options.spin_wait);
+        if count > 0 {
+            wire::record_reply_wait(started.elapsed() / count as u32, options.spin_wait);
+        }
         self.idle.lock().unwrap().push(socket);
         Ok(replies
             .into_iter()
