@@ -18,4 +18,17 @@ static inline int fx_check(int rc, char **msg) {
 	return rc;
 }
 
+// Getters cannot return a code: a failed one (remote, with the server gone) returns 0 and sets
+// the thread's last error code. FX_GETTER(name, type, getter) defines
+// `type name(FaissIndex *i, int *rc, char **msg)`, which clears the code first, so that a
+// genuine 0 is not taken for a failure, and reports it as fx_check does: in the same cgo call,
+// because the code too is per OS thread.
+#define FX_GETTER(name, type, getter)                      \
+	static type name(FaissIndex *i, int *rc, char **msg) { \
+		faissx_clear_last_error();                         \
+		type v = getter(i);                                \
+		*rc = fx_check(faissx_get_last_error_code(), msg); \
+		return v;                                          \
+	}
+
 #endif

@@ -65,6 +65,10 @@ static int fx_remote_open(const char *name, FaissIndex **out, char **msg) {
 	return fx_check(faissx_remote_open(name, out), msg);
 }
 
+FX_GETTER(fx_is_trained, int, faissx_Index_is_trained)
+FX_GETTER(fx_ntotal, idx_t, faissx_Index_ntotal)
+FX_GETTER(fx_metric_type, FaissMetricType, faissx_Index_metric_type)
+
 // Set through FAISS's ParameterSpace because, unlike the typed setters (void in FAISS's C
 // API), it reports failures: a wrong index type, an unknown name, an unreachable server.
 static int fx_set_param(FaissIndex *i, const char *name, double value, char **msg) {
@@ -87,6 +91,11 @@ import (
 )
 
 // Index is a FAISS index, as in go-faiss. The faissx additions come last.
+//
+// The getters (IsTrained, Ntotal, MetricType here; Nlist, Nprobe, EfSearch, Xb, ... of the
+// typed indexes) keep go-faiss's signatures, which have no error: when one fails, which only a
+// remote index's can (its server gone, or refusing the credentials), it panics with the *Error
+// rather than return a 0 that would pass for a real one. After Delete they return 0.
 type Index interface {
 	// D is the dimension of the vectors.
 	D() int
@@ -222,10 +231,25 @@ func (idx *faissIndex) D() int {
 	return idx.d
 }
 
+// mustGet panics with the *Error of a failed getter (see FX_GETTER), which has no error result
+// to return it in (see Index).
+func mustGet(rc C.int, msg *C.char) {
+	if err := cError(rc, msg); err != nil {
+		panic(err)
+	}
+}
+
 func (idx *faissIndex) IsTrained() bool {
 	idx.mu.RLock()
 	defer idx.mu.RUnlock()
-	return !idx.deleted && C.faissx_Index_is_trained(idx.ptr) != 0
+	if idx.deleted {
+		return false
+	}
+	var rc C.int
+	var msg *C.char
+	trained := C.fx_is_trained(idx.ptr, &rc, &msg)
+	mustGet(rc, msg)
+	return trained != 0
 }
 
 func (idx *faissIndex) Ntotal() int64 {
@@ -234,7 +258,11 @@ func (idx *faissIndex) Ntotal() int64 {
 	if idx.deleted {
 		return 0
 	}
-	return int64(C.faissx_Index_ntotal(idx.ptr))
+	var rc C.int
+	var msg *C.char
+	n := C.fx_ntotal(idx.ptr, &rc, &msg)
+	mustGet(rc, msg)
+	return int64(n)
 }
 
 func (idx *faissIndex) MetricType() int {
@@ -243,7 +271,11 @@ func (idx *faissIndex) MetricType() int {
 	if idx.deleted {
 		return 0
 	}
-	return int(C.faissx_Index_metric_type(idx.ptr))
+	var rc C.int
+	var msg *C.char
+	metric := C.fx_metric_type(idx.ptr, &rc, &msg)
+	mustGet(rc, msg)
+	return int(metric)
 }
 
 func (idx *faissIndex) IsRemote() bool {

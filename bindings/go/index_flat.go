@@ -12,6 +12,15 @@ static int fx_flat_new(FaissIndex **out, idx_t d, int metric, char **msg) {
 	}
 	return fx_check(rc, msg);
 }
+
+// A remote index's vectors come from the server: see FX_GETTER.
+static size_t fx_flat_xb(FaissIndex *i, float **xb, int *rc, char **msg) {
+	size_t size = 0;
+	faissx_clear_last_error();
+	faissx_IndexFlat_xb(i, xb, &size);
+	*rc = fx_check(faissx_get_last_error_code(), msg);
+	return size;
+}
 */
 import "C"
 
@@ -49,8 +58,10 @@ func (idx *IndexFlat) Xb() []float32 {
 		return nil
 	}
 	var xb *C.float
-	var size C.size_t
-	C.faissx_IndexFlat_xb(h.ptr, &xb, &size)
+	var rc C.int
+	var msg *C.char
+	size := C.fx_flat_xb(h.ptr, &xb, &rc, &msg)
+	mustGet(rc, msg)
 	out := make([]float32, int(size))
 	if size > 0 {
 		copy(out, unsafe.Slice((*float32)(unsafe.Pointer(xb)), int(size)))

@@ -6,6 +6,10 @@ package faiss
 static int fx_hnsw_flat_new(FaissIndex **out, int d, int m, int metric, char **msg) {
 	return fx_check(faissx_IndexHNSWFlat_new_with_metric(out, d, m, (FaissMetricType)metric), msg);
 }
+
+FX_GETTER(fx_hnsw_m, int, faissx_IndexHNSW_M)
+FX_GETTER(fx_hnsw_ef_search, int, faissx_IndexHNSW_efSearch)
+FX_GETTER(fx_hnsw_ef_construction, int, faissx_IndexHNSW_efConstruction)
 */
 import "C"
 
@@ -26,25 +30,33 @@ func NewIndexHNSWFlat(d, M int, metric int) (*IndexHNSW, error) {
 	return &IndexHNSW{wrap(ptr)}, nil
 }
 
-// get reads an int field of an HNSW index; 0 after Delete.
-func (idx *IndexHNSW) get(field func(*C.FaissIndex) C.int) int {
+// get reads an int field of an HNSW index with one of the FX_GETTER functions; 0 after Delete.
+func (idx *IndexHNSW) get(getter func(*C.FaissIndex, *C.int, **C.char) C.int) int {
 	h := idx.cIndex()
 	h.mu.RLock()
 	defer h.mu.RUnlock()
 	if h.deleted {
 		return 0
 	}
-	return int(field(h.ptr))
+	var rc C.int
+	var msg *C.char
+	v := getter(h.ptr, &rc, &msg)
+	mustGet(rc, msg)
+	return int(v)
 }
 
 // M is the number of neighbours per node above the base level.
 func (idx *IndexHNSW) M() int {
-	return idx.get(func(p *C.FaissIndex) C.int { return C.faissx_IndexHNSW_M(p) })
+	return idx.get(func(p *C.FaissIndex, rc *C.int, msg **C.char) C.int {
+		return C.fx_hnsw_m(p, rc, msg)
+	})
 }
 
 // EfSearch is the length of the candidate list of a search (recall against speed).
 func (idx *IndexHNSW) EfSearch() int {
-	return idx.get(func(p *C.FaissIndex) C.int { return C.faissx_IndexHNSW_efSearch(p) })
+	return idx.get(func(p *C.FaissIndex, rc *C.int, msg **C.char) C.int {
+		return C.fx_hnsw_ef_search(p, rc, msg)
+	})
 }
 
 // SetEfSearch sets EfSearch (> 0) for the following searches.
@@ -57,7 +69,9 @@ func (idx *IndexHNSW) SetEfSearch(ef int) error {
 
 // EfConstruction is the length of the candidate list while adding vectors.
 func (idx *IndexHNSW) EfConstruction() int {
-	return idx.get(func(p *C.FaissIndex) C.int { return C.faissx_IndexHNSW_efConstruction(p) })
+	return idx.get(func(p *C.FaissIndex, rc *C.int, msg **C.char) C.int {
+		return C.fx_hnsw_ef_construction(p, rc, msg)
+	})
 }
 
 // SetEfConstruction sets EfConstruction (> 0) for vectors added afterwards.

@@ -21,6 +21,9 @@ static int fx_ivf_sq_new(FaissIndex **out, FaissIndex *q, size_t d, size_t nlist
 		(FaissQuantizerType)qt, (FaissMetricType)metric, 1), msg);
 }
 
+FX_GETTER(fx_ivf_nlist, size_t, faissx_IndexIVF_nlist)
+FX_GETTER(fx_ivf_nprobe, size_t, faissx_IndexIVF_nprobe)
+
 static int fx_make_direct_map(FaissIndex *i, char **msg) {
 	return fx_check(faissx_IndexIVF_make_direct_map(i, 1), msg);
 }
@@ -108,7 +111,11 @@ func (idx *IndexIVF) Nlist() int {
 	if h.deleted {
 		return 0
 	}
-	return int(C.faissx_IndexIVF_nlist(h.ptr))
+	var rc C.int
+	var msg *C.char
+	nlist := C.fx_ivf_nlist(h.ptr, &rc, &msg)
+	mustGet(rc, msg)
+	return int(nlist)
 }
 
 // Nprobe is the number of lists a search scans; 0 after Delete.
@@ -119,7 +126,11 @@ func (idx *IndexIVF) Nprobe() int {
 	if h.deleted {
 		return 0
 	}
-	return int(C.faissx_IndexIVF_nprobe(h.ptr))
+	var rc C.int
+	var msg *C.char
+	nprobe := C.fx_ivf_nprobe(h.ptr, &rc, &msg)
+	mustGet(rc, msg)
+	return int(nprobe)
 }
 
 // SetNprobe sets how many lists the following searches scan (1 to Nlist(): more is slower

@@ -5,6 +5,7 @@ import (
 	"net"
 	"os"
 	"slices"
+	"strings"
 	"testing"
 
 	faiss "github.com/faissx/faissx/bindings/go"
@@ -45,6 +46,21 @@ func wantCode(t *testing.T, err error, code int) {
 	if !ok || e.Code != code || e.Message == "" {
 		t.Fatalf("got %v, want a *faiss.Error with code %d and a message", err, code)
 	}
+}
+
+// wantPanic checks that get panics with a *faiss.Error of this code naming function: getters
+// have no error result (see faiss.Index).
+func wantPanic(t *testing.T, code int, function string, get func()) {
+	t.Helper()
+	defer func() {
+		t.Helper()
+		r := recover()
+		e, ok := r.(*faiss.Error)
+		if !ok || e.Code != code || !strings.Contains(e.Message, function) {
+			t.Fatalf("%s: got panic %v, want a *faiss.Error with code %d naming it", function, r, code)
+		}
+	}()
+	get()
 }
 
 func vectors(n, d int) []float32 {
@@ -109,12 +125,15 @@ func TestSwitchToLocal(t *testing.T) {
 }
 
 // A server that cannot be reached gives ErrCodeTransport, when creating an index and when
-// using one whose server went away.
+// using one whose server went away: as an error, or as a getter's panic.
 func TestDeadServer(t *testing.T) {
 	must(t, faiss.SetOption("timeout_ms", "200"))
+	// Otherwise each call to a dead server waits 5 s for a connection.
+	must(t, faiss.SetOption("connect_timeout_ms", "500"))
 	must(t, faiss.ConfigureRecovery(0, 0.01, 1))
 	t.Cleanup(func() {
 		must(t, faiss.SetOption("timeout_ms", "30000"))
+		must(t, faiss.SetOption("connect_timeout_ms", "5000"))
 		must(t, faiss.ConfigureRecovery(3, 0.1, 2))
 		must(t, faiss.Configure(server.Addr, "", ""))
 	})
@@ -140,11 +159,40 @@ func TestDeadServer(t *testing.T) {
 	must(t, idx.Add(x))
 	_, _, err = idx.Search(x, 3)
 	must(t, err)
+	// Getters return no error code in the C API: their genuine 0s and falses must pass.
+	empty, err := faiss.NewIndexFlatL2(8)
+	must(t, err)
+	defer empty.Delete()
+	impl, err := faiss.IndexFactory(8, "IVF2,Flat", faiss.MetricL2)
+	must(t, err)
+	defer impl.Delete()
+	untrained, err := impl.AsIVF()
+	must(t, err)
+	hnsw, err := faiss.NewIndexHNSWFlat(8, 8, faiss.MetricL2)
+	must(t, err)
+	defer hnsw.Delete()
+	if empty.Ntotal() != 0 || len(empty.Xb()) != 0 || untrained.Ntotal() != 0 || untrained.IsTrained() {
+		t.Fatalf("live server: empty Ntotal %d, Xb %d floats; untrained IVF Ntotal %d, trained %v",
+			empty.Ntotal(), len(empty.Xb()), untrained.Ntotal(), untrained.IsTrained())
+	}
 
 	doomed.Stop()
 	_, _, err = idx.Search(x, 3)
 	wantCode(t, err, faiss.ErrCodeTransport)
 	wantCode(t, idx.Add(x), faiss.ErrCodeTransport)
+	transport := func(function string, get func()) { t.Helper(); wantPanic(t, faiss.ErrCodeTransport, function, get) }
+	transport("faissx_Index_ntotal", func() { empty.Ntotal() })
+	transport("faissx_Index_ntotal", func() { untrained.Ntotal() })
+	transport("faissx_Index_is_trained", func() { untrained.IsTrained() })
+	transport("faissx_IndexIVF_nprobe", func() { untrained.Nprobe() })
+	transport("faissx_IndexHNSW_efSearch", func() { hnsw.EfSearch() })
+	transport("faissx_IndexHNSW_efConstruction", func() { hnsw.EfConstruction() })
+	transport("faissx_IndexFlat_xb", func() { idx.Xb() })
+	// Fixed at creation and kept by the client: answered without the server.
+	if untrained.Nlist() != 2 || hnsw.M() != 8 || empty.D() != 8 || empty.MetricType() != faiss.MetricL2 {
+		t.Fatalf("dead server: Nlist %d, M %d, D %d, MetricType %d",
+			untrained.Nlist(), hnsw.M(), empty.D(), empty.MetricType())
+	}
 	ivf, err := faiss.IndexFactory(8, "IVF2,Flat", faiss.MetricL2)
 	if err == nil {
 		ivf.Delete()

@@ -82,27 +82,14 @@ static void throw_napi(napi_env env) {
     } while (0)
 
 /*
- * faissx getters return 0 and set the last error when they fail (a remote ntotal on a dead
- * server, for instance). The last error is never cleared on success, but each failure stores
- * a newly allocated string while the previous one is still alive, so a different pointer
- * afterwards means this getter failed.
+ * Getters cannot return a code: a failed one (a remote ntotal on a dead server, for instance)
+ * returns 0 and sets the thread's last error code, which its caller clears first so that a
+ * genuine 0 is not taken for a failure. Throws if the getter failed.
  */
-#define GETTER_FAILED(before) (faissx_get_last_error() != (before))
-
-/*
- * Throws the failure of a getter, which returns no code: for a remote index, the code is the
- * one the server connection gives now (transport, auth), the message is the getter's own.
- */
-static void throw_getter(napi_env env, const FaissIndex *index) {
-    const char *msg = faissx_get_last_error();
-    char *copy = strdup(msg ? msg : "faissx getter failed without a message");
-    int code = FAISSX_ERR_UNKNOWN;
-    if (faissx_is_remote(index) == 1) {
-        int rc = faissx_ping();
-        if (rc != 0) code = rc;
-    }
-    throw_code(env, code, copy ? copy : "faissx: out of memory");
-    free(copy);
+static bool getter_failed(napi_env env) {
+    int rc = faissx_get_last_error_code();
+    if (rc != 0) throw_faissx(env, rc);
+    return rc != 0;
 }
 
 /* ---------- arguments ---------- */
@@ -195,12 +182,9 @@ static bool get_int64(napi_env env, napi_value v, int64_t *out) {
 
 /* Number of vectors in `len` floats for an index of dimension `d`, or throws. */
 static bool vector_count(napi_env env, Handle *h, size_t len, idx_t *n) {
-    const char *before = faissx_get_last_error();
+    faissx_clear_last_error();
     int d = faissx_Index_d(h->index);
-    if (d <= 0 && GETTER_FAILED(before)) {
-        throw_getter(env, h->index);
-        return false;
-    }
+    if (getter_failed(env)) return false;
     if (d <= 0 || len % (size_t)d != 0) {
         char msg[160];
         snprintf(msg, sizeof msg,
@@ -341,10 +325,9 @@ static napi_value js_ntotal(napi_env env, napi_callback_info info) {
     Handle *h = get_handle(env, argv[0], true);
     if (h == NULL) return NULL;
     uv_rwlock_rdlock(&h->lock);
-    const char *before = faissx_get_last_error();
+    faissx_clear_last_error();
     idx_t n = faissx_Index_ntotal(h->index);
-    bool failed = n == 0 && GETTER_FAILED(before);
-    if (failed) throw_getter(env, h->index);
+    bool failed = getter_failed(env);
     uv_rwlock_rdunlock(&h->lock);
     if (failed) return NULL;
     NAPI_CALL(napi_create_double(env, (double)n, &result));
@@ -360,35 +343,28 @@ static napi_value int_property(napi_env env, napi_callback_info info, int which)
     Handle *h = get_handle(env, argv[0], true);
     if (h == NULL) return NULL;
     int64_t v = 0;
-    int rc = 0;
-    bool getter_failed = false;
     uv_rwlock_rdlock(&h->lock);
-    const char *before = faissx_get_last_error();
+    faissx_clear_last_error();
     switch (which) {
     case PROP_D:
         v = faissx_Index_d(h->index);
-        getter_failed = v == 0 && GETTER_FAILED(before);
         break;
     case PROP_IS_TRAINED:
         v = faissx_Index_is_trained(h->index);
-        getter_failed = v == 0 && GETTER_FAILED(before);
         break;
     case PROP_METRIC:
         v = faissx_Index_metric_type(h->index);
-        getter_failed = GETTER_FAILED(before);
         break;
     case PROP_IS_REMOTE:
         v = faissx_is_remote(h->index);
-        if (v < 0) rc = (int)v;
         break;
     case PROP_FLAT_METRIC: /* METRIC_* of an IndexFlatL2/IndexFlatIP, -1 for other types */
         v = faissx_IndexFlatL2_cast(h->index) ? METRIC_L2 : faissx_IndexFlatIP_cast(h->index) ? METRIC_INNER_PRODUCT : -1;
         break;
     }
-    if (rc != 0) throw_faissx(env, rc);
-    if (getter_failed) throw_getter(env, h->index);
+    bool failed = getter_failed(env);
     uv_rwlock_rdunlock(&h->lock);
-    if (rc != 0 || getter_failed) return NULL;
+    if (failed) return NULL;
     if (which == PROP_IS_TRAINED || which == PROP_IS_REMOTE)
         NAPI_CALL(napi_get_boolean(env, v != 0, &result));
     else

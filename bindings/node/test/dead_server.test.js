@@ -2,13 +2,15 @@
 const { test } = require('node:test');
 const assert = require('node:assert/strict');
 const faissx = require('..');
-const { IndexFlatL2, ErrorCode } = faissx;
+const { Index, IndexFlatL2, ErrorCode, MetricType } = faissx;
 const { startServer } = require('../testutil/helpers');
 const { assertCode } = require('../testutil/suite');
 
 test('a dead server gives TRANSPORT errors (-10) naming it, from sync and async calls', async () => {
   const server = await startServer();
   faissx.setOption('timeout_ms', 500);
+  // Otherwise each call to a dead server waits 5 s for a connection.
+  faissx.setOption('connect_timeout_ms', 500);
   faissx.configureRecovery(0, 0.01, 1);
   faissx.configure(server.address);
   const index = new IndexFlatL2(4);
@@ -25,4 +27,31 @@ test('a dead server gives TRANSPORT errors (-10) naming it, from sync and async 
   assertCode(-10, () => index.ntotal(), names);
   assertCode(-10, () => new IndexFlatL2(4), names);
   index.free();
+});
+
+// Getters return no error code in the C API: a genuine 0 or false from a live server must not
+// throw, and a dead server must throw instead of passing for one.
+test('getters throw TRANSPORT (-10) when the server is gone, not 0 or false', async () => {
+  const server = await startServer();
+  faissx.setOption('timeout_ms', 500);
+  faissx.setOption('connect_timeout_ms', 500);
+  faissx.configureRecovery(0, 0.01, 1);
+  faissx.configure(server.address);
+  const empty = new IndexFlatL2(4);
+  const ivf = Index.fromFactory(4, 'IVF2,Flat');
+  assert.equal(empty.isRemote(), true);
+  assert.equal(ivf.isRemote(), true);
+  assert.equal(empty.ntotal(), 0);
+  assert.equal(ivf.ntotal(), 0);
+  assert.equal(ivf.isTrained(), false);
+
+  await server.stop();
+  assertCode(ErrorCode.TRANSPORT, () => empty.ntotal(), /faissx_Index_ntotal/);
+  assertCode(ErrorCode.TRANSPORT, () => ivf.ntotal(), /faissx_Index_ntotal/);
+  assertCode(ErrorCode.TRANSPORT, () => ivf.isTrained(), /faissx_Index_is_trained/);
+  // Fixed at creation and kept by the client: answered without the server.
+  assert.equal(empty.getDimension(), 4);
+  assert.equal(empty.metricType(), MetricType.METRIC_L2);
+  empty.free();
+  ivf.free();
 });

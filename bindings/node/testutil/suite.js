@@ -304,6 +304,7 @@ function defineIndexTests({ remote }) {
     assert.throws(() => Index.fromBuffer(Buffer.from('not an index')), (err) => err.code < 0 && err.message.length > 0);
     const flat = track(new IndexFlatL2(D));
     assertCode(ErrorCode.FAISS, () => flat.setParameter('nprobe', 4));
+    assert.equal(flat.ntotal(), 0, 'a genuine 0 right after a failed call');
   });
 
   test('bad argument types are TypeErrors', (t) => {

@@ -737,6 +737,10 @@ func testErrorsFaiss(t *testing.T, remote bool) {
 	if !strings.Contains(msg, "training points") {
 		t.Fatalf("message %q is not FAISS's about too few training points", msg)
 	}
+	// Getters right after a failed call: a genuine 0 and false, not that failure.
+	if idx.Ntotal() != 0 || idx.IsTrained() {
+		t.Fatalf("after the failed Train: Ntotal %d, trained %v", idx.Ntotal(), idx.IsTrained())
+	}
 	_, err = faiss.IndexFactory(d, "NoSuchIndex", faiss.MetricL2)
 	code(t, err, faiss.ErrCodeFaiss)
 }

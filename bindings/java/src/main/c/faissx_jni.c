@@ -63,20 +63,13 @@ static int ok(JNIEnv *env, int rc) {
 }
 
 /*
- * Getters and setters cannot return a code: on failure they return 0 (or nothing) and set the
- * message. For a remote index the likely cause is the server, and faissx_ping() gives the code
- * (and a message naming the server).
+ * After a getter or setter: true if it succeeded, otherwise throws. They cannot return a code,
+ * and a remote one fails with the server (dead, or refusing the credentials): the thread's
+ * last error code, cleared before the call, tells a failure from a genuine 0 without asking
+ * the server again.
  */
-static void throw_unreported(JNIEnv *env, const FaissIndex *idx) {
-    int rc = faissx_is_remote(idx) == 1 ? faissx_ping() : 0;
-    throw_faissx(env, rc != 0 ? rc : FAISSX_ERR_UNKNOWN);
-}
-
-/* A 0 from a remote getter is checked against the server, so that a dead server throws
- * instead of passing for an empty or untrained index. */
-static int remote_zero_ok(JNIEnv *env, const FaissIndex *idx) {
-    if (faissx_is_remote(idx) != 1) return 1;
-    return ok(env, faissx_ping());
+static int unfailed(JNIEnv *env) {
+    return ok(env, faissx_get_last_error_code());
 }
 
 #define IDX(h) ((FaissIndex *)(intptr_t)(h))
@@ -259,15 +252,17 @@ JNIEXPORT jint JNICALL Java_io_faissx_Native_kind(JNIEnv *env, jclass cls, jlong
 }
 
 JNIEXPORT jint JNICALL Java_io_faissx_Native_dimension(JNIEnv *env, jclass cls, jlong h) {
-    (void)env;
     (void)cls;
-    return faissx_Index_d(IDX(h));
+    faissx_clear_last_error();
+    int d = faissx_Index_d(IDX(h));
+    return unfailed(env) ? d : 0;
 }
 
 JNIEXPORT jint JNICALL Java_io_faissx_Native_metric(JNIEnv *env, jclass cls, jlong h) {
-    (void)env;
     (void)cls;
-    return (jint)faissx_Index_metric_type(IDX(h));
+    faissx_clear_last_error();
+    FaissMetricType m = faissx_Index_metric_type(IDX(h));
+    return unfailed(env) ? (jint)m : 0;
 }
 
 JNIEXPORT jboolean JNICALL Java_io_faissx_Native_isRemote(JNIEnv *env, jclass cls, jlong h) {
@@ -278,16 +273,16 @@ JNIEXPORT jboolean JNICALL Java_io_faissx_Native_isRemote(JNIEnv *env, jclass cl
 
 JNIEXPORT jlong JNICALL Java_io_faissx_Native_ntotal(JNIEnv *env, jclass cls, jlong h) {
     (void)cls;
+    faissx_clear_last_error();
     idx_t n = faissx_Index_ntotal(IDX(h));
-    if (n == 0 && !remote_zero_ok(env, IDX(h))) return 0;
-    return n;
+    return unfailed(env) ? n : 0;
 }
 
 JNIEXPORT jboolean JNICALL Java_io_faissx_Native_isTrained(JNIEnv *env, jclass cls, jlong h) {
     (void)cls;
+    faissx_clear_last_error();
     int t = faissx_Index_is_trained(IDX(h));
-    if (t == 0 && !remote_zero_ok(env, IDX(h))) return 0;
-    return t != 0;
+    return unfailed(env) && t != 0;
 }
 
 /* ---- vectors in ---- */
@@ -501,56 +496,55 @@ JNIEXPORT jbyteArray JNICALL Java_io_faissx_Native_toBytes(JNIEnv *env, jclass c
 
 /* ---- family parameters ---- */
 
-/*
- * Setters return nothing, so a remote failure would pass silently: read the value back and
- * report the message the failed setter (or getter) left.
- */
 JNIEXPORT void JNICALL Java_io_faissx_Native_ivfSetNprobe(JNIEnv *env, jclass cls, jlong h,
                                                           jlong nprobe) {
     (void)cls;
+    faissx_clear_last_error();
     faissx_IndexIVF_set_nprobe(IDX(h), (size_t)nprobe);
-    if (faissx_IndexIVF_nprobe(IDX(h)) != (size_t)nprobe) throw_unreported(env, IDX(h));
+    unfailed(env);
 }
 
 JNIEXPORT jlong JNICALL Java_io_faissx_Native_ivfNprobe(JNIEnv *env, jclass cls, jlong h) {
     (void)cls;
+    faissx_clear_last_error();
     size_t v = faissx_IndexIVF_nprobe(IDX(h));
-    if (v == 0) throw_unreported(env, IDX(h));
-    return (jlong)v;
+    return unfailed(env) ? (jlong)v : 0;
 }
 
 JNIEXPORT jlong JNICALL Java_io_faissx_Native_ivfNlist(JNIEnv *env, jclass cls, jlong h) {
     (void)cls;
+    faissx_clear_last_error();
     size_t v = faissx_IndexIVF_nlist(IDX(h));
-    if (v == 0) throw_unreported(env, IDX(h));
-    return (jlong)v;
+    return unfailed(env) ? (jlong)v : 0;
 }
 
 JNIEXPORT void JNICALL Java_io_faissx_Native_hnswSetEfSearch(JNIEnv *env, jclass cls, jlong h,
                                                              jint ef) {
     (void)cls;
+    faissx_clear_last_error();
     faissx_IndexHNSW_set_efSearch(IDX(h), ef);
-    if (faissx_IndexHNSW_efSearch(IDX(h)) != ef) throw_unreported(env, IDX(h));
+    unfailed(env);
 }
 
 JNIEXPORT jint JNICALL Java_io_faissx_Native_hnswEfSearch(JNIEnv *env, jclass cls, jlong h) {
     (void)cls;
+    faissx_clear_last_error();
     int v = faissx_IndexHNSW_efSearch(IDX(h));
-    if (v == 0) throw_unreported(env, IDX(h));
-    return v;
+    return unfailed(env) ? v : 0;
 }
 
 JNIEXPORT void JNICALL Java_io_faissx_Native_hnswSetEfConstruction(JNIEnv *env, jclass cls,
                                                                    jlong h, jint ef) {
     (void)cls;
+    faissx_clear_last_error();
     faissx_IndexHNSW_set_efConstruction(IDX(h), ef);
-    if (faissx_IndexHNSW_efConstruction(IDX(h)) != ef) throw_unreported(env, IDX(h));
+    unfailed(env);
 }
 
 JNIEXPORT jint JNICALL Java_io_faissx_Native_hnswEfConstruction(JNIEnv *env, jclass cls,
                                                                 jlong h) {
     (void)cls;
+    faissx_clear_last_error();
     int v = faissx_IndexHNSW_efConstruction(IDX(h));
-    if (v == 0) throw_unreported(env, IDX(h));
-    return v;
+    return unfailed(env) ? v : 0;
 }

@@ -436,7 +436,7 @@ abstract class IndexChecks {
             FaissxException e = assertThrows(FaissxException.class, () -> ivf.add(xb));
             assertEquals(FaissxException.FAISS, e.code());
             assertFalse(e.getMessage().isEmpty());
-            assertEquals(0, ivf.ntotal());
+            assertEquals(0, ivf.ntotal(), "a genuine 0 right after a failed call");
         }
         try (IndexFlatL2 quantizer = new IndexFlatL2(D + 1)) {
             FaissxException e = assertThrows(FaissxException.class, () -> new IndexIVFFlat(quantizer, D, 8));
