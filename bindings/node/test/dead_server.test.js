@@ -6,13 +6,19 @@ const { Index, IndexFlatL2, ErrorCode, MetricType } = faissx;
 const { startServer } = require('../testutil/helpers');
 const { assertCode } = require('../testutil/suite');
 
-test('a dead server gives TRANSPORT errors (-10) naming it, from sync and async calls', async () => {
+// Remote mode against a fresh server, impatient: without short timeouts and no retries, each
+// call to the dead server would wait 5 s for a connection.
+async function impatientServer() {
   const server = await startServer();
   faissx.setOption('timeout_ms', 500);
-  // Otherwise each call to a dead server waits 5 s for a connection.
   faissx.setOption('connect_timeout_ms', 500);
   faissx.configureRecovery(0, 0.01, 1);
   faissx.configure(server.address);
+  return server;
+}
+
+test('a dead server gives TRANSPORT errors (-10) naming it, from sync and async calls', async () => {
+  const server = await impatientServer();
   const index = new IndexFlatL2(4);
   index.add([0, 0, 0, 0, 1, 1, 1, 1]);
   assert.deepEqual(index.search([1, 1, 1, 1], 1).labels, [1]);
@@ -32,11 +38,7 @@ test('a dead server gives TRANSPORT errors (-10) naming it, from sync and async 
 // Getters return no error code in the C API: a genuine 0 or false from a live server must not
 // throw, and a dead server must throw instead of passing for one.
 test('getters throw TRANSPORT (-10) when the server is gone, not 0 or false', async () => {
-  const server = await startServer();
-  faissx.setOption('timeout_ms', 500);
-  faissx.setOption('connect_timeout_ms', 500);
-  faissx.configureRecovery(0, 0.01, 1);
-  faissx.configure(server.address);
+  const server = await impatientServer();
   const empty = new IndexFlatL2(4);
   const ivf = Index.fromFactory(4, 'IVF2,Flat');
   assert.equal(empty.isRemote(), true);
