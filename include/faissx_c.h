@@ -1869,6 +1869,24 @@ void faissx_IndexIDMap2_id_map(FaissIndexIDMap2 *index,
 // `sub_index` of an `IndexIDMap2`; NULL (with the last error set) for a NULL handle.
 FaissIndex *faissx_IndexIDMap2_sub_index(FaissIndexIDMap2 *index);
 
+// Merges `n` indexes of one kind into a new index in `*p_out`, which the caller owns: the
+// vectors of `indexes[0]`, then of `indexes[1]`, ..., as FAISS's `merge_from` with `add_id` 0
+// merges them. Explicit ids (IDMap, IVF) are kept; where ids are positions (flat, PQ, scalar
+// quantizer), those of `indexes[i]` continue after the vectors before it. The sources are not
+// modified. Either every index is local, or all are on one server, where the result is made
+// too. Kinds FAISS cannot merge (HNSW, for one) get its error.
+int faissx_merge_indices(const FaissIndex *const *indexes, size_t n, FaissIndex **p_out);
+
+// Splits an index into `parts` new indexes of its kind, in `out[0]` ... `out[parts - 1]`, which
+// the caller owns. Part k holds the k-th of `parts` ranges of the stored ids, near-equal in
+// count, and keeps the ids: a vector's label in its part is its label in the index. Where ids
+// are positions (flat, PQ, scalar quantizer), a part's labels start at 0: label i of part k is
+// label `first + i` of the index, `first` being the number of vectors in the parts before it
+// (as IndexShards numbers successive shards). Merging the parts in order gives the index back.
+// The source is not modified. Indexes that cannot remove vectors (HNSW, for one) cannot be
+// split. On failure nothing is left in `out`.
+int faissx_split_index(const FaissIndex *index, size_t parts, FaissIndex **out);
+
 // FAISS's version, "1.12.0". Static storage.
 const char *faissx_get_version(void);
 

@@ -34,6 +34,7 @@ pub mod index_scalar_quantizer;
 pub mod index_shards;
 pub mod io;
 pub mod meta_indexes;
+pub mod modification;
 pub mod types;
 pub mod utils;
 pub mod vector_transform;

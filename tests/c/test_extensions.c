@@ -1,5 +1,6 @@
 /* faissx's extensions to FAISS's C API: HNSW and its search parameters, PQ / IVFPQ, binary flat
- * and IVF constructors, merge_from, serialization to memory, version and is_remote. */
+ * and IVF constructors, merge_from, merging and splitting whole indexes, serialization to memory,
+ * version and is_remote. */
 #include "check.h"
 
 enum { D = 16, NB = 1000, NQ = 20, K = 5, NLIST = 4, BD = 64, BCS = BD / 8 };
@@ -267,6 +268,50 @@ static void test_merge_from(const float *xb, const float *xq) {
     faissx_Index_free(b);
 }
 
+/* Split into three, merged back: the same vectors, the same search; the source untouched. */
+static void test_merge_and_split(const float *xb, const float *xq) {
+    FaissIndex *whole = NULL;
+    CHECK_OK(faissx_IndexFlatL2_new_with(&whole, D));
+    CHECK_OK(faissx_Index_add(whole, NB, xb));
+    FaissIndex *parts[3] = {NULL, NULL, NULL};
+    CHECK_OK(faissx_split_index(whole, 3, parts));
+    CHECK(faissx_Index_ntotal(whole) == NB);
+    idx_t first = 0;
+    for (int k = 0; k < 3; k++) {
+        idx_t n = faissx_Index_ntotal(parts[k]);
+        CHECK(n == NB / 3 || n == NB / 3 + 1);
+        /* Labels count from the part's first vector. */
+        float v[D];
+        CHECK_OK(faissx_Index_reconstruct(parts[k], 0, v));
+        CHECK(memcmp(v, xb + first * D, sizeof v) == 0);
+        first += n;
+    }
+    CHECK(first == NB);
+    FaissIndex *merged = NULL;
+    CHECK_OK(faissx_merge_indices((const FaissIndex *const *)parts, 3, &merged));
+    CHECK(faissx_Index_ntotal(merged) == NB);
+    /* Merging copies: the parts keep their vectors (merge_from would have emptied them). */
+    idx_t kept = 0;
+    for (int k = 0; k < 3; k++) kept += faissx_Index_ntotal(parts[k]);
+    CHECK(kept == NB);
+    float dis[NQ * K];
+    idx_t lab[NQ * K];
+    CHECK_OK(faissx_Index_search(merged, NQ, xq, K, dis, lab));
+    CHECK_KNN(xq, NQ, xb, NB, D, K, 0, dis, lab);
+
+    const FaissIndex *none[1] = {NULL};
+    FaissIndex *out = NULL;
+    CHECK_ERR(faissx_merge_indices(none, 1, &out), FAISSX_ERR_INVALID_ARGUMENT, "indexes[0]");
+    CHECK_ERR(faissx_merge_indices((const FaissIndex *const *)parts, 0, &out),
+              FAISSX_ERR_INVALID_ARGUMENT, "n must be");
+    CHECK(out == NULL);
+    CHECK_ERR(faissx_split_index(whole, 0, parts), FAISSX_ERR_INVALID_ARGUMENT, "parts");
+    CHECK_ERR(faissx_split_index(NULL, 2, parts), FAISSX_ERR_INVALID_ARGUMENT, "index");
+    for (int k = 0; k < 3; k++) faissx_Index_free(parts[k]);
+    faissx_Index_free(merged);
+    faissx_Index_free(whole);
+}
+
 static void test_buffers(const float *xb, const float *xq) {
     FaissIndex *index = NULL, *copy = NULL;
     CHECK_OK(faissx_index_factory(&index, D, "IVF4,PQ4x4", METRIC_L2));
@@ -357,6 +402,7 @@ int main(void) {
     test_pq(xb, xq);
     test_binary();
     test_merge_from(xb, xq);
+    test_merge_and_split(xb, xq);
     test_buffers(xb, xq);
     test_version_and_mode();
     free(xb);

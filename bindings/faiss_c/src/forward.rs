@@ -774,6 +774,12 @@ extern "C" {
     fn faissx_IndexIDMap2_cast(index: *mut c_void) -> *mut c_void;
     fn faissx_IndexIDMap2_id_map(index: *mut c_void, p_id_map: *mut *mut i64, p_size: *mut usize);
     fn faissx_IndexIDMap2_sub_index(index: *mut c_void) -> *mut c_void;
+    fn faissx_merge_indices(
+        indexes: *mut *const c_void,
+        n: usize,
+        p_out: *mut *mut c_void,
+    ) -> c_int;
+    fn faissx_split_index(index: *const c_void, parts: usize, out: *mut *mut c_void) -> c_int;
     fn faissx_get_version() -> *const c_char;
     fn faissx_VectorTransform_free(obj: *mut c_void);
     fn faissx_VectorTransform_is_trained(vt: *const c_void) -> c_int;
@@ -2920,6 +2926,22 @@ pub unsafe extern "C" fn faiss_IndexIDMap2_id_map(
 #[no_mangle]
 pub unsafe extern "C" fn faiss_IndexIDMap2_sub_index(index: *mut c_void) -> *mut c_void {
     faissx_IndexIDMap2_sub_index(index)
+}
+#[no_mangle]
+pub unsafe extern "C" fn faiss_merge_indices(
+    indexes: *mut *const c_void,
+    n: usize,
+    p_out: *mut *mut c_void,
+) -> c_int {
+    faissx_merge_indices(indexes, n, p_out)
+}
+#[no_mangle]
+pub unsafe extern "C" fn faiss_split_index(
+    index: *const c_void,
+    parts: usize,
+    out: *mut *mut c_void,
+) -> c_int {
+    faissx_split_index(index, parts, out)
 }
 #[no_mangle]
 pub unsafe extern "C" fn faiss_get_version() -> *const c_char {
