@@ -1,9 +1,13 @@
-//! faissx: FAISS's C API, served by FAISS in the calling process.
+//! faissx: FAISS's C API, served by FAISS in the calling process (local mode) or by a shared
+//! faissx-server (remote mode), behind the same calls.
 //!
 //! - [`ffi`]: the C ABI — every function of FAISS 1.12's C API under the `faissx_` prefix, one
 //!   module per FAISS header, plus faissx's extensions; every export runs through
-//!   [`ffi::boundary`].
+//!   [`ffi::boundary`], and `ffi::dispatch` sends calls on remote handles to the client.
 //! - [`local`]: execution by FAISS itself, linked statically from source.
+//! - [`remote`]: the client (configuration, connection pool, retries, caches, remote handles).
+//! - [`protocol`]: the messages client and server exchange (docs/PROTOCOL.md).
+//! - [`server`]: faissx-server as a library (src/bin/faissx-server.rs parses arguments only).
 //!
 //! A local handle *is* FAISS's object: `FaissIndex*` from `faissx_IndexFlatL2_new` points at a
 //! `faiss::IndexFlatL2`. Ownership (`own_fields`), casts and borrowed sub-objects (quantizer,
