@@ -280,6 +280,34 @@ fn flat_indexes() {
                 rec.flag("IndexFlatIP cast", is_same(faissx_IndexFlatIP_cast(p), p));
                 rec.flag("IndexIVF cast is NULL", faissx_IndexIVF_cast(p).is_null());
             }
+            // The metric's own classes, as their constructors make them.
+            let mut made = ptr::null_mut();
+            let own = Index::from_new(
+                unsafe {
+                    if metric == METRIC_L2 {
+                        faissx_IndexFlatL2_new_with(&mut made, D as idx_t)
+                    } else {
+                        faissx_IndexFlatIP_new_with(&mut made, D as idx_t)
+                    }
+                },
+                made,
+            );
+            let q = own.ptr();
+            unsafe {
+                rec.flag(
+                    "own class: IndexFlat cast",
+                    is_same(faissx_IndexFlat_cast(q), q),
+                );
+                rec.flag(
+                    "own class: IndexFlatL2 cast",
+                    is_same(faissx_IndexFlatL2_cast(q), q),
+                );
+                rec.flag(
+                    "own class: IndexFlatIP cast",
+                    is_same(faissx_IndexFlatIP_cast(q), q),
+                );
+            }
+            rec.num("own class: metric", unsafe { faissx_Index_metric_type(q) });
             rec.floats("reconstruct 17", &index.reconstruct(17));
             rec.floats("reconstruct_n 5..15", &reconstruct_n(&index, 5, 10));
             let xb_copy = xb_of(&index);
@@ -314,6 +342,37 @@ fn flat_indexes() {
                 )
             });
             rec.floats("compute_distance_subset", &distances);
+            // A negative label means none (infinite distance); one past the stored vectors is
+            // refused, not read.
+            let mut two = [f32::NAN; 2];
+            check(unsafe {
+                faissx_IndexFlat_compute_distance_subset(
+                    p,
+                    1,
+                    xq.as_ptr(),
+                    2,
+                    two.as_mut_ptr(),
+                    [-1, 3].as_ptr(),
+                )
+            });
+            let none = if metric == METRIC_L2 {
+                f32::INFINITY
+            } else {
+                f32::NEG_INFINITY
+            };
+            assert_eq!(two[0], none);
+            rec.floats("compute_distance_subset, label -1", &two);
+            let rc = unsafe {
+                faissx_IndexFlat_compute_distance_subset(
+                    p,
+                    1,
+                    xq.as_ptr(),
+                    2,
+                    two.as_mut_ptr(),
+                    [0, NB as idx_t].as_ptr(),
+                )
+            };
+            expect_err(rc, FAISSX_ERR_INVALID_ARGUMENT, &["labels[1]", "ntotal"]);
 
             let mut copy = ptr::null_mut();
             check(unsafe { faissx_clone_index(p, &mut copy) });

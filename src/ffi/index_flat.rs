@@ -110,6 +110,8 @@ pub unsafe extern "C" fn faissx_IndexFlat_compute_distance_subset(
         if let Some(remote) = as_remote(index) {
             return remote_distance_subset(remote, n, x, k, distances, labels);
         }
+        // FAISS reads the vector of every label it is given, unchecked.
+        labels_stored(labels, n * k, sys::faiss_Index_ntotal(index))?;
         faiss_status(sys::faiss_IndexFlat_compute_distance_subset(
             index, n, x, k, distances, labels,
         ))
@@ -161,12 +163,7 @@ pub unsafe extern "C" fn faissx_IndexFlatIP_new_with(
     boundary!({
         non_null(p_index, "p_index")?;
         dimension(d, "d")?;
-        if let Some(handle) = create_remote(|| {
-            Ok(IndexSpec::Flat {
-                d: d as u32,
-                metric: METRIC_INNER_PRODUCT,
-            })
-        })? {
+        if let Some(handle) = create_remote(|| Ok(IndexSpec::FlatIP { d: d as u32 }))? {
             *p_index = handle.cast();
             return Ok(());
         }
@@ -219,12 +216,7 @@ pub unsafe extern "C" fn faissx_IndexFlatL2_new_with(
     boundary!({
         non_null(p_index, "p_index")?;
         dimension(d, "d")?;
-        if let Some(handle) = create_remote(|| {
-            Ok(IndexSpec::Flat {
-                d: d as u32,
-                metric: METRIC_L2,
-            })
-        })? {
+        if let Some(handle) = create_remote(|| Ok(IndexSpec::FlatL2 { d: d as u32 }))? {
             *p_index = handle.cast();
             return Ok(());
         }
@@ -388,6 +380,18 @@ pub unsafe extern "C" fn faissx_IndexFlat1D_update_permutation(
     })
 }
 
+/// Checks that each of the `count` labels is a stored vector's (or negative: FAISS's "none").
+unsafe fn labels_stored(labels: *const idx_t, count: idx_t, ntotal: idx_t) -> Result<()> {
+    let labels = std::slice::from_raw_parts(labels, count as usize);
+    match labels.iter().position(|&label| label >= ntotal) {
+        Some(at) => Err(Error::invalid(format!(
+            "labels[{at}] = {} is not a stored vector (ntotal = {ntotal})",
+            labels[at]
+        ))),
+        None => Ok(()),
+    }
+}
+
 /// compute_distance_subset on a remote flat index, from a client-side copy of its vectors
 /// (the same kernel FAISS uses for one pair: squared L2 or inner product).
 unsafe fn remote_distance_subset(
@@ -402,12 +406,19 @@ unsafe fn remote_distance_subset(
     let d = info.d as usize;
     let (xb, size) = remote.xb()?;
     let stored = size / d.max(1);
+    labels_stored(labels, n * k, stored as idx_t)?;
     for query in 0..n as usize {
         for j in 0..k as usize {
             let at = query * k as usize + j;
             let label = *labels.add(at);
             let out = distances.add(at);
-            if label < 0 || label as usize >= stored {
+            // As FAISS: no vector is infinitely far, or infinitely dissimilar.
+            if label < 0 {
+                *out = if info.metric == METRIC_INNER_PRODUCT {
+                    f32::NEG_INFINITY
+                } else {
+                    f32::INFINITY
+                };
                 continue;
             }
             let (q, v) = (x.add(query * d), xb.add(label as usize * d));

@@ -92,6 +92,18 @@ impl LocalIndex {
                         ))
                     })?)
                 }
+                IndexSpec::FlatL2 { d } => {
+                    let d = dim((*d).into())?;
+                    RawIndex::Float(construct(|out| {
+                        faiss_status(sys::faiss_IndexFlatL2_new_with(out, d.into()))
+                    })?)
+                }
+                IndexSpec::FlatIP { d } => {
+                    let d = dim((*d).into())?;
+                    RawIndex::Float(construct(|out| {
+                        faiss_status(sys::faiss_IndexFlatIP_new_with(out, d.into()))
+                    })?)
+                }
                 IndexSpec::Flat { d, metric: m } => {
                     let (d, m) = (dim((*d).into())?, metric(*m)?);
                     RawIndex::Float(construct(|out| {

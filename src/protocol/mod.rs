@@ -159,6 +159,14 @@ pub enum IndexSpec {
         d: u32,
         metric: u32,
     },
+    /// FAISS's IndexFlatL2 and IndexFlatIP classes (not an IndexFlat with that metric), so that
+    /// casts to them work as they do locally.
+    FlatL2 {
+        d: u32,
+    },
+    FlatIP {
+        d: u32,
+    },
     ScalarQuantizer {
         d: u32,
         qt: u32,

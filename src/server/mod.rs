@@ -1142,6 +1142,8 @@ fn check_limits(limits: &Limits, op: &Op) -> Result<(), WireError> {
                 IndexSpec::Factory { d, .. }
                 | IndexSpec::BinaryFactory { d, .. }
                 | IndexSpec::Flat { d, .. }
+                | IndexSpec::FlatL2 { d }
+                | IndexSpec::FlatIP { d }
                 | IndexSpec::ScalarQuantizer { d, .. }
                 | IndexSpec::HnswFlat { d, .. }
                 | IndexSpec::Pq { d, .. } => u64::from(*d),
