@@ -57,6 +57,15 @@ static int fx_clone_index(const FaissIndex *i, FaissIndex **out, char **msg) {
 	return fx_check(faissx_clone_index(i, out), msg);
 }
 
+static int fx_merge_indices(const FaissIndex *const *indexes, size_t n, FaissIndex **out,
+		char **msg) {
+	return fx_check(faissx_merge_indices(indexes, n, out), msg);
+}
+
+static int fx_split_index(const FaissIndex *i, size_t parts, FaissIndex **out, char **msg) {
+	return fx_check(faissx_split_index(i, parts, out), msg);
+}
+
 static int fx_id_map_new(FaissIndex **out, FaissIndex *sub, char **msg) {
 	return fx_check(faissx_IndexIDMap_new(out, sub), msg);
 }
@@ -84,9 +93,13 @@ static int fx_set_param(FaissIndex *i, const char *name, double value, char **ms
 import "C"
 
 import (
+	"cmp"
+	"fmt"
 	"math"
 	"runtime"
+	"slices"
 	"sync"
+	"sync/atomic"
 	"unsafe"
 )
 
@@ -149,11 +162,14 @@ type faissIndex struct {
 	deleted bool
 	users   int           // live indexes borrowing this one
 	borrows []*faissIndex // indexes this one borrows
+	seq     uint64        // creation order: the order in which rlockAll locks indexes
 }
+
+var lastSeq atomic.Uint64
 
 // wrap takes ownership of ptr. borrows must have been acquired.
 func wrap(ptr *C.FaissIndex, borrows ...*faissIndex) *faissIndex {
-	idx := &faissIndex{ptr: ptr, d: int(C.faissx_Index_d(ptr)), borrows: borrows}
+	idx := &faissIndex{ptr: ptr, d: int(C.faissx_Index_d(ptr)), borrows: borrows, seq: lastSeq.Add(1)}
 	runtime.SetFinalizer(idx, (*faissIndex).Delete)
 	return idx
 }
@@ -537,6 +553,89 @@ func CloneIndex(idx Index) (*IndexImpl, error) {
 		return nil, err
 	}
 	return &IndexImpl{wrap(ptr)}, nil
+}
+
+// MergeIndexes is a new index holding the vectors of indexes[0], then those of indexes[1], ...:
+// the indexes must be of one type, with the same parameters, as for MergeFrom. Explicit ids
+// (IDMap, IVF) are kept; where ids are positions (flat, PQ, scalar quantizer), those of
+// indexes[i] continue after the vectors before it. The indexes are not modified. They must be
+// all local, or all on one server, where the result is made too. Types that FAISS cannot merge
+// (HNSW) give ErrCodeFaiss; indexes of different dimensions, ErrCodeInvalidArgument.
+func MergeIndexes(indexes ...Index) (*IndexImpl, error) {
+	if len(indexes) == 0 {
+		return nil, invalid("MergeIndexes: no indexes to merge")
+	}
+	srcs := make([]*faissIndex, len(indexes))
+	for i, x := range indexes {
+		src, err := handle(fmt.Sprintf("MergeIndexes: indexes[%d]", i), x)
+		if err != nil {
+			return nil, err
+		}
+		srcs[i] = src
+	}
+	defer rlockAll(srcs)()
+	ptrs := make([]*C.FaissIndex, len(srcs))
+	for i, src := range srcs {
+		if err := src.live(fmt.Sprintf("MergeIndexes: indexes[%d]", i)); err != nil {
+			return nil, err
+		}
+		ptrs[i] = src.ptr
+	}
+	var ptr *C.FaissIndex
+	var msg *C.char
+	if err := cError(C.fx_merge_indices(&ptrs[0], C.size_t(len(ptrs)), &ptr, &msg), msg); err != nil {
+		return nil, err
+	}
+	return &IndexImpl{wrap(ptr)}, nil
+}
+
+// rlockAll read-locks each of srcs once and returns the function that unlocks them. Once only,
+// because a second RLock waits behind a writer queued after the first; in creation order, so
+// that two calls over the same indexes cannot each hold one and wait behind a writer of the
+// other.
+func rlockAll(srcs []*faissIndex) (unlock func()) {
+	distinct := slices.SortedFunc(slices.Values(srcs), func(a, b *faissIndex) int { return cmp.Compare(a.seq, b.seq) })
+	distinct = slices.Compact(distinct)
+	for _, src := range distinct {
+		src.mu.RLock()
+	}
+	return func() {
+		for _, src := range distinct {
+			src.mu.RUnlock()
+		}
+	}
+}
+
+// SplitIndex splits idx into parts new indexes of its type, each an *IndexImpl; MergeIndexes of
+// them, in order, gives idx back. Part k holds the k-th of parts ranges of the ids idx stores,
+// sorted, near-equal in count (a part is empty where there are fewer vectors than parts). Ids
+// are kept: a vector's label in its part is its label in idx. Where ids are positions (flat,
+// PQ, scalar quantizer), a part's labels start at 0: label i of part k is label first+i of idx,
+// first being the number of vectors in the parts before it. idx is not modified. Types that
+// cannot remove vectors (HNSW) cannot be split: ErrCodeFaiss.
+func SplitIndex(idx Index, parts int) ([]Index, error) {
+	src, err := handle("SplitIndex", idx)
+	if err != nil {
+		return nil, err
+	}
+	if err := positive("SplitIndex", []string{"parts"}, parts); err != nil {
+		return nil, err
+	}
+	src.mu.RLock()
+	defer src.mu.RUnlock()
+	if err := src.live("SplitIndex"); err != nil {
+		return nil, err
+	}
+	ptrs := make([]*C.FaissIndex, parts)
+	var msg *C.char
+	if err := cError(C.fx_split_index(src.ptr, C.size_t(parts), &ptrs[0], &msg), msg); err != nil {
+		return nil, err
+	}
+	out := make([]Index, parts)
+	for k, ptr := range ptrs {
+		out[k] = &IndexImpl{wrap(ptr)}
+	}
+	return out, nil
 }
 
 // NewIndexIDMap wraps x so that vectors keep the ids given to AddWithIDs. x is used, not

@@ -61,6 +61,12 @@ export class Index {
   static fromFactory(dims: number, descriptor: string, metric?: MetricType): Index;
   static read(fname: string): Index;
   static fromBuffer(src: Uint8Array | ArrayBufferView | ArrayBuffer): Index;
+  /**
+   * A new index with the vectors of each index in turn (of one kind), of the class of the first;
+   * ids of an IDMap or IVF are kept, positional ids continue after the vectors before. The
+   * indexes are not modified.
+   */
+  static merge<T extends Index>(indexes: readonly T[]): T;
 
   ntotal(): number;
   getDimension(): number;
@@ -86,6 +92,11 @@ export class Index {
   toBuffer(): Buffer;
   /** Moves every vector of `other` into this index (ids kept); `other` is left empty. */
   mergeFrom(other: Index): void;
+  /**
+   * `parts` new indexes of this class, part k holding the k-th of `parts` ranges of the sorted ids
+   * (ids kept; positional ids start at 0 in each part). Index.merge() of them gives this back.
+   */
+  split(parts: number): this[];
   /** Removes the vectors with these ids; returns how many were removed. */
   removeIds(ids: number[] | bigint[] | BigInt64Array): number;
   reset(): void;

@@ -103,6 +103,21 @@ class Index {
     return Index.#adopt(this, native.fromBuffer(toBytes(buf)));
   }
 
+  /**
+   * A new index with the vectors of indexes[0], then those of indexes[1], ... (of one kind, with
+   * the same parameters), of the class of indexes[0]. Explicit ids (IDMap, IVF) are kept; where
+   * ids are positions (flat, PQ, SQ), those of indexes[i] continue after the vectors before it.
+   * The indexes are not modified. All local, or all on one server, where the result is made too.
+   */
+  static merge(indexes) {
+    if (!Array.isArray(indexes) || !indexes.every((index) => index instanceof Index)) {
+      throw new TypeError('faissx: merge expects an array of indexes');
+    }
+    const handle = native.merge(indexes.map((index) => index.#h));
+    // A copy of indexes[0], grown: of its class by construction, unlike what read() returns.
+    return new indexes[0].constructor(handle);
+  }
+
   ntotal() {
     return native.ntotal(this.#h);
   }
@@ -160,6 +175,16 @@ class Index {
   mergeFrom(other) {
     if (!(other instanceof Index)) throw new TypeError('faissx: mergeFrom expects an Index');
     native.mergeFrom(this.#h, other.#h);
+  }
+
+  /**
+   * Splits the index into `parts` new indexes of its class; Index.merge() of them gives it back.
+   * Part k holds the k-th of `parts` ranges of the stored ids, sorted, near-equal in count, and
+   * keeps the ids; where ids are positions (flat, PQ, SQ), each part's start at 0. The index is
+   * not modified. HNSW cannot be split.
+   */
+  split(parts) {
+    return native.split(this.#h, parts).map((handle) => new this.constructor(handle));
   }
 
   /** Removes the vectors with these ids and returns how many were removed. */

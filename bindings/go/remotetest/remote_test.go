@@ -1,6 +1,7 @@
 package remotetest_test
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -121,6 +122,37 @@ func TestSwitchToLocal(t *testing.T) {
 	must(t, err)
 	if !slices.Equal(lr, ll) || !slices.Equal(dr, dl) {
 		t.Fatal("the local and the remote index answer differently")
+	}
+}
+
+// MergeIndexes takes indexes of one place: a local and a remote one do not mix, whichever
+// comes first, and stay as they were.
+func TestMergeLocalAndRemote(t *testing.T) {
+	remote, err := faiss.NewIndexFlatL2(8)
+	must(t, err)
+	defer remote.Delete()
+	must(t, faiss.Configure("", "", ""))
+	local, err := faiss.NewIndexFlatL2(8)
+	// Remote mode again before anything can fail, for the tests that follow.
+	must(t, faiss.Configure(server.Addr, "", ""))
+	must(t, err)
+	defer local.Delete()
+	x := vectors(10, 8)
+	must(t, remote.Add(x))
+	must(t, local.Add(x))
+	for _, pair := range [][]faiss.Index{{local, remote}, {remote, local}} {
+		merged, err := faiss.MergeIndexes(pair...)
+		if err == nil {
+			merged.Delete()
+			t.Fatalf("merged a local and a remote index (local first: %v)", pair[0] == local)
+		}
+		var e *faiss.Error
+		if !errors.As(err, &e) || !strings.Contains(e.Message, "indexes[1]") {
+			t.Fatalf("got %v, want a *faiss.Error naming indexes[1]", err)
+		}
+	}
+	if local.Ntotal() != 10 || remote.Ntotal() != 10 {
+		t.Fatalf("after the failed merges: local %d, remote %d vectors", local.Ntotal(), remote.Ntotal())
 	}
 }
 

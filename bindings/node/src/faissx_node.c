@@ -693,6 +693,103 @@ static napi_value js_merge_from(napi_env env, napi_callback_info info) {
     return NULL;
 }
 
+/* Locks or unlocks each distinct handle of `handles` once (one may come twice), for reading.
+ * Only the JS thread takes more than one lock at a time, so the order does not matter. */
+static void read_lock_all(Handle **handles, uint32_t n, bool lock) {
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t first = 0;
+        while (handles[first] != handles[i]) first++;
+        if (first < i) continue;
+        if (lock)
+            uv_rwlock_rdlock(&handles[i]->lock);
+        else
+            uv_rwlock_rdunlock(&handles[i]->lock);
+    }
+}
+
+static napi_value js_merge(napi_env env, napi_callback_info info) {
+    napi_value argv[1];
+    if (!get_args(env, info, 1, argv)) return NULL;
+    bool is_array = false;
+    uint32_t n = 0;
+    NAPI_CALL(napi_is_array(env, argv[0], &is_array));
+    if (!is_array) {
+        napi_throw_type_error(env, NULL, "faissx: expected an array of indexes");
+        return NULL;
+    }
+    NAPI_CALL(napi_get_array_length(env, argv[0], &n));
+    /* One more than n: faissx wants an array even for no index, and rejects n = 0 itself. */
+    Handle **handles = calloc((size_t)n + 1, sizeof *handles);
+    const FaissIndex **indexes = calloc((size_t)n + 1, sizeof *indexes);
+    bool valid = handles != NULL && indexes != NULL;
+    if (!valid) napi_throw_error(env, NULL, "faissx: out of memory");
+    for (uint32_t i = 0; valid && i < n; i++) {
+        napi_value element;
+        if (napi_get_element(env, argv[0], i, &element) != napi_ok) {
+            throw_napi(env);
+            valid = false;
+        } else {
+            handles[i] = get_handle(env, element, true);
+            valid = handles[i] != NULL;
+        }
+    }
+    FaissIndex *merged = NULL;
+    int rc = 0;
+    if (valid) {
+        read_lock_all(handles, n, true);
+        for (uint32_t i = 0; i < n; i++) indexes[i] = handles[i]->index;
+        rc = faissx_merge_indices(indexes, n, &merged);
+        if (rc != 0) throw_faissx(env, rc);
+        read_lock_all(handles, n, false);
+    }
+    free(handles);
+    free(indexes);
+    if (!valid || rc != 0) return NULL;
+    return wrap_index(env, merged);
+}
+
+static napi_value js_split(napi_env env, napi_callback_info info) {
+    napi_value argv[2], result;
+    int64_t parts;
+    if (!get_args(env, info, 2, argv)) return NULL;
+    Handle *h = get_handle(env, argv[0], true);
+    if (h == NULL || !get_int64(env, argv[1], &parts)) return NULL;
+    if (parts < 1 || parts > UINT32_MAX) {
+        char msg[160];
+        snprintf(msg, sizeof msg, "faissx: parts must be at least 1 and fit in an array (got %lld)", (long long)parts);
+        throw_code(env, FAISSX_ERR_INVALID_ARGUMENT, msg);
+        return NULL;
+    }
+    FaissIndex **out = calloc((size_t)parts, sizeof *out);
+    if (out == NULL) {
+        napi_throw_error(env, NULL, "faissx: out of memory");
+        return NULL;
+    }
+    if (napi_create_array_with_length(env, (size_t)parts, &result) != napi_ok) {
+        free(out);
+        throw_napi(env);
+        return NULL;
+    }
+    uv_rwlock_rdlock(&h->lock);
+    int rc = faissx_split_index(h->index, (size_t)parts, out);
+    if (rc != 0) throw_faissx(env, rc);
+    uv_rwlock_rdunlock(&h->lock);
+    bool ok = rc == 0;
+    for (uint32_t k = 0; ok && k < parts; k++) {
+        napi_value part = wrap_index(env, out[k]); /* which frees out[k] if it fails */
+        out[k] = NULL;
+        ok = part != NULL;
+        if (ok && napi_set_element(env, result, k, part) != napi_ok) {
+            throw_napi(env);
+            ok = false;
+        }
+    }
+    /* On failure, the parts not wrapped yet (NULL once wrapped: freed with their objects). */
+    for (uint32_t k = 0; !ok && k < parts; k++) faissx_Index_free(out[k]);
+    free(out);
+    return ok ? result : NULL;
+}
+
 static napi_value js_remove_ids(napi_env env, napi_callback_info info) {
     napi_value argv[2], result;
     if (!get_args(env, info, 2, argv)) return NULL;
@@ -863,6 +960,8 @@ NAPI_MODULE_INIT() {
         {"addAsync", js_add_async},
         {"reset", js_reset},
         {"mergeFrom", js_merge_from},
+        {"merge", js_merge},
+        {"split", js_split},
         {"removeIds", js_remove_ids},
         {"write", js_write},
         {"toBuffer", js_to_buffer},

@@ -72,6 +72,19 @@ function recall(actual, expected, k) {
   return hits / expected.labels.length;
 }
 
+/**
+ * What FAISS's write_index gives for an IndexIDMap with these ids over the flat index whose
+ * bytes (from toBuffer) are `flat`: the binding has no addWithIds, so its tests read IDMaps in.
+ */
+function idMapBuffer(flat, ids) {
+  // The flat index's header (d, ntotal, two unused fields, is_trained, metric) is the IDMap's.
+  const header = flat.subarray(4, 37);
+  const count = Buffer.alloc(8);
+  count.writeBigUInt64LE(BigInt(ids.length));
+  const idBytes = Buffer.from(BigInt64Array.from(ids, BigInt).buffer);
+  return Buffer.concat([Buffer.from('IxMp'), header, flat, count, idBytes]);
+}
+
 /** Starts faissx-server on an ephemeral loopback port; resolves to { address, stop() }. */
 function startServer(extraArgs = []) {
   return new Promise((resolve, reject) => {
@@ -103,4 +116,4 @@ function startServer(extraArgs = []) {
   });
 }
 
-module.exports = { randomVectors, bruteForce, assertSameResult, recall, startServer, SERVER_BIN };
+module.exports = { randomVectors, bruteForce, assertSameResult, recall, idMapBuffer, startServer, SERVER_BIN };

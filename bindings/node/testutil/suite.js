@@ -10,7 +10,7 @@ const path = require('node:path');
 
 const faissx = require('..');
 const { Index, IndexFlatL2, IndexFlatIP, MetricType, ErrorCode } = faissx;
-const { randomVectors, bruteForce, assertSameResult, recall } = require('./helpers');
+const { randomVectors, bruteForce, assertSameResult, recall, idMapBuffer } = require('./helpers');
 
 const D = 16;
 const NB = 600;
@@ -172,6 +172,85 @@ function defineIndexTests({ remote }) {
     assertCode(ErrorCode.INVALID_ARGUMENT, () => a.mergeFrom(a), /itself/);
   });
 
+  test('split parts hold successive runs of vectors and merge back into the index', (t) => {
+    t.after(cleanup);
+    const index = track(new IndexFlatL2(D));
+    index.add(xb);
+    const before = index.toBuffer();
+    const parts = index.split(3).map(track);
+    assert.equal(parts.length, 3);
+    // A flat index's ids are positions: part k holds the next run of vectors, labelled from 0.
+    let first = 0;
+    for (const [k, part] of parts.entries()) {
+      assert.ok(part instanceof IndexFlatL2, `part ${k} keeps the class`);
+      const n = part.ntotal();
+      assert.ok(n === Math.floor(NB / 3) || n === Math.ceil(NB / 3), `part ${k} holds ${n}`);
+      const run = xb.subarray(first * D, (first + n) * D);
+      assert.deepEqual(part.search(run.subarray(0, D), 1).labels, [0], `part ${k} starts at vector ${first}`);
+      assertSameResult(part.search(xq, K), bruteForce(run, xq, D, K), `part ${k}`);
+      first += n;
+    }
+    assert.equal(first, NB);
+    assert.deepEqual(index.toBuffer(), before, 'split left the index as it was');
+
+    const merged = track(Index.merge(parts));
+    assert.ok(merged instanceof IndexFlatL2);
+    assert.equal(merged.ntotal(), NB);
+    assert.deepEqual(merged.search(xq, K), index.search(xq, K));
+    assert.deepEqual(merged.toBuffer(), before);
+    assert.equal(parts.reduce((sum, part) => sum + part.ntotal(), 0), NB, 'merge left the parts as they were');
+
+    // One index twice: its vectors twice, the copy labelled after the original.
+    const n = parts[0].ntotal();
+    const twice = track(Index.merge([parts[0], parts[0]]));
+    assert.equal(twice.ntotal(), 2 * n);
+    assert.deepEqual(twice.search(xb.subarray(0, D), 2).labels.sort((a, b) => a - b), [0, n]);
+  });
+
+  test('merge and split keep the ids of IDMap indexes', (t) => {
+    t.after(cleanup);
+    const half = NB / 2;
+    const ids = Array.from({ length: NB }, (_, i) => 5_000_000 - 11 * i);
+    const idMap = (from, to) => {
+      const flat = track(new IndexFlatL2(D));
+      flat.add(xb.subarray(from * D, to * D));
+      return track(Index.fromBuffer(idMapBuffer(flat.toBuffer(), ids.slice(from, to))));
+    };
+    const a = idMap(0, half);
+    const b = idMap(half, NB);
+    const merged = track(Index.merge([a, b]));
+    assert.equal(merged.ntotal(), NB);
+    assert.deepEqual([a.ntotal(), b.ntotal()], [half, NB - half], 'merge left the indexes as they were');
+    // Every vector finds itself, under the id it was given.
+    assert.deepEqual(merged.search(xb, 1).labels, ids);
+
+    // Part k holds the k-th range of the sorted ids: the ids decrease, so part 0 holds b's.
+    const [low, high] = merged.split(2).map(track);
+    assert.deepEqual(low.search(xb.subarray(half * D), 1).labels, ids.slice(half));
+    assert.deepEqual(high.search(xb.subarray(0, half * D), 1).labels, ids.slice(0, half));
+  });
+
+  test('merge and split failures carry their codes', (t) => {
+    t.after(cleanup);
+    const index = track(new IndexFlatL2(D));
+    index.add(xb);
+    const wide = track(new IndexFlatL2(D + 1));
+    assertCode(ErrorCode.INVALID_ARGUMENT, () => Index.merge([index, wide]), /dimension/);
+    const hnsw = track(Index.fromFactory(D, 'HNSW8'));
+    hnsw.add(xb.subarray(0, 50 * D));
+    assertCode(ErrorCode.FAISS, () => hnsw.split(2));
+    assertCode(ErrorCode.FAISS, () => Index.merge([hnsw, hnsw]));
+    assert.equal(hnsw.ntotal(), 50);
+    assertCode(ErrorCode.INVALID_ARGUMENT, () => index.split(0), /parts/);
+    assertCode(ErrorCode.INVALID_ARGUMENT, () => index.split(-1), /parts/);
+    assertCode(ErrorCode.INVALID_ARGUMENT, () => Index.merge([]), /at least 1/);
+    assert.throws(() => index.split(1.5), TypeError);
+    assert.throws(() => index.split('2'), TypeError);
+    assert.throws(() => Index.merge(index), TypeError);
+    assert.throws(() => Index.merge([index, {}]), TypeError);
+    assert.equal(index.ntotal(), NB);
+  });
+
   test('removeIds removes and renumbers like FAISS', (t) => {
     t.after(cleanup);
     const index = track(new IndexFlatL2(D));
@@ -287,12 +366,14 @@ function defineIndexTests({ remote }) {
       () => index.toBuffer(),
       () => index.write(path.join(tmp, 'never.faiss')),
       () => index.setParameter('nprobe', 1),
+      () => index.split(2),
     ];
     for (const call of calls) assertCode(ErrorCode.INVALID_ARGUMENT, call, /freed/);
     await assertCode(ErrorCode.INVALID_ARGUMENT, index.searchAsync(xq, K), /freed/);
     await assertCode(ErrorCode.INVALID_ARGUMENT, index.addAsync(xb), /freed/);
     const live = new IndexFlatL2(D);
     assertCode(ErrorCode.INVALID_ARGUMENT, () => live.mergeFrom(index), /freed/);
+    assertCode(ErrorCode.INVALID_ARGUMENT, () => Index.merge([live, index]), /freed/);
     live.free();
   });
 

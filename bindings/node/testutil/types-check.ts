@@ -19,6 +19,9 @@ const read: IndexFlatIP = IndexFlatIP.read('x.faiss');
 const any: Index = Index.fromFactory(8, 'IVF4,Flat', MetricType.METRIC_INNER_PRODUCT);
 any.setParameter('nprobe', 4);
 back.mergeFrom(flat);
+const parts: IndexFlatL2[] = flat.split(2);
+const merged: IndexFlatL2 = Index.merge(parts);
+const mixed: Index = Index.merge([any, flat]);
 flat.write('x.faiss');
 flat.reset();
 flat.dispose();
@@ -49,5 +52,9 @@ const wrong: BigInt64Array = flat.search([1, 2, 3, 4], 1).labels;
 new Index(4);
 // @ts-expect-error the factory needs a descriptor
 Index.fromFactory(4);
+// @ts-expect-error merge takes an array of indexes
+Index.merge(flat, back);
+// @ts-expect-error parts is a number
+flat.split('2');
 
-void [labels, bigLabels, n, trained, metric, any, code, v, wrong, asyncUse];
+void [labels, bigLabels, n, trained, metric, any, code, v, wrong, asyncUse, merged, mixed];

@@ -45,6 +45,9 @@ func Run(t *testing.T, remote bool) {
 		{"Remove", testRemove},
 		{"ReadWrite", testReadWrite},
 		{"CloneMerge", testCloneMerge},
+		{"SplitMerge", testSplitMerge},
+		{"MergeIDMap", testMergeIDMap},
+		{"ErrorsSplitMerge", testErrorsSplitMerge},
 		{"ErrorsDimension", testErrorsDimension},
 		{"ErrorsK", testErrorsK},
 		{"ErrorsFaiss", testErrorsFaiss},
@@ -678,6 +681,176 @@ func testCloneMerge(t *testing.T, remote bool) {
 	dist, labels := mustSearch(t, a, xq, k)
 	checkExact(t, database{metric: faiss.MetricL2, xb: xb}, xq, k, dist, labels)
 	code(t, a.MergeFrom(a, 0), faiss.ErrCodeInvalidArgument)
+}
+
+func deleteAll(indexes []faiss.Index) {
+	for _, idx := range indexes {
+		idx.Delete()
+	}
+}
+
+func testSplitMerge(t *testing.T, remote bool) {
+	xb, xq := vectors(nb, 41), vectors(nq, 42)
+	idx, err := faiss.NewIndexFlatL2(d)
+	must(t, err)
+	defer idx.Delete()
+	must(t, idx.Add(xb))
+
+	parts, err := faiss.SplitIndex(idx, 3)
+	must(t, err)
+	defer deleteAll(parts)
+	if len(parts) != 3 {
+		t.Fatalf("%d parts, want 3", len(parts))
+	}
+	// A flat index's ids are positions: part k holds the next run of vectors, numbered from 0.
+	first := 0
+	for k, part := range parts {
+		checkRemote(t, part, remote)
+		n := int(part.Ntotal())
+		if n != nb/3 && n != nb/3+1 {
+			t.Fatalf("part %d holds %d vectors, want %d or %d", k, n, nb/3, nb/3+1)
+		}
+		v, err := part.Reconstruct(0)
+		must(t, err)
+		if !slices.Equal(v, row(xb, first)) {
+			t.Fatalf("part %d: Reconstruct(0) is not vector %d of the index", k, first)
+		}
+		if !slices.Equal(reconstructAll(t, part), xb[first*d:(first+n)*d]) {
+			t.Fatalf("part %d does not hold vectors %d to %d", k, first, first+n-1)
+		}
+		first += n
+	}
+	if first != nb {
+		t.Fatalf("the parts hold %d vectors, the index %d", first, nb)
+	}
+	if idx.Ntotal() != nb || !slices.Equal(idx.Xb(), xb) {
+		t.Fatal("SplitIndex changed the index")
+	}
+
+	merged, err := faiss.MergeIndexes(parts...)
+	must(t, err)
+	defer merged.Delete()
+	checkRemote(t, merged, remote)
+	if merged.Ntotal() != nb || !slices.Equal(merged.AsFlat().Xb(), xb) {
+		t.Fatal("merging the parts does not give the index's vectors back in order")
+	}
+	sameSearch(t, idx, merged, xq)
+	for k, part := range parts {
+		if int(part.Ntotal()) < nb/3 {
+			t.Fatalf("MergeIndexes changed part %d", k)
+		}
+	}
+
+	// One index twice: its vectors twice, the second copy numbered after the first.
+	twice, err := faiss.MergeIndexes(parts[0], parts[0])
+	must(t, err)
+	defer twice.Delete()
+	n := int(parts[0].Ntotal())
+	if twice.Ntotal() != int64(2*n) || !slices.Equal(twice.AsFlat().Xb(), slices.Concat(xb[:n*d], xb[:n*d])) {
+		t.Fatalf("merging a part with itself: %d vectors", twice.Ntotal())
+	}
+
+	// One part, or one index to merge: a copy.
+	whole, err := faiss.SplitIndex(idx, 1)
+	must(t, err)
+	defer deleteAll(whole)
+	sameSearch(t, idx, whole[0], xq)
+	copied, err := faiss.MergeIndexes(idx)
+	must(t, err)
+	defer copied.Delete()
+	sameSearch(t, idx, copied, xq)
+}
+
+func testMergeIDMap(t *testing.T, remote bool) {
+	xb, xq := vectors(nb, 43), vectors(nq, 44)
+	ids := make([]int64, nb)
+	for i := range ids {
+		ids[i] = 5000 - 9*int64(i)
+	}
+	half := nb / 2
+	var sources []faiss.Index
+	defer func() { deleteAll(sources) }()
+	for _, r := range [][2]int{{0, half}, {half, nb}} {
+		idx, err := faiss.IndexFactory(d, "IDMap,Flat", faiss.MetricL2)
+		must(t, err)
+		sources = append(sources, idx)
+		must(t, idx.AddWithIDs(xb[r[0]*d:r[1]*d], ids[r[0]:r[1]]))
+	}
+	merged, err := faiss.MergeIndexes(sources...)
+	must(t, err)
+	defer merged.Delete()
+	checkRemote(t, merged, remote)
+	if merged.Ntotal() != nb || sources[0].Ntotal() != int64(half) || sources[1].Ntotal() != int64(nb-half) {
+		t.Fatalf("after MergeIndexes: %d vectors merged from %d and %d", merged.Ntotal(), sources[0].Ntotal(), sources[1].Ntotal())
+	}
+	dist, labels := mustSearch(t, merged, xq, k)
+	checkExact(t, database{metric: faiss.MetricL2, xb: xb, ids: ids}, xq, k, dist, labels)
+
+	// Splitting keeps the ids too: part k holds the k-th range of them, in id order.
+	parts, err := faiss.SplitIndex(merged, 2)
+	must(t, err)
+	defer deleteAll(parts)
+	// ids decrease with the position: the low half of the ids is the second half of xb.
+	for p, want := range []database{
+		{metric: faiss.MetricL2, xb: xb[half*d:], ids: ids[half:]},
+		{metric: faiss.MetricL2, xb: xb[:half*d], ids: ids[:half]},
+	} {
+		dist, labels := mustSearch(t, parts[p], xq, k)
+		checkExact(t, want, xq, k, dist, labels)
+	}
+}
+
+func testErrorsSplitMerge(t *testing.T, remote bool) {
+	xb := vectors(20, 45)
+	a, err := faiss.NewIndexFlatL2(d)
+	must(t, err)
+	defer a.Delete()
+	must(t, a.Add(xb))
+	wide, err := faiss.NewIndexFlatL2(d + 1)
+	must(t, err)
+	defer wide.Delete()
+	_, err = faiss.MergeIndexes(a, wide)
+	if msg := code(t, err, faiss.ErrCodeInvalidArgument); !strings.Contains(msg, "dimension") {
+		t.Fatalf("message %q does not mention the dimension", msg)
+	}
+
+	hnsw, err := faiss.NewIndexHNSWFlat(d, 8, faiss.MetricL2)
+	must(t, err)
+	defer hnsw.Delete()
+	must(t, hnsw.Add(xb))
+	_, err = faiss.SplitIndex(hnsw, 2)
+	code(t, err, faiss.ErrCodeFaiss)
+	_, err = faiss.MergeIndexes(hnsw, hnsw)
+	code(t, err, faiss.ErrCodeFaiss)
+	if hnsw.Ntotal() != 20 {
+		t.Fatalf("Ntotal() = %d after the failed calls", hnsw.Ntotal())
+	}
+
+	for _, parts := range []int{0, -1} {
+		_, err = faiss.SplitIndex(a, parts)
+		if msg := code(t, err, faiss.ErrCodeInvalidArgument); !strings.Contains(msg, "parts") {
+			t.Fatalf("parts = %d: message %q does not name parts", parts, msg)
+		}
+	}
+	_, err = faiss.MergeIndexes()
+	code(t, err, faiss.ErrCodeInvalidArgument)
+	_, err = faiss.MergeIndexes(a, nil)
+	code(t, err, faiss.ErrCodeInvalidArgument)
+	_, err = faiss.SplitIndex(nil, 2)
+	code(t, err, faiss.ErrCodeInvalidArgument)
+
+	gone, err := faiss.NewIndexFlatL2(d)
+	must(t, err)
+	gone.Delete()
+	_, err = faiss.MergeIndexes(a, gone)
+	if msg := code(t, err, faiss.ErrCodeInvalidArgument); !strings.Contains(msg, "indexes[1]") {
+		t.Fatalf("message %q does not name indexes[1]", msg)
+	}
+	_, err = faiss.SplitIndex(gone, 2)
+	code(t, err, faiss.ErrCodeInvalidArgument)
+	if a.Ntotal() != 20 {
+		t.Fatalf("Ntotal() = %d after the failed calls", a.Ntotal())
+	}
 }
 
 func testErrorsDimension(t *testing.T, remote bool) {

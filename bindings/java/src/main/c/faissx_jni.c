@@ -468,6 +468,52 @@ JNIEXPORT void JNICALL Java_io_faissx_Native_reset(JNIEnv *env, jclass cls, jlon
     ok(env, faissx_Index_reset(IDX(h)));
 }
 
+/* ---- merging and splitting ---- */
+
+JNIEXPORT jlong JNICALL Java_io_faissx_Native_merge(JNIEnv *env, jclass cls, jlongArray handles) {
+    (void)cls;
+    jsize n = (*env)->GetArrayLength(env, handles);
+    const FaissIndex **indexes = malloc((size_t)n * sizeof *indexes + 1);
+    if (!indexes) {
+        throw_java(env, "java/lang/OutOfMemoryError", "merge handles");
+        return 0;
+    }
+    jlong *h = (*env)->GetLongArrayElements(env, handles, NULL);
+    if (!h) {
+        free(indexes);
+        return 0;
+    }
+    for (jsize i = 0; i < n; i++) indexes[i] = IDX(h[i]);
+    (*env)->ReleaseLongArrayElements(env, handles, h, JNI_ABORT);
+    FaissIndex *idx = NULL;
+    int rc = faissx_merge_indices(indexes, (size_t)n, &idx);
+    free(indexes);
+    return ok(env, rc) ? HANDLE(idx) : 0;
+}
+
+JNIEXPORT jlongArray JNICALL Java_io_faissx_Native_split(JNIEnv *env, jclass cls, jlong h,
+                                                         jint parts) {
+    (void)cls;
+    /* Allocated first: once faissx has made the parts, nothing may fail before Java owns them. */
+    jlongArray result = (*env)->NewLongArray(env, parts);
+    FaissIndex **out = calloc((size_t)parts, sizeof *out);
+    if (!result || !out) {
+        free(out);
+        if (result) throw_java(env, "java/lang/OutOfMemoryError", "split handles");
+        return NULL;
+    }
+    if (ok(env, faissx_split_index(IDX(h), (size_t)parts, out))) {
+        for (jint k = 0; k < parts; k++) {
+            jlong part = HANDLE(out[k]);
+            (*env)->SetLongArrayRegion(env, result, k, 1, &part);
+        }
+    } else {
+        result = NULL;
+    }
+    free(out);
+    return result;
+}
+
 /* ---- serialization ---- */
 
 JNIEXPORT void JNICALL Java_io_faissx_Native_writeFile(JNIEnv *env, jclass cls, jlong h,

@@ -4,9 +4,13 @@ import java.lang.ref.Cleaner;
 import java.lang.ref.Reference;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Function;
 
 /**
  * A FAISS index, in this process or on a faissx-server (see {@link Faissx#configure}): the same
@@ -23,12 +27,14 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  */
 public abstract class Index implements AutoCloseable {
     private static final Cleaner CLEANER = Cleaner.create();
+    private static final AtomicLong CREATED = new AtomicLong();
 
     private final NativeHandle handle;
     private final Cleaner.Cleanable cleanable;
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
     private boolean closed; // guarded by lock
     private final int d;
+    private final long seq = CREATED.incrementAndGet(); // the order in which sharedAll locks
 
     Index(long ptr) {
         this(new NativeHandle(ptr, null));
@@ -252,6 +258,64 @@ public abstract class Index implements AutoCloseable {
         exclusiveRun(Native::reset);
     }
 
+    // ---- merging and splitting ----
+
+    /**
+     * A new index holding the vectors of {@code indexes[0]}, then those of {@code indexes[1]},
+     * ...: the indexes must be of one kind, with the same parameters, as FAISS's
+     * {@code merge_from} requires. Explicit ids ({@link IndexIDMap}, {@link IndexIVF}) are kept;
+     * where ids are positions (flat, PQ, scalar quantizer), those of {@code indexes[i]} continue
+     * after the vectors before it. The indexes are not modified. They must be all local, or all on
+     * one server, where the result is made too. The result's class follows its FAISS class, as
+     * for {@link #factory}.
+     *
+     * @throws FaissxException {@code INVALID_ARGUMENT} for indexes of different dimensions,
+     *     {@code FAISS} for kinds FAISS cannot merge ({@link IndexHNSWFlat})
+     */
+    public static Index merge(Index... indexes) {
+        Objects.requireNonNull(indexes, "indexes");
+        if (indexes.length == 0) {
+            throw new IllegalArgumentException("no indexes to merge");
+        }
+        for (int i = 0; i < indexes.length; i++) {
+            Objects.requireNonNull(indexes[i], "indexes[" + i + "]");
+        }
+        return wrap(sharedAll(indexes, Native::merge));
+    }
+
+    /**
+     * Splits the index into {@code parts} new indexes of its kind; {@link #merge} of them, in
+     * order, gives it back. Part k holds the k-th of {@code parts} ranges of the stored ids,
+     * sorted, near-equal in count. Ids are kept: a vector's label in its part is its label here.
+     * Where ids are positions (flat, PQ, scalar quantizer), a part's labels start at 0: label i of
+     * part k is label {@code first + i} here, {@code first} being the number of vectors in the
+     * parts before it. This index is not modified.
+     *
+     * @throws FaissxException {@code FAISS} for kinds that cannot remove vectors
+     *     ({@link IndexHNSWFlat})
+     */
+    public final Index[] split(int parts) {
+        checkPositive(parts, "parts");
+        long[] ptrs = shared(ptr -> Native.split(ptr, parts));
+        Index[] out = new Index[parts];
+        int k = 0;
+        try {
+            for (; k < parts; k++) {
+                out[k] = wrap(ptrs[k]);
+            }
+        } catch (RuntimeException | Error e) {
+            // Part k is wrap's to free, as for factory(); the others are still ours.
+            for (int j = 0; j < k; j++) {
+                out[j].close();
+            }
+            for (int j = k + 1; j < parts; j++) {
+                Native.free(ptrs[j]);
+            }
+            throw e;
+        }
+        return out;
+    }
+
     // ---- serialization ----
 
     /** Writes the index to a file in FAISS's format (FAISS's Python and C++ read it). */
@@ -327,6 +391,38 @@ public abstract class Index implements AutoCloseable {
             op.apply(ptr);
             return null;
         });
+    }
+
+    /**
+     * Runs {@code op} on the live native indexes, in the order given, alongside other shared calls
+     * on each. Each is locked once, in creation order: otherwise two calls over the same indexes
+     * could each hold one and wait behind a writer queued on the other.
+     */
+    static <T> T sharedAll(Index[] indexes, Function<long[], T> op) {
+        Index[] order = Arrays.stream(indexes).distinct()
+                .sorted(Comparator.comparingLong(index -> index.seq)).toArray(Index[]::new);
+        int locked = 0;
+        try {
+            for (Index index : order) {
+                index.lock.readLock().lock();
+                locked++;
+            }
+            long[] ptrs = new long[indexes.length];
+            for (int i = 0; i < indexes.length; i++) {
+                if (indexes[i].closed) {
+                    throw new IllegalStateException(
+                            "indexes[" + i + "] (" + indexes[i].getClass().getSimpleName() + ") is closed");
+                }
+                ptrs[i] = indexes[i].handle.ptr;
+            }
+            return op.apply(ptrs);
+        } finally {
+            while (locked > 0) {
+                order[--locked].lock.readLock().unlock();
+            }
+            // As in locked(): the indexes must outlive the native call.
+            Reference.reachabilityFence(order);
+        }
     }
 
     private <T> T locked(Lock l, Op<T> op) {

@@ -116,6 +116,11 @@ final class Native {
 
     static native void reset(long h);
 
+    static native long merge(long[] handles);
+
+    /** The handles of the {@code parts} (> 0) new indexes. */
+    static native long[] split(long h, int parts);
+
     static native void writeFile(long h, byte[] path);
 
     static native byte[] toBytes(long h);

@@ -320,6 +320,110 @@ abstract class IndexChecks {
         }
     }
 
+    // ---- merging and splitting ----
+
+    @Test
+    void splitPartsMergeBackIntoTheIndex() {
+        try (IndexFlatL2 index = new IndexFlatL2(D)) {
+            index.add(xb);
+            byte[] before = index.toBytes();
+            Index[] parts = index.split(3);
+            try {
+                assertEquals(3, parts.length);
+                // A flat index's ids are positions: part k holds the next run of vectors.
+                int first = 0;
+                for (int k = 0; k < parts.length; k++) {
+                    Index part = parts[k];
+                    assertInstanceOf(IndexFlatL2.class, part);
+                    assertEquals(Metric.L2, part.metric());
+                    assertEquals(remote(), part.isRemote());
+                    int n = (int) part.ntotal();
+                    assertTrue(n == NB / 3 || n == NB / 3 + 1, "part " + k + " holds " + n);
+                    assertArrayEquals(Data.row(xb, D, first), part.reconstruct(0), "part " + k + ", first");
+                    assertArrayEquals(Data.row(xb, D, first + n - 1), part.reconstruct(n - 1), "part " + k + ", last");
+                    first += n;
+                }
+                assertEquals(NB, first);
+                assertArrayEquals(before, index.toBytes(), "split left the index as it was");
+
+                try (Index merged = Index.merge(parts)) {
+                    assertInstanceOf(IndexFlatL2.class, merged);
+                    assertEquals(remote(), merged.isRemote());
+                    assertEquals(NB, merged.ntotal());
+                    SearchResult want = index.search(xq, 10);
+                    SearchResult got = merged.search(xq, 10);
+                    assertArrayEquals(want.labels, got.labels);
+                    assertArrayEquals(want.distances, got.distances);
+                }
+                assertEquals(NB, java.util.Arrays.stream(parts).mapToLong(Index::ntotal).sum(),
+                        "merge left the parts as they were");
+
+                // One index twice: its vectors twice, the copy numbered after the original.
+                long n = parts[0].ntotal();
+                try (Index twice = Index.merge(parts[0], parts[0])) {
+                    assertEquals(2 * n, twice.ntotal());
+                    assertArrayEquals(Data.row(xb, D, 0), twice.reconstruct(n));
+                }
+            } finally {
+                for (Index part : parts) {
+                    part.close();
+                }
+            }
+        }
+    }
+
+    @Test
+    void mergeKeepsTheIdsOfIdMaps() {
+        int half = NB / 2;
+        long[] ids = new long[NB];
+        for (int i = 0; i < NB; i++) {
+            ids[i] = 5_000_000L - 11L * i;
+        }
+        try (Index a = Index.factory(D, "IDMap,Flat"); Index b = Index.factory(D, "IDMap,Flat")) {
+            a.addWithIds(java.util.Arrays.copyOf(xb, half * D), java.util.Arrays.copyOf(ids, half));
+            b.addWithIds(java.util.Arrays.copyOfRange(xb, half * D, NB * D), java.util.Arrays.copyOfRange(ids, half, NB));
+            try (Index merged = Index.merge(a, b)) {
+                assertInstanceOf(IndexIDMap.class, merged);
+                assertEquals(remote(), merged.isRemote());
+                assertEquals(NB, merged.ntotal());
+                assertEquals(half, a.ntotal());
+                assertEquals(NB - half, b.ntotal());
+                // Every vector finds itself, under the id it was added with.
+                SearchResult res = merged.search(xb, 1);
+                for (int q = 0; q < NB; q++) {
+                    assertEquals(ids[q], res.labels[q], "vector " + q);
+                }
+            }
+        }
+    }
+
+    @Test
+    void mergeAndSplitFailuresCarryCodeAndMessage() {
+        try (IndexFlatL2 index = new IndexFlatL2(D);
+                IndexFlatL2 wide = new IndexFlatL2(D + 1);
+                IndexHNSWFlat hnsw = new IndexHNSWFlat(D, 8)) {
+            index.add(xb);
+            FaissxException e = assertThrows(FaissxException.class, () -> Index.merge(index, wide));
+            assertEquals(FaissxException.INVALID_ARGUMENT, e.code());
+            assertTrue(e.getMessage().contains("dimension"), e.getMessage());
+
+            hnsw.add(Data.random(50, D, 3));
+            e = assertThrows(FaissxException.class, () -> hnsw.split(2));
+            assertEquals(FaissxException.FAISS, e.code());
+            assertFalse(e.getMessage().isEmpty());
+            e = assertThrows(FaissxException.class, () -> Index.merge(hnsw, hnsw));
+            assertEquals(FaissxException.FAISS, e.code());
+            assertEquals(50, hnsw.ntotal());
+
+            assertThrows(IllegalArgumentException.class, () -> index.split(0));
+            assertThrows(IllegalArgumentException.class, () -> index.split(-1));
+            assertThrows(IllegalArgumentException.class, () -> Index.merge());
+            assertThrows(NullPointerException.class, () -> Index.merge(index, null));
+            assertThrows(NullPointerException.class, () -> Index.merge((Index[]) null));
+            assertEquals(NB, index.ntotal());
+        }
+    }
+
     // ---- serialization ----
 
     @Test
@@ -470,6 +574,11 @@ abstract class IndexChecks {
         assertThrows(IllegalStateException.class, index::toBytes);
         assertThrows(IllegalStateException.class, () -> new IndexIVFFlat(index, D, 4));
         assertThrows(IllegalStateException.class, () -> new IndexIDMap(index));
+        assertThrows(IllegalStateException.class, () -> index.split(2));
+        try (IndexFlatL2 live = new IndexFlatL2(D)) {
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> Index.merge(live, index));
+            assertTrue(e.getMessage().contains("indexes[1]"), e.getMessage());
+        }
         assertTrue(index.toString().contains("closed"));
     }
 
