@@ -3,7 +3,8 @@
 //! Local and remote calls alternate; both sides use the same data and queries.
 
 use crate::data::Data;
-use crate::workload::Stat;
+use crate::report::duration;
+use crate::workload::{median, stat, Stat};
 use faissx::ffi::faissx::{faissx_configure, faissx_set_option};
 use faissx::ffi::index::*;
 use faissx::ffi::index_flat::faissx_IndexFlatL2_new_with;
@@ -155,10 +156,6 @@ struct Measured {
 
 impl Measured {
     fn new(local: Vec<Duration>, remote: Vec<Duration>) -> Self {
-        let median = |mut v: Vec<f64>| {
-            v.sort_by(f64::total_cmp);
-            v[v.len() / 2]
-        };
         let pairs = || local.iter().zip(&remote);
         let ratio = median(
             pairs()
@@ -199,14 +196,6 @@ fn micros(secs: f64) -> String {
     format!("{:.0} µs", secs * 1e6)
 }
 
-fn duration(secs: f64) -> String {
-    if secs < 1e-3 {
-        format!("{:.1} µs", secs * 1e6)
-    } else {
-        format!("{:.2} ms", secs * 1e3)
-    }
-}
-
 /// Medians, their ratio and difference, and the target with whether the medians meet it.
 fn print_rows(rows: &[Row]) {
     println!("\n## remote (faissx-server on loopback) vs local faissx\n");
@@ -239,14 +228,6 @@ fn print_rows(rows: &[Row]) {
          (a local and a remote call, one after the other), which the targets are checked on. \
          The fastest runs are listed below the table."
     );
-}
-
-fn stat(mut samples: Vec<Duration>) -> Stat {
-    samples.sort();
-    Stat {
-        median: samples[samples.len() / 2].as_secs_f64(),
-        min: samples[0].as_secs_f64(),
-    }
 }
 
 /// Local and remote timings of `f`, alternating which goes first.

@@ -21,7 +21,7 @@ impl Line {
     }
 }
 
-fn duration(secs: f64) -> String {
+pub fn duration(secs: f64) -> String {
     if secs < 1e-3 {
         format!("{:.1} µs", secs * 1e6)
     } else if secs < 1.0 {

@@ -152,7 +152,7 @@ fn alternate(
     times
 }
 
-fn stat(times: Vec<Duration>) -> Stat {
+pub fn stat(times: Vec<Duration>) -> Stat {
     let secs: Vec<f64> = times.iter().map(Duration::as_secs_f64).collect();
     Stat {
         min: secs.iter().copied().fold(f64::INFINITY, f64::min),
@@ -160,7 +160,7 @@ fn stat(times: Vec<Duration>) -> Stat {
     }
 }
 
-fn median(mut values: Vec<f64>) -> f64 {
+pub fn median(mut values: Vec<f64>) -> f64 {
     values.sort_by(f64::total_cmp);
     let n = values.len();
     if n % 2 == 1 {
