@@ -67,6 +67,23 @@ pub fn clear_last_error() {
     LAST_CODE.with(|slot| slot.set(0));
 }
 
+/// The failure another export just reported with `code` (and recorded for this thread), as an
+/// error of the export that called it; `Ok` for 0.
+pub fn reported(code: c_int) -> Result<()> {
+    if code == 0 {
+        return Ok(());
+    }
+    let message = LAST_ERROR.with(|slot| {
+        slot.borrow()
+            .as_ref()
+            .map(|text| text.to_string_lossy().into_owned())
+    });
+    Err(Error::new(
+        code,
+        message.unwrap_or_else(|| "failed without a message".into()),
+    ))
+}
+
 /// The calling thread's last error message, valid until that thread's next failing call.
 pub fn last_error_ptr() -> *const c_char {
     LAST_ERROR.with(|slot| match &*slot.borrow() {

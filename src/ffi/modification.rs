@@ -14,23 +14,6 @@ use crate::ffi::types::*;
 use crate::local::sys;
 use std::os::raw::c_int;
 
-/// A failure reported by another export, as an error of this one.
-fn reported(code: c_int) -> Result<()> {
-    if code == 0 {
-        return Ok(());
-    }
-    let message = last_error_ptr();
-    let message = if message.is_null() {
-        String::from("failed without a message")
-    } else {
-        // SAFETY: the thread's last error message, a valid C string.
-        unsafe { std::ffi::CStr::from_ptr(message) }
-            .to_string_lossy()
-            .into_owned()
-    };
-    Err(Error::new(code, message))
-}
-
 /// An index this module made, freed unless handed to the caller.
 struct Made(*mut FaissIndex);
 

@@ -184,6 +184,17 @@ struct State {
     indexes: RwLock<HashMap<Key, Arc<Entry>>>,
 }
 
+impl State {
+    /// The tenant's index of that name.
+    fn entry(&self, tenant: &str, name: &str) -> Option<Arc<Entry>> {
+        self.indexes
+            .read()
+            .unwrap()
+            .get(&(tenant.to_string(), name.to_string()))
+            .cloned()
+    }
+}
+
 pub struct Server {
     context: zmq::Context,
     router: zmq::Socket,
@@ -326,6 +337,10 @@ impl Server {
             *in_flight += 1;
             queue.send(job).expect("workers outlive the loop");
         };
+        let go_on = |(job, refusal): NextPart, in_flight: &mut usize| match refusal {
+            Some(reply) => self.reply(job.identity, reply),
+            None => dispatch(job, in_flight),
+        };
         loop {
             if shutdown.load(Ordering::SeqCst) && !draining {
                 draining = true;
@@ -346,17 +361,13 @@ impl Server {
                 while let Ok(mut frames) = recv_frames(&replies) {
                     in_flight -= 1;
                     let tag = frames.remove(0);
+                    let identity = frames.remove(0);
                     if !tag.is_empty() {
-                        let next = adds.applied(&frames[0], &tag);
-                        for (job, refusal) in next {
-                            match refusal {
-                                Some(reply) => self.reply(job.identity, reply),
-                                None => dispatch(job, &mut in_flight),
-                            }
+                        for next in adds.applied(&identity, &tag) {
+                            go_on(next, &mut in_flight);
                         }
                     }
-                    // A client that went away cannot be answered; that is not the server's failure.
-                    let _ = send_frames(&self.router, frames, zmq::DONTWAIT);
+                    self.reply(identity, frames);
                 }
             }
             if items[0].is_readable() && !draining {
@@ -375,11 +386,8 @@ impl Server {
                         let reply = answer(&self.state, &job);
                         self.reply(job.identity, reply);
                     } else if job.part().is_some() {
-                        if let Some((job, refusal)) = adds.arrived(job) {
-                            match refusal {
-                                Some(reply) => self.reply(job.identity, reply),
-                                None => dispatch(job, &mut in_flight),
-                            }
+                        if let Some(next) = adds.arrived(job) {
+                            go_on(next, &mut in_flight);
                         }
                     } else {
                         dispatch(job, &mut in_flight);
@@ -491,13 +499,7 @@ impl Job {
             Op::Search { index, n, .. } | Op::Assign { index, n, .. } => (index, *n),
             _ => return false,
         };
-        let Some(entry) = state
-            .indexes
-            .read()
-            .unwrap()
-            .get(&(tenant.clone(), index.clone()))
-            .cloned()
-        else {
+        let Some(entry) = state.entry(tenant, index) else {
             return true;
         };
         // A write in progress holds the lock: then the search waits in a worker, not here.
@@ -795,11 +797,7 @@ fn serve(state: &State, tenant: &str, request: &Request, payload: &[&[u8]]) -> S
     let key = |name: &str| (tenant.to_string(), name.to_string());
     let find = |name: &str| -> Result<Arc<Entry>, WireError> {
         state
-            .indexes
-            .read()
-            .unwrap()
-            .get(&key(name))
-            .cloned()
+            .entry(tenant, name)
             .ok_or_else(|| fail(ErrorKind::NotFound, format!("no index named '{name}'")))
     };
     let info = |entry: &Arc<Entry>| read(entry, |index| index.info());
