@@ -65,6 +65,28 @@
 // Remote mode: the server failed (its data directory, for instance).
 #define FAISSX_ERR_SERVER -14
 
+// The longest factory string `faissx_index_factory` and `faissx_index_binary_factory` accept:
+// FAISS's parser recurses on its input and overflows a thread's stack on long strings.
+#define FAISSX_MAX_FACTORY_LENGTH 1024
+
+// The largest HNSW `M` faissx accepts (the smallest is 2: FAISS's graph needs M >= 2).
+#define FAISSX_MAX_HNSW_M 4096
+
+// The most inverted lists an IVF index may have (FAISS allocates them all at construction).
+#define FAISSX_MAX_NLIST (1 << 24)
+
+// The largest magnitude of a vector component (added, searched, trained on) that faissx
+// accepts; NaN and infinities are refused too. FAISS's kernels compute norms and products
+// in float32: beyond this they overflow to infinities whose differences are NaN, and with NaN
+// distances its nearest-neighbour kernels return ids outside the index (that composites then
+// look up) and its graph search (HNSW) loops forever. With |x| <= 1e15, products stay below
+// 1e30 and sums over 65536 dimensions below float32's maximum.
+#define FAISSX_MAX_COMPONENT 1e15
+
+// The largest HNSW `efSearch` and `efConstruction` faissx accepts: FAISS allocates that many
+// candidates per search thread, inside OpenMP, where a failed allocation aborts the process.
+#define FAISSX_MAX_EF (1 << 20)
+
 // Flag for `faissx_read_index*`: map the file instead of reading it.
 #define FAISS_IO_FLAG_MMAP 1
 
@@ -867,7 +889,10 @@ int faissx_configure_recovery(int max_retries, double initial_backoff_s, double 
 //   other clients are not seen while a copy is cached: turn it off for indexes others modify;
 // - "cache_memory_mb": budget of the reconstructed-vector cache per index (default 256);
 // - "spin_wait_us": how long a call polls for the server's reply before it sleeps (default
-//   500; one thread per process polls at a time; 0: always sleep).
+//   500; one thread per process polls at a time; 0: always sleep);
+// - "server_public_key": the server's CURVE public key (40 Z85 characters, its `.pub` file):
+//   connections made from now on are encrypted and reach only the server holding the matching
+//   secret key; "" turns it off (default: FAISSX_SERVER_PUBLIC_KEY, else off).
 int faissx_set_option(const char *name, const char *value);
 
 // Opens the existing index `name` of this client's tenant on the configured server, to share
@@ -910,7 +935,7 @@ int faissx_Index_verbose(const FaissIndex *index);
 // Sets `verbose` of an `Index`. A NULL handle sets the last error and changes nothing.
 void faissx_Index_set_verbose(FaissIndex *index, int value);
 
-// Trains the index on `n` vectors `x` (n*d floats). Indexes that need no training accept it as a no-op.
+// Trains the index on `n` vectors `x` (n*d floats; n > 0). Indexes that need no training accept it as a no-op.
 int faissx_Index_train(FaissIndex *index,
                        idx_t n,
                        const float *x);
@@ -1019,7 +1044,7 @@ int faissx_IndexBinary_verbose(const FaissIndexBinary *index);
 // Sets `verbose` of an `IndexBinary`. A NULL handle sets the last error and changes nothing.
 void faissx_IndexBinary_set_verbose(FaissIndexBinary *index, int value);
 
-// Trains the binary index on `n` codes `x` (n*d/8 bytes).
+// Trains the binary index on `n` codes `x` (n*d/8 bytes; n > 0).
 int faissx_IndexBinary_train(FaissIndexBinary *index, idx_t n, const uint8_t *x);
 
 // Adds `n` codes `x` (n*d/8 bytes).

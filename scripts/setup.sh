@@ -4,7 +4,8 @@
 # and the Python FAISS wheel that the interoperability tests and the benchmark compare against.
 set -euo pipefail
 
-packages=(cmake g++ pkg-config libopenblas-openmp-dev liblapack-dev libzmq3-dev)
+# libsodium-dev: the vendored libzmq links it for CURVE encryption (third_party/zmq-sys).
+packages=(cmake g++ pkg-config libopenblas-openmp-dev liblapack-dev libzmq3-dev libsodium-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -8,12 +8,15 @@
 //! - [`remote`]: the client (configuration, connection pool, retries, caches, remote handles).
 //! - [`protocol`]: the messages client and server exchange (docs/PROTOCOL.md).
 //! - [`server`]: faissx-server as a library (src/bin/faissx-server.rs parses arguments only).
+//! - [`curve`]: ZeroMQ CURVE keys, for encrypted connections between the two.
 //!
 //! A local handle *is* FAISS's object: `FaissIndex*` from `faissx_IndexFlatL2_new` points at a
 //! `faiss::IndexFlatL2`. Ownership (`own_fields`), casts and borrowed sub-objects (quantizer,
 //! `xb`, range-search arrays) therefore follow FAISS exactly, and a call costs one checked
 //! forward.
 
+/// cbindgen:ignore
+pub mod curve;
 pub mod ffi;
 pub mod local;
 /// cbindgen:ignore

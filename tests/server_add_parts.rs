@@ -179,3 +179,50 @@ fn chunked_adds_match_local() {
         local_ids.search(&queries, 5)
     );
 }
+
+/// A client that numbers its parts wrongly gets an answer for every part, not a reply that
+/// never comes (found by the wire fuzzer): a part numbered past the end is refused, and so is a
+/// part that names an add whose last part was applied (the ids of one add's parts are
+/// consecutive, so part 1 with id 8 and part 3 with id 10 name one add).
+#[test]
+fn miscounted_parts_are_answered() {
+    let server = Server::start(&["--workers", "2"]);
+    let mut raw = Raw::connect(&server.endpoint);
+    raw.create_flat("miscounted", D as u32);
+    let requests = vec![
+        (part("miscounted", 2, 1, 2), to_frame(&rows(0, 2))),
+        (part("miscounted", 2, 2, 2), to_frame(&rows(2, 2))),
+    ];
+    let replies = send_parts(&mut raw, requests);
+    assert!(replies[0].is_ok(), "{:?}", replies[0]);
+    let error = replies[1].as_ref().expect_err("a part past the end");
+    assert!(
+        error.message.contains("numbered from 0"),
+        "{}",
+        error.message
+    );
+
+    // Part 1 of 2 (the last) then, with the next id, part 2 of 3: one add to the server.
+    let requests = vec![
+        (part("miscounted", 2, 1, 2), to_frame(&rows(2, 2))),
+        (part("miscounted", 2, 2, 3), to_frame(&rows(4, 2))),
+    ];
+    let replies = send_parts(&mut raw, requests);
+    assert!(replies[0].is_ok(), "{:?}", replies[0]);
+    // Refused if it arrived while part 1 was applied; a new add (and applied) if after.
+    let applied = match &replies[1] {
+        Ok(_) => 2,
+        Err(error) => {
+            assert!(
+                error.message.contains("last part was already applied"),
+                "{}",
+                error.message
+            );
+            0
+        }
+    };
+    assert_eq!(
+        stored(&mut raw, "miscounted", 4 + applied),
+        rows(0, 4 + applied)
+    );
+}

@@ -1,6 +1,7 @@
 //! faissx-server: argument parsing and signals; the server itself is `faissx::server`.
 
-use clap::Parser;
+use clap::{Parser, Subcommand};
+use faissx::server::budget::Quotas;
 use faissx::server::{Config, Limits, Server};
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -12,6 +13,8 @@ use std::sync::Arc;
 #[derive(Parser, Debug)]
 #[command(version, about)]
 struct Args {
+    #[command(subcommand)]
+    command: Option<Command>,
     /// TCP port to listen on.
     #[arg(long, env = "FAISSX_PORT", default_value_t = 45678)]
     port: u16,
@@ -51,6 +54,40 @@ struct Args {
     /// Most vectors in one request.
     #[arg(long, env = "FAISSX_MAX_BATCH", default_value_t = 10_000_000)]
     max_batch: u64,
+    /// Largest result of one request, in MB: a search's n·k results (12 bytes each),
+    /// reconstructed vectors, range search results.
+    #[arg(long, env = "FAISSX_MAX_RESULT_MB", default_value_t = 2048)]
+    max_result_mb: usize,
+    /// Memory budget of the whole server, in MB: a request that would take the process's
+    /// resident memory past it is refused with a Limit error before it allocates. Unlimited by
+    /// default.
+    #[arg(long, env = "FAISSX_MAX_MEMORY_MB", value_name = "MB")]
+    max_memory_mb: Option<u64>,
+    /// Most vectors one tenant's indexes may hold together; adds past it are refused.
+    #[arg(long, env = "FAISSX_TENANT_MAX_VECTORS", value_name = "N")]
+    tenant_max_vectors: Option<u64>,
+    /// Most MB of stored vectors (codes) one tenant's indexes may hold together.
+    #[arg(long, env = "FAISSX_TENANT_MAX_MB", value_name = "MB")]
+    tenant_max_mb: Option<u64>,
+    /// Encrypt every connection (ZeroMQ CURVE) with the server secret key in this file (made by
+    /// `faissx-server keygen`; mode 0600). Only clients given the matching public key connect.
+    #[arg(long, env = "FAISSX_CURVE_SECRET_KEY_FILE", value_name = "PATH")]
+    curve_secret_key_file: Option<PathBuf>,
+    /// Serve Prometheus metrics (GET /metrics) and a health check (GET /health) over HTTP on
+    /// this address, e.g. 127.0.0.1:9100. Off by default.
+    #[arg(long, env = "FAISSX_METRICS_ADDRESS", value_name = "HOST:PORT")]
+    metrics_address: Option<String>,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Writes a new CURVE key pair for --curve-secret-key-file: PREFIX.key (the secret key,
+    /// mode 0600, for the server) and PREFIX.pub (the public key, for clients).
+    Keygen {
+        /// Path and file name without extension, e.g. /etc/faissx/server.
+        #[arg(long, value_name = "PREFIX")]
+        out: PathBuf,
+    },
 }
 
 fn parse_keys(list: &str) -> Result<HashMap<String, String>, String> {
@@ -95,6 +132,13 @@ fn config(args: &Args) -> Result<Config, String> {
             args.log_level
         ));
     }
+    let curve_secret_key = match &args.curve_secret_key_file {
+        Some(path) => Some(
+            faissx::curve::read_secret_key_file(path)
+                .map_err(|e| format!("--curve-secret-key-file {e}"))?,
+        ),
+        None => None,
+    };
     let defaults = Config::default();
     Ok(Config {
         bind_address: args.bind_address.clone(),
@@ -108,12 +152,50 @@ fn config(args: &Args) -> Result<Config, String> {
             max_dimension: args.max_dimension,
             max_k: args.max_k,
             max_batch: args.max_batch,
+            max_result_bytes: args.max_result_mb.saturating_mul(1 << 20),
         },
+        quotas: Quotas {
+            max_memory_bytes: args.max_memory_mb.map(|mb| mb.saturating_mul(1 << 20)),
+            tenant_max_vectors: args.tenant_max_vectors,
+            tenant_max_bytes: args.tenant_max_mb.map(|mb| mb.saturating_mul(1 << 20)),
+        },
+        curve_secret_key,
+        metrics_address: args.metrics_address.clone(),
     })
 }
 
+fn keygen(prefix: &std::path::Path) -> ExitCode {
+    match faissx::curve::write_key_files(prefix) {
+        Ok((secret, public)) => {
+            println!(
+                "secret key: {} (for --curve-secret-key-file)",
+                secret.display()
+            );
+            println!(
+                "public key: {} (for clients: FAISSX_SERVER_PUBLIC_KEY)",
+                public.display()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(message) => {
+            eprintln!("faissx-server keygen: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
 fn main() -> ExitCode {
+    // Before anything writes: a log that reaches the file size limit (`ulimit -f`) would raise
+    // SIGXFSZ, which kills the process; ignored, that write fails with EFBIG and only the
+    // request behind it gets an error. (Server::bind does the same for embedded servers.)
+    // SAFETY: installs SIG_IGN, which runs no code in the handler.
+    unsafe {
+        libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+    }
     let args = Args::parse();
+    if let Some(Command::Keygen { out }) = &args.command {
+        return keygen(out);
+    }
     let config = match config(&args) {
         Ok(config) => config,
         Err(message) => {
@@ -130,6 +212,17 @@ fn main() -> ExitCode {
         }
     }
     let auth = if config.auth.is_some() { "on" } else { "off" };
+    // Printed so that operators can check it against the .pub file they give to clients.
+    let curve = match &config.curve_secret_key {
+        Some(secret) => match faissx::curve::public_of(&secret.0) {
+            Ok(public) => format!("CURVE on, public key {}", faissx::curve::encode(&public)),
+            Err(e) => {
+                eprintln!("faissx-server: --curve-secret-key-file: {e}");
+                return ExitCode::FAILURE;
+            }
+        },
+        None => "CURVE off".to_string(),
+    };
     let server = match Server::bind(config) {
         Ok(server) => server,
         Err(e) => {
@@ -137,7 +230,15 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    eprintln!("faissx-server: {} (auth {auth})", faissx::server::banner());
+    eprintln!(
+        "faissx-server: {} (auth {auth}, {curve})",
+        faissx::server::banner()
+    );
+    if let Some(address) = server.metrics_address() {
+        eprintln!(
+            "faissx-server: metrics on http://{address}/metrics, health on http://{address}/health"
+        );
+    }
     // Scripts wait for this line to know the port is open.
     println!("listening on {}", server.endpoint());
     match server.run(&shutdown) {

@@ -250,6 +250,17 @@ pub fn known_metric(metric: FaissMetricType) -> Result<FaissMetricType> {
     }
 }
 
+/// The metric of an IVF index whose lists FAISS scans for L2 and inner product only (scalar
+/// quantizer, PQ): with another, its scanner throws inside OpenMP or reads the wrong tables.
+pub fn ivf_scan_metric(metric: FaissMetricType, what: &str) -> Result<FaissMetricType> {
+    match known_metric(metric)? {
+        METRIC_L2 | METRIC_INNER_PRODUCT => Ok(metric),
+        other => Err(Error::invalid(format!(
+            "{what} supports the L2 and inner product metrics only (got {other})"
+        ))),
+    }
+}
+
 /// A scalar quantizer type FAISS knows.
 pub fn known_quantizer_type(qt: FaissQuantizerType) -> Result<FaissQuantizerType> {
     if qt <= QT_8bit_direct_signed {
@@ -323,4 +334,211 @@ pub unsafe fn c_str<'a>(text: *const c_char, name: &str) -> Result<&'a str> {
     CStr::from_ptr(text)
         .to_str()
         .map_err(|_| Error::invalid(format!("{name} is not valid UTF-8")))
+}
+
+/// `M` of an HNSW graph: FAISS builds no level above the base with M < 2 (its getters then
+/// throw and its add reads past its tables), and overflows its tables with huge ones.
+pub fn hnsw_m(m: i64) -> Result<c_int> {
+    if (2..=i64::from(FAISSX_MAX_HNSW_M)).contains(&m) {
+        Ok(m as c_int)
+    } else {
+        Err(Error::invalid(format!(
+            "M must be in 2..={FAISSX_MAX_HNSW_M} (got {m})"
+        )))
+    }
+}
+
+/// The number of training vectors: FAISS's trainers read the first vector before checking
+/// there is one (a scalar quantizer's range, for one), so training on none is refused for
+/// every index.
+pub fn training_count(n: idx_t) -> Result<usize> {
+    match count(n, "n")? {
+        0 => Err(Error::invalid("cannot train on n = 0 vectors")),
+        n => Ok(n),
+    }
+}
+
+/// HNSW's `efSearch` or `efConstruction` (`name`): see [`FAISSX_MAX_EF`].
+pub fn hnsw_ef(value: i64, name: &str) -> Result<c_int> {
+    if (1..=i64::from(FAISSX_MAX_EF)).contains(&value) {
+        Ok(value as c_int)
+    } else {
+        Err(Error::invalid(format!(
+            "{name} must be in 1..={FAISSX_MAX_EF} (got {value})"
+        )))
+    }
+}
+
+/// The number of inverted lists of an IVF index: FAISS allocates them all at construction, and
+/// with none its add and search divide by zero or read an empty table.
+pub fn nlist_in_range(nlist: u64) -> Result<usize> {
+    if (1..=FAISSX_MAX_NLIST as u64).contains(&nlist) {
+        Ok(nlist as usize)
+    } else {
+        Err(Error::invalid(format!(
+            "nlist must be in 1..={FAISSX_MAX_NLIST} (got {nlist})"
+        )))
+    }
+}
+
+/// A product quantizer's shape: FAISS computes d % M before checking M (a division by zero),
+/// and supports 1..=24 bits per code.
+pub fn pq_shape(d: i64, m: u64, nbits: u64) -> Result<()> {
+    dimension(d, "d")?;
+    if (d as u64).checked_rem(m) != Some(0) {
+        return Err(Error::invalid(format!("M = {m} must divide d = {d}")));
+    }
+    if nbits == 0 || nbits > 24 {
+        return Err(Error::invalid(format!(
+            "nbits must be in 1..=24 (got {nbits})"
+        )));
+    }
+    Ok(())
+}
+
+/// Checks a factory string before FAISS parses it. FAISS's parser accepts numbers its
+/// constructors then divide by ("PQ0", "OPQ0,PQ2", "PQ2x0") or build unusable indexes from
+/// ("IVF0,Flat", "NSG0", "HNSW0"), and recurses on long strings; what its constructors accept
+/// beyond this, `faissx_shim_check_index` checks on the index built.
+///
+/// Rules: at most [`FAISSX_MAX_FACTORY_LENGTH`] bytes; every integer in it is at least 1 and
+/// at most 2^24 (an IVF's list count with its `k`/`M` suffix applied, `IMI2xN` and
+/// `ResidualMxN` as the 2^(2N) and 2^(M*N) lists they make); the binary factory, which reads
+/// its numbers with `sscanf`, also takes no signs or spaces. The period of a spectral hash
+/// (`SH1.5`) is a float and exempt.
+pub fn factory_description(description: &str, binary: bool) -> Result<()> {
+    const MAX_NUMBER: u64 = 1 << 24;
+    const MAX_LIST_BITS: u64 = 24;
+    let bytes = description.as_bytes();
+    let refuse = |why: String| {
+        let shown: String = description.chars().take(64).collect();
+        let more = if shown.len() < description.len() {
+            "..."
+        } else {
+            ""
+        };
+        Err(Error::invalid(format!(
+            "factory string '{shown}{more}': {why}"
+        )))
+    };
+    if bytes.len() > FAISSX_MAX_FACTORY_LENGTH {
+        return refuse(format!(
+            "{} bytes, more than the {FAISSX_MAX_FACTORY_LENGTH} faissx accepts",
+            bytes.len()
+        ));
+    }
+    if binary {
+        if let Some(bad) = description
+            .chars()
+            .find(|c| !(c.is_ascii_alphanumeric() || *c == '_'))
+        {
+            return refuse(format!("'{bad}' has no place in a binary factory string"));
+        }
+    }
+    let before = |at: usize, text: &str| bytes[..at].ends_with(text.as_bytes());
+    // The value of the previous integer, for `ResidualMxN`.
+    let mut previous: Option<u64> = None;
+    let mut i = 0;
+    while i < bytes.len() {
+        if !binary && before(i, "SH") && matches!(bytes[i], b'-' | b'.' | b'0'..=b'9') {
+            while i < bytes.len() && matches!(bytes[i], b'-' | b'.' | b'e' | b'0'..=b'9') {
+                i += 1;
+            }
+            continue;
+        }
+        if !bytes[i].is_ascii_digit() {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < bytes.len() && bytes[i].is_ascii_digit() {
+            i += 1;
+        }
+        let value = description[start..i].parse::<u64>().unwrap_or(u64::MAX);
+        if value == 0 {
+            return refuse(format!(
+                "the number at byte {start} is 0; every number in a factory string must be >= 1"
+            ));
+        }
+        let multiplier = match bytes.get(i) {
+            Some(b'k') if before(start, "IVF") => 1 << 10,
+            Some(b'M') if before(start, "IVF") => 1 << 20,
+            _ => 1,
+        };
+        if value.saturating_mul(multiplier) > MAX_NUMBER {
+            return refuse(format!(
+                "the number at byte {start} is {}, more than the {MAX_NUMBER} faissx accepts",
+                &description[start..i]
+            ));
+        }
+        let list_bits = if before(start, "IMI2x") {
+            Some(2 * value)
+        } else if before(start, "x") && previous.is_some() && {
+            let head = &bytes[..start - 1];
+            let digits = head.iter().rev().take_while(|b| b.is_ascii_digit()).count();
+            head[..head.len() - digits].ends_with(b"Residual")
+        } {
+            previous.map(|m| m.saturating_mul(value))
+        } else {
+            None
+        };
+        if list_bits.is_some_and(|bits| bits > MAX_LIST_BITS) {
+            return refuse(format!(
+                "the coarse quantizer at byte {start} would make 2^{} inverted lists, more than \
+                 the 2^{MAX_LIST_BITS} faissx accepts",
+                list_bits.unwrap_or_default()
+            ));
+        }
+        previous = Some(value);
+    }
+    Ok(())
+}
+
+/// Checks, before FAISS adds, searches or trains on `len` floats `x` in `index`, what would
+/// crash or hang it there: components beyond [`FAISSX_MAX_COMPONENT`] (or not finite), and
+/// (unless `training`, which rebuilds an IVF's quantizer) a composite whose borrowed sub-index
+/// was written to on its own (an IVF's quantizer with more centroids than lists, or none,
+/// assigns lists that do not exist; an IDMap's index with more vectors than ids returns
+/// positions past the id table).
+///
+/// # Safety
+/// `index` must be a live local index; `x` must hold `len` floats (or be NULL with `len` 0).
+pub unsafe fn usable_inputs(
+    index: *const FaissIndex,
+    x: *const f32,
+    len: usize,
+    what: &str,
+    training: bool,
+) -> Result<()> {
+    crate::local::shim_status(crate::local::shim::faissx_shim_Index_check_use(
+        index.cast(),
+        c_int::from(training),
+    ))?;
+    if len == 0 {
+        return Ok(());
+    }
+    finite_components(std::slice::from_raw_parts(x, len).iter().copied(), what)
+}
+
+/// Refuses a component that is not finite or beyond [`FAISSX_MAX_COMPONENT`].
+pub fn finite_components(values: impl Iterator<Item = f32>, what: &str) -> Result<()> {
+    for (at, value) in values.enumerate() {
+        if value.is_nan() || value.abs() > FAISSX_MAX_COMPONENT {
+            return Err(Error::invalid(format!(
+                "{what}: component {at} is {value}; faissx takes finite components of \
+                 magnitude at most {FAISSX_MAX_COMPONENT:e}"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// As [`usable_inputs`] for binary indexes: their IVF's quantizer.
+///
+/// # Safety
+/// `index` must be a live local binary index.
+pub unsafe fn usable_binary(index: *const FaissIndexBinary) -> Result<()> {
+    crate::local::shim_status(crate::local::shim::faissx_shim_IndexBinary_check_use(
+        index.cast(),
+    ))
 }

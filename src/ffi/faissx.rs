@@ -101,7 +101,10 @@ pub extern "C" fn faissx_configure_recovery(
 ///   other clients are not seen while a copy is cached: turn it off for indexes others modify;
 /// - "cache_memory_mb": budget of the reconstructed-vector cache per index (default 256);
 /// - "spin_wait_us": how long a call polls for the server's reply before it sleeps (default
-///   500; one thread per process polls at a time; 0: always sleep).
+///   500; one thread per process polls at a time; 0: always sleep);
+/// - "server_public_key": the server's CURVE public key (40 Z85 characters, its `.pub` file):
+///   connections made from now on are encrypted and reach only the server holding the matching
+///   secret key; "" turns it off (default: FAISSX_SERVER_PUBLIC_KEY, else off).
 #[no_mangle]
 pub unsafe extern "C" fn faissx_set_option(name: *const c_char, value: *const c_char) -> c_int {
     boundary!({
@@ -121,6 +124,11 @@ pub unsafe extern "C" fn faissx_set_option(name: *const c_char, value: *const c_
                 options.connect_timeout = Duration::from_millis(number()?.max(1))
             }
             "spin_wait_us" => options.spin_wait = Duration::from_micros(number()?),
+            "server_public_key" => {
+                options.server_public_key = remote::parse_server_public_key(value).map_err(|e| {
+                    Error::new(e.code, format!("option server_public_key: {}", e.message))
+                })?
+            }
             "cache_memory_mb" => {
                 options.cache_memory_bytes = (number()? as usize).saturating_mul(1 << 20)
             }

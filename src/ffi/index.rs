@@ -120,7 +120,7 @@ pub unsafe extern "C" fn faissx_Index_set_verbose(index: *mut FaissIndex, value:
     })
 }
 
-/// Trains the index on `n` vectors `x` (n*d floats). Indexes that need no training accept it as a no-op.
+/// Trains the index on `n` vectors `x` (n*d floats; n > 0). Indexes that need no training accept it as a no-op.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_Index_train(
     index: *mut FaissIndex,
@@ -129,11 +129,12 @@ pub unsafe extern "C" fn faissx_Index_train(
 ) -> c_int {
     boundary!({
         non_null(index, "index")?;
-        count(n, "n")?;
+        training_count(n)?;
         buffer(x, n, "x")?;
         if let Some(remote) = as_remote(index) {
             return remote.train(n as usize, vectors(remote, x, n));
         }
+        usable(index, x, n, true)?;
         faiss_status(sys::faiss_Index_train(index, n, x))
     })
 }
@@ -152,6 +153,7 @@ pub unsafe extern "C" fn faissx_Index_add(
         if let Some(remote) = as_remote(index) {
             return remote.add(n as usize, vectors(remote, x, n), None);
         }
+        usable(index, x, n, false)?;
         faiss_status(sys::faiss_Index_add(index, n, x))
     })
 }
@@ -173,6 +175,7 @@ pub unsafe extern "C" fn faissx_Index_add_with_ids(
             let ids = slice(xids, n as usize);
             return remote.add(n as usize, vectors(remote, x, n), Some(ids));
         }
+        usable(index, x, n, false)?;
         faiss_status(sys::faiss_Index_add_with_ids(index, n, x, xids))
     })
 }
@@ -197,7 +200,18 @@ pub unsafe extern "C" fn faissx_Index_search(
         if let Some(remote) = as_remote(index) {
             return remote_search(remote, n, x, k, None, distances, labels);
         }
-        faiss_status(sys::faiss_Index_search(index, n, x, k, distances, labels))
+        usable(index, x, n, false)?;
+        // The shim writes FAISS's empty result first, which FAISS leaves in place when it has
+        // nothing to search.
+        shim_status(shim::faissx_shim_Index_search_with_params(
+            index.cast(),
+            n,
+            x,
+            k,
+            std::ptr::null(),
+            distances,
+            labels,
+        ))
     })
 }
 
@@ -223,8 +237,16 @@ pub unsafe extern "C" fn faissx_Index_search_with_params(
             let params = crate::remote::selectors::describe_params(params)?;
             return remote_search(remote, n, x, k, params, distances, labels);
         }
-        faiss_status(sys::faiss_Index_search_with_params(
-            index, n, x, k, params, distances, labels,
+        usable(index, x, n, false)?;
+        // The shim answers or refuses an IDSelectorRange that FAISS's IndexFlat cannot search.
+        shim_status(shim::faissx_shim_Index_search_with_params(
+            index.cast(),
+            n,
+            x,
+            k,
+            params.cast(),
+            distances,
+            labels,
         ))
     })
 }
@@ -247,6 +269,7 @@ pub unsafe extern "C" fn faissx_Index_range_search(
         if let Some(remote) = as_remote(index) {
             return remote_range_search(remote, n, x, radius.into(), result);
         }
+        usable(index, x, n, false)?;
         faiss_status(sys::faiss_Index_range_search(index, n, x, radius, result))
     })
 }
@@ -271,6 +294,12 @@ pub unsafe extern "C" fn faissx_Index_assign(
             copy_out(&found, labels);
             return Ok(());
         }
+        usable(index, x, n, false)?;
+        // FAISS's empty result, which it leaves in place when it has nothing to search.
+        let total = (n as usize)
+            .checked_mul(k as usize)
+            .ok_or_else(|| Error::invalid(format!("n = {n} times k = {k} labels overflow")))?;
+        std::slice::from_raw_parts_mut(labels, total).fill(-1);
         faiss_status(sys::faiss_Index_assign(index, n, x, labels, k))
     })
 }
@@ -304,6 +333,8 @@ pub unsafe extern "C" fn faissx_Index_remove_ids(
             }
             return Ok(());
         }
+        // An IDMap whose index was written to on its own fails an assertion (an abort).
+        usable_inputs(index, std::ptr::null(), 0, "x", false)?;
         faiss_status(sys::faiss_Index_remove_ids(index, sel, n_removed))
     })
 }
@@ -322,7 +353,12 @@ pub unsafe extern "C" fn faissx_Index_reconstruct(
             copy_bytes_out(&remote.reconstruct(key, 1)?, recons);
             return Ok(());
         }
-        faiss_status(sys::faiss_Index_reconstruct(index, key, recons))
+        // The shim checks the keys FAISS reads unchecked.
+        shim_status(shim::faissx_shim_Index_reconstruct(
+            index.cast(),
+            key,
+            recons,
+        ))
     })
 }
 
@@ -342,7 +378,14 @@ pub unsafe extern "C" fn faissx_Index_reconstruct_n(
             copy_bytes_out(&remote.reconstruct(i0, ni as usize)?, recons);
             return Ok(());
         }
-        faiss_status(sys::faiss_Index_reconstruct_n(index, i0, ni, recons))
+        // Not FAISS's own: it reconstructs inside an OpenMP region, where a missing id's
+        // exception terminates the process.
+        shim_status(shim::faissx_shim_Index_reconstruct_n(
+            index.cast(),
+            i0,
+            ni,
+            recons,
+        ))
     })
 }
 
@@ -359,7 +402,13 @@ pub unsafe extern "C" fn faissx_Index_compute_residual(
         non_null(index, "index")?;
         non_null(x, "x")?;
         non_null(residual, "residual")?;
-        faiss_status(sys::faiss_Index_compute_residual(index, x, residual, key))
+        shim_status(shim::faissx_shim_Index_compute_residual_n(
+            index.cast(),
+            1,
+            x,
+            residual,
+            &key,
+        ))
     })
 }
 
@@ -379,8 +428,13 @@ pub unsafe extern "C" fn faissx_Index_compute_residual_n(
         buffer(x, n, "x")?;
         buffer(residuals, n, "residuals")?;
         buffer(keys, n, "keys")?;
-        faiss_status(sys::faiss_Index_compute_residual_n(
-            index, n, x, residuals, keys,
+        // Not FAISS's own, which reconstructs inside an OpenMP region (see reconstruct_n).
+        shim_status(shim::faissx_shim_Index_compute_residual_n(
+            index.cast(),
+            n,
+            x,
+            residuals,
+            keys,
         ))
     })
 }
@@ -516,4 +570,16 @@ pub(crate) unsafe fn remote_range_search<T>(
     copy_out(&found_labels, labels);
     copy_bytes_out(&found_distances, distances);
     Ok(())
+}
+
+/// `n` vectors of `index`'s dimension that FAISS can add or search there (see usable_inputs).
+unsafe fn usable(index: *const FaissIndex, x: *const f32, n: idx_t, training: bool) -> Result<()> {
+    let d = sys::faiss_Index_d(index).max(0) as usize;
+    usable_inputs(
+        index,
+        x,
+        (n.max(0) as usize).saturating_mul(d),
+        "x",
+        training,
+    )
 }

@@ -4,7 +4,7 @@ use crate::boundary;
 use crate::ffi::boundary::*;
 use crate::ffi::dispatch::*;
 use crate::ffi::types::*;
-use crate::local::{shim, sys};
+use crate::local::{shim, shim_status, sys};
 use std::os::raw::c_int;
 
 /// Frees an `IndexBinary`. NULL is a no-op. Borrowed pointers obtained from it become invalid.
@@ -99,7 +99,7 @@ pub unsafe extern "C" fn faissx_IndexBinary_set_verbose(
     })
 }
 
-/// Trains the binary index on `n` codes `x` (n*d/8 bytes).
+/// Trains the binary index on `n` codes `x` (n*d/8 bytes; n > 0).
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexBinary_train(
     index: *mut FaissIndexBinary,
@@ -108,7 +108,7 @@ pub unsafe extern "C" fn faissx_IndexBinary_train(
 ) -> c_int {
     boundary!({
         non_null(index, "index")?;
-        count(n, "n")?;
+        training_count(n)?;
         buffer(x, n, "x")?;
         if let Some(remote) = as_remote(index) {
             return remote.train(n as usize, vectors(remote, x, n));
@@ -131,6 +131,7 @@ pub unsafe extern "C" fn faissx_IndexBinary_add(
         if let Some(remote) = as_remote(index) {
             return remote.add(n as usize, vectors(remote, x, n), None);
         }
+        usable_binary(index)?;
         faiss_status(sys::faiss_IndexBinary_add(index, n, x))
     })
 }
@@ -155,6 +156,7 @@ pub unsafe extern "C" fn faissx_IndexBinary_add_with_ids(
                 Some(slice(xids, n as usize)),
             );
         }
+        usable_binary(index)?;
         faiss_status(sys::faiss_IndexBinary_add_with_ids(index, n, x, xids))
     })
 }
@@ -183,6 +185,7 @@ pub unsafe extern "C" fn faissx_IndexBinary_search(
             copy_out(&found_labels, labels);
             return Ok(());
         }
+        usable_binary(index)?;
         faiss_status(sys::faiss_IndexBinary_search(
             index, n, x, k, distances, labels,
         ))
@@ -207,6 +210,7 @@ pub unsafe extern "C" fn faissx_IndexBinary_range_search(
         if let Some(remote) = as_remote(index) {
             return crate::ffi::index::remote_range_search(remote, n, x, radius.into(), result);
         }
+        usable_binary(index)?;
         faiss_status(sys::faiss_IndexBinary_range_search(
             index, n, x, radius, result,
         ))
@@ -235,6 +239,7 @@ pub unsafe extern "C" fn faissx_IndexBinary_assign(
             );
             return Ok(());
         }
+        usable_binary(index)?;
         faiss_status(sys::faiss_IndexBinary_assign(index, n, x, labels, k))
     })
 }
@@ -268,6 +273,7 @@ pub unsafe extern "C" fn faissx_IndexBinary_remove_ids(
             }
             return Ok(());
         }
+        usable_binary(index)?;
         faiss_status(sys::faiss_IndexBinary_remove_ids(index, sel, n_removed))
     })
 }
@@ -287,7 +293,11 @@ pub unsafe extern "C" fn faissx_IndexBinary_reconstruct(
             copy_out(&remote.reconstruct(key, 1)?, recons);
             return Ok(());
         }
-        faiss_status(sys::faiss_IndexBinary_reconstruct(index, key, recons))
+        shim_status(shim::faissx_shim_IndexBinary_reconstruct(
+            index.cast(),
+            key,
+            recons,
+        ))
     })
 }
 
@@ -308,7 +318,13 @@ pub unsafe extern "C" fn faissx_IndexBinary_reconstruct_n(
             copy_out(&remote.reconstruct(i0, ni as usize)?, recons);
             return Ok(());
         }
-        faiss_status(sys::faiss_IndexBinary_reconstruct_n(index, i0, ni, recons))
+        // Not FAISS's own: IndexBinaryIVF's writes past the end of `recons`.
+        shim_status(shim::faissx_shim_IndexBinary_reconstruct_n(
+            index.cast(),
+            i0,
+            ni,
+            recons,
+        ))
     })
 }
 
@@ -322,7 +338,7 @@ unsafe fn flat_range(index: *const FaissIndexBinary, i0: idx_t, ni: idx_t) -> Re
         return Ok(());
     }
     let ntotal = sys::faiss_IndexBinary_ntotal(index);
-    if i0 < 0 || ni < 0 || i0.checked_add(ni).map_or(true, |end| end > ntotal) {
+    if i0 < 0 || ni < 0 || !matches!(i0.checked_add(ni), Some(end) if end <= ntotal) {
         return Err(Error::invalid(format!(
             "ids {i0} .. {i0} + {ni} are out of range (ntotal = {ntotal})"
         )));

@@ -246,6 +246,22 @@ pub unsafe extern "C" fn faissx_IndexBinaryIVF_search_preassigned(
         buffer(cdis, n, "cdis")?;
         buffer(dis, n, "dis")?;
         buffer(idx, n, "idx")?;
+        // FAISS checks the list numbers inside an OpenMP region, where its exception
+        // terminates the process: check the n*nprobe it reads first.
+        let nlist = sys::faiss_IndexBinaryIVF_nlist(index);
+        let nprobe = if params.is_null() {
+            sys::faiss_IndexBinaryIVF_nprobe(index)
+        } else {
+            sys::faiss_SearchParametersIVF_nprobe(params)
+        }
+        .min(nlist);
+        let keys = slice(cidx, (n as usize).saturating_mul(nprobe));
+        if let Some(at) = keys.iter().position(|&key| key >= nlist as idx_t) {
+            return Err(Error::invalid(format!(
+                "cidx[{at}] = {} is not a list (nlist = {nlist})",
+                keys[at]
+            )));
+        }
         faiss_status(sys::faiss_IndexBinaryIVF_search_preassigned(
             index,
             n,
@@ -361,7 +377,7 @@ pub unsafe extern "C" fn faissx_IndexBinaryIVF_new_with(
         let quantizer = non_null(quantizer, "quantizer")?;
         let d_signed = i64::try_from(d).map_err(|_| Error::invalid("d is too large"))?;
         crate::ffi::index_binary_flat::binary_dimension(d_signed)?;
-        dimension(nlist as i64, "nlist")?;
+        nlist_in_range(nlist as u64)?;
         if let Some(handle) = create_composite(quantizer, true, |quantizer| IndexSpec::BinaryIvf {
             quantizer,
             d: d as u64,

@@ -70,7 +70,7 @@ pub unsafe extern "C" fn faissx_IndexHNSWFlat_new_with_metric(
     boundary!({
         non_null(p_index, "p_index")?;
         dimension(d.into(), "d")?;
-        dimension(M.into(), "M")?;
+        hnsw_m(M.into())?;
         known_metric(metric)?;
         if let Some(handle) = create_remote(|| {
             Ok(IndexSpec::HnswFlat {
@@ -130,11 +130,11 @@ pub unsafe extern "C" fn faissx_IndexHNSW_efSearch(index: *const FaissIndexHNSW)
 pub unsafe extern "C" fn faissx_IndexHNSW_set_efSearch(index: *mut FaissIndexHNSW, value: c_int) {
     boundary!((), {
         if let Some(remote) = as_remote(index) {
-            dimension(value.into(), "efSearch")?;
+            hnsw_ef(value.into(), "efSearch")?;
             return remote.set_param("efSearch", value.into());
         }
         let graph = hnsw(index)?;
-        dimension(value.into(), "efSearch")?;
+        hnsw_ef(value.into(), "efSearch")?;
         shim::faissx_shim_IndexHNSW_set_efSearch(graph, value);
         Ok(())
     })
@@ -159,11 +159,11 @@ pub unsafe extern "C" fn faissx_IndexHNSW_set_efConstruction(
 ) {
     boundary!((), {
         if let Some(remote) = as_remote(index) {
-            dimension(value.into(), "efConstruction")?;
+            hnsw_ef(value.into(), "efConstruction")?;
             return remote.set_param("efConstruction", value.into());
         }
         let graph = hnsw(index)?;
-        dimension(value.into(), "efConstruction")?;
+        hnsw_ef(value.into(), "efConstruction")?;
         shim::faissx_shim_IndexHNSW_set_efConstruction(graph, value);
         Ok(())
     })
@@ -204,7 +204,7 @@ pub unsafe extern "C" fn faissx_SearchParametersHNSW_new_with(
 ) -> c_int {
     boundary!({
         non_null(p_sp, "p_sp")?;
-        dimension(efSearch.into(), "efSearch")?;
+        hnsw_ef(efSearch.into(), "efSearch")?;
         shim_status(shim::faissx_shim_SearchParametersHNSW_new(
             p_sp.cast(),
             sel.cast(),
@@ -270,7 +270,7 @@ pub unsafe extern "C" fn faissx_SearchParametersHNSW_set_efSearch(
     value: c_int,
 ) {
     boundary!((), {
-        dimension(value.into(), "efSearch")?;
+        hnsw_ef(value.into(), "efSearch")?;
         set_param(params, HnswParam::EfSearch, value)
     })
 }

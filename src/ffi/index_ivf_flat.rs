@@ -157,6 +157,7 @@ pub unsafe extern "C" fn faissx_IndexIVFFlat_new_with(
         non_null(p_index, "p_index")?;
         non_null(quantizer, "quantizer")?;
         quantizer_dimension(quantizer, d)?;
+        nlist_in_range(nlist as u64)?;
         if let Some(handle) = create_composite(quantizer, false, |quantizer| IndexSpec::IvfFlat {
             quantizer,
             d: d as u64,
@@ -186,6 +187,7 @@ pub unsafe extern "C" fn faissx_IndexIVFFlat_new_with_metric(
         non_null(quantizer, "quantizer")?;
         known_metric(metric)?;
         quantizer_dimension(quantizer, d)?;
+        nlist_in_range(nlist as u64)?;
         if let Some(handle) = create_composite(quantizer, false, |quantizer| IndexSpec::IvfFlat {
             quantizer,
             d: d as u64,

@@ -38,7 +38,7 @@ pub unsafe extern "C" fn faissx_IndexPQ_new_with(
 ) -> c_int {
     boundary!({
         non_null(p_index, "p_index")?;
-        pq_shape(d.into(), M, nbits)?;
+        pq_shape(d.into(), M as u64, nbits as u64)?;
         known_metric(metric)?;
         if let Some(handle) = create_remote(|| {
             Ok(IndexSpec::Pq {
@@ -110,9 +110,9 @@ pub unsafe extern "C" fn faissx_IndexIVFPQ_new_with_metric(
         non_null(p_index, "p_index")?;
         let quantizer = non_null(quantizer, "quantizer")?;
         let d_signed = i64::try_from(d).map_err(|_| Error::invalid("d is too large"))?;
-        pq_shape(d_signed, M, nbits)?;
-        dimension(nlist as i64, "nlist")?;
-        known_metric(metric)?;
+        pq_shape(d_signed, M as u64, nbits as u64)?;
+        nlist_in_range(nlist as u64)?;
+        ivf_scan_metric(metric, "IndexIVFPQ")?;
         if let Some(handle) = create_composite(quantizer, false, |quantizer| IndexSpec::IvfPq {
             quantizer,
             d: d as u64,
@@ -192,18 +192,4 @@ unsafe fn product_quantized(index: *const FaissIndex) -> Result<*mut c_void> {
             "index is neither an IndexPQ nor an IndexIVFPQ",
         ))
     }
-}
-
-/// FAISS asserts these in its constructors; checked here so the caller gets a plain message.
-fn pq_shape(d: i64, m: usize, nbits: usize) -> Result<()> {
-    dimension(d, "d")?;
-    if m == 0 || d % m as i64 != 0 {
-        return Err(Error::invalid(format!("M = {m} must divide d = {d}")));
-    }
-    if nbits == 0 || nbits > 24 {
-        return Err(Error::invalid(format!(
-            "nbits must be in 1..=24 (got {nbits})"
-        )));
-    }
-    Ok(())
 }

@@ -149,8 +149,9 @@ pub unsafe extern "C" fn faissx_IndexIVFScalarQuantizer_new_with_metric(
         non_null(p_index, "p_index")?;
         non_null(quantizer, "quantizer")?;
         known_quantizer_type(qt)?;
-        known_metric(metric)?;
+        ivf_scan_metric(metric, "IndexIVFScalarQuantizer")?;
         quantizer_dimension(quantizer, d)?;
+        nlist_in_range(nlist as u64)?;
         if let Some(handle) = create_composite(quantizer, false, |quantizer| {
             IndexSpec::IvfScalarQuantizer {
                 quantizer,

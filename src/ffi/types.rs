@@ -103,6 +103,25 @@ pub const FAISSX_ERR_SERVER: c_int = -14;
 /// The largest k a search accepts (larger ones return FAISSX_ERR_INVALID_ARGUMENT).
 pub const FAISSX_MAX_K: idx_t = 1 << 24;
 
+/// The longest factory string `faissx_index_factory` and `faissx_index_binary_factory` accept:
+/// FAISS's parser recurses on its input and overflows a thread's stack on long strings.
+pub const FAISSX_MAX_FACTORY_LENGTH: usize = 1024;
+/// The largest HNSW `M` faissx accepts (the smallest is 2: FAISS's graph needs M >= 2).
+pub const FAISSX_MAX_HNSW_M: c_int = 4096;
+/// The most inverted lists an IVF index may have (FAISS allocates them all at construction).
+pub const FAISSX_MAX_NLIST: usize = 1 << 24;
+/// The largest magnitude of a vector component (added, searched, trained on) that faissx
+/// accepts; NaN and infinities are refused too. FAISS's kernels compute norms and products
+/// in float32: beyond this they overflow to infinities whose differences are NaN, and with NaN
+/// distances its nearest-neighbour kernels return ids outside the index (that composites then
+/// look up) and its graph search (HNSW) loops forever. With |x| <= 1e15, products stay below
+/// 1e30 and sums over 65536 dimensions below float32's maximum.
+pub const FAISSX_MAX_COMPONENT: f32 = 1e15;
+
+/// The largest HNSW `efSearch` and `efConstruction` faissx accepts: FAISS allocates that many
+/// candidates per search thread, inside OpenMP, where a failed allocation aborts the process.
+pub const FAISSX_MAX_EF: c_int = 1 << 20;
+
 /// Flag for `faissx_read_index*`: map the file instead of reading it.
 pub const FAISS_IO_FLAG_MMAP: c_int = 1;
 /// Flag for `faissx_read_index*`: the index will not be modified.

@@ -357,6 +357,15 @@ pub unsafe extern "C" fn faissx_OPQMatrix_new_with(
 ) -> c_int {
     boundary!({
         non_null(p_vt, "p_vt")?;
+        dimension(d.into(), "d")?;
+        // Training divides d2 (d when -1) by M.
+        let d_out = if d2 == -1 { d } else { d2 };
+        dimension(d_out.into(), "d2")?;
+        if M <= 0 || d_out % M != 0 {
+            return Err(Error::invalid(format!(
+                "M = {M} must be >= 1 and divide d2 = {d_out}"
+            )));
+        }
         faiss_status(sys::faiss_OPQMatrix_new_with(p_vt, d, M, d2))
     })
 }

@@ -1,10 +1,13 @@
 //! An owned FAISS index as a Rust value, for the server: every protocol operation on it, with
 //! the input validated first (the bytes come from the network, not from a trusted caller).
 
-use crate::ffi::boundary::{faiss_status, Error, Result};
+use crate::ffi::boundary::{faiss_status, nlist_in_range, Error, Result};
 use crate::ffi::types::*;
 use crate::local::{shim, shim_status, sys};
-use crate::protocol::{from_frame, to_frame, IndexInfo, IndexSpec, SearchParams, Selector};
+use crate::protocol::{
+    from_frame, to_frame, IndexInfo, IndexSpec, SearchParams, Selector, MAX_SELECTOR_DEPTH,
+    MAX_SELECTOR_NODES,
+};
 use std::ffi::CString;
 use std::os::raw::{c_int, c_void};
 use std::ptr;
@@ -17,6 +20,16 @@ pub struct LocalIndex(RawIndex);
 pub enum RawIndex {
     Float(*mut FaissIndex),
     Binary(*mut FaissIndexBinary),
+}
+
+impl RawIndex {
+    /// The FAISS object, for the shim (which casts it back).
+    fn ptr(self) -> *const c_void {
+        match self {
+            RawIndex::Float(index) => index.cast_const().cast(),
+            RawIndex::Binary(index) => index.cast_const().cast(),
+        }
+    }
 }
 
 // SAFETY: FAISS indexes have no thread affinity. Concurrent const operations (search,
@@ -73,24 +86,32 @@ impl LocalIndex {
                     description,
                     metric: m,
                 } => {
+                    crate::ffi::boundary::factory_description(description, false)?;
                     let description = CString::new(description.as_str())
                         .map_err(|_| Error::invalid("description contains NUL"))?;
                     let (d, m) = (dim((*d).into())?, metric(*m)?);
-                    RawIndex::Float(construct(|out| {
+                    let built = construct(|out| {
                         faiss_status(sys::faiss_index_factory(out, d, description.as_ptr(), m))
-                    })?)
+                    })?;
+                    // Owned from here, so a refused structure is freed.
+                    let built = LocalIndex(RawIndex::Float(built));
+                    shim_status(shim::faissx_shim_check_index(built.0.ptr()))?;
+                    return Ok(built);
                 }
                 IndexSpec::BinaryFactory { d, description } => {
+                    crate::ffi::boundary::factory_description(description, true)?;
                     let description = CString::new(description.as_str())
                         .map_err(|_| Error::invalid("description contains NUL"))?;
                     let d = dim((*d).into())?;
-                    RawIndex::Binary(construct(|out| {
+                    let built = LocalIndex(RawIndex::Binary(construct(|out| {
                         faiss_status(sys::faiss_index_binary_factory(
                             out,
                             d,
                             description.as_ptr(),
                         ))
-                    })?)
+                    })?));
+                    shim_status(shim::faissx_shim_check_index_binary(built.0.ptr()))?;
+                    return Ok(built);
                 }
                 IndexSpec::FlatL2 { d } => {
                     let d = dim((*d).into())?;
@@ -124,7 +145,7 @@ impl LocalIndex {
                 }
                 IndexSpec::HnswFlat { d, m, metric: mt } => {
                     let (d, mt) = (dim((*d).into())?, metric(*mt)?);
-                    let m = dim((*m).into())?;
+                    let m = crate::ffi::boundary::hnsw_m((*m).into())?;
                     RawIndex::Float(construct(|out: *mut *mut FaissIndex| {
                         shim_status(shim::faissx_shim_IndexHNSWFlat_new(
                             out.cast(),
@@ -141,12 +162,8 @@ impl LocalIndex {
                     metric: mt,
                 } => {
                     let (d, mt) = (dim((*d).into())?, metric(*mt)?);
+                    crate::ffi::boundary::pq_shape(d.into(), *m, *nbits)?;
                     let (m, nbits) = (*m as usize, *nbits as usize);
-                    if m == 0 || d as usize % m != 0 || nbits == 0 || nbits > 24 {
-                        return Err(Error::invalid(format!(
-                            "PQ needs M dividing d and 1 <= nbits <= 24 (d={d}, M={m}, nbits={nbits})"
-                        )));
-                    }
                     RawIndex::Float(construct(|out: *mut *mut FaissIndex| {
                         shim_status(shim::faissx_shim_IndexPQ_new(
                             out.cast(),
@@ -165,6 +182,7 @@ impl LocalIndex {
                 } => {
                     let quantizer = float_sub(sub(quantizer)?, *d)?;
                     let m = metric(*m)?;
+                    nlist_in_range(*nlist)?;
                     RawIndex::Float(construct(|out| {
                         faiss_status(sys::faiss_IndexIVFFlat_new_with_metric(
                             out,
@@ -184,8 +202,9 @@ impl LocalIndex {
                     by_residual,
                 } => {
                     let quantizer = float_sub(sub(quantizer)?, *d)?;
-                    let m = metric(*m)?;
+                    let m = crate::ffi::boundary::ivf_scan_metric(*m, "IndexIVFScalarQuantizer")?;
                     let qt = crate::ffi::boundary::known_quantizer_type(*qt)?;
+                    nlist_in_range(*nlist)?;
                     RawIndex::Float(construct(|out| {
                         faiss_status(sys::faiss_IndexIVFScalarQuantizer_new_with_metric(
                             out,
@@ -207,7 +226,10 @@ impl LocalIndex {
                     metric: mt,
                 } => {
                     let quantizer = float_sub(sub(quantizer)?, *d)?;
-                    let mt = metric(*mt)?;
+                    let mt = crate::ffi::boundary::ivf_scan_metric(*mt, "IndexIVFPQ")?;
+                    nlist_in_range(*nlist)?;
+                    let d_signed = i64::try_from(*d).unwrap_or(-1);
+                    crate::ffi::boundary::pq_shape(d_signed, *m, *nbits)?;
                     RawIndex::Float(construct(|out: *mut *mut FaissIndex| {
                         shim_status(shim::faissx_shim_IndexIVFPQ_new(
                             out.cast(),
@@ -250,6 +272,7 @@ impl LocalIndex {
                     if sys::faiss_IndexBinary_d(quantizer) as u64 != *d {
                         return Err(Error::invalid("quantizer and index dimensions differ"));
                     }
+                    nlist_in_range(*nlist)?;
                     RawIndex::Binary(construct(|out: *mut *mut FaissIndexBinary| {
                         shim_status(shim::faissx_shim_IndexBinaryIVF_new(
                             out.cast(),
@@ -263,34 +286,36 @@ impl LocalIndex {
         }
     }
 
-    /// Reads an index in FAISS's file format.
+    /// Reads an index in FAISS's file format from bytes nobody vouches for (a client's, or a
+    /// file on disk): no array FAISS allocates while reading may be larger than the bytes could
+    /// fill, so a few bytes cannot make the server allocate gigabytes.
     pub fn load(bytes: &[u8], binary: bool) -> Result<Self> {
-        // SAFETY: the shim copies `bytes` and returns a fresh index or an error.
-        unsafe {
+        let mut out: *mut c_void = ptr::null_mut();
+        // SAFETY: the shim reads `bytes` in place and returns a fresh index or an error.
+        shim_status(unsafe {
+            shim::faissx_shim_read_index_untrusted(
+                bytes.as_ptr(),
+                bytes.len(),
+                c_int::from(binary),
+                &mut out,
+            )
+        })?;
+        // Owned from here, so a refused structure is freed. A file can carry any parameters,
+        // including those FAISS divides by or loops on: the same check as for built indexes.
+        let loaded = LocalIndex(if binary {
+            RawIndex::Binary(out.cast())
+        } else {
+            RawIndex::Float(out.cast())
+        });
+        // SAFETY: a live index this value owns.
+        shim_status(unsafe {
             if binary {
-                Ok(LocalIndex(RawIndex::Binary(construct(
-                    |out: *mut *mut FaissIndexBinary| {
-                        shim_status(shim::faissx_shim_read_index_binary_buf(
-                            bytes.as_ptr(),
-                            bytes.len(),
-                            0,
-                            out.cast(),
-                        ))
-                    },
-                )?)))
+                shim::faissx_shim_check_index_binary(out)
             } else {
-                Ok(LocalIndex(RawIndex::Float(construct(
-                    |out: *mut *mut FaissIndex| {
-                        shim_status(shim::faissx_shim_read_index_buf(
-                            bytes.as_ptr(),
-                            bytes.len(),
-                            0,
-                            out.cast(),
-                        ))
-                    },
-                )?)))
+                shim::faissx_shim_check_index(out)
             }
-        }
+        })?;
+        Ok(loaded)
     }
 
     /// The index in FAISS's file format.
@@ -369,6 +394,28 @@ impl LocalIndex {
         Ok(frame)
     }
 
+    /// Refuses input that FAISS cannot add, search or train on here (see `usable_inputs`):
+    /// `x` holds float vectors as wire bytes, or binary codes.
+    fn usable(&self, x: &[u8], what: &str, training: bool) -> Result<()> {
+        // SAFETY: a live index.
+        unsafe {
+            let index = match self.0 {
+                RawIndex::Float(index) => index,
+                RawIndex::Binary(_) if training => return Ok(()),
+                RawIndex::Binary(index) => return crate::ffi::boundary::usable_binary(index),
+            };
+            shim_status(shim::faissx_shim_Index_check_use(
+                index.cast_const().cast(),
+                c_int::from(training),
+            ))?;
+        }
+        // Read in place: the frame need not be aligned for floats.
+        let values = x
+            .chunks_exact(4)
+            .map(|b| f32::from_le_bytes(b.try_into().expect("4 bytes")));
+        crate::ffi::boundary::finite_components(values, what)
+    }
+
     pub fn info(&self) -> IndexInfo {
         // SAFETY: getters on a live index; casts return NULL for other classes.
         unsafe {
@@ -380,7 +427,9 @@ impl LocalIndex {
     }
 
     pub fn train(&self, n: u64, frame: &[u8]) -> Result<()> {
+        crate::ffi::boundary::training_count(idx(n, "n")?)?;
         let x = self.vectors(frame, n, "training vectors")?;
+        self.usable(x, "training vectors", true)?;
         let n = idx(n, "n")?;
         // SAFETY: x holds n vectors of this index's dimension (checked above).
         unsafe {
@@ -404,6 +453,7 @@ impl LocalIndex {
 
     pub fn add(&self, n: u64, frame: &[u8], ids: Option<&[u8]>) -> Result<()> {
         let x = self.vectors(frame, n, "vectors")?;
+        self.usable(x, "vectors", false)?;
         let ids = ids
             .map(|ids| from_frame::<i64>(ids, n as usize, "ids"))
             .transpose()
@@ -441,31 +491,32 @@ impl LocalIndex {
         params: Option<&SearchParams>,
     ) -> Result<(Vec<u8>, Vec<u8>)> {
         let x = self.vectors(frame, n, "queries")?;
+        self.usable(x, "queries", false)?;
         let (n_idx, k_idx) = (idx(n, "n")?, idx(k, "k")?);
         if k == 0 {
             return Err(Error::invalid("k must be > 0 (got 0)"));
         }
-        let total = (n as usize)
-            .checked_mul(k as usize)
-            .ok_or_else(|| Error::invalid("n*k overflows"))?;
-        let mut labels = vec![0i64; total];
+        let total = results(n, k)?;
+        let what = || format!("search of n = {n} queries for k = {k} neighbours");
+        let mut labels = zeroed::<i64>(total, &what)?;
         // SAFETY: buffers hold n*k results; x holds n queries.
         unsafe {
             match self.0 {
                 RawIndex::Float(index) => {
                     let x = aligned_f32(x);
-                    let mut distances = vec![0f32; total];
+                    let mut distances = zeroed::<f32>(total, &what)?;
                     let params = BuiltParams::new(self, params)?;
-                    faiss_status(sys::faiss_Index_search_with_params(
-                        index,
+                    shim_status(shim::faissx_shim_Index_search_with_params(
+                        index.cast_const().cast(),
                         n_idx,
                         x.as_ptr(),
                         k_idx,
-                        params.ptr(),
+                        params.ptr().cast(),
                         distances.as_mut_ptr(),
                         labels.as_mut_ptr(),
                     ))?;
-                    Ok((to_frame(&distances), to_frame(&labels)))
+                    let distances = framed(distances, &what)?;
+                    Ok((distances, framed(labels, &what)?))
                 }
                 RawIndex::Binary(index) => {
                     if params.is_some_and(|p| p != &SearchParams::default()) {
@@ -473,7 +524,7 @@ impl LocalIndex {
                             "binary indexes take no search parameters",
                         ));
                     }
-                    let mut distances = vec![0i32; total];
+                    let mut distances = zeroed::<i32>(total, &what)?;
                     faiss_status(sys::faiss_IndexBinary_search(
                         index,
                         n_idx,
@@ -482,7 +533,8 @@ impl LocalIndex {
                         distances.as_mut_ptr(),
                         labels.as_mut_ptr(),
                     ))?;
-                    Ok((to_frame(&distances), to_frame(&labels)))
+                    let distances = framed(distances, &what)?;
+                    Ok((distances, framed(labels, &what)?))
                 }
             }
         }
@@ -490,10 +542,14 @@ impl LocalIndex {
 
     pub fn assign(&self, n: u64, k: u64, frame: &[u8]) -> Result<Vec<u8>> {
         let x = self.vectors(frame, n, "queries")?;
+        self.usable(x, "queries", false)?;
         if k == 0 {
             return Err(Error::invalid("k must be > 0 (got 0)"));
         }
-        let mut labels = vec![0i64; (n as usize).saturating_mul(k as usize)];
+        let what = || format!("assign of n = {n} queries for k = {k} neighbours");
+        let mut labels = zeroed::<i64>(results(n, k)?, &what)?;
+        // FAISS's empty result, which it leaves in place when it has nothing to search.
+        labels.fill(-1);
         // SAFETY: labels holds n*k ids; x n queries.
         unsafe {
             faiss_status(match self.0 {
@@ -516,18 +572,22 @@ impl LocalIndex {
                 ),
             })?;
         }
-        Ok(to_frame(&labels))
+        framed(labels, &what)
     }
 
-    /// Returns the lims (u64), labels and distances frames.
+    /// Returns the lims (u64), labels and distances frames. FAISS finds the results before
+    /// anyone knows how many there are: more than `max_bytes` of them are refused rather than
+    /// copied.
     pub fn range_search(
         &self,
         n: u64,
         radius: f64,
         frame: &[u8],
         params: Option<&SearchParams>,
+        max_bytes: usize,
     ) -> Result<[Vec<u8>; 3]> {
         let x = self.vectors(frame, n, "queries")?;
+        self.usable(x, "queries", false)?;
         let n_idx = idx(n, "n")?;
         // SAFETY: the result object is created for n queries, read, then freed.
         unsafe {
@@ -571,12 +631,25 @@ impl LocalIndex {
             sys::faiss_RangeSearchResult_lims(result, &mut lims);
             let lims = std::slice::from_raw_parts(lims, n as usize + 1);
             let total = lims[n as usize];
+            let bytes = (total as u128) * 12 + (lims.len() as u128) * 8;
+            if bytes > max_bytes as u128 {
+                return Err(Error::invalid(format!(
+                    "range search of n = {n} queries with radius {radius} found {total} results \
+                     ({bytes} bytes), more than the {max_bytes} bytes one reply may hold: use a \
+                     smaller radius or fewer queries"
+                )));
+            }
+            let what = || format!("range search of n = {n} queries ({total} results)");
             let (mut labels, mut distances) = (ptr::null_mut(), ptr::null_mut());
             sys::faiss_RangeSearchResult_labels(result, &mut labels, &mut distances);
             let lims: Vec<u64> = lims.iter().map(|&l| l as u64).collect();
             let labels = std::slice::from_raw_parts(labels, total);
             let distances = std::slice::from_raw_parts(distances, total);
-            let frames = [to_frame(&lims), to_frame(labels), to_frame(distances)];
+            let frames = [
+                framed(lims, &what)?,
+                try_frame(labels, &what)?,
+                try_frame(distances, &what)?,
+            ];
             drop(guard);
             Ok(frames)
         }
@@ -593,6 +666,8 @@ impl LocalIndex {
     }
 
     pub fn remove_ids(&self, selector: &Selector) -> Result<u64> {
+        // An IDMap whose index was written to on its own fails an assertion (an abort).
+        self.usable(&[], "selector", false)?;
         let built = BuiltSelector::new(selector)?;
         let mut removed = 0usize;
         // SAFETY: the selector lives until `built` drops.
@@ -609,11 +684,12 @@ impl LocalIndex {
         Ok(removed as u64)
     }
 
-    pub fn reconstruct(&self, first: i64, n: u64) -> Result<Vec<u8>> {
+    /// The vectors of keys `first .. first + n`; more than `max_bytes` of them are refused.
+    pub fn reconstruct(&self, first: i64, n: u64, max_bytes: usize) -> Result<Vec<u8>> {
         // A request must not make the server allocate more than the index holds, nor read
         // outside it: no index holds more than ntotal vectors; indexes other than IVF and
         // IDMap address them by position, and FAISS does not check every position (negative
-        // keys of flat codes, IndexBinaryFlat's upper end).
+        // keys of flat codes, IndexBinaryFlat's upper end; the shim checks the others).
         let info = self.info();
         let ntotal = info.ntotal;
         let class = |name: &str| info.classes.iter().any(|c| c == name);
@@ -621,7 +697,7 @@ impl LocalIndex {
         let end = first.checked_add(idx(n, "n")?);
         if n > ntotal.max(0) as u64
             || (!by_id && first < 0)
-            || (class("IndexBinaryFlat") && end.map_or(true, |end| end > ntotal))
+            || (class("IndexBinaryFlat") && !matches!(end, Some(end) if end <= ntotal))
         {
             let message =
                 format!("ids {first} .. {first} + {n} are out of range (ntotal = {ntotal})");
@@ -633,40 +709,51 @@ impl LocalIndex {
             };
             return Err(Error::new(code, message));
         }
-        let mut out = vec![0u8; (n as usize).saturating_mul(self.vector_bytes())];
-        // SAFETY: out holds n vectors.
+        let bytes = (n as u128) * self.vector_bytes() as u128;
+        if bytes > max_bytes as u128 {
+            return Err(Error::invalid(format!(
+                "reconstruct of n = {n} vectors of dimension {} is {bytes} bytes, more than the \
+                 {max_bytes} bytes one reply may hold",
+                self.d()
+            )));
+        }
+        let what = || format!("reconstruct of n = {n} vectors of dimension {}", self.d());
+        let n_idx = idx(n, "n")?;
+        // SAFETY: the buffers hold n vectors; the shim checks the keys FAISS does not.
         unsafe {
             match self.0 {
                 RawIndex::Float(index) => {
-                    let mut floats = vec![0f32; n as usize * self.d() as usize];
-                    let status = if n == 1 {
-                        sys::faiss_Index_reconstruct(index, first, floats.as_mut_ptr())
+                    let mut floats = zeroed::<f32>(n as usize * self.d() as usize, &what)?;
+                    let index = index.cast_const().cast();
+                    shim_status(if n == 1 {
+                        shim::faissx_shim_Index_reconstruct(index, first, floats.as_mut_ptr())
                     } else {
-                        sys::faiss_Index_reconstruct_n(
+                        shim::faissx_shim_Index_reconstruct_n(
                             index,
                             first,
-                            idx(n, "n")?,
+                            n_idx,
                             floats.as_mut_ptr(),
                         )
-                    };
-                    faiss_status(status)?;
-                    out = to_frame(&floats);
+                    })?;
+                    framed(floats, &what)
                 }
                 RawIndex::Binary(index) => {
-                    faiss_status(if n == 1 {
-                        sys::faiss_IndexBinary_reconstruct(index, first, out.as_mut_ptr())
+                    let mut out = zeroed::<u8>(n as usize * self.vector_bytes(), &what)?;
+                    let index = index.cast_const().cast();
+                    shim_status(if n == 1 {
+                        shim::faissx_shim_IndexBinary_reconstruct(index, first, out.as_mut_ptr())
                     } else {
-                        sys::faiss_IndexBinary_reconstruct_n(
+                        shim::faissx_shim_IndexBinary_reconstruct_n(
                             index,
                             first,
-                            idx(n, "n")?,
+                            n_idx,
                             out.as_mut_ptr(),
                         )
                     })?;
+                    Ok(out)
                 }
             }
         }
-        Ok(out)
     }
 
     pub fn merge_from(&self, other: &LocalIndex, add_id: i64) -> Result<()> {
@@ -699,6 +786,11 @@ impl LocalIndex {
     }
 
     pub fn set_param(&self, name: &str, value: f64) -> Result<()> {
+        if matches!(name, "efSearch" | "efConstruction") {
+            // Out of range (NaN included), the cast to i64 still lands outside 1..=max.
+            let whole = if value >= 1.0 { value as i64 } else { 0 };
+            crate::ffi::boundary::hnsw_ef(whole, name)?;
+        }
         // SAFETY: setters on a live index, each guarded by the matching cast.
         unsafe {
             match (self.0, name) {
@@ -879,6 +971,49 @@ impl LocalIndex {
     }
 }
 
+/// n*k results of a search, counted without overflow.
+fn results(n: u64, k: u64) -> Result<usize> {
+    n.checked_mul(k)
+        .and_then(|total| usize::try_from(total).ok())
+        .ok_or_else(|| Error::invalid(format!("n = {n} times k = {k} results overflow")))
+}
+
+/// A zeroed buffer of `count` elements. Rust's infallible allocation aborts the whole process
+/// when memory runs out: a request asking for more than the server can hold gets an error
+/// naming it (`what`) and the bytes instead.
+fn zeroed<T: Copy + Default>(count: usize, what: &dyn Fn() -> String) -> Result<Vec<T>> {
+    let mut out = Vec::new();
+    if out.try_reserve_exact(count).is_err() {
+        return Err(out_of_memory(
+            count as u128 * std::mem::size_of::<T>() as u128,
+            what,
+        ));
+    }
+    out.resize(count, T::default());
+    Ok(out)
+}
+
+fn out_of_memory(bytes: u128, what: &dyn Fn() -> String) -> Error {
+    Error::invalid(format!("{}: cannot allocate {bytes} bytes", what()))
+}
+
+/// `values` as a wire frame, or the error `zeroed` gives when memory runs out.
+fn try_frame<T: crate::protocol::Element>(
+    values: &[T],
+    what: &dyn Fn() -> String,
+) -> Result<Vec<u8>> {
+    crate::protocol::try_to_frame(values)
+        .map_err(|_| out_of_memory(values.len() as u128 * T::SIZE as u128, what))
+}
+
+/// As `try_frame`, freeing `values` once copied.
+fn framed<T: crate::protocol::Element>(
+    values: Vec<T>,
+    what: &dyn Fn() -> String,
+) -> Result<Vec<u8>> {
+    try_frame(&values, what)
+}
+
 /// A float sub-index of the composite's dimension.
 unsafe fn float_sub(sub: RawIndex, d: u64) -> Result<*mut FaissIndex> {
     let RawIndex::Float(index) = sub else {
@@ -905,8 +1040,7 @@ fn wire(error: crate::protocol::WireError) -> Error {
 
 /// Frames arrive as byte vectors without alignment guarantees; FAISS reads floats.
 fn aligned_f32(bytes: &[u8]) -> std::borrow::Cow<'_, [f32]> {
-    if bytes.as_ptr() as usize % std::mem::align_of::<f32>() == 0 && cfg!(target_endian = "little")
-    {
+    if bytes.as_ptr().cast::<f32>().is_aligned() && cfg!(target_endian = "little") {
         // SAFETY: aligned, length a multiple of 4 (checked by `vectors`), plain floats.
         std::borrow::Cow::Borrowed(unsafe {
             std::slice::from_raw_parts(bytes.as_ptr().cast::<f32>(), bytes.len() / 4)
@@ -1039,11 +1173,19 @@ impl BuiltSelector {
             root: ptr::null_mut(),
             nodes: Vec::new(),
         };
-        built.root = built.build(selector)?;
+        built.root = built.build(selector, 1)?;
         Ok(built)
     }
 
-    fn build(&mut self, selector: &Selector) -> Result<*mut FaissIDSelector> {
+    fn build(&mut self, selector: &Selector, depth: usize) -> Result<*mut FaissIDSelector> {
+        // One FAISS object per node, built recursively: both are bounded (FAISS's own checks
+        // of a selector recurse too).
+        if depth > MAX_SELECTOR_DEPTH || self.nodes.len() >= MAX_SELECTOR_NODES {
+            return Err(Error::invalid(format!(
+                "selector has more than {MAX_SELECTOR_DEPTH} levels or {MAX_SELECTOR_NODES} \
+                 nodes"
+            )));
+        }
         // SAFETY: each constructor returns a fresh selector, recorded in `nodes` at once.
         let node: *mut FaissIDSelector = unsafe {
             match selector {
@@ -1075,14 +1217,14 @@ impl BuiltSelector {
                     .cast()
                 }
                 Selector::Not(inner) => {
-                    let inner = self.build(inner)?;
+                    let inner = self.build(inner, depth + 1)?;
                     construct(|out: *mut *mut FaissIDSelectorNot| {
                         faiss_status(sys::faiss_IDSelectorNot_new(out, inner))
                     })?
                     .cast()
                 }
                 Selector::And(a, b) | Selector::Or(a, b) | Selector::Xor(a, b) => {
-                    let (a, b) = (self.build(a)?, self.build(b)?);
+                    let (a, b) = (self.build(a, depth + 1)?, self.build(b, depth + 1)?);
                     construct(|out: *mut *mut FaissIDSelector| {
                         faiss_status(match selector {
                             Selector::And(..) => sys::faiss_IDSelectorAnd_new(out.cast(), a, b),
@@ -1153,6 +1295,7 @@ impl BuiltParams {
                     ))
                 })?
             } else if is("IndexHNSW") && params.ef_search.is_some() {
+                crate::ffi::boundary::hnsw_ef(params.ef_search.unwrap_or(1).into(), "ef_search")?;
                 let p = construct(|out: *mut *mut FaissSearchParameters| {
                     shim_status(shim::faissx_shim_SearchParametersHNSW_new(
                         out.cast(),

@@ -26,6 +26,8 @@ pub fn shim_status(code: c_int) -> Result<()> {
         match code {
             -2 => FAISSX_ERR_FAISS,
             -4 => FAISSX_ERR_STD,
+            // The shim's own checks (`refuse` in shim.cpp).
+            -5 => FAISSX_ERR_INVALID_ARGUMENT,
             _ => FAISSX_ERR_UNKNOWN,
         },
         message,

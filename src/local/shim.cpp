@@ -6,14 +6,22 @@
 // faissx_shim_last_error() (per thread), so Rust maps both FAISS's and the shim's failures the
 // same way.
 
+#include <faiss/IVFlib.h>
 #include <faiss/Index.h>
+#include <faiss/IndexAdditiveQuantizer.h>
 #include <faiss/IndexBinaryFlat.h>
+#include <faiss/IndexBinaryHNSW.h>
+#include <faiss/IndexBinaryHash.h>
 #include <faiss/IndexBinaryIVF.h>
 #include <faiss/IndexFlat.h>
 #include <faiss/IndexHNSW.h>
 #include <faiss/IndexIDMap.h>
+#include <faiss/IndexIVFAdditiveQuantizer.h>
 #include <faiss/IndexIVFPQ.h>
+#include <faiss/IndexNSG.h>
 #include <faiss/IndexPQ.h>
+#include <faiss/IndexPreTransform.h>
+#include <faiss/IndexRefine.h>
 #include <faiss/IndexReplicas.h>
 #include <faiss/IndexScalarQuantizer.h>
 #include <faiss/IndexShards.h>
@@ -25,20 +33,42 @@
 #include <faiss/impl/io.h>
 #include <faiss/index_io.h>
 
+#include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <exception>
+#include <new>
+#include <limits>
+#include <stdexcept>
 #include <string>
 
 namespace {
 
 thread_local std::string last_error;
 
+// A check of faissx's own refused the caller's input before FAISS saw it: reported as
+// FAISSX_ERR_INVALID_ARGUMENT (-5), not as a FAISS failure. Its own type, because FAISS and the
+// standard library throw std::invalid_argument for failures of their own.
+struct Refused : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+template <typename... Args>
+[[noreturn]] void refuse(const char* format, Args... args) {
+    char message[512];
+    std::snprintf(message, sizeof(message), format, args...);
+    throw Refused(message);
+}
+
 template <typename F>
 int guarded(F&& body) {
     try {
         body();
         return 0;
+    } catch (const Refused& e) {
+        last_error = e.what();
+        return -5;
     } catch (const faiss::FaissException& e) {
         last_error = e.what();
         return -2;
@@ -49,6 +79,30 @@ int guarded(F&& body) {
         last_error = "unknown C++ exception";
         return -1;
     }
+}
+
+// Refuses composites whose borrowed sub-indexes were written to on their own (defined below).
+void check_sub_indexes(const faiss::Index* index, int depth);
+
+// Whether a range search of `index` hands its parameters to an IndexIDMap.
+bool range_reaches_id_map(const faiss::Index* index, int depth) {
+    if (!index || depth > 64) {
+        return false;
+    }
+    if (dynamic_cast<const faiss::IndexIDMap*>(index)) {
+        return true;
+    }
+    if (auto* pt = dynamic_cast<const faiss::IndexPreTransform*>(index)) {
+        return range_reaches_id_map(pt->index, depth + 1);
+    }
+    if (auto* shards = dynamic_cast<const faiss::IndexShards*>(index)) {
+        for (int i = 0; i < shards->count(); i++) {
+            if (range_reaches_id_map(shards->at(i), depth + 1)) {
+                return true;
+            }
+        }
+    }
+    return false;
 }
 
 faiss::HNSW* hnsw_of(void* index) {
@@ -104,10 +158,15 @@ int faissx_shim_IndexHNSWFlat_new(void** out, int d, int M, int metric) {
     });
 }
 
-// M is not stored as such: it is the neighbour count of every level above the base.
+// M is not stored as such: it is the neighbour count of every level above the base. Read from
+// the table directly: nb_neighbors(1) throws when the graph has no level 1 (M < 2, or a file
+// that says so), and this getter has no way to report an error.
 int faissx_shim_IndexHNSW_M(void* index) {
     auto* hnsw = hnsw_of(index);
-    return hnsw ? hnsw->nb_neighbors(1) : 0;
+    if (!hnsw || hnsw->cum_nneighbor_per_level.size() < 3) {
+        return 0;
+    }
+    return hnsw->cum_nneighbor_per_level[2] - hnsw->cum_nneighbor_per_level[1];
 }
 int faissx_shim_IndexHNSW_efSearch(void* index) {
     auto* hnsw = hnsw_of(index);
@@ -243,7 +302,16 @@ int faissx_shim_Index_reserve(void* index, int64_t extra) {
 
 int faissx_shim_Index_merge_from(void* index, void* other, int64_t add_id) {
     return guarded([&] {
-        static_cast<faiss::Index*>(index)->merge_from(*static_cast<faiss::Index*>(other), add_id);
+        auto* target = static_cast<faiss::Index*>(index);
+        auto* source = static_cast<faiss::Index*>(other);
+        // IndexIDMap2::merge_from clears the source's reverse map through a static_cast: from
+        // a plain IndexIDMap, that writes to memory the source does not have.
+        if (dynamic_cast<faiss::IndexIDMap2*>(target) && !dynamic_cast<faiss::IndexIDMap2*>(source)) {
+            refuse("an IndexIDMap2 merges only from another IndexIDMap2");
+        }
+        check_sub_indexes(target, 0);
+        check_sub_indexes(source, 0);
+        target->merge_from(*source, add_id);
     });
 }
 
@@ -292,12 +360,15 @@ int faissx_shim_range_search_with_params(
         void* result,
         void* params) {
     return guarded([&] {
-        static_cast<faiss::Index*>(index)->range_search(
-                n,
-                x,
-                radius,
-                static_cast<faiss::RangeSearchResult*>(result),
-                static_cast<faiss::SearchParameters*>(params));
+        auto* target = static_cast<faiss::Index*>(index);
+        auto* p = static_cast<faiss::SearchParameters*>(params);
+        // IndexIDMap::range_search wraps the parameters' selector without checking it is
+        // there, and calls through NULL. Its range search keeps nothing else of them.
+        if (p && !p->sel && range_reaches_id_map(target, 0)) {
+            p = nullptr;
+        }
+        target->range_search(
+                n, x, radius, static_cast<faiss::RangeSearchResult*>(result), p);
     });
 }
 
@@ -387,6 +458,647 @@ int faissx_shim_LinearTransform_set_is_orthonormal(void* vt) {
 int faissx_shim_RangeSearchPartialResult_new_result(void* res, int64_t qno, void** qr) {
     return guarded([&] {
         *qr = &static_cast<faiss::RangeSearchPartialResult*>(res)->new_result(qno);
+    });
+}
+
+} // extern "C"
+
+// ---- checks FAISS lacks where a wrong value crashes the process instead of throwing ----
+
+namespace {
+
+// The IndexFlat whose search takes FAISS's IDSelectorRange shortcut (knn_L2sqr and
+// knn_inner_product), or NULL. IndexFlat1D refuses parameters and other metrics refuse
+// selectors, both with an exception.
+const faiss::IndexFlat* range_flat(const faiss::Index* index) {
+    auto* flat = dynamic_cast<const faiss::IndexFlat*>(index);
+    if (!flat || dynamic_cast<const faiss::IndexFlat1D*>(index)) {
+        return nullptr;
+    }
+    if (flat->metric_type != faiss::METRIC_L2 && flat->metric_type != faiss::METRIC_INNER_PRODUCT) {
+        return nullptr;
+    }
+    return flat;
+}
+
+const faiss::IDSelectorRange* root_range(const faiss::SearchParameters* params) {
+    return params ? dynamic_cast<const faiss::IDSelectorRange*>(params->sel) : nullptr;
+}
+
+// That shortcut searches min(imax, ntotal) - max(imin, 0) vectors from max(imin, 0): a negative
+// count when the range starts past the end or min > max (a wild read), and with a count of 0
+// the BLAS path (20 queries or more) returns without writing any result.
+bool range_selects_nothing(const faiss::IndexFlat* flat, const faiss::IDSelectorRange* range) {
+    int64_t lo = std::max<int64_t>(range->imin, 0);
+    int64_t hi = std::min<int64_t>(range->imax, flat->ntotal);
+    return hi <= lo;
+}
+
+// Follows `params` the way FAISS's composites forward them to their sub-indexes and refuses a
+// range that would reach an IndexFlat selecting nothing there: its results are merged or
+// refined by the composite, so they cannot be answered without running it.
+void check_forwarded_range(
+        const faiss::Index* index,
+        const faiss::SearchParameters* params,
+        const char* outer) {
+    if (!params || !index) {
+        return;
+    }
+    if (auto* flat = range_flat(index)) {
+        auto* range = root_range(params);
+        if (range && range_selects_nothing(flat, range)) {
+            refuse("an IDSelectorRange [%lld, %lld) selects none of the %lld vectors of the "
+                   "IndexFlat inside this %s; FAISS cannot search an empty range there",
+                   (long long)range->imin,
+                   (long long)range->imax,
+                   (long long)flat->ntotal,
+                   outer);
+        }
+        return;
+    }
+    if (auto* pt = dynamic_cast<const faiss::IndexPreTransform*>(index)) {
+        auto* own = dynamic_cast<const faiss::SearchParametersPreTransform*>(params);
+        check_forwarded_range(pt->index, own ? own->index_params : params, "IndexPreTransform");
+    } else if (auto* shards = dynamic_cast<const faiss::IndexShards*>(index)) {
+        for (int i = 0; i < shards->count(); i++) {
+            check_forwarded_range(shards->at(i), params, "IndexShards");
+        }
+    } else if (auto* refine = dynamic_cast<const faiss::IndexRefine*>(index)) {
+        if (auto* own = dynamic_cast<const faiss::IndexRefineSearchParameters*>(params)) {
+            check_forwarded_range(refine->base_index, own->base_index_params, "IndexRefine");
+        }
+    } else if (auto* ivf = dynamic_cast<const faiss::IndexIVF*>(index)) {
+        if (auto* own = dynamic_cast<const faiss::SearchParametersIVF*>(params)) {
+            check_forwarded_range(ivf->quantizer, own->quantizer_params, "IndexIVF's quantizer");
+        }
+    }
+}
+
+// Whether `index` finds vectors by id (and says so when one is missing) rather than by position.
+bool by_id(const faiss::Index* index) {
+    if (dynamic_cast<const faiss::IndexIDMap*>(index) || dynamic_cast<const faiss::IndexIVF*>(index)) {
+        return true;
+    }
+    if (auto* pt = dynamic_cast<const faiss::IndexPreTransform*>(index)) {
+        return by_id(pt->index);
+    }
+    return false;
+}
+
+// Keys i0 .. i0+ni-1 of an index that addresses vectors by position must lie in 0 .. ntotal-1:
+// IndexFlat reads a negative key's row, HNSW and NSG storage, fast-scan and others read any key
+// unchecked. IndexFlatCodes checks the upper end itself (keeping FAISS's error).
+void check_positions(const faiss::Index* index, int64_t i0, int64_t ni) {
+    if (ni < 0) {
+        refuse("cannot reconstruct %lld vectors", (long long)ni);
+    }
+    if (by_id(index) || ni == 0) {
+        return;
+    }
+    bool checks_end = dynamic_cast<const faiss::IndexFlatCodes*>(index) != nullptr;
+    if (i0 < 0 || (!checks_end && i0 > index->ntotal - ni)) {
+        refuse("keys %lld .. %lld + %lld are out of range (ntotal = %lld)",
+               (long long)i0,
+               (long long)i0,
+               (long long)ni,
+               (long long)index->ntotal);
+    }
+}
+
+// FAISS's default Index::reconstruct_n (and compute_residual_n) call reconstruct inside an
+// OpenMP region, where an exception (a missing id of an IDMap2, an IDMap or IVF that cannot
+// reconstruct) terminates the process: reconstruct one at a time here instead, unless the
+// class has its own reconstruct_n that checks before its loop.
+void reconstruct_checked(const faiss::Index* index, int64_t i0, int64_t ni, float* recons) {
+    check_sub_indexes(index, 0);
+    check_positions(index, i0, ni);
+    if (dynamic_cast<const faiss::IndexFlatCodes*>(index) || dynamic_cast<const faiss::IndexIVF*>(index)) {
+        index->reconstruct_n(i0, ni, recons);
+        return;
+    }
+    for (int64_t i = 0; i < ni; i++) {
+        index->reconstruct(i0 + i, recons + i * index->d);
+    }
+}
+
+void check_binary_positions(const faiss::IndexBinary* index, int64_t i0, int64_t ni) {
+    if (ni < 0) {
+        refuse("cannot reconstruct %lld codes", (long long)ni);
+    }
+    if (ni == 0 || dynamic_cast<const faiss::IndexBinaryIDMap*>(index) ||
+        dynamic_cast<const faiss::IndexBinaryIVF*>(index)) {
+        return;
+    }
+    if (i0 < 0 || i0 > index->ntotal - ni) {
+        refuse("keys %lld .. %lld + %lld are out of range (ntotal = %lld)",
+               (long long)i0,
+               (long long)i0,
+               (long long)ni,
+               (long long)index->ntotal);
+    }
+}
+
+// ---- structure of a factory-made index: values FAISS's parser accepts but its code cannot ----
+
+// FAISSX_MAX_HNSW_M and FAISSX_MAX_NLIST of src/ffi/types.rs. FAISS needs M >= 2 (with M = 1
+// the graph has no levels: nb_neighbors throws, add reads past its tables).
+constexpr int kMaxHnswM = 4096;
+constexpr size_t kMaxNlist = size_t(1) << 24;
+
+// `M` as hnsw_M_of reads it: -1 when the graph has no level above its base.
+void check_hnsw_M(int M, const char* what) {
+    if (M < 0) {
+        refuse("%s: M < 2, its graph has no level above the base (M must be in 2 ..= %d)",
+               what,
+               kMaxHnswM);
+    }
+    if (M < 2 || M > kMaxHnswM) {
+        refuse("%s: M = %d is out of range (2 ..= %d)", what, M, kMaxHnswM);
+    }
+}
+
+// M of an HNSW graph as its level table says; -1 when the table has no level above the base.
+int hnsw_M_of(const faiss::HNSW& hnsw) {
+    const auto& cum = hnsw.cum_nneighbor_per_level;
+    return cum.size() < 3 ? -1 : cum[2] - cum[1];
+}
+
+void check_pq(const faiss::ProductQuantizer& pq, const char* what) {
+    if (pq.M == 0 || pq.nbits == 0 || pq.nbits > 24 || pq.code_size == 0) {
+        refuse("%s: product quantizer with M = %zu, nbits = %zu (needs M >= 1, 1 <= nbits <= 24)",
+               what,
+               pq.M,
+               pq.nbits);
+    }
+}
+
+// Additive quantizers compute 1 << nbits in an int for each codebook.
+void check_aq(const faiss::AdditiveQuantizer* aq, const char* what) {
+    if (!aq) {
+        return;
+    }
+    for (size_t nbits : aq->nbits) {
+        if (nbits == 0 || nbits > 24) {
+            refuse("%s: codebook of nbits = %zu (needs 1 <= nbits <= 24)", what, nbits);
+        }
+    }
+}
+
+void check_nlist(size_t nlist, const char* what) {
+    if (nlist == 0 || nlist > kMaxNlist) {
+        refuse("%s: nlist = %zu is out of range (1 ..= %zu)", what, nlist, kMaxNlist);
+    }
+}
+
+// IVF scalar quantizers and IVFPQ scan lists for L2 and inner product only: with another
+// metric, the scanner's constructor throws inside OpenMP (a terminated process) or tables
+// are read for a metric they were not built for (a segfault).
+void check_ivf_metric(const faiss::Index* index) {
+    bool l2_or_ip = index->metric_type == faiss::METRIC_L2 ||
+            index->metric_type == faiss::METRIC_INNER_PRODUCT;
+    if (l2_or_ip) {
+        return;
+    }
+    if (dynamic_cast<const faiss::IndexIVFScalarQuantizer*>(index)) {
+        refuse("IndexIVFScalarQuantizer: metric %d is not supported (only L2 and inner product)",
+               int(index->metric_type));
+    }
+    if (dynamic_cast<const faiss::IndexIVFPQ*>(index)) {
+        refuse("IndexIVFPQ: metric %d is not supported (only L2 and inner product)",
+               int(index->metric_type));
+    }
+}
+
+void check_structure(const faiss::Index* index, int depth) {
+    if (!index) {
+        return;
+    }
+    // Factory strings are bounded in length, so this is bounded too; it guards the recursion
+    // of indexes read from elsewhere.
+    if (depth > 64) {
+        refuse("the index nests more than 64 levels of sub-indexes");
+    }
+    if (auto* pq = dynamic_cast<const faiss::IndexPQ*>(index)) {
+        check_pq(pq->pq, "IndexPQ");
+    }
+    if (auto* aq = dynamic_cast<const faiss::IndexAdditiveQuantizer*>(index)) {
+        check_aq(aq->aq, "IndexAdditiveQuantizer");
+    }
+    if (auto* aq = dynamic_cast<const faiss::AdditiveCoarseQuantizer*>(index)) {
+        check_aq(aq->aq, "AdditiveCoarseQuantizer");
+    }
+    if (auto* aq = dynamic_cast<const faiss::IndexIVFAdditiveQuantizer*>(index)) {
+        check_aq(aq->aq, "IndexIVFAdditiveQuantizer");
+    }
+    if (auto* ivf = dynamic_cast<const faiss::IndexIVF*>(index)) {
+        check_nlist(ivf->nlist, "IndexIVF");
+        check_ivf_metric(ivf);
+        check_structure(ivf->quantizer, depth + 1);
+    }
+    if (auto* ivfpq = dynamic_cast<const faiss::IndexIVFPQ*>(index)) {
+        check_pq(ivfpq->pq, "IndexIVFPQ");
+    }
+    if (auto* hnsw = dynamic_cast<const faiss::IndexHNSW*>(index)) {
+        check_hnsw_M(hnsw_M_of(hnsw->hnsw), "IndexHNSW");
+        check_structure(hnsw->storage, depth + 1);
+    }
+    if (auto* nsg = dynamic_cast<const faiss::IndexNSG*>(index)) {
+        if (nsg->nsg.R <= 0) {
+            refuse("IndexNSG: R = %d must be >= 1", nsg->nsg.R);
+        }
+        check_structure(nsg->storage, depth + 1);
+    }
+    if (auto* pt = dynamic_cast<const faiss::IndexPreTransform*>(index)) {
+        for (auto* vt : pt->chain) {
+            if (auto* opq = dynamic_cast<const faiss::OPQMatrix*>(vt)) {
+                if (opq->M <= 0 || opq->d_out % opq->M != 0) {
+                    refuse("OPQMatrix: M = %d must be >= 1 and divide d_out = %d", opq->M, opq->d_out);
+                }
+            }
+        }
+        check_structure(pt->index, depth + 1);
+    }
+    if (auto* idmap = dynamic_cast<const faiss::IndexIDMap*>(index)) {
+        check_structure(idmap->index, depth + 1);
+    }
+    if (auto* refine = dynamic_cast<const faiss::IndexRefine*>(index)) {
+        check_structure(refine->base_index, depth + 1);
+        check_structure(refine->refine_index, depth + 1);
+    }
+}
+
+void check_binary_structure(const faiss::IndexBinary* index, int depth) {
+    if (!index) {
+        return;
+    }
+    if (depth > 64) {
+        refuse("the index nests more than 64 levels of sub-indexes");
+    }
+    if (auto* ivf = dynamic_cast<const faiss::IndexBinaryIVF*>(index)) {
+        check_nlist(ivf->nlist, "IndexBinaryIVF");
+        check_binary_structure(ivf->quantizer, depth + 1);
+    }
+    if (auto* hnsw = dynamic_cast<const faiss::IndexBinaryHNSW*>(index)) {
+        check_hnsw_M(hnsw_M_of(hnsw->hnsw), "IndexBinaryHNSW");
+        check_binary_structure(hnsw->storage, depth + 1);
+    }
+    // Hashes read b bits of each code into a 64-bit key.
+    if (auto* hash = dynamic_cast<const faiss::IndexBinaryHash*>(index)) {
+        if (hash->b <= 0 || hash->b > 64 || hash->b > hash->d) {
+            refuse("IndexBinaryHash: b = %d bits must be in 1 ..= min(64, d = %d)", hash->b, hash->d);
+        }
+    }
+    if (auto* hash = dynamic_cast<const faiss::IndexBinaryMultiHash*>(index)) {
+        if (hash->b <= 0 || hash->b > 64 || hash->nhash <= 0) {
+            refuse("IndexBinaryMultiHash: %d hashes of b = %d bits (needs nhash >= 1, 1 <= b <= 64)",
+                   hash->nhash,
+                   hash->b);
+        }
+    }
+}
+
+// An IVF's quantizer is a separate index its owner can still write to: once it holds more
+// centroids than the IVF has lists, it assigns vectors to lists that do not exist and FAISS
+// indexes its list table with them.
+// An empty one (not trained yet, or reset since) leaves the list numbers it should have
+// written uninitialized when 20 queries or more take FAISS's BLAS path.
+template <typename IVF>
+void check_lists(const IVF* ivf, const char* what) {
+    if (ivf->quantizer && ivf->quantizer->ntotal == 0) {
+        // FAISS's own error for an add to an untrained IVF (its search does not check).
+        FAISS_THROW_IF_NOT_MSG(ivf->is_trained, "the index is not trained (is_trained is false)");
+        refuse("%s: its quantizer is empty (it was reset after the index was trained); train "
+               "the index again",
+               what);
+    }
+    if (ivf->quantizer && ivf->quantizer->ntotal > 0 && size_t(ivf->quantizer->ntotal) > ivf->nlist) {
+        refuse("%s: its quantizer holds %lld centroids for %zu inverted lists (it was written to "
+               "after the index was built); reset the quantizer and train the index again",
+               what,
+               (long long)ivf->quantizer->ntotal,
+               ivf->nlist);
+    }
+}
+
+// An IDMap's or a refinement's sub-index is borrowed and writable too: with more vectors than
+// the composite has ids for, FAISS looks up ids past the end of its table.
+template <typename IDMap>
+void check_id_map(const IDMap* idmap) {
+    if (idmap->index && size_t(idmap->index->ntotal) != idmap->id_map.size()) {
+        refuse("IndexIDMap: its sub-index holds %lld vectors for %zu ids (it was written to "
+               "directly); write through the IndexIDMap only",
+               (long long)idmap->index->ntotal,
+               idmap->id_map.size());
+    }
+}
+
+// FAISSX_MAX_EF of src/ffi/types.rs: HNSW allocates efSearch (efConstruction) candidates per
+// thread inside OpenMP, where a failed allocation aborts. Checked where they are used too, as
+// an index read from a file brings its own.
+constexpr int kMaxEf = 1 << 20;
+
+void check_ef(int ef, const char* name) {
+    if (ef > kMaxEf) {
+        refuse("IndexHNSW: %s = %d is more than the %d faissx accepts", name, ef, kMaxEf);
+    }
+}
+
+void check_sub_indexes(const faiss::Index* index, int depth) {
+    if (!index || depth > 64) {
+        return;
+    }
+    if (auto* hnsw = dynamic_cast<const faiss::IndexHNSW*>(index)) {
+        check_ef(hnsw->hnsw.efSearch, "efSearch");
+        check_ef(hnsw->hnsw.efConstruction, "efConstruction");
+    }
+    if (auto* ivf = dynamic_cast<const faiss::IndexIVF*>(index)) {
+        check_lists(ivf, "IndexIVF");
+        check_ivf_metric(ivf);
+        check_sub_indexes(ivf->quantizer, depth + 1);
+    } else if (auto* idmap = dynamic_cast<const faiss::IndexIDMap*>(index)) {
+        check_id_map(idmap);
+        check_sub_indexes(idmap->index, depth + 1);
+    } else if (auto* pt = dynamic_cast<const faiss::IndexPreTransform*>(index)) {
+        check_sub_indexes(pt->index, depth + 1);
+    } else if (auto* refine = dynamic_cast<const faiss::IndexRefine*>(index)) {
+        if (refine->base_index && refine->refine_index &&
+            refine->base_index->ntotal != refine->refine_index->ntotal) {
+            refuse("IndexRefine: its base index holds %lld vectors, its refinement %lld",
+                   (long long)refine->base_index->ntotal,
+                   (long long)refine->refine_index->ntotal);
+        }
+        check_sub_indexes(refine->base_index, depth + 1);
+    } else if (auto* shards = dynamic_cast<const faiss::IndexShards*>(index)) {
+        for (int i = 0; i < shards->count(); i++) {
+            check_sub_indexes(shards->at(i), depth + 1);
+        }
+    } else if (auto* replicas = dynamic_cast<const faiss::IndexReplicas*>(index)) {
+        for (int i = 0; i < replicas->count(); i++) {
+            check_sub_indexes(replicas->at(i), depth + 1);
+        }
+    }
+}
+
+} // namespace
+
+extern "C" {
+
+// Before vectors are added to or searched in `index`: refuses a composite whose borrowed
+// sub-index was written to on its own (an IVF's quantizer, unless `training`, which rebuilds
+// it; an IDMap's or a refinement's index) and HNSW search settings it cannot allocate.
+int faissx_shim_Index_check_use(const void* index, int training) {
+    return guarded([&] {
+        if (!training) {
+            check_sub_indexes(static_cast<const faiss::Index*>(index), 0);
+        }
+    });
+}
+
+int faissx_shim_IndexBinary_check_use(const void* index) {
+    return guarded([&] {
+        auto* target = static_cast<const faiss::IndexBinary*>(index);
+        if (auto* ivf = dynamic_cast<const faiss::IndexBinaryIVF*>(target)) {
+            check_lists(ivf, "IndexBinaryIVF");
+        } else if (auto* idmap = dynamic_cast<const faiss::IndexBinaryIDMap*>(target)) {
+            check_id_map(idmap);
+            if (auto* inner = dynamic_cast<const faiss::IndexBinaryIVF*>(idmap->index)) {
+                check_lists(inner, "IndexBinaryIVF");
+            }
+        }
+    });
+}
+
+// Searches as Index::search with parameters (NULL for none), except that an IndexFlat whose
+// IDSelectorRange selects nothing answers what FAISS answers when no vector is selected
+// (labels -1, distances the heap's neutral value), and composites that would hand such a
+// range to an IndexFlat refuse.
+int faissx_shim_Index_search_with_params(
+        const void* index,
+        int64_t n,
+        const float* x,
+        int64_t k,
+        const void* params,
+        float* distances,
+        int64_t* labels) {
+    return guarded([&] {
+        auto* target = static_cast<const faiss::Index*>(index);
+        auto* p = static_cast<const faiss::SearchParameters*>(params);
+        FAISS_THROW_IF_NOT(k > 0);
+        // What FAISS answers when nothing is found, written before it runs: an IndexFlat with
+        // no vector to search (empty, or an empty range) and 20 queries or more returns from
+        // its BLAS path without writing a result, and composites over it (IndexIDMap) then
+        // look up ids at whatever the caller's buffer held.
+        float neutral = target->metric_type == faiss::METRIC_INNER_PRODUCT
+                ? std::numeric_limits<float>::lowest()
+                : std::numeric_limits<float>::max();
+        std::fill(distances, distances + n * k, neutral);
+        std::fill(labels, labels + n * k, int64_t(-1));
+        if (auto* flat = range_flat(target)) {
+            auto* range = root_range(p);
+            if (range && range_selects_nothing(flat, range)) {
+                return;
+            }
+        } else {
+            check_forwarded_range(target, p, "index");
+        }
+        if (auto* hnsw_params = dynamic_cast<const faiss::SearchParametersHNSW*>(p)) {
+            check_ef(hnsw_params->efSearch, "efSearch of the search parameters");
+        }
+        target->search(n, x, k, distances, labels, p);
+    });
+}
+
+int faissx_shim_Index_reconstruct(const void* index, int64_t key, float* recons) {
+    return guarded([&] {
+        auto* target = static_cast<const faiss::Index*>(index);
+        check_sub_indexes(target, 0);
+        check_positions(target, key, 1);
+        target->reconstruct(key, recons);
+    });
+}
+
+int faissx_shim_IndexBinary_reconstruct(const void* index, int64_t key, uint8_t* recons) {
+    return guarded([&] {
+        auto* target = static_cast<const faiss::IndexBinary*>(index);
+        check_binary_positions(target, key, 1);
+        target->reconstruct(key, recons);
+    });
+}
+
+int faissx_shim_Index_reconstruct_n(const void* index, int64_t i0, int64_t ni, float* recons) {
+    return guarded([&] { reconstruct_checked(static_cast<const faiss::Index*>(index), i0, ni, recons); });
+}
+
+// Index::compute_residual_n reconstructs inside an OpenMP region: one key at a time instead.
+int faissx_shim_Index_compute_residual_n(
+        const void* index,
+        int64_t n,
+        const float* xs,
+        float* residuals,
+        const int64_t* keys) {
+    return guarded([&] {
+        auto* target = static_cast<const faiss::Index*>(index);
+        for (int64_t i = 0; i < n; i++) {
+            check_positions(target, keys[i], 1);
+            target->compute_residual(xs + i * target->d, residuals + i * target->d, keys[i]);
+        }
+    });
+}
+
+// IndexBinaryIVF::reconstruct_n writes code i at recons + i * d, d being bits, not bytes: eight
+// times past where it belongs, out of the caller's buffer. The same loop with the code size.
+int faissx_shim_IndexBinary_reconstruct_n(const void* index, int64_t i0, int64_t ni, uint8_t* recons) {
+    return guarded([&] {
+        auto* target = static_cast<const faiss::IndexBinary*>(index);
+        check_binary_positions(target, i0, ni);
+        auto* ivf = dynamic_cast<const faiss::IndexBinaryIVF*>(target);
+        if (!ivf) {
+            for (int64_t i = 0; i < ni; i++) {
+                target->reconstruct(i0 + i, recons + i * target->code_size);
+            }
+            return;
+        }
+        FAISS_THROW_IF_NOT(ni == 0 || (i0 >= 0 && i0 + ni <= ivf->ntotal));
+        for (size_t list_no = 0; list_no < ivf->nlist; list_no++) {
+            size_t list_size = ivf->invlists->list_size(list_no);
+            faiss::InvertedLists::ScopedIds ids(ivf->invlists, list_no);
+            for (size_t offset = 0; offset < list_size; offset++) {
+                int64_t id = ids[offset];
+                if (id >= i0 && id < i0 + ni) {
+                    ivf->reconstruct_from_offset(
+                            list_no, offset, recons + (id - i0) * ivf->code_size);
+                }
+            }
+        }
+    });
+}
+
+// Refuses (and leaves to the caller to free) an index whose parameters FAISS's constructors
+// accept but its code divides by, indexes tables with, or loops on.
+int faissx_shim_check_index(const void* index) {
+    return guarded([&] { check_structure(static_cast<const faiss::Index*>(index), 0); });
+}
+int faissx_shim_check_index_binary(const void* index) {
+    return guarded([&] { check_binary_structure(static_cast<const faiss::IndexBinary*>(index), 0); });
+}
+
+} // extern "C"
+
+// ---- reading index bytes that came from a client ----
+//
+// FAISS's reader allocates every array at the size the bytes declare before it reads the array
+// (READVECTOR), so 45 bytes declaring a 3 GB array make it allocate 3 GB. While untrusted bytes
+// are read, no single allocation may exceed what those bytes could fill, plus slack for the
+// small structures FAISS derives while reading. The cap is per thread: it limits only the read
+// in progress on the calling thread.
+
+namespace {
+
+thread_local size_t allocation_cap = std::numeric_limits<size_t>::max();
+thread_local bool allocation_refused = false;
+
+void* allocate(std::size_t size) {
+    if (size > allocation_cap) {
+        allocation_refused = true;
+        throw std::bad_alloc();
+    }
+    for (;;) {
+        if (void* p = std::malloc(size ? size : 1)) {
+            return p;
+        }
+        std::new_handler handler = std::get_new_handler();
+        if (!handler) {
+            throw std::bad_alloc();
+        }
+        handler();
+    }
+}
+
+// Reads from the caller's buffer in place (VectorIOReader would copy it first).
+struct SliceReader : faiss::IOReader {
+    const uint8_t* data;
+    size_t size;
+    size_t at = 0;
+
+    SliceReader(const uint8_t* data, size_t size) : data(data), size(size) {
+        name = "index bytes";
+    }
+
+    size_t operator()(void* ptr, size_t unit, size_t count) override {
+        if (unit == 0 || count == 0) {
+            return 0;
+        }
+        size_t whole = std::min(count, (size - at) / unit);
+        std::memcpy(ptr, data + at, whole * unit);
+        at += whole * unit;
+        return whole;
+    }
+};
+
+constexpr size_t UNTRUSTED_READ_SLACK = size_t(16) << 20;
+
+template <typename Read>
+void read_capped(size_t size, Read&& read) {
+    size_t saved = allocation_cap;
+    allocation_cap = size + UNTRUSTED_READ_SLACK;
+    allocation_refused = false;
+    try {
+        read();
+    } catch (const std::bad_alloc&) {
+        allocation_cap = saved;
+        if (allocation_refused) {
+            throw std::runtime_error(
+                    "the index bytes (" + std::to_string(size) +
+                    " of them) declare an array larger than they hold: truncated or corrupt");
+        }
+        throw;
+    } catch (...) {
+        allocation_cap = saved;
+        throw;
+    }
+    allocation_cap = saved;
+}
+
+} // namespace
+
+// Replacements of the global allocation functions (the standard allows exactly this), so that
+// the cap above applies to FAISS's allocations; without a cap they behave as the default ones.
+void* operator new(std::size_t size) {
+    return allocate(size);
+}
+void* operator new[](std::size_t size) {
+    return allocate(size);
+}
+
+extern "C" {
+
+// Reads an index from untrusted bytes under the allocation cap. IVFPQ's precomputed table is
+// derived, often larger than the file, and bounded by FAISS itself: it is built after the
+// capped read, as read_index would build it.
+int faissx_shim_read_index_untrusted(const uint8_t* buf, size_t size, int binary, void** out) {
+    return guarded([&] {
+        SliceReader reader(buf, size);
+        if (binary) {
+            read_capped(size, [&] { *out = faiss::read_index_binary(&reader, 0); });
+            return;
+        }
+        faiss::Index* index = nullptr;
+        read_capped(size, [&] {
+            index = faiss::read_index(&reader, faiss::IO_FLAG_SKIP_PRECOMPUTE_TABLE);
+        });
+        try {
+            if (auto* ivfpq = dynamic_cast<faiss::IndexIVFPQ*>(
+                        faiss::ivflib::try_extract_index_ivf(index))) {
+                if (ivfpq->is_trained && ivfpq->by_residual) {
+                    ivfpq->use_precomputed_table = 0;
+                    ivfpq->precompute_table();
+                }
+            }
+        } catch (...) {
+            delete index;
+            throw;
+        }
+        *out = index;
     });
 }
 

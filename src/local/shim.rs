@@ -90,6 +90,12 @@ extern "C" {
         io_flags: c_int,
         out: *mut *mut c_void,
     ) -> c_int;
+    pub fn faissx_shim_read_index_untrusted(
+        buf: *const u8,
+        size: usize,
+        binary: c_int,
+        out: *mut *mut c_void,
+    ) -> c_int;
 
     pub fn faissx_shim_IndexIVF_max_codes(index: *mut c_void) -> usize;
     pub fn faissx_shim_IndexIVF_set_max_codes(index: *mut c_void, value: usize);
@@ -131,6 +137,45 @@ extern "C" {
     pub fn faissx_shim_LinearTransform_set_is_orthonormal(vt: *mut c_void) -> c_int;
     pub fn faissx_shim_IOReader_free(reader: *mut c_void);
     pub fn faissx_shim_IOWriter_free(writer: *mut c_void);
+    pub fn faissx_shim_Index_search_with_params(
+        index: *const c_void,
+        n: i64,
+        x: *const f32,
+        k: i64,
+        params: *const c_void,
+        distances: *mut f32,
+        labels: *mut i64,
+    ) -> c_int;
+    pub fn faissx_shim_Index_reconstruct(index: *const c_void, key: i64, recons: *mut f32)
+        -> c_int;
+    pub fn faissx_shim_IndexBinary_reconstruct(
+        index: *const c_void,
+        key: i64,
+        recons: *mut u8,
+    ) -> c_int;
+    pub fn faissx_shim_Index_reconstruct_n(
+        index: *const c_void,
+        i0: i64,
+        ni: i64,
+        recons: *mut f32,
+    ) -> c_int;
+    pub fn faissx_shim_Index_compute_residual_n(
+        index: *const c_void,
+        n: i64,
+        xs: *const f32,
+        residuals: *mut f32,
+        keys: *const i64,
+    ) -> c_int;
+    pub fn faissx_shim_IndexBinary_reconstruct_n(
+        index: *const c_void,
+        i0: i64,
+        ni: i64,
+        recons: *mut u8,
+    ) -> c_int;
+    pub fn faissx_shim_check_index(index: *const c_void) -> c_int;
+    pub fn faissx_shim_Index_check_use(index: *const c_void, training: c_int) -> c_int;
+    pub fn faissx_shim_IndexBinary_check_use(index: *const c_void) -> c_int;
+    pub fn faissx_shim_check_index_binary(index: *const c_void) -> c_int;
     pub fn faissx_shim_RangeSearchPartialResult_new_result(
         res: *mut c_void,
         qno: i64,

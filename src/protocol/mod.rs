@@ -340,13 +340,130 @@ pub fn encode<T: Serialize>(value: &T) -> Vec<u8> {
     rmp_serde::to_vec_named(value).expect("protocol headers always serialize")
 }
 
+/// The deepest nesting of msgpack maps and arrays a header may have. Decoding recurses once per
+/// level (and a [`Selector`] holds one Box per level, dropped recursively): a header nested
+/// thousands deep would overflow the decoding thread's stack, before anyone checked who sent
+/// it. Real headers nest 5 levels plus their selector's.
+pub const MAX_HEADER_DEPTH: usize = 64;
+
+/// The largest header accepted, in bytes. Headers carry no vectors, only ids of selectors, which
+/// decode to 8 bytes each from as little as 1: this bounds what a header costs to decode.
+pub const MAX_HEADER_BYTES: usize = 64 << 20;
+
+/// The most nodes (leaves and combinators) a [`Selector`] may have, and its deepest nesting;
+/// the server builds one FAISS object per node, recursively.
+pub const MAX_SELECTOR_NODES: usize = 4096;
+pub const MAX_SELECTOR_DEPTH: usize = 24;
+
 pub fn decode<'a, T: Deserialize<'a>>(bytes: &'a [u8]) -> Result<T, WireError> {
-    rmp_serde::from_slice(bytes).map_err(|e| {
+    let malformed = |why: String| {
         WireError::new(
             ErrorKind::Protocol,
-            format!("malformed message header: {e}"),
+            format!("malformed message header: {why}"),
         )
-    })
+    };
+    if bytes.len() > MAX_HEADER_BYTES {
+        return Err(malformed(format!(
+            "{} bytes, more than the {MAX_HEADER_BYTES} a header may have",
+            bytes.len()
+        )));
+    }
+    let depth = msgpack_depth(bytes, MAX_HEADER_DEPTH);
+    if depth > MAX_HEADER_DEPTH {
+        return Err(malformed(format!(
+            "nested more than {MAX_HEADER_DEPTH} levels deep"
+        )));
+    }
+    rmp_serde::from_slice(bytes).map_err(|e| malformed(e.to_string()))
+}
+
+/// How deeply maps and arrays nest in the first msgpack value of `bytes`, without recursion;
+/// stops counting once past `limit`. Truncated or invalid input counts as far as it goes (the
+/// decoder then reports it).
+fn msgpack_depth(bytes: &[u8], limit: usize) -> usize {
+    // Items still to read in each open container, innermost last.
+    let mut open: Vec<u64> = vec![1];
+    let mut deepest = 0;
+    let mut at = 0usize;
+    let length = |at: usize, size: usize| -> Option<u64> {
+        let field = bytes.get(at..at.checked_add(size)?)?;
+        Some(field.iter().fold(0u64, |acc, &b| (acc << 8) | u64::from(b)))
+    };
+    while let Some(&marker) = bytes.get(at) {
+        at += 1;
+        // (bytes of payload to skip, items of a container opened)
+        let (skip, items): (u64, Option<u64>) = match marker {
+            0x00..=0x7f | 0xe0..=0xff | 0xc0 | 0xc2 | 0xc3 => (0, None),
+            0x80..=0x8f => (0, Some(2 * u64::from(marker & 0x0f))),
+            0x90..=0x9f => (0, Some(u64::from(marker & 0x0f))),
+            0xa0..=0xbf => (u64::from(marker & 0x1f), None),
+            0xc4 | 0xd9 => (1 + length(at, 1).unwrap_or(u64::MAX), None),
+            0xc5 | 0xda => (2 + length(at, 2).unwrap_or(u64::MAX), None),
+            0xc6 | 0xdb => (4 + length(at, 4).unwrap_or(u64::MAX), None),
+            0xc7 => (2 + length(at, 1).unwrap_or(u64::MAX), None),
+            0xc8 => (3 + length(at, 2).unwrap_or(u64::MAX), None),
+            0xc9 => (5 + length(at, 4).unwrap_or(u64::MAX), None),
+            0xca | 0xce | 0xd2 => (4, None),
+            0xcb | 0xcf | 0xd3 => (8, None),
+            0xcc | 0xd0 => (1, None),
+            0xcd | 0xd1 => (2, None),
+            0xd4 => (2, None),
+            0xd5 => (3, None),
+            0xd6 => (5, None),
+            0xd7 => (9, None),
+            0xd8 => (17, None),
+            0xdc => (2, Some(length(at, 2).unwrap_or(0))),
+            0xdd => (4, Some(length(at, 4).unwrap_or(0))),
+            0xde => (2, Some(2 * length(at, 2).unwrap_or(0))),
+            0xdf => (4, Some(2 * length(at, 4).unwrap_or(0))),
+            // 0xc1 is never used: the decoder rejects it.
+            _ => return deepest,
+        };
+        at = match usize::try_from(skip).ok().and_then(|s| at.checked_add(s)) {
+            Some(next) => next,
+            None => return deepest,
+        };
+        // This item is read from its container...
+        if let Some(left) = open.last_mut() {
+            *left -= 1;
+        }
+        // ...and opens one of its own, whose items come next.
+        if let Some(items) = items.filter(|&items| items > 0) {
+            open.push(items);
+            deepest = deepest.max(open.len() - 1);
+            if deepest > limit {
+                return deepest;
+            }
+        }
+        while open.last() == Some(&0) {
+            open.pop();
+        }
+        if open.is_empty() {
+            break;
+        }
+    }
+    deepest
+}
+
+/// As [`to_frame`], but reports a failed allocation instead of aborting the process.
+pub fn try_to_frame<T: Element>(
+    values: &[T],
+) -> Result<Vec<u8>, std::collections::TryReserveError> {
+    let length = std::mem::size_of_val(values);
+    let mut out = Vec::new();
+    out.try_reserve_exact(length)?;
+    if cfg!(target_endian = "little") {
+        // SAFETY: T is a plain numeric type; its in-memory bytes are its little-endian bytes.
+        out.extend_from_slice(unsafe {
+            std::slice::from_raw_parts(values.as_ptr().cast::<u8>(), length)
+        });
+    } else {
+        out.resize(length, 0);
+        for (value, chunk) in values.iter().zip(out.chunks_exact_mut(T::SIZE)) {
+            value.write_le(chunk);
+        }
+    }
+    Ok(out)
 }
 
 /// Plain-old-data element types that travel as raw little-endian frames.
@@ -456,6 +573,49 @@ mod tests {
         let error = from_frame::<f32>(&frame, 4, "vectors").unwrap_err();
         assert_eq!(error.kind, ErrorKind::InvalidArgument);
         assert!(error.message.contains("vectors"));
+    }
+
+    #[test]
+    fn nesting_is_measured_without_decoding() {
+        let mut selector = Selector::Range { min: 0, max: 1 };
+        for _ in 0..3 {
+            selector = Selector::Not(Box::new(selector));
+        }
+        let request = Request {
+            version: PROTOCOL_VERSION,
+            id: 1,
+            api_key: None,
+            tenant: None,
+            op: Op::RemoveIds {
+                index: "x".into(),
+                selector,
+            },
+        };
+        // Request, op, RemoveIds, three Nots, Range and its fields.
+        assert_eq!(msgpack_depth(&encode(&request), 64), 8);
+        assert_eq!(msgpack_depth(&encode(&Op::Ping), 64), 0);
+        assert_eq!(msgpack_depth(&encode(&vec![vec![1u8], vec![]]), 64), 2);
+        // 10^6 nested one-element arrays: refused at the limit, with no recursion at all.
+        let deep = [vec![0x91u8; 1_000_000], vec![0xc0]].concat();
+        assert_eq!(msgpack_depth(&deep, 64), 65);
+        let error = decode::<Request>(&deep).unwrap_err();
+        assert_eq!(error.kind, ErrorKind::Protocol);
+        assert!(
+            error.message.contains("nested more than 64"),
+            "{}",
+            error.message
+        );
+        // Truncated input is left to the decoder.
+        assert_eq!(msgpack_depth(&[0x92, 0x91], 64), 2);
+        assert!(decode::<Request>(&[0x92, 0x91]).is_err());
+    }
+
+    #[test]
+    fn try_to_frame_matches_to_frame() {
+        assert_eq!(
+            try_to_frame(&[1.5f32, -2.0]).unwrap(),
+            to_frame(&[1.5f32, -2.0])
+        );
     }
 
     #[test]

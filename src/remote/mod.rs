@@ -59,6 +59,9 @@ pub struct Options {
     /// replies came within this time (polling for long calls would only take a core from the
     /// server); zero turns it off.
     pub spin_wait: Duration,
+    /// The server's CURVE public key: with it, connections are encrypted and the server is
+    /// authenticated (a server without the matching secret key cannot complete the handshake).
+    pub server_public_key: Option<crate::curve::Key>,
 }
 
 impl Default for Options {
@@ -69,6 +72,7 @@ impl Default for Options {
             cache_vectors: true,
             cache_memory_bytes: 256 << 20,
             spin_wait: Duration::from_micros(500),
+            server_public_key: None,
         }
     }
 }
@@ -77,6 +81,9 @@ struct Global {
     client: RwLock<Option<Arc<Client>>>,
     recovery: Mutex<Recovery>,
     options: Mutex<Options>,
+    /// Why FAISSX_SERVER_PUBLIC_KEY could not be used. Connections then fail until the
+    /// `server_public_key` option is set, rather than going out unencrypted.
+    env_key_error: Option<String>,
 }
 
 fn global() -> &'static Global {
@@ -96,10 +103,27 @@ fn global() -> &'static Global {
                         .filter(|s| !s.is_empty()),
                 }))
             });
+        let (server_public_key, env_key_error) = match std::env::var("FAISSX_SERVER_PUBLIC_KEY")
+            .ok()
+            .filter(|s| !s.trim().is_empty())
+        {
+            None => (None, None),
+            Some(text) => match parse_server_public_key(&text) {
+                Ok(key) => (key, None),
+                Err(why) => (
+                    None,
+                    Some(format!("FAISSX_SERVER_PUBLIC_KEY: {}", why.message)),
+                ),
+            },
+        };
         Global {
             client: RwLock::new(from_env),
             recovery: Mutex::new(Recovery::default()),
-            options: Mutex::new(Options::default()),
+            options: Mutex::new(Options {
+                server_public_key,
+                ..Options::default()
+            }),
+            env_key_error,
         }
     })
 }
@@ -120,6 +144,28 @@ pub fn configure(settings: Option<Settings>) {
         Arc::new(Client::new(s))
     });
     *global().client.write().unwrap() = client;
+}
+
+/// The value of the `server_public_key` option (or FAISSX_SERVER_PUBLIC_KEY): the server's
+/// public key in Z85 (40 characters, as in the `.pub` file `faissx-server keygen` writes), or
+/// an empty string for no encryption.
+pub fn parse_server_public_key(text: &str) -> Result<Option<crate::curve::Key>, Error> {
+    if text.trim().is_empty() {
+        return Ok(None);
+    }
+    crate::curve::check_available().map_err(Error::unsupported)?;
+    crate::curve::decode(text).map(Some).map_err(Error::invalid)
+}
+
+/// This process's CURVE key pair. The server authenticates no client by it (API keys do
+/// that), so one made at first use serves every connection.
+fn client_keys() -> Result<&'static zmq::CurveKeyPair, String> {
+    static KEYS: OnceLock<Result<zmq::CurveKeyPair, String>> = OnceLock::new();
+    KEYS.get_or_init(|| {
+        zmq::CurveKeyPair::new().map_err(|e| format!("cannot make a CURVE key pair: {e}"))
+    })
+    .as_ref()
+    .map_err(Clone::clone)
 }
 
 pub fn configure_recovery(recovery: Recovery) {
@@ -215,7 +261,9 @@ pub const PIPELINE_DEPTH: usize = 4;
 pub struct Client {
     pub settings: Settings,
     context: zmq::Context,
-    idle: Mutex<Vec<zmq::Socket>>,
+    /// Each with the server key it was made with: a socket made before `server_public_key`
+    /// changed would keep the old one.
+    idle: Mutex<Vec<(zmq::Socket, Option<crate::curve::Key>)>>,
     next_id: AtomicU64,
 }
 
@@ -238,8 +286,17 @@ impl Client {
     }
 
     fn socket(&self, options: &Options) -> Result<zmq::Socket, Error> {
-        if let Some(socket) = self.idle.lock().unwrap().pop() {
-            return Ok(socket);
+        while let Some((socket, key)) = self.idle.lock().unwrap().pop() {
+            if key == options.server_public_key {
+                return Ok(socket);
+            }
+        }
+        if options.server_public_key.is_none() {
+            if let Some(why) = &global().env_key_error {
+                return Err(Error::invalid(format!(
+                    "{why} (fix it, or set the server_public_key option)"
+                )));
+            }
         }
         let transport = |e: zmq::Error| self.transport_error("connect", &e.to_string());
         let socket = self.context.socket(zmq::DEALER).map_err(transport)?;
@@ -254,6 +311,17 @@ impl Client {
         socket
             .set_rcvtimeo(millis(options.timeout))
             .map_err(transport)?;
+        if let Some(server_key) = &options.server_public_key {
+            let keys = client_keys().map_err(|why| self.transport_error("connect", &why))?;
+            let curve = |e: zmq::Error| self.transport_error("connect", &format!("CURVE: {e}"));
+            socket.set_curve_serverkey(server_key).map_err(curve)?;
+            socket
+                .set_curve_publickey(&keys.public_key)
+                .map_err(curve)?;
+            socket
+                .set_curve_secretkey(&keys.secret_key)
+                .map_err(curve)?;
+        }
         socket.connect(&self.settings.server).map_err(transport)?;
         Ok(socket)
     }
@@ -327,9 +395,8 @@ impl Client {
             // A socket that failed mid-call is dropped, not pooled: its state is unknown.
             // SAFETY: raw_socket is `socket`'s, used by this thread only; `loans` is dropped
             // after `socket`.
-            unsafe { wire::send(&socket, raw_socket, &loans, &header, frames) }.map_err(|e| {
-                self.transport_error(name, &unreachable(e, options.connect_timeout, "connect"))
-            })
+            unsafe { wire::send(&socket, raw_socket, &loans, &header, frames) }
+                .map_err(|e| self.transport_error(name, &unreachable(e, &options, "connect")))
         };
         let started = std::time::Instant::now();
         let mut sent = 0;
@@ -340,9 +407,8 @@ impl Client {
         let mut replies: Vec<Option<Result<Replied, Error>>> = (0..count).map(|_| None).collect();
         let mut pending = count;
         while pending > 0 {
-            let mut frames = wire::recv(&socket, options.spin_wait).map_err(|e| {
-                self.transport_error(name, &unreachable(e, options.timeout, "answer"))
-            })?;
+            let mut frames = wire::recv(&socket, options.spin_wait)
+                .map_err(|e| self.transport_error(name, &unreachable(e, &options, "answer")))?;
             if frames.is_empty() {
                 continue;
             }
@@ -376,7 +442,10 @@ impl Client {
         if count > 0 {
             wire::record_reply_wait(started.elapsed() / count as u32, options.spin_wait);
         }
-        self.idle.lock().unwrap().push(socket);
+        self.idle
+            .lock()
+            .unwrap()
+            .push((socket, options.server_public_key));
         Ok(replies
             .into_iter()
             .map(|r| r.expect("every slot answered"))
@@ -384,12 +453,21 @@ impl Client {
     }
 }
 
-fn unreachable(error: zmq::Error, timeout: Duration, what: &str) -> String {
+fn unreachable(error: zmq::Error, options: &Options, what: &str) -> String {
+    let timeout = if what == "connect" {
+        options.connect_timeout
+    } else {
+        options.timeout
+    };
+    // A failed CURVE handshake (a wrong key, a key for a server without CURVE, no key for one
+    // with it) looks like no server at all: no connection ever completes.
+    let hint = match (what, options.server_public_key.is_some()) {
+        ("connect", true) => "is the server running, with CURVE, and is server_public_key its key?",
+        ("connect", false) => "is the server running? one with CURVE on needs server_public_key",
+        _ => "is the server running?",
+    };
     match error {
-        zmq::Error::EAGAIN => format!(
-            "no {what} within {} ms (is the server running?)",
-            timeout.as_millis()
-        ),
+        zmq::Error::EAGAIN => format!("no {what} within {} ms ({hint})", timeout.as_millis()),
         other => other.to_string(),
     }
 }

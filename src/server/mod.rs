@@ -8,6 +8,8 @@
 //! and writes take the write lock, so searches run in parallel, writes to one index are
 //! serialized, and a slow request only holds up requests on its own index.
 
+pub mod budget;
+pub mod metrics;
 pub mod persist;
 
 use crate::ffi::boundary::Error;
@@ -32,6 +34,10 @@ pub struct Limits {
     pub max_k: u64,
     /// Most vectors in one add, search or train request.
     pub max_batch: u64,
+    /// Largest result one request may make the server build: a search's n·k distances and
+    /// labels (12 bytes each), reconstructed vectors, range search results. n and k may each
+    /// be within their limits while n·k is not.
+    pub max_result_bytes: usize,
 }
 
 impl Default for Limits {
@@ -41,6 +47,7 @@ impl Default for Limits {
             max_dimension: 65_536,
             max_k: 100_000,
             max_batch: 10_000_000,
+            max_result_bytes: 2 << 30,
         }
     }
 }
@@ -56,6 +63,13 @@ pub struct Config {
     pub skip_corrupt: bool,
     pub workers: usize,
     pub limits: Limits,
+    /// The server's memory budget and tenants' quotas.
+    pub quotas: budget::Quotas,
+    /// With a secret key, connections are encrypted and only clients that know the matching
+    /// public key can connect (ZeroMQ CURVE).
+    pub curve_secret_key: Option<crate::curve::SecretKey>,
+    /// HOST:PORT for the HTTP endpoints /metrics and /health; `None`: no metrics at all.
+    pub metrics_address: Option<String>,
 }
 
 impl Default for Config {
@@ -68,6 +82,9 @@ impl Default for Config {
             skip_corrupt: false,
             workers: std::thread::available_parallelism().map_or(4, |n| n.get().max(2)),
             limits: Limits::default(),
+            quotas: budget::Quotas::default(),
+            curve_secret_key: None,
+            metrics_address: None,
         }
     }
 }
@@ -99,6 +116,19 @@ struct Entry {
     /// Sequence number of the last write, for the log and snapshots.
     seq: AtomicU64,
     wal_bytes: AtomicU64,
+    /// What the index holds, as of its last write: for quotas and the memory budget, read
+    /// without taking the index's lock.
+    usage: Usage,
+}
+
+#[derive(Default)]
+struct Usage {
+    d: AtomicU64,
+    vectors: AtomicU64,
+    /// Bytes of stored codes (vectors × code size).
+    bytes: AtomicU64,
+    /// Bytes one more vector takes.
+    vector_bytes: AtomicU64,
 }
 
 type Key = (String, String);
@@ -126,7 +156,32 @@ impl Entry {
             deleted: AtomicBool::new(false),
             seq: AtomicU64::new(0),
             wal_bytes: AtomicU64::new(0),
+            usage: Usage::default(),
         }
+        .accounted()
+    }
+
+    fn accounted(self) -> Self {
+        self.account(&self.index.read().unwrap());
+        self
+    }
+
+    /// Records what `index` (this entry's, locked by the caller) holds now.
+    fn account(&self, index: &LocalIndex) {
+        let info = index.info();
+        let vector_bytes = match (info.code_size, info.binary) {
+            (0, false) => u64::from(info.d) * 4,
+            (0, true) => u64::from(info.d) / 8,
+            (code_size, _) => code_size,
+        };
+        let vectors = info.ntotal.max(0) as u64;
+        let usage = &self.usage;
+        usage.d.store(info.d.into(), Ordering::Relaxed);
+        usage.vectors.store(vectors, Ordering::Relaxed);
+        usage.vector_bytes.store(vector_bytes, Ordering::Relaxed);
+        usage
+            .bytes
+            .store(vectors.saturating_mul(vector_bytes), Ordering::Relaxed);
     }
 }
 
@@ -182,9 +237,25 @@ fn write<R>(
 struct State {
     config: Config,
     indexes: RwLock<HashMap<Key, Arc<Entry>>>,
+    budget: budget::Budget,
 }
 
 impl State {
+    /// What the tenant's indexes hold together.
+    fn tenant_use(&self, tenant: &str) -> budget::TenantUse {
+        let indexes = self.indexes.read().unwrap();
+        let mine = indexes.iter().filter(|((t, _), _)| t == tenant);
+        let mut total = budget::TenantUse {
+            vectors: 0,
+            bytes: 0,
+        };
+        for (_, entry) in mine {
+            total.vectors += entry.usage.vectors.load(Ordering::Relaxed);
+            total.bytes += entry.usage.bytes.load(Ordering::Relaxed);
+        }
+        total
+    }
+
     /// The tenant's index of that name.
     fn entry(&self, tenant: &str, name: &str) -> Option<Arc<Entry>> {
         self.indexes
@@ -200,48 +271,69 @@ pub struct Server {
     router: zmq::Socket,
     endpoint: String,
     state: Arc<State>,
+    metrics: Option<metrics::Metrics>,
+    /// Replies whose client's queue was full when they were ready.
+    held: std::cell::RefCell<HeldReplies>,
+    /// Held while the server lives: no second server writes to the same data directory.
+    _data_dir_lock: Option<persist::DataDirLock>,
 }
 
 impl Server {
     /// Restores the data directory and binds the socket; every startup failure (busy port,
     /// corrupt index file) is reported here, before anything is served.
     pub fn bind(config: Config) -> Result<Server, ServerError> {
+        ignore_file_size_signal();
         let mut indexes = HashMap::new();
+        let data_dir_lock = match &config.data_dir {
+            Some(dir) => Some(persist::lock_data_dir(dir).map_err(ServerError)?),
+            None => None,
+        };
         if let Some(dir) = &config.data_dir {
             let (recovered, skipped) =
                 persist::recover(dir, config.skip_corrupt).map_err(ServerError)?;
             for message in skipped {
-                log(&format!("SKIPPED (--skip-corrupt): {message}"));
+                warn(&format!("SKIPPED (--skip-corrupt): {message}"));
             }
             for found in recovered {
                 if found.torn_tail > 0 {
-                    log(&format!(
+                    warn(&format!(
                         "{}: dropped a torn last record of {} bytes (a write that was never acknowledged)",
                         found.files.wal.display(),
                         found.torn_tail
                     ));
                 }
+                for (at, bytes) in &found.skipped {
+                    warn(&format!(
+                        "{}: skipped {bytes} bytes at {at} left by a failed append (a write that was never acknowledged)",
+                        found.files.wal.display()
+                    ));
+                }
                 let mut seq = found.seq;
                 for record in &found.replay {
                     let frames: Vec<&[u8]> = record.frames.iter().map(|f| f.as_slice()).collect();
-                    apply_write(&found.index, &record.op, &frames).map_err(|e| {
-                        ServerError(format!(
-                            "{}: cannot replay write {}: {}",
+                    // A logged write is cut back off the log when FAISS refuses it; one that
+                    // fails here was never acknowledged (the cut itself failed before a crash).
+                    if let Err(e) = apply_write(&found.index, &record.op, &frames) {
+                        warn(&format!(
+                            "{}: torn write {} not replayed: {}",
                             found.files.wal.display(),
                             record.seq,
                             e.message
-                        ))
-                    })?;
+                        ));
+                    }
                     seq = record.seq;
                 }
                 let entry = Entry::new(found.index, Some(found.files), Vec::new());
                 entry.seq.store(seq, Ordering::SeqCst);
+                entry.wal_bytes.store(found.wal_len, Ordering::SeqCst);
                 if !found.replay.is_empty() {
-                    // Fold the replayed log into a fresh snapshot so it is not replayed again.
+                    // Fold the replayed log into a fresh snapshot so it is not replayed again;
+                    // if that fails (a full disk), the log still holds the writes.
                     let files = entry.files.as_ref().expect("recovered from files");
-                    files
-                        .write_snapshot(&entry.index.read().unwrap(), seq)
-                        .map_err(ServerError)?;
+                    match files.write_snapshot(&entry.index.read().unwrap(), seq) {
+                        Ok(()) => entry.wal_bytes.store(0, Ordering::SeqCst),
+                        Err(message) => warn(&format!("{message}; the log keeps the writes")),
+                    }
                 }
                 indexes.insert((found.tenant, found.name), Arc::new(entry));
             }
@@ -261,6 +353,23 @@ impl Server {
         router
             .set_linger(1000)
             .map_err(|e| ServerError(e.to_string()))?;
+        // A client that does not read its replies gets this many queued in ZeroMQ, then up to
+        // HELD_BYTES_PER_CLIENT held by the server, then the rest are dropped (it times out),
+        // instead of the server holding every reply for it. Mandatory routing makes a full
+        // queue an error the server sees (EAGAIN) instead of a silent drop: a queue can look
+        // full for a moment to a client that reads, until ZeroMQ's I/O thread catches up.
+        router
+            .set_sndhwm(REPLIES_QUEUED_PER_CLIENT)
+            .map_err(|e| ServerError(e.to_string()))?;
+        router
+            .set_router_mandatory(true)
+            .map_err(|e| ServerError(e.to_string()))?;
+        if let Some(key) = &config.curve_secret_key {
+            crate::curve::check_available().map_err(ServerError)?;
+            let curve = |e: zmq::Error| ServerError(format!("cannot turn CURVE on: {e}"));
+            router.set_curve_server(true).map_err(curve)?;
+            router.set_curve_secretkey(&key.0).map_err(curve)?;
+        }
         let address = if config.port == 0 {
             format!("tcp://{}:*", config.bind_address)
         } else {
@@ -273,14 +382,24 @@ impl Server {
             .get_last_endpoint()
             .map_err(|e| ServerError(e.to_string()))?
             .map_err(|_| ServerError("endpoint is not UTF-8".into()))?;
+        let metrics = config
+            .metrics_address
+            .as_deref()
+            .map(metrics::Metrics::bind)
+            .transpose()
+            .map_err(ServerError)?;
         Ok(Server {
             context,
             router,
             endpoint,
             state: Arc::new(State {
+                budget: budget::Budget::new(config.quotas.max_memory_bytes),
                 config,
                 indexes: RwLock::new(indexes),
             }),
+            metrics,
+            held: Default::default(),
+            _data_dir_lock: data_dir_lock,
         })
     }
 
@@ -288,6 +407,11 @@ impl Server {
     /// bound to port 0).
     pub fn endpoint(&self) -> &str {
         &self.endpoint
+    }
+
+    /// Where /metrics and /health are served, if they are (the real port when bound to 0).
+    pub fn metrics_address(&self) -> Option<std::net::SocketAddr> {
+        self.metrics.as_ref().map(metrics::Metrics::address)
     }
 
     /// Serves until `shutdown` is set, then lets in-flight requests finish, snapshots every
@@ -300,6 +424,7 @@ impl Server {
     /// part of an add waits in the I/O thread until the part before it was applied.
     pub fn run(self, shutdown: &AtomicBool) -> Result<(), ServerError> {
         let z = |e: zmq::Error| ServerError(e.to_string());
+        budget::return_freed_memory();
         let replies = self.context.socket(zmq::PULL).map_err(z)?;
         let reply_address = format!("inproc://faissx-replies-{:p}", Arc::as_ptr(&self.state));
         replies.bind(&reply_address).map_err(z)?;
@@ -310,10 +435,19 @@ impl Server {
             let push = self.context.socket(zmq::PUSH).map_err(z)?;
             push.connect(&reply_address).map_err(z)?;
             let (jobs, state) = (jobs.clone(), self.state.clone());
-            workers.push(std::thread::spawn(move || loop {
+            let recorder = self.recorder();
+            // FAISS's factory parser and selector checks recurse on what clients send: more
+            // stack than a thread's default 2 MB (it is only reserved, not used, until needed).
+            let worker = std::thread::Builder::new()
+                .name("faissx-worker".into())
+                .stack_size(WORKER_STACK_BYTES);
+            let spawned = worker.spawn(move || loop {
                 let job = jobs.lock().unwrap().recv();
                 let Ok(job) = job else { break };
                 let outcome = outcome(&state, &job);
+                if let Some(recorder) = &recorder {
+                    recorder.served(&job, &outcome);
+                }
                 let tag = job.part().map_or_else(Vec::new, |part| {
                     part.tag(outcome.as_ref().err().map(|e| e.message.as_str()))
                 });
@@ -322,7 +456,8 @@ impl Server {
                 if send_frames(&push, frames, 0).is_err() {
                     break;
                 }
-            }));
+            });
+            workers.push(spawned.map_err(|e| ServerError(format!("cannot start a worker: {e}")))?);
         }
         log(&format!(
             "listening on {} with {} workers",
@@ -330,34 +465,72 @@ impl Server {
             workers.len()
         ));
 
+        let recorder = self.recorder();
+        let http = self
+            .metrics
+            .as_ref()
+            .map(|m| m.serve(self.state.clone()))
+            .transpose()
+            .map_err(ServerError)?;
         let mut adds = AddsInProgress::default();
         let mut in_flight = 0usize;
         let mut draining = false;
+        let mut busy_since_trim = false;
         let dispatch = |job: Job, in_flight: &mut usize| {
             *in_flight += 1;
             queue.send(job).expect("workers outlive the loop");
         };
         let go_on = |(job, refusal): NextPart, in_flight: &mut usize| match refusal {
-            Some(reply) => self.reply(job.identity, reply),
+            Some(reply) => {
+                if let Some(recorder) = &recorder {
+                    // The kind Part::refusal answers with.
+                    recorder.refused(&job, ErrorKind::InvalidArgument);
+                }
+                self.reply(job.identity, reply)
+            }
             None => dispatch(job, in_flight),
         };
         loop {
             if shutdown.load(Ordering::SeqCst) && !draining {
                 draining = true;
+                if let Some(recorder) = &recorder {
+                    recorder.set_serving(false);
+                }
             }
             if draining && in_flight == 0 {
                 break;
             }
+            // At the bound, requests stay in ZeroMQ's queues (and the clients' sockets) until
+            // workers catch up: what one client sends cannot grow the server's memory.
+            let accepting = in_flight < MAX_IN_FLIGHT;
             let mut items = [
-                self.router.as_poll_item(zmq::POLLIN),
                 replies.as_poll_item(zmq::POLLIN),
+                self.router.as_poll_item(zmq::POLLIN),
             ];
-            match zmq::poll(&mut items, 100) {
+            let polled = if accepting {
+                &mut items[..]
+            } else {
+                &mut items[..1]
+            };
+            // Held replies are retried as soon as ZeroMQ may have made room.
+            let wait = if self.held.borrow().replies.is_empty() {
+                100
+            } else {
+                1
+            };
+            let events = match zmq::poll(polled, wait) {
                 // A signal (the shutdown request itself, usually) interrupted the wait.
                 Err(zmq::Error::EINTR) => continue,
                 result => result.map_err(z)?,
             };
-            if items[1].is_readable() {
+            self.resend_held();
+            if events == 0 && busy_since_trim && in_flight == 0 {
+                // Idle: give what the last burst freed back to the system.
+                budget::trim();
+                busy_since_trim = false;
+            }
+            busy_since_trim |= events > 0;
+            if items[0].is_readable() {
                 while let Ok(mut frames) = recv_frames(&replies) {
                     in_flight -= 1;
                     let tag = frames.remove(0);
@@ -370,8 +543,15 @@ impl Server {
                     self.reply(identity, frames);
                 }
             }
-            if items[0].is_readable() && !draining {
-                while let Ok(mut frames) = recv_frames(&self.router) {
+            if accepting && items[1].is_readable() && !draining {
+                while in_flight < MAX_IN_FLIGHT {
+                    let Ok(mut frames) = recv_frames(&self.router) else {
+                        break;
+                    };
+                    if let Some(recorder) = &recorder {
+                        // Not the identity frame: ZeroMQ adds it, the client never sent it.
+                        recorder.received(frames.get(1..).unwrap_or_default());
+                    }
                     if frames.len() < 2 {
                         continue;
                     }
@@ -379,11 +559,16 @@ impl Server {
                     let header = frames.remove(0);
                     let job = Job {
                         identity,
+                        received: std::time::Instant::now(),
                         admitted: admit(&self.state, &header),
                         payload: frames,
                     };
                     if in_flight == 0 && job.cheap(&self.state) {
-                        let reply = answer(&self.state, &job);
+                        let outcome = outcome(&self.state, &job);
+                        if let Some(recorder) = &recorder {
+                            recorder.served(&job, &outcome);
+                        }
+                        let reply = reply_frames(job.id(), outcome);
                         self.reply(job.identity, reply);
                     } else if job.part().is_some() {
                         if let Some(next) = adds.arrived(job) {
@@ -395,6 +580,7 @@ impl Server {
                 }
             }
         }
+        drop(http);
         drop(queue);
         for worker in workers {
             let _ = worker.join();
@@ -405,12 +591,57 @@ impl Server {
     }
 
     fn reply(&self, identity: zmq::Message, reply: Vec<zmq::Message>) {
-        // A client that went away cannot be answered; that is not the server's failure.
-        let _ = send_frames(
-            &self.router,
-            std::iter::once(identity).chain(reply),
-            zmq::DONTWAIT,
-        );
+        if let Some(metrics) = &self.metrics {
+            metrics.recorder.sent(&reply);
+        }
+        let mut held = self.held.borrow_mut();
+        // Behind replies already held for this client: they go first, in order.
+        if held.replies.contains_key(&identity[..]) {
+            held.hold(identity, reply);
+            return;
+        }
+        if let Some((identity, reply)) = self.send_reply(identity, reply) {
+            held.hold(identity, reply);
+        }
+    }
+
+    /// Sends a reply, or gives it back when the client's queue is full. A client that went
+    /// away cannot be answered; that is not the server's failure, and its reply is dropped.
+    fn send_reply(
+        &self,
+        identity: zmq::Message,
+        reply: Vec<zmq::Message>,
+    ) -> Option<(zmq::Message, Vec<zmq::Message>)> {
+        // The ROUTER decides on the identity frame: with ROUTER_MANDATORY a full queue refuses
+        // it (EAGAIN) and nothing of the message is sent, so the reply can be held and resent.
+        let first = zmq::Message::from(&identity[..]);
+        match self.router.send(first, zmq::SNDMORE | zmq::DONTWAIT) {
+            Ok(()) => {
+                let _ = send_frames(&self.router, reply, zmq::DONTWAIT);
+                None
+            }
+            Err(zmq::Error::EAGAIN) => Some((identity, reply)),
+            Err(_) => None,
+        }
+    }
+
+    /// Resends held replies, oldest first per client, until a client's queue is full again.
+    fn resend_held(&self) {
+        let mut held = self.held.borrow_mut();
+        let clients: Vec<Vec<u8>> = held.replies.keys().cloned().collect();
+        for client in clients {
+            while let Some((identity, reply)) = held.take(&client) {
+                if let Some(again) = self.send_reply(identity, reply) {
+                    held.put_back(&client, again);
+                    break;
+                }
+            }
+        }
+    }
+
+    /// The request counters, when metrics are on.
+    fn recorder(&self) -> Option<Arc<metrics::Recorder>> {
+        self.metrics.as_ref().map(|m| m.recorder.clone())
     }
 
     /// Snapshots every index with logged writes, so a clean restart replays nothing.
@@ -422,13 +653,71 @@ impl Server {
                     if let Err(message) =
                         files.write_snapshot(&index, entry.seq.load(Ordering::SeqCst))
                     {
-                        log(&format!("shutdown snapshot failed: {message}"));
+                        warn(&format!("shutdown snapshot failed: {message}"));
                     }
                 }
             }
         }
     }
 }
+
+/// Replies the server holds for clients whose queue in ZeroMQ is full, per client in order.
+#[derive(Default)]
+struct HeldReplies {
+    replies: HashMap<Vec<u8>, std::collections::VecDeque<(zmq::Message, Vec<zmq::Message>)>>,
+    bytes: HashMap<Vec<u8>, usize>,
+}
+
+impl HeldReplies {
+    fn hold(&mut self, identity: zmq::Message, reply: Vec<zmq::Message>) {
+        let size: usize = reply.iter().map(|f| f.len()).sum();
+        let client = identity.to_vec();
+        let held = self.bytes.entry(client.clone()).or_default();
+        if *held + size > HELD_BYTES_PER_CLIENT {
+            // A client this far behind is not reading: its replies go, not the server.
+            return;
+        }
+        *held += size;
+        self.replies
+            .entry(client)
+            .or_default()
+            .push_back((identity, reply));
+    }
+
+    fn take(&mut self, client: &[u8]) -> Option<(zmq::Message, Vec<zmq::Message>)> {
+        let queue = self.replies.get_mut(client)?;
+        let next = queue.pop_front();
+        if let Some((_, reply)) = &next {
+            let size: usize = reply.iter().map(|f| f.len()).sum();
+            if let Some(held) = self.bytes.get_mut(client) {
+                *held = held.saturating_sub(size);
+            }
+        }
+        if queue.is_empty() {
+            self.replies.remove(client);
+            self.bytes.remove(client);
+        }
+        next
+    }
+
+    fn put_back(&mut self, client: &[u8], reply: (zmq::Message, Vec<zmq::Message>)) {
+        let size: usize = reply.1.iter().map(|f| f.len()).sum();
+        *self.bytes.entry(client.to_vec()).or_default() += size;
+        self.replies
+            .entry(client.to_vec())
+            .or_default()
+            .push_front(reply);
+    }
+}
+
+/// Bytes of replies the server holds for one client whose queue in ZeroMQ is full.
+const HELD_BYTES_PER_CLIENT: usize = 32 << 20;
+
+/// Requests read from clients and not yet answered; past it the server stops reading.
+const MAX_IN_FLIGHT: usize = 1024;
+
+/// Replies ZeroMQ keeps for one client that is not reading them.
+const REPLIES_QUEUED_PER_CLIENT: i32 = 16;
 
 /// Binds and serves until `shutdown` is set.
 pub fn run(config: Config, shutdown: &AtomicBool) -> Result<(), ServerError> {
@@ -451,9 +740,17 @@ pub fn banner() -> String {
 }
 
 fn log(message: &str) {
-    if !QUIET.load(Ordering::Relaxed) || message.contains("SKIPPED") || message.contains("torn") {
-        eprintln!("faissx-server: {message}");
+    if !QUIET.load(Ordering::Relaxed) {
+        warn(message);
     }
+}
+
+/// Printed at every log level: what happened to data, and failures nobody else sees. A log
+/// that cannot be written (a full disk, a file size limit) must not stop the server, as
+/// `eprintln!` would by panicking.
+fn warn(message: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "faissx-server: {message}");
 }
 
 fn fail(kind: ErrorKind, message: impl Into<String>) -> WireError {
@@ -475,6 +772,8 @@ fn from_local(error: Error) -> WireError {
 /// it was refused), and its payload frames, still in ZeroMQ's buffers.
 struct Job {
     identity: zmq::Message,
+    /// When the I/O thread read it, for the latency metric.
+    received: std::time::Instant,
     admitted: Result<Admitted, (u64, WireError)>,
     payload: Vec<zmq::Message>,
 }
@@ -565,12 +864,16 @@ impl Part {
     }
 
     fn refusal(&self, id: u64, why: &str) -> Vec<zmq::Message> {
+        self.refused(id, &format!("an add whose earlier part failed: {why}"))
+    }
+
+    fn refused(&self, id: u64, what: &str) -> Vec<zmq::Message> {
         reply_frames(
             id,
             Err(fail(
                 ErrorKind::InvalidArgument,
                 format!(
-                    "not applied, as part {} of {} of an add whose earlier part failed: {why}",
+                    "not applied, as part {} of {} of {what}",
                     self.index, self.count
                 ),
             )),
@@ -632,7 +935,14 @@ impl AddsInProgress {
         }
         let mut next = Vec::new();
         if last {
-            self.adds.remove(&key);
+            // Parts that came after the last one (a client numbering its parts wrongly) are
+            // answered, not left waiting for an add that is over.
+            let waiting = self.adds.remove(&key).map(|add| add.waiting);
+            for job in waiting.into_iter().flatten() {
+                let part = job.part().expect("only parts of adds");
+                let refusal = part.refused(job.id(), "an add whose last part was already applied");
+                next.push((job, Some(refusal)));
+            }
             return next;
         }
         while let Some(job) = self.adds.get_mut(&key).and_then(|a| a.waiting.pop_front()) {
@@ -694,21 +1004,35 @@ fn send_frames(
 
 /// Decodes a request header and checks its version, credentials and limits; a refusal carries
 /// the request's id when the header was readable.
+///
+/// The credentials are read and checked first, skipping over the operation: an unauthenticated
+/// client cannot make the server build what a header describes (a selector of millions of ids).
 fn admit(state: &State, header: &[u8]) -> Result<Admitted, (u64, WireError)> {
-    let request = decode::<Request>(header).map_err(|e| (0, e))?;
-    let refuse = |error| (request.id, error);
-    if request.version != PROTOCOL_VERSION {
+    let credentials = decode::<Credentials>(header).map_err(|e| (0, e))?;
+    let refuse = |error| (credentials.id, error);
+    if credentials.version != PROTOCOL_VERSION {
         return Err(refuse(fail(
             ErrorKind::Protocol,
             format!(
                 "protocol version {} is not supported (this server speaks {PROTOCOL_VERSION})",
-                request.version
+                credentials.version
             ),
         )));
     }
-    let tenant = authenticate(state, &request).map_err(refuse)?;
+    let tenant = authenticate(state, &credentials).map_err(refuse)?;
+    let request = decode::<Request>(header).map_err(refuse)?;
     check_limits(&state.config.limits, &request.op).map_err(refuse)?;
     Ok(Admitted { request, tenant })
+}
+
+/// The fields of a [`Request`] that say who sends it; serde skips the rest (the operation)
+/// without building it.
+#[derive(serde::Deserialize)]
+struct Credentials {
+    version: u32,
+    id: u64,
+    api_key: Option<String>,
+    tenant: Option<String>,
 }
 
 /// Serves an admitted request; a panic inside FAISS glue becomes an error, never a dead worker.
@@ -729,11 +1053,6 @@ fn outcome(state: &State, job: &Job) -> Served {
     })
 }
 
-/// The reply frames (header, then payload) to a request.
-fn answer(state: &State, job: &Job) -> Vec<zmq::Message> {
-    reply_frames(job.id(), outcome(state, job))
-}
-
 fn reply_frames(id: u64, outcome: Served) -> Vec<zmq::Message> {
     let (result, payload) = match outcome {
         Ok((answer, payload)) => (Ok(answer), payload),
@@ -752,7 +1071,7 @@ fn reply_frames(id: u64, outcome: Served) -> Vec<zmq::Message> {
 }
 
 /// The tenant a request acts for, after checking its credentials.
-fn authenticate(state: &State, request: &Request) -> Result<String, WireError> {
+fn authenticate(state: &State, request: &Credentials) -> Result<String, WireError> {
     let Some(keys) = &state.config.auth else {
         return Ok(request
             .tenant
@@ -801,6 +1120,7 @@ fn serve(state: &State, tenant: &str, request: &Request, payload: &[&[u8]]) -> S
             .ok_or_else(|| fail(ErrorKind::NotFound, format!("no index named '{name}'")))
     };
     let info = |entry: &Arc<Entry>| read(entry, |index| index.info());
+    let _memory = admit_memory(state, tenant, &request.op, payload)?;
     match &request.op {
         Op::Ping => Ok((Answer::Done, vec![])),
         Op::List => {
@@ -837,9 +1157,22 @@ fn serve(state: &State, tenant: &str, request: &Request, payload: &[&[u8]]) -> S
             vec![read(&find(index)?, |i| i.save()).map_err(from_local)?],
         )),
         Op::Delete { index } => {
-            let removed = state.indexes.write().unwrap().remove(&key(index));
-            let entry = removed
-                .ok_or_else(|| fail(ErrorKind::NotFound, format!("no index named '{index}'")))?;
+            // The index's own lock first: a write or the creation snapshot in progress finishes
+            // (and is then removed with the files); the map's lock then keeps the name from
+            // being created again until the old files are gone, so they cannot remove the new
+            // index's files.
+            let entry = find(index)?;
+            let _writes = entry.index.write().unwrap();
+            let mut indexes = state.indexes.write().unwrap();
+            match indexes.get(&key(index)) {
+                Some(current) if Arc::ptr_eq(current, &entry) => indexes.remove(&key(index)),
+                _ => {
+                    return Err(fail(
+                        ErrorKind::NotFound,
+                        format!("no index named '{index}'"),
+                    ))
+                }
+            };
             entry.deleted.store(true, Ordering::SeqCst);
             if let Some(files) = &entry.files {
                 files.remove();
@@ -877,14 +1210,17 @@ fn serve(state: &State, tenant: &str, request: &Request, payload: &[&[u8]]) -> S
             params,
         } => {
             let queries = frame(0)?;
+            let max_bytes = state.config.limits.max_result_bytes;
             let frames = read(&find(index)?, |i| {
-                i.range_search(*n, *radius, queries, params.as_ref())
+                i.range_search(*n, *radius, queries, params.as_ref(), max_bytes)
             })
             .map_err(from_local)?;
             Ok((Answer::Data, frames.into()))
         }
         Op::Reconstruct { index, first, n } => {
-            let vectors = read(&find(index)?, |i| i.reconstruct(*first, *n)).map_err(from_local)?;
+            let max_bytes = state.config.limits.max_result_bytes;
+            let vectors = read(&find(index)?, |i| i.reconstruct(*first, *n, max_bytes))
+                .map_err(from_local)?;
             Ok((Answer::Data, vec![vectors]))
         }
         Op::IdMap { index } => Ok((
@@ -922,6 +1258,7 @@ fn serve(state: &State, tenant: &str, request: &Request, payload: &[&[u8]]) -> S
                     .map_err(from_local)?;
                 // Both indexes changed, and with them what they borrow (an IDMap's wrapped index).
                 for (entry, locked) in held {
+                    entry.account(locked);
                     snapshot(entry, locked)?;
                 }
                 Ok((Answer::Info(target_index.info()), vec![]))
@@ -935,9 +1272,25 @@ fn serve(state: &State, tenant: &str, request: &Request, payload: &[&[u8]]) -> S
             let entry = find(write_target(&request.op))?;
             write(&[&entry], |indexes, held| {
                 let index = indexes[0];
-                let removed = apply_write(index, &request.op, payload).map_err(from_local)?;
-                persist_write(&entry, index, &request.op, payload)?;
-                persist_borrowed(&entry, index, held, &request.op, payload)?;
+                // Logged before it is applied, cut back off the log if FAISS refuses it: the
+                // log holds exactly what was acknowledged, and nothing refused is applied.
+                let logged = log_write(&entry, index, held, &request.op, payload)?;
+                let removed = match apply_write(index, &request.op, payload) {
+                    Ok(removed) => removed,
+                    Err(error) => {
+                        for record in logged {
+                            record.undo();
+                        }
+                        return Err(from_local(error));
+                    }
+                };
+                for record in logged {
+                    record.commit();
+                }
+                for (other, other_index) in held {
+                    other.account(other_index);
+                }
+                after_write(&entry, index, held, &request.op)?;
                 let info = index.info();
                 Ok((
                     match removed {
@@ -949,6 +1302,106 @@ fn serve(state: &State, tenant: &str, request: &Request, payload: &[&[u8]]) -> S
             })
         }
     }
+}
+
+/// Checks what a request will allocate against the memory budget, and what it adds to its
+/// tenant's indexes against the quotas, before anything is allocated. The estimates are upper
+/// bounds of the buffers the operation builds (results and their reply frames, copies).
+fn admit_memory<'a>(
+    state: &'a State,
+    tenant: &str,
+    op: &Op,
+    payload: &[&[u8]],
+) -> Result<Option<budget::Reservation<'a>>, WireError> {
+    let usage = |name: &str| {
+        state.entry(tenant, name).map(|entry| {
+            let u = &entry.usage;
+            (
+                u.d.load(Ordering::Relaxed),
+                u.vectors.load(Ordering::Relaxed),
+                u.bytes.load(Ordering::Relaxed),
+                u.vector_bytes.load(Ordering::Relaxed),
+            )
+        })
+    };
+    let payload_bytes: u64 = payload.iter().map(|f| f.len() as u64).sum();
+    let quotas = &state.config.quotas;
+    let check_quota = |vectors: u64, bytes: u64| {
+        if quotas.tenant_max_vectors.is_none() && quotas.tenant_max_bytes.is_none() {
+            return Ok(());
+        }
+        quotas.check(
+            tenant,
+            &state.tenant_use(tenant),
+            &budget::TenantUse { vectors, bytes },
+        )
+    };
+    let (bytes, what) = match op {
+        Op::Search { n, k, .. } => (
+            n.saturating_mul(*k).saturating_mul(24),
+            format!("a search of {n} queries for {k} neighbours"),
+        ),
+        Op::Assign { n, k, .. } => (
+            n.saturating_mul(*k).saturating_mul(16),
+            format!("an assign of {n} queries for {k} neighbours"),
+        ),
+        Op::Reconstruct { index, n, .. } => {
+            let d = usage(index).map_or(0, |(d, ..)| d);
+            (
+                n.saturating_mul(d).saturating_mul(8),
+                format!("reconstructing {n} vectors"),
+            )
+        }
+        Op::FlatVectors { index } => {
+            let (d, vectors) = usage(index).map_or((0, 0), |(d, v, ..)| (d, v));
+            (
+                vectors.saturating_mul(d).saturating_mul(8),
+                format!("the {vectors} vectors of '{index}'"),
+            )
+        }
+        Op::Save { index } => (
+            usage(index).map_or(0, |(_, _, bytes, _)| bytes.saturating_mul(2)),
+            format!("serializing '{index}'"),
+        ),
+        Op::Clone { index, .. } => {
+            let (vectors, bytes) = usage(index).map_or((0, 0), |(_, v, b, _)| (v, b));
+            check_quota(vectors, bytes)?;
+            (bytes, format!("a copy of '{index}'"))
+        }
+        Op::Load { .. } => {
+            check_quota(0, payload_bytes)?;
+            (
+                payload_bytes.saturating_mul(2),
+                format!("loading an index of {payload_bytes} bytes"),
+            )
+        }
+        Op::Add { index, n, .. } => {
+            let vector_bytes = usage(index).map_or(0, |(.., vb)| vb);
+            check_quota(*n, n.saturating_mul(vector_bytes))?;
+            (payload_bytes, format!("adding {n} vectors"))
+        }
+        Op::Train { n, .. } => (
+            payload_bytes.saturating_mul(2),
+            format!("training on {n} vectors"),
+        ),
+        Op::MergeFrom { other, .. } => (
+            usage(other).map_or(0, |(_, _, bytes, _)| bytes),
+            format!("merging '{other}'"),
+        ),
+        Op::RangeSearch { .. } => (payload_bytes, "a range search".to_string()),
+        Op::Ping
+        | Op::List
+        | Op::Create { .. }
+        | Op::Delete { .. }
+        | Op::Info { .. }
+        | Op::Reset { .. }
+        | Op::RemoveIds { .. }
+        | Op::SetParam { .. }
+        | Op::IdMap { .. }
+        | Op::ListIds { .. }
+        | Op::ListSizes { .. } => return Ok(None),
+    };
+    state.budget.reserve(bytes, &what)
 }
 
 fn write_target(op: &Op) -> &str {
@@ -998,61 +1451,71 @@ fn apply_write(
     }
 }
 
-/// Makes an applied write durable before it is acknowledged: training and merges take a
-/// snapshot (their results are not cheap or not exactly reproducible to replay), the rest
-/// goes to the log until the log grows past its bound.
-fn persist_write(
-    entry: &Entry,
-    index: &LocalIndex,
-    op: &Op,
-    payload: &[&[u8]],
-) -> Result<(), WireError> {
-    let Some(files) = entry.files() else {
-        return Ok(());
-    };
-    let seq = entry.seq.fetch_add(1, Ordering::SeqCst) + 1;
-    if matches!(op, Op::Train { .. }) || entry.wal_bytes.load(Ordering::SeqCst) > WAL_SNAPSHOT_BYTES
-    {
-        files
-            .write_snapshot(index, seq)
-            .map_err(|m| fail(ErrorKind::Server, m))?;
-        entry.wal_bytes.store(0, Ordering::SeqCst);
-        return Ok(());
-    }
-    let record = WalRecord {
-        seq,
-        op: op.clone(),
-        frames: payload
-            .iter()
-            .map(|f| serde_bytes::ByteBuf::from(f.to_vec()))
-            .collect(),
-    };
-    let size = files
-        .append(&record)
-        .map_err(|m| fail(ErrorKind::Server, m))?;
-    entry.wal_bytes.store(size, Ordering::SeqCst);
-    Ok(())
+/// A write's record in one index's log, appended but not yet known to be applied.
+struct Logged<'a> {
+    entry: &'a Entry,
+    files: &'a IndexFiles,
+    seq: u64,
+    /// The log's length before the record: where it is cut back to if the write fails.
+    before: u64,
+    after: u64,
 }
 
-/// A write through a composite can change the indexes it borrows, which persist on their own:
-/// an add to an IDMap adds the vectors to the index it wraps (logged there as that add); an add
-/// to an IVF leaves its quantizer as it is; any other write (train, reset, removal, parameters)
-/// may change them in ways only a snapshot captures.
-fn persist_borrowed(
-    entry: &Arc<Entry>,
+impl Logged<'_> {
+    fn commit(self) {
+        self.entry.seq.store(self.seq, Ordering::SeqCst);
+        self.entry.wal_bytes.store(self.after, Ordering::SeqCst);
+    }
+
+    /// The write was not applied: its record goes. Should cutting fail, the next append
+    /// still starts at `before` (it cuts first), so the record never counts.
+    fn undo(self) {
+        if let Err(message) = self.files.truncate(self.before) {
+            warn(&format!("{message}; the next write to this index retries"));
+        }
+    }
+}
+
+/// Appends a write's records (fsync'ed) before it is applied: to the index's own log and, for
+/// an add through an IDMap, to the log of the index it wraps (which gets the vectors too).
+fn log_write<'a>(
+    entry: &'a Entry,
     index: &LocalIndex,
-    held: &[(&Arc<Entry>, &LocalIndex)],
+    held: &[(&'a Arc<Entry>, &LocalIndex)],
     op: &Op,
     payload: &[&[u8]],
-) -> Result<(), WireError> {
-    if entry.deps.is_empty() {
-        return Ok(());
-    }
-    let wraps = index.info().classes.iter().any(|c| c == "IndexIDMap");
-    for (other, other_index) in held.iter().filter(|(e, _)| e.serial != entry.serial) {
-        let direct = entry.deps.iter().any(|d| d.serial == other.serial);
-        match op {
-            Op::Add { n, .. } if wraps && direct => {
+) -> Result<Vec<Logged<'a>>, WireError> {
+    let mut logged = Vec::new();
+    let mut append = |entry: &'a Entry, op: &Op, frames: &[&[u8]]| -> Result<(), WireError> {
+        let Some(files) = entry.files() else {
+            return Ok(());
+        };
+        let seq = entry.seq.load(Ordering::SeqCst) + 1;
+        let before = entry.wal_bytes.load(Ordering::SeqCst);
+        let record = WalRecord {
+            seq,
+            op: op.clone(),
+            frames: frames
+                .iter()
+                .map(|f| serde_bytes::ByteBuf::from(f.to_vec()))
+                .collect(),
+        };
+        let after = files
+            .append(&record, before)
+            .map_err(|m| fail(ErrorKind::Server, format!("not applied: {m}")))?;
+        logged.push(Logged {
+            entry,
+            files,
+            seq,
+            before,
+            after,
+        });
+        Ok(())
+    };
+    let result = (|| {
+        append(entry, op, payload)?;
+        if let Op::Add { n, .. } = op {
+            if let Some((wrapped, _)) = wrapped_by_idmap(entry, index, held) {
                 let add = Op::Add {
                     index: String::new(),
                     n: *n,
@@ -1060,20 +1523,67 @@ fn persist_borrowed(
                     part: 0,
                     parts: 1,
                 };
-                persist_write(other, other_index, &add, &payload[..1])?;
+                append(wrapped, &add, &payload[..payload.len().min(1)])?;
             }
-            Op::Add { .. } => {}
-            _ => snapshot(other, other_index)?,
         }
+        Ok(())
+    })();
+    match result {
+        Ok(()) => Ok(logged),
+        Err(error) => {
+            for record in logged {
+                record.undo();
+            }
+            Err(error)
+        }
+    }
+}
+
+/// The index an IDMap wraps directly, if `index` is an IDMap over another named index.
+fn wrapped_by_idmap<'a, 'b>(
+    entry: &Entry,
+    index: &LocalIndex,
+    held: &'b [(&'a Arc<Entry>, &'b LocalIndex)],
+) -> Option<(&'a Arc<Entry>, &'b LocalIndex)> {
+    if entry.deps.is_empty() || !index.info().classes.iter().any(|c| c == "IndexIDMap") {
+        return None;
+    }
+    held.iter()
+        .find(|(other, _)| entry.deps.iter().any(|d| d.serial == other.serial))
+        .copied()
+}
+
+/// After an applied write: training is folded into a snapshot at once (replaying it would
+/// train again, which FAISS does not promise to do bit for bit), and so is a log grown past
+/// its bound. These snapshots are best effort: the write is already in the log, so a failed
+/// snapshot loses nothing. A write through a composite other than an add may change the
+/// indexes it borrows in ways only their snapshots capture.
+fn after_write(
+    entry: &Arc<Entry>,
+    index: &LocalIndex,
+    held: &[(&Arc<Entry>, &LocalIndex)],
+    op: &Op,
+) -> Result<(), WireError> {
+    if matches!(op, Op::Train { .. }) || entry.wal_bytes.load(Ordering::SeqCst) > WAL_SNAPSHOT_BYTES
+    {
+        if let Err(error) = snapshot(entry, index) {
+            warn(&format!("{}; the log keeps the write", error.message));
+        }
+    }
+    if entry.deps.is_empty() || matches!(op, Op::Add { .. }) {
+        return Ok(());
+    }
+    for (other, other_index) in held.iter().filter(|(e, _)| e.serial != entry.serial) {
+        snapshot(other, other_index)?;
     }
     Ok(())
 }
 
+/// Writes the index's snapshot as of its last write; the log before it is dropped.
 fn snapshot(entry: &Entry, index: &LocalIndex) -> Result<(), WireError> {
     if let Some(files) = entry.files() {
-        let seq = entry.seq.fetch_add(1, Ordering::SeqCst) + 1;
         files
-            .write_snapshot(index, seq)
+            .write_snapshot(index, entry.seq.load(Ordering::SeqCst))
             .map_err(|m| fail(ErrorKind::Server, m))?;
         entry.wal_bytes.store(0, Ordering::SeqCst);
     }
@@ -1101,6 +1611,9 @@ fn insert(
         .map(|dir| IndexFiles::new(dir, tenant, name, binary));
     let entry = Arc::new(Entry::new(index, files, deps));
     let key = (tenant.to_string(), name.to_string());
+    // Held until the first snapshot is written: writes and deletes that find the new name wait
+    // for it (a delete would otherwise remove the files before the snapshot lands).
+    let created = entry.index.read().unwrap();
     {
         let mut indexes = state.indexes.write().unwrap();
         if indexes.contains_key(&key) {
@@ -1111,15 +1624,29 @@ fn insert(
         }
         indexes.insert(key.clone(), entry.clone());
     }
-    let saved = read(&entry, |index| {
-        snapshot(&entry, index).map(|()| index.info())
-    });
-    match saved {
-        Ok(info) => Ok((Answer::Info(info), vec![])),
+    match snapshot(&entry, &created) {
+        Ok(()) => Ok((Answer::Info(created.info()), vec![])),
         Err(error) => {
-            state.indexes.write().unwrap().remove(&key);
+            let mut indexes = state.indexes.write().unwrap();
+            if indexes.get(&key).is_some_and(|e| Arc::ptr_eq(e, &entry)) {
+                indexes.remove(&key);
+            }
             Err(error)
         }
+    }
+}
+
+/// Stack of each worker thread: FAISS's factory parser recurses about once per character of a
+/// description (bounded by FAISSX_MAX_FACTORY_LENGTH), std::regex deeply so.
+const WORKER_STACK_BYTES: usize = 32 << 20;
+
+/// A write past the file size limit (`ulimit -f`) raises SIGXFSZ, whose default action kills
+/// the process (for every tenant); ignored, the write fails with EFBIG and that request gets
+/// the error. Process-wide, so tests that run the server on a thread get it too.
+fn ignore_file_size_signal() {
+    // SAFETY: installs SIG_IGN, which runs no code in the handler.
+    unsafe {
+        libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
     }
 }
 
@@ -1156,8 +1683,25 @@ fn check_limits(limits: &Limits, op: &Op) -> Result<(), WireError> {
         }
         Op::Search { n, k, .. } | Op::Assign { n, k, .. } => {
             too_big("k", *k, limits.max_k)?;
-            too_big("n", *n, limits.max_batch)
+            too_big("n", *n, limits.max_batch)?;
+            // 4-byte distances and 8-byte labels; computed in u128, as n·k·12 overflows u64.
+            let bytes = u128::from(*n) * u128::from(*k) * 12;
+            if bytes > limits.max_result_bytes as u128 {
+                return Err(fail(
+                    ErrorKind::Limit,
+                    format!(
+                        "n = {n} queries times k = {k} neighbours is {bytes} bytes of results, \
+                         more than the server's limit of {} bytes",
+                        limits.max_result_bytes
+                    ),
+                ));
+            }
+            Ok(())
         }
+        Op::Add { part, parts, .. } if part >= parts => Err(fail(
+            ErrorKind::InvalidArgument,
+            format!("part {part} of an add in {parts} parts: parts are numbered from 0"),
+        )),
         Op::Train { n, .. }
         | Op::Add { n, .. }
         | Op::RangeSearch { n, .. }

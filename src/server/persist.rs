@@ -6,13 +6,23 @@
 //! `<name>.wal` holds the writes since: records of `len u32 | crc32 u32 | payload` where the
 //! payload is a msgpack [`WalRecord`]. A write is acknowledged only after its record is
 //! fsync'ed, so after `kill -9` every acknowledged write is in the snapshot or the log.
-//! Tenant and index names are hex-encoded into file names, so any name is a safe path.
+//! Tenant and index names are hex-encoded into file names, so any name is a safe path; the
+//! empty tenant's directory is `_`, which no hex encoding produces.
+//!
+//! A record is appended before its write is applied; an append that fails (disk full, file
+//! size limit, read-only file system) is cut back off the log, and so is the record of a write
+//! that FAISS then refuses, so the log holds exactly the writes that were acknowledged. Sequence
+//! numbers run without gaps, which is how recovery tells a never-acknowledged fragment (skipped,
+//! with a warning) from a lost acknowledged write (refused).
+//!
+//! `<data>/LOCK` is held (flock) by the server using the directory, so a second server on the
+//! same directory refuses to start instead of overwriting the first one's files.
 
 use crate::local::index::LocalIndex;
 use crate::protocol::Op;
 use serde::{Deserialize, Serialize};
 use std::fs::{self, File, OpenOptions};
-use std::io::{Read, Write};
+use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 const SNAPSHOT_MAGIC: &[u8; 4] = b"FXS1";
@@ -38,8 +48,74 @@ fn hex(text: &str) -> String {
     text.bytes().map(|b| format!("{b:02x}")).collect()
 }
 
+/// The empty tenant's directory: hex("") would be the data directory itself.
+const EMPTY_TENANT_DIR: &str = "_";
+
+fn tenant_dir(tenant: &str) -> String {
+    if tenant.is_empty() {
+        EMPTY_TENANT_DIR.to_string()
+    } else {
+        hex(tenant)
+    }
+}
+
+fn tenant_of_dir(dir: &str) -> Option<String> {
+    if dir == EMPTY_TENANT_DIR {
+        Some(String::new())
+    } else {
+        unhex(dir).filter(|tenant| !tenant.is_empty())
+    }
+}
+
+/// Exclusive use of a data directory for as long as the returned file stays open.
+pub struct DataDirLock {
+    _file: File,
+}
+
+/// Takes `<data_dir>/LOCK`, creating the directory if needed; fails naming the process that
+/// holds it.
+pub fn lock_data_dir(data_dir: &Path) -> Result<DataDirLock, String> {
+    fs::create_dir_all(data_dir)
+        .map_err(|e| format!("cannot create {}: {e}", data_dir.display()))?;
+    let path = data_dir.join("LOCK");
+    let mut file = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&path)
+        .map_err(|e| format!("cannot open {}: {e}", path.display()))?;
+    use std::os::fd::AsRawFd;
+    // SAFETY: flock on a descriptor this function owns; released when the file is closed,
+    // which is also what happens when the process dies (even by kill -9).
+    if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
+        let error = std::io::Error::last_os_error();
+        if error.kind() != std::io::ErrorKind::WouldBlock {
+            return Err(format!("cannot lock {}: {error}", path.display()));
+        }
+        let mut holder = String::new();
+        let _ = file.read_to_string(&mut holder);
+        let holder = holder.trim();
+        return Err(format!(
+            "{} is in use by another faissx-server ({}); one server owns a data directory",
+            data_dir.display(),
+            if holder.is_empty() {
+                "process unknown".to_string()
+            } else {
+                format!("pid {holder}")
+            }
+        ));
+    }
+    // Who holds it, for the message a second server prints; the lock itself is the flock.
+    let pid = std::process::id().to_string();
+    file.set_len(0)
+        .and_then(|()| file.write_all(pid.as_bytes()))
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    Ok(DataDirLock { _file: file })
+}
+
 fn unhex(text: &str) -> Option<String> {
-    if text.len() % 2 != 0 {
+    if !text.len().is_multiple_of(2) {
         return None;
     }
     let bytes: Option<Vec<u8>> = (0..text.len())
@@ -51,7 +127,7 @@ fn unhex(text: &str) -> Option<String> {
 
 impl IndexFiles {
     pub fn new(data_dir: &Path, tenant: &str, name: &str, binary: bool) -> Self {
-        let dir = data_dir.join(hex(tenant));
+        let dir = data_dir.join(tenant_dir(tenant));
         let stem = hex(name);
         IndexFiles {
             snapshot: dir.join(format!(
@@ -86,25 +162,56 @@ impl IndexFiles {
         }
     }
 
-    /// Appends one record and fsyncs it; returns the log's new size.
-    pub fn append(&self, record: &WalRecord) -> Result<u64, String> {
+    /// Appends one record after the first `good_len` bytes of the log (anything after them is
+    /// the remains of a failed append, cut off first) and fsyncs it; returns the log's new
+    /// size. On failure the log is cut back to `good_len`, so nothing of the record stays.
+    pub fn append(&self, record: &WalRecord, good_len: u64) -> Result<u64, String> {
         let payload = rmp_serde::to_vec_named(record).map_err(|e| e.to_string())?;
         let len =
             u32::try_from(payload.len()).map_err(|_| "write too large for the log".to_string())?;
-        let mut bytes = Vec::with_capacity(payload.len() + 8);
-        bytes.extend_from_slice(&len.to_le_bytes());
-        bytes.extend_from_slice(&crc32fast::hash(&payload).to_le_bytes());
-        bytes.extend_from_slice(&payload);
-        let append = || -> std::io::Result<u64> {
-            let mut file = OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(&self.wal)?;
-            file.write_all(&bytes)?;
+        let mut header = [0u8; 8];
+        header[..4].copy_from_slice(&len.to_le_bytes());
+        header[4..].copy_from_slice(&crc32fast::hash(&payload).to_le_bytes());
+        let wal = self.wal.display();
+        if let Some(dir) = self.wal.parent() {
+            fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        }
+        let mut file = OpenOptions::new()
+            .create(true)
+            .write(true)
+            .truncate(false)
+            .open(&self.wal)
+            .map_err(|e| format!("cannot append to {wal}: {e}"))?;
+        let append = |file: &mut File| -> std::io::Result<u64> {
+            if file.metadata()?.len() != good_len {
+                file.set_len(good_len)?;
+            }
+            file.seek(SeekFrom::Start(good_len))?;
+            file.write_all(&header)?;
+            file.write_all(&payload)?;
             file.sync_data()?;
-            Ok(file.metadata()?.len())
+            Ok(good_len + 8 + payload.len() as u64)
         };
-        append().map_err(|e| format!("cannot append to {}: {e}", self.wal.display()))
+        append(&mut file).map_err(|e| {
+            let cut = file
+                .set_len(good_len)
+                .and_then(|()| file.sync_data())
+                .map_or_else(
+                    |cut| format!("; cutting it back also failed ({cut}): the next write retries"),
+                    |()| String::new(),
+                );
+            format!("cannot append to {wal}: {e}{cut}")
+        })
+    }
+
+    /// Cuts the log back to `good_len` bytes: the record of a write that was not applied.
+    pub fn truncate(&self, good_len: u64) -> Result<(), String> {
+        let cut = || -> std::io::Result<()> {
+            let file = OpenOptions::new().write(true).open(&self.wal)?;
+            file.set_len(good_len)?;
+            file.sync_data()
+        };
+        cut().map_err(|e| format!("cannot cut back {}: {e}", self.wal.display()))
     }
 
     pub fn remove(&self) {
@@ -123,6 +230,10 @@ pub struct Recovered {
     pub replay: Vec<WalRecord>,
     /// Bytes of a torn last record (a write that was never acknowledged), dropped.
     pub torn_tail: u64,
+    /// Length of the log after recovery: where the next record goes.
+    pub wal_len: u64,
+    /// Fragments of failed appends between good records, skipped: (offset, bytes).
+    pub skipped: Vec<(u64, u64)>,
 }
 
 /// Reads every index under `data_dir`. A corrupt snapshot or log fails with the file's name;
@@ -144,10 +255,13 @@ pub fn recover(
     };
     for tenant_dir in tenants {
         let tenant_dir = tenant_dir.map_err(|e| e.to_string())?.path();
+        if !tenant_dir.is_dir() {
+            continue;
+        }
         let Some(tenant) = tenant_dir
             .file_name()
             .and_then(|n| n.to_str())
-            .and_then(unhex)
+            .and_then(tenant_of_dir)
         else {
             continue;
         };
@@ -165,14 +279,16 @@ pub fn recover(
             };
             let files = IndexFiles::new(data_dir, &tenant, &name, binary);
             match recover_one(&files, binary) {
-                Ok((index, seq, replay, torn_tail)) => found.push(Recovered {
+                Ok((index, seq, wal)) => found.push(Recovered {
                     tenant: tenant.clone(),
                     name,
                     files,
                     index,
                     seq,
-                    replay,
-                    torn_tail,
+                    replay: wal.records,
+                    torn_tail: wal.torn_tail,
+                    wal_len: wal.len,
+                    skipped: wal.skipped,
                 }),
                 Err(message) if skip_corrupt => skipped.push(message),
                 Err(message) => return Err(message),
@@ -182,7 +298,7 @@ pub fn recover(
     Ok((found, skipped))
 }
 
-type RecoveredParts = (LocalIndex, u64, Vec<WalRecord>, u64);
+type RecoveredParts = (LocalIndex, u64, Wal);
 
 fn recover_one(files: &IndexFiles, binary: bool) -> Result<RecoveredParts, String> {
     let snapshot = files.snapshot.display();
@@ -195,64 +311,151 @@ fn recover_one(files: &IndexFiles, binary: bool) -> Result<RecoveredParts, Strin
     let seq = u64::from_le_bytes(bytes[4..12].try_into().expect("8 bytes"));
     let index = LocalIndex::load(&bytes[12..], binary)
         .map_err(|e| format!("{snapshot} is corrupt: {}", e.message))?;
-    let (replay, torn_tail) = read_wal(&files.wal, seq)?;
-    Ok((index, seq, replay, torn_tail))
+    let wal = read_wal(&files.wal, seq)?;
+    Ok((index, seq, wal))
 }
 
-/// The log's records after `seq`. A record cut short at the end is a write whose fsync never
-/// finished, so it was never acknowledged: it is dropped and its size reported. A complete
-/// record with a wrong checksum is corruption.
-fn read_wal(path: &Path, seq: u64) -> Result<(Vec<WalRecord>, u64), String> {
+/// A log as recovery found it.
+struct Wal {
+    /// The records after the snapshot's sequence number, in order.
+    records: Vec<WalRecord>,
+    /// Bytes after the last good record, dropped.
+    torn_tail: u64,
+    /// Fragments skipped between good records: (offset, bytes).
+    skipped: Vec<(u64, u64)>,
+    /// The log's length once the tail is dropped.
+    len: u64,
+}
+
+/// How rmp-serde's named encoding of a [`WalRecord`] begins: a map of 3 fields, "seq" first.
+const RECORD_START: &[u8] = b"\x83\xa3seq";
+
+/// The record at `at`, if a whole, intact one starts there: (record, its length with header).
+fn record_at(bytes: &[u8], at: usize) -> Option<(WalRecord, usize)> {
+    let header = bytes.get(at..at + 8)?;
+    let len = u32::from_le_bytes(header[..4].try_into().expect("4 bytes")) as usize;
+    let crc = u32::from_le_bytes(header[4..].try_into().expect("4 bytes"));
+    let payload = bytes.get(at + 8..(at + 8).checked_add(len)?)?;
+    // Every record is a msgpack map that starts with its `seq` field: a cheap test that keeps
+    // the search for the next record after garbage from checksumming at every offset.
+    if !payload.starts_with(RECORD_START) || crc32fast::hash(payload) != crc {
+        return None;
+    }
+    let record = rmp_serde::from_slice(payload).ok()?;
+    Some((record, 8 + len))
+}
+
+/// The log's records after `seq`.
+///
+/// A write's record is complete and fsync'ed before the write is acknowledged, and records
+/// carry consecutive sequence numbers. So bytes that are not a record — the remains of an
+/// append that failed, or was cut short by a crash — belong to writes never acknowledged: at
+/// the end they are dropped; between records they are skipped, but only if the next good
+/// record continues the numbering (nothing acknowledged was in them). Anything else is
+/// corruption, and refused.
+fn read_wal(path: &Path, seq: u64) -> Result<Wal, String> {
     let mut bytes = Vec::new();
     match File::open(path) {
         Ok(mut file) => {
             file.read_to_end(&mut bytes)
                 .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
         }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((Vec::new(), 0)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Ok(Wal {
+                records: Vec::new(),
+                torn_tail: 0,
+                skipped: Vec::new(),
+                len: 0,
+            })
+        }
         Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
     }
     let mut records = Vec::new();
+    let mut skipped = Vec::new();
+    let mut last_seq: Option<u64> = None;
     let mut at = 0usize;
+    let mut good_end = 0usize;
     while at < bytes.len() {
-        if bytes.len() - at < 8 {
-            break;
+        if let Some((record, len)) = record_at(&bytes, at) {
+            last_seq = Some(record.seq);
+            if record.seq > seq {
+                records.push(record);
+            }
+            at += len;
+            good_end = at;
+            continue;
         }
-        let len = u32::from_le_bytes(bytes[at..at + 4].try_into().expect("4 bytes")) as usize;
-        let crc = u32::from_le_bytes(bytes[at + 4..at + 8].try_into().expect("4 bytes"));
-        if bytes.len() - at - 8 < len {
+        // Not a record: find the next one, if any.
+        let next = (at + 1..bytes.len())
+            .find_map(|from| record_at(&bytes, from).map(|(record, _)| (from, record.seq)));
+        let Some((from, next_seq)) = next else {
+            // A whole record that fills the log to its end but fails its checksum is not the
+            // remains of a failed append (those are cut back, or end short): it is a record
+            // that was written, and perhaps acknowledged, then damaged.
+            let declared = bytes
+                .get(at..at + 4)
+                .map(|l| u32::from_le_bytes(l.try_into().expect("4 bytes")) as usize);
+            let payload = bytes.get(at + 8..);
+            if declared == payload.map(<[u8]>::len)
+                && payload.is_some_and(|p| p.starts_with(RECORD_START))
+            {
+                return Err(format!(
+                    "{} is corrupt: bad checksum in the last record, at byte {at}",
+                    path.display()
+                ));
+            }
             break;
-        }
-        let payload = &bytes[at + 8..at + 8 + len];
-        if crc32fast::hash(payload) != crc {
+        };
+        let expected = last_seq.unwrap_or(seq).saturating_add(1);
+        if next_seq != expected && !(last_seq.is_none() && next_seq <= expected) {
             return Err(format!(
-                "{} is corrupt: bad checksum in the record at byte {at}",
+                "{} is corrupt: unreadable bytes at {at}..{from}, and the record after them is \
+                 write {next_seq} where write {expected} was due (an acknowledged write may be lost)",
                 path.display()
             ));
         }
-        let record: WalRecord = rmp_serde::from_slice(payload).map_err(|e| {
-            format!(
-                "{} is corrupt: unreadable record at byte {at}: {e}",
-                path.display()
-            )
-        })?;
-        if record.seq > seq {
-            records.push(record);
+        skipped.push((at as u64, (from - at) as u64));
+        at = from;
+    }
+    let torn = (bytes.len() - good_end) as u64;
+    if torn > 0 || !skipped.is_empty() {
+        // Rewrite the log as its good records only, so later appends follow a clean log.
+        let mut clean = Vec::with_capacity(bytes.len());
+        let mut at = 0usize;
+        while at < good_end {
+            match record_at(&bytes, at) {
+                Some((_, len)) => {
+                    clean.extend_from_slice(&bytes[at..at + len]);
+                    at += len;
+                }
+                None => at += 1,
+            }
         }
-        at += 8 + len;
+        let tmp = path.with_extension("wal.tmp");
+        let rewrite = || -> std::io::Result<()> {
+            let mut file = File::create(&tmp)?;
+            file.write_all(&clean)?;
+            file.sync_all()?;
+            fs::rename(&tmp, path)?;
+            if let Some(dir) = path.parent() {
+                File::open(dir)?.sync_all()?;
+            }
+            Ok(())
+        };
+        rewrite().map_err(|e| format!("cannot rewrite {}: {e}", path.display()))?;
+        return Ok(Wal {
+            records,
+            torn_tail: torn,
+            skipped,
+            len: clean.len() as u64,
+        });
     }
-    let torn = (bytes.len() - at) as u64;
-    if torn > 0 {
-        // Keep the log appendable: later records must not follow garbage.
-        let file = OpenOptions::new()
-            .write(true)
-            .open(path)
-            .map_err(|e| e.to_string())?;
-        file.set_len(at as u64)
-            .map_err(|e| format!("cannot truncate {}: {e}", path.display()))?;
-        file.sync_all().map_err(|e| e.to_string())?;
-    }
-    Ok((records, torn))
+    Ok(Wal {
+        records,
+        torn_tail: 0,
+        skipped,
+        len: good_end as u64,
+    })
 }
 
 #[cfg(test)]
@@ -260,10 +463,24 @@ mod tests {
     use super::*;
 
     #[test]
+    fn records_start_as_the_log_reader_expects() {
+        let record = WalRecord {
+            seq: 3,
+            op: Op::Ping,
+            frames: vec![],
+        };
+        assert!(rmp_serde::to_vec_named(&record)
+            .unwrap()
+            .starts_with(RECORD_START));
+    }
+
+    #[test]
     fn names_round_trip_through_hex() {
         for name in ["plain", "with/slash", "..", "ünïcode", ""] {
             assert_eq!(unhex(&hex(name)).as_deref(), Some(name));
+            assert_eq!(tenant_of_dir(&tenant_dir(name)).as_deref(), Some(name));
         }
         assert_eq!(unhex("zz"), None);
+        assert_ne!(tenant_dir(""), "");
     }
 }

@@ -104,8 +104,39 @@ impl Server {
     }
 
     pub fn try_start(args: &[&str]) -> Result<Server, Failed> {
+        Server::try_start_with(args, |_| {})
+    }
+
+    /// Starts a server whose files may not grow past `bytes` (RLIMIT_FSIZE, `ulimit -f`).
+    #[track_caller]
+    pub fn start_with_file_size_limit(args: &[&str], bytes: u64) -> Server {
+        use std::os::unix::process::CommandExt;
+        Server::try_start_with(args, |command| {
+            // SAFETY: setrlimit is async-signal-safe; it runs in the child before exec.
+            unsafe {
+                command.pre_exec(move || {
+                    let limit = libc::rlimit {
+                        rlim_cur: bytes,
+                        rlim_max: bytes,
+                    };
+                    if libc::setrlimit(libc::RLIMIT_FSIZE, &limit) != 0 {
+                        return Err(std::io::Error::last_os_error());
+                    }
+                    Ok(())
+                });
+            }
+        })
+        .unwrap_or_else(|failed| panic!("faissx-server did not start: {failed:?}"))
+    }
+
+    /// Like [`Server::try_start`], with the command adjusted by `adjust` before it runs.
+    pub fn try_start_with(
+        args: &[&str],
+        adjust: impl FnOnce(&mut Command),
+    ) -> Result<Server, Failed> {
         let log = unique("server-log");
         let mut command = Command::new(SERVER_BIN);
+        adjust(&mut command);
         command.args(["--bind-address", "127.0.0.1"]);
         if !args.contains(&"--port") {
             command.args(["--port", "0"]);
@@ -143,6 +174,27 @@ impl Server {
             port,
             log,
         })
+    }
+
+    /// The server process's id.
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().expect("server still running").id()
+    }
+
+    /// A line of /proc/<pid>/status in bytes, e.g. "VmRSS" (resident) or "VmHWM" (its peak).
+    pub fn memory(&self, field: &str) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid()))
+            .expect("the server process is alive");
+        let line = status
+            .lines()
+            .find(|l| l.starts_with(&format!("{field}:")))
+            .unwrap_or_else(|| panic!("no {field} in /proc/<pid>/status"));
+        let kb: u64 = line
+            .split_whitespace()
+            .nth(1)
+            .and_then(|v| v.parse().ok())
+            .expect("a number of kB");
+        kb * 1024
     }
 
     /// What the server wrote to stderr so far.

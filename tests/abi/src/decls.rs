@@ -50,6 +50,11 @@ pub const FAISSX_ERR_NOT_FOUND: c_int = -12;
 pub const FAISSX_ERR_PROTOCOL: c_int = -13;
 pub const FAISSX_ERR_SERVER: c_int = -14;
 pub const FAISSX_MAX_K: idx_t = 1 << 24;
+pub const FAISSX_MAX_FACTORY_LENGTH: usize = 1024;
+pub const FAISSX_MAX_HNSW_M: c_int = 4096;
+pub const FAISSX_MAX_NLIST: usize = 1 << 24;
+pub const FAISSX_MAX_COMPONENT: f32 = 1e15;
+pub const FAISSX_MAX_EF: c_int = 1 << 20;
 pub const FAISS_IO_FLAG_MMAP: c_int = 1;
 pub const FAISS_IO_FLAG_READ_ONLY: c_int = 2;
 

@@ -33,7 +33,7 @@ int faiss_IndexBinary_verbose(const FaissIndexBinary *index);
 // Sets `verbose` of an `IndexBinary`. A NULL handle sets the last error and changes nothing.
 void faiss_IndexBinary_set_verbose(FaissIndexBinary *index, int value);
 
-// Trains the binary index on `n` codes `x` (n*d/8 bytes).
+// Trains the binary index on `n` codes `x` (n*d/8 bytes; n > 0).
 int faiss_IndexBinary_train(FaissIndexBinary *index, idx_t n, const uint8_t *x);
 
 // Adds `n` codes `x` (n*d/8 bytes).

@@ -38,7 +38,7 @@ int faiss_Index_verbose(const FaissIndex *index);
 // Sets `verbose` of an `Index`. A NULL handle sets the last error and changes nothing.
 void faiss_Index_set_verbose(FaissIndex *index, int value);
 
-// Trains the index on `n` vectors `x` (n*d floats). Indexes that need no training accept it as a no-op.
+// Trains the index on `n` vectors `x` (n*d floats; n > 0). Indexes that need no training accept it as a no-op.
 int faiss_Index_train(FaissIndex *index, idx_t n, const float *x);
 
 // Adds `n` vectors `x` (n*d floats); they get the ids ntotal, ntotal+1, ... `x` may be NULL when n is 0.

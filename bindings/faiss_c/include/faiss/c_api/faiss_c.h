@@ -55,6 +55,28 @@
 // Remote mode: the server failed (its data directory, for instance).
 #define FAISSX_ERR_SERVER -14
 
+// The longest factory string `faiss_index_factory` and `faiss_index_binary_factory` accept:
+// FAISS's parser recurses on its input and overflows a thread's stack on long strings.
+#define FAISSX_MAX_FACTORY_LENGTH 1024
+
+// The largest HNSW `M` faissx accepts (the smallest is 2: FAISS's graph needs M >= 2).
+#define FAISSX_MAX_HNSW_M 4096
+
+// The most inverted lists an IVF index may have (FAISS allocates them all at construction).
+#define FAISSX_MAX_NLIST (1 << 24)
+
+// The largest magnitude of a vector component (added, searched, trained on) that faissx
+// accepts; NaN and infinities are refused too. FAISS's kernels compute norms and products
+// in float32: beyond this they overflow to infinities whose differences are NaN, and with NaN
+// distances its nearest-neighbour kernels return ids outside the index (that composites then
+// look up) and its graph search (HNSW) loops forever. With |x| <= 1e15, products stay below
+// 1e30 and sums over 65536 dimensions below float32's maximum.
+#define FAISSX_MAX_COMPONENT 1e15
+
+// The largest HNSW `efSearch` and `efConstruction` faissx accepts: FAISS allocates that many
+// candidates per search thread, inside OpenMP, where a failed allocation aborts the process.
+#define FAISSX_MAX_EF (1 << 20)
+
 // Flag for `faiss_read_index*`: map the file instead of reading it.
 #define FAISS_IO_FLAG_MMAP 1
 
