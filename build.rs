@@ -9,6 +9,23 @@ fn main() {
     let root = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap());
     generate_header(&root);
     compile_shim(&root);
+    compile_server_allocator(&root);
+}
+
+/// faissx-server's operator new/delete (src/server/alloc.cpp), linked into the package's
+/// binaries only, as an object file so that the linker takes it whether or not anything
+/// references it: replacing the allocator is the program's choice, never libfaissx's.
+fn compile_server_allocator(root: &Path) {
+    println!("cargo:rerun-if-changed=src/server/alloc.cpp");
+    let objects = cc::Build::new()
+        .cpp(true)
+        .std("c++17")
+        .file(root.join("src/server/alloc.cpp"))
+        .warnings(false)
+        .compile_intermediates();
+    for object in objects {
+        println!("cargo:rustc-link-arg-bins={}", object.display());
+    }
 }
 
 fn generate_header(root: &Path) {

@@ -11,14 +11,16 @@
 //! it under a debugger). FAISSX_FUZZ_WRITE_CORPUS=1: regenerate tests/fuzz/corpus.
 //! scripts/fuzz.sh runs this and tests/fuzz_wire.rs for longer.
 
+mod common;
 mod fuzz;
+mod remote;
 
 use faissx::protocol::*;
 use faissx::server::{Config, Limits, Server};
 use fuzz::*;
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{Read, Seek};
-use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::os::unix::process::ExitStatusExt;
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -327,19 +329,7 @@ fn supervise_one_run(
         .stdin(Stdio::null())
         .stdout(log.try_clone().unwrap())
         .stderr(log);
-    // SAFETY: setrlimit is async-signal-safe; it runs in the child before exec.
-    unsafe {
-        command.pre_exec(|| {
-            let limit = libc::rlimit {
-                rlim_cur: ADDRESS_SPACE,
-                rlim_max: ADDRESS_SPACE,
-            };
-            if libc::setrlimit(libc::RLIMIT_AS, &limit) != 0 {
-                return Err(std::io::Error::last_os_error());
-            }
-            Ok(())
-        });
-    }
+    remote::limit_resource(&mut command, libc::RLIMIT_AS, ADDRESS_SPACE);
     let mut child = command.spawn().expect("start the fuzzing process");
     // Pass the child's own lines ("fuzz: ...") on as they come: long runs show progress.
     let mut output = String::new();

@@ -16,9 +16,7 @@ mod remote;
 use faissx::protocol::*;
 use fuzz::*;
 use remote::*;
-use std::collections::BTreeSet;
 use std::io::Write;
-use std::os::unix::process::CommandExt;
 use std::time::{Duration, Instant};
 
 const RESET_EVERY: u64 = 250;
@@ -32,43 +30,6 @@ const ADDRESS_SPACE: u64 = 8 << 30;
 const RSS_BOUND_KB: u64 = 1 << 20;
 /// Mixed into the seed, so that the two fuzzers do not send the same messages for one seed.
 const WIRE_STREAM: u64 = 0x7769_7265;
-
-/// A normal client, through libfaissx, still gets served.
-#[track_caller]
-fn still_serves(server: &Server) {
-    let _serial = exclusive();
-    configure(Some(&server.endpoint), None, None);
-    let index = flat_l2(4);
-    index.add(&[0.0, 0.0, 0.0, 1.0, 5.0, 5.0, 5.0, 5.0]);
-    let (distances, labels) = index.search(&[5.0, 5.0, 5.0, 4.0], 2);
-    assert_eq!(labels, [1, 0]);
-    assert_eq!(distances, [1.0, 84.0]);
-    drop(index);
-    local_mode();
-}
-
-/// Our child processes named faissx-server that are still running.
-fn server_children() -> BTreeSet<u32> {
-    let me = std::process::id();
-    let mut out = BTreeSet::new();
-    for entry in std::fs::read_dir("/proc").expect("/proc").flatten() {
-        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
-            continue;
-        };
-        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
-            continue;
-        };
-        // pid (comm) state ppid ...: comm may hold spaces, so split after its ')'.
-        let Some((head, rest)) = stat.rsplit_once(')') else {
-            continue;
-        };
-        let fields: Vec<&str> = rest.split_whitespace().collect();
-        if head.ends_with("(faissx-server") && fields.get(1) == Some(&me.to_string().as_str()) {
-            out.insert(pid);
-        }
-    }
-    out
-}
 
 /// The server's state letter and, once it died, what killed it (the zombie's exit status:
 /// the server is not reaped until it is dropped).
@@ -93,15 +54,6 @@ fn alive(pid: u32) -> bool {
     !matches!(process_state(pid).0, 'Z' | 'X')
 }
 
-fn vm_rss_kb(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("server status");
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .expect("VmRSS in /proc/PID/status")
-}
-
 /// The server under test, its process id, and connections to it.
 struct Target {
     server: Server,
@@ -113,7 +65,6 @@ struct Target {
 
 impl Target {
     fn start(context: &zmq::Context) -> Target {
-        let before = server_children();
         let server = Server::try_start_with(
             &[
                 "--workers",
@@ -123,35 +74,15 @@ impl Target {
                 "--log-level",
                 "warn",
             ],
-            |command| {
-                // SAFETY: setrlimit is async-signal-safe; it runs in the child before exec.
-                unsafe {
-                    command.pre_exec(|| {
-                        let limit = libc::rlimit {
-                            rlim_cur: ADDRESS_SPACE,
-                            rlim_max: ADDRESS_SPACE,
-                        };
-                        if libc::setrlimit(libc::RLIMIT_AS, &limit) != 0 {
-                            return Err(std::io::Error::last_os_error());
-                        }
-                        Ok(())
-                    });
-                }
-            },
+            |command| limit_resource(command, libc::RLIMIT_AS, ADDRESS_SPACE),
         )
         .unwrap_or_else(|failed| panic!("faissx-server did not start: {failed:?}"));
-        let started: Vec<u32> = server_children().difference(&before).copied().collect();
-        assert_eq!(
-            started.len(),
-            1,
-            "cannot tell the new server's pid: {started:?}"
-        );
         let control = Conn::open(context, &server.endpoint);
         let conns = (0..CONNECTIONS)
             .map(|_| Conn::open(context, &server.endpoint))
             .collect();
         let mut target = Target {
-            pid: started[0],
+            pid: server.pid(),
             server,
             control,
             conns,
@@ -236,7 +167,7 @@ fn server_process_survives_wire_fuzzing() {
     while started.elapsed() < duration {
         if since_reset >= RESET_EVERY {
             reset_world(&target.control, &mut target.id).expect("rebuild the known indexes");
-            rss_before.get_or_insert_with(|| vm_rss_kb(target.pid));
+            rss_before.get_or_insert_with(|| target.server.memory("VmRSS") >> 10);
             since_reset = 0;
             history.clear();
         }
@@ -322,11 +253,11 @@ fn server_process_survives_wire_fuzzing() {
         }
     }
     health_check(&target.control, &mut target.id).expect("the server still serves at the end");
-    still_serves(&target.server);
+    still_serves(&target.server, None);
     assert!(alive(target.pid), "the server process is gone");
     // Measured after the same rebuild as at the start, so that both hold the same indexes.
     reset_world(&target.control, &mut target.id).expect("rebuild the known indexes");
-    let rss_after = vm_rss_kb(target.pid);
+    let rss_after = target.server.memory("VmRSS") >> 10;
     println!("{}", stats.summary(seed, started.elapsed()));
     println!("{}", stats.time_report());
     println!(

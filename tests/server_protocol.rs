@@ -10,20 +10,6 @@ use faissx::protocol::*;
 use remote::*;
 use serde::Serialize;
 
-/// A normal client, through libfaissx, still gets served.
-#[track_caller]
-fn still_serves(server: &Server) {
-    let _serial = exclusive();
-    configure(Some(&server.endpoint), None, None);
-    let index = flat_l2(4);
-    index.add(&[0.0, 0.0, 0.0, 1.0, 5.0, 5.0, 5.0, 5.0]);
-    let (distances, labels) = index.search(&[5.0, 5.0, 5.0, 4.0], 2);
-    assert_eq!(labels, [1, 0]);
-    assert_eq!(distances, [1.0, 84.0]);
-    drop(index);
-    local_mode();
-}
-
 /// A request header whose operation this server does not know.
 #[derive(Serialize)]
 struct FutureRequest {
@@ -272,7 +258,7 @@ fn malformed_requests_get_error_replies() {
 
     // The list of indexes shows no trace of the failed creations.
     assert_eq!(raw.list(), ["codes", "shapes"]);
-    still_serves(&server);
+    still_serves(&server, None);
 }
 
 #[test]
@@ -310,7 +296,7 @@ fn oversized_messages_drop_only_that_connection() {
     // Just under the limit is fine.
     let rows = (1 << 20) / 16 - 64;
     other.add("big", &vec![0.5f32; rows * 4], 4);
-    still_serves(&server);
+    still_serves(&server, None);
 }
 
 #[test]
@@ -324,7 +310,7 @@ fn startup_failures_are_clear() {
         "{}",
         busy.stderr
     );
-    still_serves(&first);
+    still_serves(&first, None);
 
     let bad_flag = run_server(&["--no-such-flag"]);
     assert!(!bad_flag.status.success());

@@ -64,7 +64,7 @@ fn index_bytes_declaring_gigabytes_are_refused_without_allocating_them() {
         vec![bytes],
     );
     assert!(
-        error.message.contains("larger than they hold"),
+        error.message.contains("more data than they hold"),
         "{:?}",
         error
     );
@@ -331,4 +331,36 @@ fn a_client_that_reads_late_gets_every_reply_in_order() {
         assert_eq!(reply.id, id);
         assert!(reply.result.is_ok());
     }
+}
+
+#[test]
+fn index_bytes_declaring_many_arrays_are_refused_quickly() {
+    // 730 bytes from the wire fuzzer: an IDMap2 whose fields declare array after array of
+    // megabytes; with a cap on each allocation alone FAISS's reader allocated (and zeroed)
+    // gigabytes in all before it reached the end of the bytes.
+    let bytes = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fuzz/regressions/load-idmap2-declaring-more-than-it-holds.index"
+    ))
+    .unwrap();
+    let server = Server::start(&[]);
+    let mut raw = Raw::connect(&server.endpoint);
+    let error = raw.err(
+        Op::Load {
+            index: "declared".into(),
+            binary: false,
+        },
+        vec![bytes],
+    );
+    assert!(
+        error.message.contains("more data than they hold"),
+        "{:?}",
+        error
+    );
+    assert!(
+        server.memory("VmHWM") < 256 << 20,
+        "the server's peak memory reached {} MB",
+        server.memory("VmHWM") >> 20
+    );
+    assert!(raw.list().is_empty());
 }

@@ -18,21 +18,6 @@ use remote::*;
 use std::os::raw::c_int;
 use std::ptr::null_mut;
 
-/// A normal client, through libfaissx, still gets served (with the key when the server has
-/// authentication).
-#[track_caller]
-fn still_serves(server: &Server, key: Option<(&str, &str)>) {
-    let _serial = exclusive();
-    configure(Some(&server.endpoint), key.map(|k| k.0), key.map(|k| k.1));
-    let index = flat_l2(4);
-    index.add(&[0.0, 0.0, 0.0, 1.0, 5.0, 5.0, 5.0, 5.0]);
-    let (distances, labels) = index.search(&[5.0, 5.0, 5.0, 4.0], 2);
-    assert_eq!(labels, [1, 0]);
-    assert_eq!(distances, [1.0, 84.0]);
-    drop(index);
-    local_mode();
-}
-
 fn create(raw: &mut Raw, name: &str, spec: IndexSpec) -> Result<Answer, WireError> {
     raw.call(
         Op::Create {
@@ -756,6 +741,26 @@ fn an_ivf_whose_quantizer_grew_is_refused() {
         parts: 1,
     };
     raw.ok(add("bivf", 64), vec![codes.clone()]);
+    // An nprobe past 2^63 turned negative in FAISS's binary heap search, which then read past
+    // the probed lists and threw inside OpenMP (found by the wire fuzzer).
+    let set_nprobe = |value| Op::SetParam {
+        index: "bivf".into(),
+        name: "nprobe".into(),
+        value,
+    };
+    raw.ok(set_nprobe(1e19), vec![]);
+    let search = Op::Search {
+        index: "bivf".into(),
+        n: 1,
+        k: 2,
+        params: None,
+    };
+    expect_kind(
+        raw.call(search, vec![codes[..8].to_vec()]).0,
+        ErrorKind::InvalidArgument,
+        &["IndexBinaryIVF", "nprobe"],
+    );
+    raw.ok(set_nprobe(1.0), vec![]);
     raw.ok(add("bq", 3), vec![codes[..24].to_vec()]);
     // FAISS's binary IVF search threw "Invalid key" inside OpenMP: the process terminated.
     let search = Op::Search {

@@ -287,8 +287,10 @@ impl LocalIndex {
     }
 
     /// Reads an index in FAISS's file format from bytes nobody vouches for (a client's, or a
-    /// file on disk): no array FAISS allocates while reading may be larger than the bytes could
-    /// fill, so a few bytes cannot make the server allocate gigabytes.
+    /// file on disk). In faissx-server, whose allocator enforces it (src/server/alloc.cpp),
+    /// what FAISS allocates while reading is held to a few times the bytes' size, so a few
+    /// bytes cannot make the server allocate gigabytes; the index is then checked as built
+    /// ones are.
     pub fn load(bytes: &[u8], binary: bool) -> Result<Self> {
         let mut out: *mut c_void = ptr::null_mut();
         // SAFETY: the shim reads `bytes` in place and returns a fresh index or an error.

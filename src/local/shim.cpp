@@ -857,12 +857,17 @@ int faissx_shim_Index_check_use(const void* index, int training) {
 int faissx_shim_IndexBinary_check_use(const void* index) {
     return guarded([&] {
         auto* target = static_cast<const faiss::IndexBinary*>(index);
-        if (auto* ivf = dynamic_cast<const faiss::IndexBinaryIVF*>(target)) {
-            check_lists(ivf, "IndexBinaryIVF");
-        } else if (auto* idmap = dynamic_cast<const faiss::IndexBinaryIDMap*>(target)) {
+        auto* ivf = dynamic_cast<const faiss::IndexBinaryIVF*>(target);
+        if (auto* idmap = dynamic_cast<const faiss::IndexBinaryIDMap*>(target)) {
             check_id_map(idmap);
-            if (auto* inner = dynamic_cast<const faiss::IndexBinaryIVF*>(idmap->index)) {
-                check_lists(inner, "IndexBinaryIVF");
+            ivf = dynamic_cast<const faiss::IndexBinaryIVF*>(idmap->index);
+        }
+        if (ivf) {
+            check_lists(ivf, "IndexBinaryIVF");
+            // The binary IVF's heap search takes nprobe as a signed count: past 2^63 it turns
+            // negative and the scan runs past the probed lists (found by the wire fuzzer).
+            if (ivf->nprobe > size_t(std::numeric_limits<int64_t>::max())) {
+                refuse("IndexBinaryIVF: nprobe = %zu is not a list count", ivf->nprobe);
             }
         }
     });
@@ -987,32 +992,25 @@ int faissx_shim_check_index_binary(const void* index) {
 // ---- reading index bytes that came from a client ----
 //
 // FAISS's reader allocates every array at the size the bytes declare before it reads the array
-// (READVECTOR), so 45 bytes declaring a 3 GB array make it allocate 3 GB. While untrusted bytes
-// are read, no single allocation may exceed what those bytes could fill, plus slack for the
-// small structures FAISS derives while reading. The cap is per thread: it limits only the read
-// in progress on the calling thread.
+// (READVECTOR), so 45 bytes declaring a 3 GB array make it allocate 3 GB, and a few hundred
+// bytes declaring many lists of 16 MB each allocate (and zero) them one after the other. While
+// untrusted bytes are read, what FAISS allocates in all may not exceed a few times what the
+// bytes hold (vectors that grow reallocate), plus slack for the small structures it derives
+// while reading. The budget is per thread: it limits only the read on the calling thread.
+
+// The allocation budget of the read in progress on this thread, spent by the replacement of
+// the global operator new that faissx-server links (src/server/alloc.cpp): the budget is the
+// server's concern, and a library must not replace a program's allocator. Without that
+// replacement (libfaissx in a user's process), the budget is not enforced.
+namespace faissx {
+thread_local size_t allocation_budget = std::numeric_limits<size_t>::max();
+thread_local bool allocation_refused = false;
+} // namespace faissx
 
 namespace {
 
-thread_local size_t allocation_cap = std::numeric_limits<size_t>::max();
-thread_local bool allocation_refused = false;
-
-void* allocate(std::size_t size) {
-    if (size > allocation_cap) {
-        allocation_refused = true;
-        throw std::bad_alloc();
-    }
-    for (;;) {
-        if (void* p = std::malloc(size ? size : 1)) {
-            return p;
-        }
-        std::new_handler handler = std::get_new_handler();
-        if (!handler) {
-            throw std::bad_alloc();
-        }
-        handler();
-    }
-}
+using faissx::allocation_budget;
+using faissx::allocation_refused;
 
 // Reads from the caller's buffer in place (VectorIOReader would copy it first).
 struct SliceReader : faiss::IOReader {
@@ -1035,40 +1033,32 @@ struct SliceReader : faiss::IOReader {
     }
 };
 
-constexpr size_t UNTRUSTED_READ_SLACK = size_t(16) << 20;
+constexpr size_t UNTRUSTED_READ_GROWTH = 4;
+constexpr size_t UNTRUSTED_READ_SLACK = size_t(64) << 20;
 
 template <typename Read>
 void read_capped(size_t size, Read&& read) {
-    size_t saved = allocation_cap;
-    allocation_cap = size + UNTRUSTED_READ_SLACK;
+    size_t saved = allocation_budget;
+    allocation_budget = size * UNTRUSTED_READ_GROWTH + UNTRUSTED_READ_SLACK;
     allocation_refused = false;
     try {
         read();
     } catch (const std::bad_alloc&) {
-        allocation_cap = saved;
+        allocation_budget = saved;
         if (allocation_refused) {
             throw std::runtime_error(
                     "the index bytes (" + std::to_string(size) +
-                    " of them) declare an array larger than they hold: truncated or corrupt");
+                    " of them) declare more data than they hold: truncated or corrupt");
         }
         throw;
     } catch (...) {
-        allocation_cap = saved;
+        allocation_budget = saved;
         throw;
     }
-    allocation_cap = saved;
+    allocation_budget = saved;
 }
 
 } // namespace
-
-// Replacements of the global allocation functions (the standard allows exactly this), so that
-// the cap above applies to FAISS's allocations; without a cap they behave as the default ones.
-void* operator new(std::size_t size) {
-    return allocate(size);
-}
-void* operator new[](std::size_t size) {
-    return allocate(size);
-}
 
 extern "C" {
 

@@ -464,33 +464,29 @@ impl Collector for Scrape {
                 .encode(family.encode_family(&[("tenant", tenant.as_str())])?)?;
         }
 
-        if let Some(bytes) = resident_bytes() {
+        let resident = super::budget::resident_bytes();
+        if resident > 0 {
             let family = encoder.encode_descriptor(
                 "process_resident_memory_bytes",
                 "Resident memory size in bytes.",
                 None,
                 MetricType::Gauge,
             )?;
-            ConstGauge::new(bytes).encode(family)?;
+            ConstGauge::new(resident).encode(family)?;
         }
         Ok(())
     }
 }
 
-/// Indexes and vectors per tenant. The index map's lock is held only to copy its entries, so
-/// that a scrape never holds up creating or deleting indexes; each index's size is then read
-/// under its own read lock, which waits for a write in progress on it.
+/// Indexes and vectors per tenant, from what each index recorded at its last write: a scrape
+/// takes no index's lock, so it never waits for a long write. The index map's lock is held
+/// only while counting.
 fn tenant_sizes(state: &State) -> BTreeMap<String, (u64, u64)> {
-    let entries: Vec<_> = read_anyway(&state.indexes)
-        .iter()
-        .map(|((tenant, _), entry)| (tenant.clone(), entry.clone()))
-        .collect();
     let mut sizes: BTreeMap<String, (u64, u64)> = BTreeMap::new();
-    for (tenant, entry) in entries {
-        let ntotal = read_anyway(&entry.index).ntotal();
-        let tenant = sizes.entry(tenant).or_default();
+    for ((tenant, _), entry) in read_anyway(&state.indexes).iter() {
+        let tenant = sizes.entry(tenant.clone()).or_default();
         tenant.0 += 1;
-        tenant.1 += ntotal;
+        tenant.1 += entry.vectors();
     }
     sizes
 }
@@ -500,13 +496,4 @@ fn tenant_sizes(state: &State) -> BTreeMap<String, (u64, u64)> {
 fn read_anyway<T>(lock: &std::sync::RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
     lock.read()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
-/// Resident set size from /proc/self/statm (Linux), in bytes.
-fn resident_bytes() -> Option<u64> {
-    let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
-    let pages: u64 = statm.split_whitespace().nth(1)?.parse().ok()?;
-    // SAFETY: sysconf only reads a system constant.
-    let page_size = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
-    Some(pages * u64::try_from(page_size).ok()?)
 }

@@ -166,6 +166,11 @@ impl Entry {
         self
     }
 
+    /// Vectors the index held after its last write.
+    fn vectors(&self) -> u64 {
+        self.usage.vectors.load(Ordering::Relaxed)
+    }
+
     /// Records what `index` (this entry's, locked by the caller) holds now.
     fn account(&self, index: &LocalIndex) {
         let info = index.info();
@@ -250,7 +255,7 @@ impl State {
             bytes: 0,
         };
         for (_, entry) in mine {
-            total.vectors += entry.usage.vectors.load(Ordering::Relaxed);
+            total.vectors += entry.vectors();
             total.bytes += entry.usage.bytes.load(Ordering::Relaxed);
         }
         total

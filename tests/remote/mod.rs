@@ -110,21 +110,8 @@ impl Server {
     /// Starts a server whose files may not grow past `bytes` (RLIMIT_FSIZE, `ulimit -f`).
     #[track_caller]
     pub fn start_with_file_size_limit(args: &[&str], bytes: u64) -> Server {
-        use std::os::unix::process::CommandExt;
         Server::try_start_with(args, |command| {
-            // SAFETY: setrlimit is async-signal-safe; it runs in the child before exec.
-            unsafe {
-                command.pre_exec(move || {
-                    let limit = libc::rlimit {
-                        rlim_cur: bytes,
-                        rlim_max: bytes,
-                    };
-                    if libc::setrlimit(libc::RLIMIT_FSIZE, &limit) != 0 {
-                        return Err(std::io::Error::last_os_error());
-                    }
-                    Ok(())
-                });
-            }
+            limit_resource(command, libc::RLIMIT_FSIZE, bytes)
         })
         .unwrap_or_else(|failed| panic!("faissx-server did not start: {failed:?}"))
     }
@@ -227,6 +214,25 @@ impl Drop for Server {
     }
 }
 
+/// Makes `command`'s process start with `resource` (RLIMIT_FSIZE, RLIMIT_AS, ...) limited to
+/// `value`.
+pub fn limit_resource(command: &mut Command, resource: libc::__rlimit_resource_t, value: u64) {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: setrlimit is async-signal-safe; it runs in the child before exec.
+    unsafe {
+        command.pre_exec(move || {
+            let limit = libc::rlimit {
+                rlim_cur: value,
+                rlim_max: value,
+            };
+            if libc::setrlimit(resource, &limit) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+}
+
 /// Runs the server binary to completion (for startups that must fail).
 pub fn run_server(args: &[&str]) -> Failed {
     let out = Command::new(SERVER_BIN)
@@ -242,6 +248,21 @@ pub fn run_server(args: &[&str]) -> Failed {
             String::from_utf8_lossy(&out.stdout)
         ),
     }
+}
+
+/// A normal client, through libfaissx (with `key` = (API key, tenant) where auth is on), still
+/// gets served: the check every "the server survived" test ends with.
+#[track_caller]
+pub fn still_serves(server: &Server, key: Option<(&str, &str)>) {
+    let _serial = exclusive();
+    configure(Some(&server.endpoint), key.map(|k| k.0), key.map(|k| k.1));
+    let index = flat_l2(4);
+    index.add(&[0.0, 0.0, 0.0, 1.0, 5.0, 5.0, 5.0, 5.0]);
+    let (distances, labels) = index.search(&[5.0, 5.0, 5.0, 4.0], 2);
+    assert_eq!(labels, [1, 0]);
+    assert_eq!(distances, [1.0, 84.0]);
+    drop(index);
+    local_mode();
 }
 
 /// `faissx_configure(server, api_key, tenant)`; `None` for the server turns remote mode off.
