@@ -22,7 +22,7 @@ import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 HEADER = os.path.join(ROOT, "include", "faissx_c.h")
-TSV = os.path.join(ROOT, "..", "shared", "faiss-c-api-1.12.tsv")
+TSV = os.path.join(ROOT, "tools", "faiss-c-api-1.12.tsv")
 CRATE = os.path.join(ROOT, "bindings", "faiss_c")
 FORWARD_RS = os.path.join(CRATE, "src", "forward.rs")
 INCLUDE = os.path.join(CRATE, "include")

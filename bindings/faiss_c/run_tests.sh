@@ -15,7 +15,7 @@ root="$(cd "$here/../.." && pwd)"
 lib="$root/target/release"
 out="$root/target/faiss_c_tests"
 cc="${CC:-cc}"
-tsv="$root/../shared/faiss-c-api-1.12.tsv"
+tsv="$root/tools/faiss-c-api-1.12.tsv"
 
 cd "$root"
 # The library under test is the one the current sources give (and faissx with it).
