@@ -17,17 +17,6 @@ fn vectors(seed: u64, n: usize, d: usize) -> Vec<f32> {
     Rng::new(seed).vectors(n, d)
 }
 
-fn add(raw: &mut Raw, name: &str, x: &[f32], d: usize) -> Result<Answer, WireError> {
-    let op = Op::Add {
-        index: name.into(),
-        n: (x.len() / d) as u64,
-        with_ids: false,
-        part: 0,
-        parts: 1,
-    };
-    raw.call(op, vec![to_frame(x)]).0
-}
-
 fn search(name: &str, n: usize, k: u64) -> Op {
     Op::Search {
         index: name.into(),
@@ -35,6 +24,28 @@ fn search(name: &str, n: usize, k: u64) -> Op {
         k,
         params: None,
     }
+}
+
+/// `bytes` sent to `Load` are refused as declaring more than they hold, and the server's peak
+/// memory stayed below `peak_bound`.
+#[track_caller]
+fn load_is_refused(server: &Server, raw: &mut Raw, bytes: Vec<u8>, peak_bound: u64) {
+    let op = Op::Load {
+        index: "refused".into(),
+        binary: false,
+    };
+    let error = raw.err(op, vec![bytes]);
+    assert!(
+        error.message.contains("more data than they hold"),
+        "{:?}",
+        error
+    );
+    let peak = server.memory("VmHWM");
+    assert!(
+        peak < peak_bound,
+        "the server's peak memory reached {} MB",
+        peak >> 20
+    );
 }
 
 #[test]
@@ -56,23 +67,7 @@ fn index_bytes_declaring_gigabytes_are_refused_without_allocating_them() {
     bytes[len_at..].copy_from_slice(&codes.to_le_bytes());
     bytes[8..16].copy_from_slice(&(codes / (4 * D as u64)).to_le_bytes());
     assert!(bytes.len() < 100, "{} bytes", bytes.len());
-    let error = raw.err(
-        Op::Load {
-            index: "huge".into(),
-            binary: false,
-        },
-        vec![bytes],
-    );
-    assert!(
-        error.message.contains("more data than they hold"),
-        "{:?}",
-        error
-    );
-    assert!(
-        server.memory("VmHWM") < 512 << 20,
-        "the server's peak memory reached {} MB",
-        server.memory("VmHWM") >> 20
-    );
+    load_is_refused(&server, &mut raw, bytes, 512 << 20);
     // A real index of the same kind still loads, with its vectors.
     raw.add("empty", &vectors(1, 5, D), D);
     let (_, frames) = raw.ok(
@@ -123,7 +118,7 @@ fn requests_past_the_memory_budget_are_refused_before_they_allocate() {
     // An add of 100 MB (which the index would keep) is refused the same way; small requests
     // go on.
     let big = vec![0f32; 3_200_000 * D];
-    let error = add(&mut raw, "budget", &big, D).unwrap_err();
+    let error = raw.try_add("budget", &big, D).unwrap_err();
     assert_eq!(error.kind, ErrorKind::Limit, "{}", error.message);
     let (_, frames) = raw.ok(search("budget", 1, 3), vec![to_frame(&vectors(1, 1, D))]);
     assert_eq!(from_frame::<i64>(&frames[1], 3, "labels").unwrap()[0], 0);
@@ -150,20 +145,20 @@ fn tenant_quotas_refuse_adds_past_them_and_leave_other_tenants_alone() {
     bob.tenant = Some("bob".into());
     alice.create_flat("a1", D as u32);
     alice.create_flat("a2", D as u32);
-    add(&mut alice, "a1", &vectors(1, 60, D), D).unwrap();
+    alice.try_add("a1", &vectors(1, 60, D), D).unwrap();
     // The quota is the tenant's, over all its indexes.
-    let error = add(&mut alice, "a2", &vectors(2, 50, D), D).unwrap_err();
+    let error = alice.try_add("a2", &vectors(2, 50, D), D).unwrap_err();
     assert_eq!(error.kind, ErrorKind::Limit);
     assert!(
         error.message.contains("'alice'") && error.message.contains("--tenant-max-vectors"),
         "{}",
         error.message
     );
-    add(&mut alice, "a2", &vectors(3, 40, D), D).unwrap();
+    alice.try_add("a2", &vectors(3, 40, D), D).unwrap();
     // Bob has his own quota: bytes bind first at d = 4096 (16 KB a vector, 64 in 1 MB).
     bob.create_flat("b", 4096);
-    add(&mut bob, "b", &vectors(4, 60, 4096), 4096).unwrap();
-    let error = add(&mut bob, "b", &vectors(5, 10, 4096), 4096).unwrap_err();
+    bob.try_add("b", &vectors(4, 60, 4096), 4096).unwrap();
+    let error = bob.try_add("b", &vectors(5, 10, 4096), 4096).unwrap_err();
     assert!(
         error.message.contains("--tenant-max-mb"),
         "{}",
@@ -180,7 +175,7 @@ fn tenant_quotas_refuse_adds_past_them_and_leave_other_tenants_alone() {
     assert_eq!(error.kind, ErrorKind::Limit, "{}", error.message);
     // Deleting frees the quota.
     alice.ok(Op::Delete { index: "a1".into() }, vec![]);
-    add(&mut alice, "a2", &vectors(6, 60, D), D).unwrap();
+    alice.try_add("a2", &vectors(6, 60, D), D).unwrap();
 }
 
 #[test]
@@ -345,22 +340,6 @@ fn index_bytes_declaring_many_arrays_are_refused_quickly() {
     .unwrap();
     let server = Server::start(&[]);
     let mut raw = Raw::connect(&server.endpoint);
-    let error = raw.err(
-        Op::Load {
-            index: "declared".into(),
-            binary: false,
-        },
-        vec![bytes],
-    );
-    assert!(
-        error.message.contains("more data than they hold"),
-        "{:?}",
-        error
-    );
-    assert!(
-        server.memory("VmHWM") < 256 << 20,
-        "the server's peak memory reached {} MB",
-        server.memory("VmHWM") >> 20
-    );
+    load_is_refused(&server, &mut raw, bytes, 256 << 20);
     assert!(raw.list().is_empty());
 }

@@ -372,17 +372,18 @@ fn read_wal(path: &Path, seq: u64) -> Result<Wal, String> {
     }
     let mut records = Vec::new();
     let mut skipped = Vec::new();
+    // Where each good record lies, so that a damaged log is rewritten from exactly these.
+    let mut good: Vec<std::ops::Range<usize>> = Vec::new();
     let mut last_seq: Option<u64> = None;
     let mut at = 0usize;
-    let mut good_end = 0usize;
     while at < bytes.len() {
         if let Some((record, len)) = record_at(&bytes, at) {
             last_seq = Some(record.seq);
             if record.seq > seq {
                 records.push(record);
             }
+            good.push(at..at + len);
             at += len;
-            good_end = at;
             continue;
         }
         // Not a record: find the next one, if any.
@@ -417,20 +418,15 @@ fn read_wal(path: &Path, seq: u64) -> Result<Wal, String> {
         skipped.push((at as u64, (from - at) as u64));
         at = from;
     }
+    let good_end = good.last().map_or(0, |record| record.end);
     let torn = (bytes.len() - good_end) as u64;
     if torn > 0 || !skipped.is_empty() {
         // Rewrite the log as its good records only, so later appends follow a clean log.
-        let mut clean = Vec::with_capacity(bytes.len());
-        let mut at = 0usize;
-        while at < good_end {
-            match record_at(&bytes, at) {
-                Some((_, len)) => {
-                    clean.extend_from_slice(&bytes[at..at + len]);
-                    at += len;
-                }
-                None => at += 1,
-            }
-        }
+        let clean: Vec<u8> = good
+            .iter()
+            .flat_map(|r| &bytes[r.clone()])
+            .copied()
+            .collect();
         let tmp = path.with_extension("wal.tmp");
         let rewrite = || -> std::io::Result<()> {
             let mut file = File::create(&tmp)?;

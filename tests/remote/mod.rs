@@ -458,7 +458,16 @@ impl Raw {
         );
     }
 
+    #[track_caller]
     pub fn add(&mut self, name: &str, vectors: &[f32], d: usize) {
+        if let Err(error) = self.try_add(name, vectors, d) {
+            panic!("request failed: {error:?}");
+        }
+    }
+
+    /// An add of `vectors` (of dimension `d`) in one part, and what the server answered.
+    #[track_caller]
+    pub fn try_add(&mut self, name: &str, vectors: &[f32], d: usize) -> Result<Answer, WireError> {
         let op = Op::Add {
             index: name.into(),
             n: (vectors.len() / d) as u64,
@@ -466,6 +475,6 @@ impl Raw {
             part: 0,
             parts: 1,
         };
-        self.ok(op, vec![to_frame(vectors)]);
+        self.call(op, vec![to_frame(vectors)]).0
     }
 }
