@@ -8,80 +8,9 @@ mod remote;
 use common::*;
 use faissx::protocol::*;
 use remote::*;
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::time::Duration;
+use std::net::{TcpListener, TcpStream};
 
 const D: usize = 4;
-
-/// A server with metrics on a free port, and the address it reports.
-fn metrics_server(args: &[&str]) -> (Server, SocketAddr) {
-    let mut all = vec!["--metrics-address", "127.0.0.1:0"];
-    all.extend_from_slice(args);
-    let server = Server::start(&all);
-    // Logged before the server's "listening" line, which Server::start waited for.
-    let log = server.stderr();
-    let address = log
-        .lines()
-        .find_map(|line| line.split("metrics on http://").nth(1))
-        .and_then(|rest| rest.split('/').next())
-        .and_then(|address| address.parse().ok())
-        .unwrap_or_else(|| panic!("no metrics address in the log: {log}"));
-    (server, address)
-}
-
-/// Sends `request` as it is and returns everything the server answered before closing.
-fn exchange(address: SocketAddr, request: &[u8]) -> String {
-    let mut stream = TcpStream::connect(address).expect("connect to the metrics port");
-    stream
-        .set_read_timeout(Some(Duration::from_secs(30)))
-        .unwrap();
-    stream.write_all(request).expect("send");
-    // Nothing more is coming: a server waiting for the rest of a request stops waiting.
-    let _ = stream.shutdown(std::net::Shutdown::Write);
-    let mut answer = Vec::new();
-    // A reset after a malformed request ends the answer as well as a close does.
-    let _ = stream.read_to_end(&mut answer);
-    String::from_utf8_lossy(&answer).into_owned()
-}
-
-/// GET `path`: the status code, the headers and the body.
-fn get(address: SocketAddr, path: &str) -> (u16, String, String) {
-    let answer = exchange(
-        address,
-        format!("GET {path} HTTP/1.0\r\nHost: test\r\n\r\n").as_bytes(),
-    );
-    let (head, body) = answer
-        .split_once("\r\n\r\n")
-        .unwrap_or_else(|| panic!("not an HTTP answer: {answer:?}"));
-    let status = head
-        .split_whitespace()
-        .nth(1)
-        .and_then(|code| code.parse().ok())
-        .unwrap_or_else(|| panic!("no status in {head:?}"));
-    (status, head.to_string(), body.to_string())
-}
-
-/// The value of the sample `series` (name and labels, exactly as exported).
-fn sample(metrics: &str, series: &str) -> f64 {
-    metrics
-        .lines()
-        .find_map(|line| line.strip_prefix(series)?.strip_prefix(' '))
-        .unwrap_or_else(|| panic!("no sample {series} in:\n{metrics}"))
-        .parse()
-        .expect("a number")
-}
-
-fn scrape(address: SocketAddr) -> String {
-    let (status, head, body) = get(address, "/metrics");
-    assert_eq!(status, 200, "{head}\n{body}");
-    assert!(
-        head.to_ascii_lowercase()
-            .contains("content-type: text/plain; version=0.0.4"),
-        "{head}"
-    );
-    body
-}
 
 fn ntotal(raw: &mut Raw, index: &str) -> i64 {
     match raw.ok(

@@ -4,10 +4,12 @@
 //!   `faissx_*` functions, both on the one FAISS build of faiss-sys; calls alternate.
 //! - `python`: faissx against Python's faiss-cpu wheel (`bench/python_bench.py`).
 //! - `remote`: faissx against a faissx-server it starts on loopback, against local faissx.
+//! - `concurrency`: 1, 8 and 32 client threads of 1-query searches, local against remote.
 //! - `all`: local and python.
 //! - `control`: faissx against itself, the same procedure: how far apart two identical sides
 //!   land on this machine, i.e. what a ratio of 1.03 is worth.
 
+mod concurrency;
 mod data;
 mod machine;
 mod python;
@@ -62,9 +64,9 @@ fn main() {
     let mode = std::env::args().nth(1).unwrap_or_default();
     if !matches!(
         mode.as_str(),
-        "local" | "python" | "all" | "control" | "remote"
+        "local" | "python" | "all" | "control" | "remote" | "concurrency"
     ) {
-        eprintln!("usage: faissx-bench local|python|remote|all|control");
+        eprintln!("usage: faissx-bench local|python|remote|concurrency|all|control");
         std::process::exit(2);
     }
     let start = Instant::now();
@@ -93,6 +95,12 @@ fn main() {
     if mode == "remote" {
         if let Err(e) = remote::run(&data) {
             eprintln!("remote comparison: {e}");
+            failed = true;
+        }
+    }
+    if mode == "concurrency" {
+        if let Err(e) = concurrency::run(&data) {
+            eprintln!("concurrency comparison: {e}");
             failed = true;
         }
     }

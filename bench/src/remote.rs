@@ -18,13 +18,13 @@ const D: usize = crate::data::D;
 const K: usize = 10;
 
 /// The server process, stopped when dropped.
-struct Server {
+pub struct Server {
     child: Child,
-    endpoint: String,
+    pub endpoint: String,
 }
 
 impl Server {
-    fn start() -> Result<Self, String> {
+    pub fn start() -> Result<Self, String> {
         let binary = std::env::current_exe()
             .map_err(|e| e.to_string())?
             .with_file_name("faissx-server");
@@ -65,7 +65,7 @@ impl Drop for Server {
     }
 }
 
-fn check(rc: i32, what: &str) {
+pub fn check(rc: i32, what: &str) {
     assert_eq!(rc, 0, "{what} failed: {}", last_error());
 }
 
@@ -83,8 +83,17 @@ fn last_error() -> String {
     }
 }
 
+pub fn set_option(name: &str, value: &str) {
+    let (name, value) = (CString::new(name).unwrap(), CString::new(value).unwrap());
+    // SAFETY: valid C strings.
+    check(
+        unsafe { faissx_set_option(name.as_ptr(), value.as_ptr()) },
+        "set_option",
+    );
+}
+
 /// Remote mode applies to indexes created while it is configured.
-fn set_remote(endpoint: Option<&str>) {
+pub fn set_remote(endpoint: Option<&str>) {
     let endpoint = endpoint.map(|e| CString::new(e).expect("no NUL"));
     let server = endpoint.as_ref().map_or(std::ptr::null(), |e| e.as_ptr());
     // SAFETY: NULL or a valid C string; key and tenant NULL (no auth).
@@ -95,7 +104,7 @@ fn set_remote(endpoint: Option<&str>) {
 }
 
 /// A flat L2 index holding `n` base vectors (timed: the add).
-fn flat(data: &Data, n: usize) -> (*mut FaissIndex, Duration) {
+pub fn flat(data: &Data, n: usize) -> (*mut FaissIndex, Duration) {
     let mut index = std::ptr::null_mut();
     // SAFETY: out-pointer and buffers sized for n vectors of D floats.
     unsafe {
@@ -112,7 +121,7 @@ fn flat(data: &Data, n: usize) -> (*mut FaissIndex, Duration) {
     }
 }
 
-fn search(index: *mut FaissIndex, queries: &[f32], nq: usize) -> Duration {
+pub fn search(index: *mut FaissIndex, queries: &[f32], nq: usize) -> Duration {
     let mut distances = vec![0f32; nq * K];
     let mut labels = vec![0i64; nq * K];
     let start = Instant::now();
@@ -246,40 +255,10 @@ fn alternate(runs: usize, mut f: impl FnMut(bool) -> Duration) -> Measured {
     Measured::new(local, remote)
 }
 
-/// Searches per second from `clients` threads, each with its own queries, for `span`.
-fn throughput(index: *mut FaissIndex, data: &Data, clients: usize, span: Duration) -> f64 {
-    let index = index as usize;
-    let done = std::sync::atomic::AtomicUsize::new(0);
-    std::thread::scope(|scope| {
-        for client in 0..clients {
-            let done = &done;
-            scope.spawn(move || {
-                let start = Instant::now();
-                let mut i = client;
-                while start.elapsed() < span {
-                    let q = (i % (data.queries.len() / D)) * D;
-                    search(index as *mut FaissIndex, &data.queries[q..q + D], 1);
-                    done.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    i += clients;
-                }
-            });
-        }
-    });
-    done.into_inner() as f64 / span.as_secs_f64()
-}
-
 pub fn run(data: &Data) -> Result<(), String> {
     let server = Server::start()?;
     // Timeouts stay generous: a loaded 2-core machine must not turn a slow reply into a failure.
-    let set = |name: &str, value: &str| {
-        let (name, value) = (CString::new(name).unwrap(), CString::new(value).unwrap());
-        // SAFETY: valid C strings.
-        check(
-            unsafe { faissx_set_option(name.as_ptr(), value.as_ptr()) },
-            "set_option",
-        );
-    };
-    set("timeout_ms", "120000");
+    set_option("timeout_ms", "120000");
     let n_large = data.base.len() / D;
     let mut lines = Vec::new();
     let mut extra = Vec::new();
@@ -348,8 +327,9 @@ pub fn run(data: &Data) -> Result<(), String> {
         ));
         if n == n_large {
             for clients in [1usize, 4, 16] {
-                let qps_local = throughput(local, data, clients, Duration::from_secs(2));
-                let qps_remote = throughput(remote, data, clients, Duration::from_secs(2));
+                let span = Duration::from_secs(2);
+                let qps_local = crate::concurrency::load(local, data, clients, span).qps;
+                let qps_remote = crate::concurrency::load(remote, data, clients, span).qps;
                 extra.push(format!(
                     "- throughput, {clients} client thread(s), 1-query searches on {n} vectors: \
                      remote {qps_remote:.0}/s, local {qps_local:.0}/s"

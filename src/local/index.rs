@@ -492,6 +492,67 @@ impl LocalIndex {
         frame: &[u8],
         params: Option<&SearchParams>,
     ) -> Result<(Vec<u8>, Vec<u8>)> {
+        self.search_with(
+            n,
+            k,
+            frame,
+            params,
+            shim::faissx_shim_Index_search_with_params,
+        )
+    }
+
+    /// Refuses queries a search could not take: not `n` vectors of the index's dimension, or
+    /// values FAISS cannot search (see `usable`).
+    pub fn check_queries(&self, n: u64, frame: &[u8]) -> Result<()> {
+        let x = self.vectors(frame, n, "queries")?;
+        self.usable(x, "queries", false)
+    }
+
+    /// Whether [`LocalIndex::search_each`] gives every query of a search the bits a search of
+    /// that query alone gives: then searches of several clients can be served as one.
+    pub fn searches_independently(&self) -> bool {
+        // SAFETY: a live index.
+        unsafe {
+            match self.0 {
+                RawIndex::Float(index) => {
+                    shim::faissx_shim_Index_searches_independently(index.cast_const().cast()) != 0
+                }
+                RawIndex::Binary(index) => {
+                    shim::faissx_shim_IndexBinary_searches_independently(index.cast_const().cast())
+                        != 0
+                }
+            }
+        }
+    }
+
+    /// A search whose every query gets what a search of it alone gets, where
+    /// [`LocalIndex::searches_independently`]; parameters without a selector.
+    pub fn search_each(
+        &self,
+        n: u64,
+        k: u64,
+        frame: &[u8],
+        params: Option<&SearchParams>,
+    ) -> Result<(Vec<u8>, Vec<u8>)> {
+        self.search_with(n, k, frame, params, shim::faissx_shim_Index_search_each)
+    }
+
+    fn search_with(
+        &self,
+        n: u64,
+        k: u64,
+        frame: &[u8],
+        params: Option<&SearchParams>,
+        float_search: unsafe extern "C" fn(
+            *const c_void,
+            i64,
+            *const f32,
+            i64,
+            *const c_void,
+            *mut f32,
+            *mut i64,
+        ) -> c_int,
+    ) -> Result<(Vec<u8>, Vec<u8>)> {
         let x = self.vectors(frame, n, "queries")?;
         self.usable(x, "queries", false)?;
         let (n_idx, k_idx) = (idx(n, "n")?, idx(k, "k")?);
@@ -508,7 +569,7 @@ impl LocalIndex {
                     let x = aligned_f32(x);
                     let mut distances = zeroed::<f32>(total, &what)?;
                     let params = BuiltParams::new(self, params)?;
-                    shim_status(shim::faissx_shim_Index_search_with_params(
+                    shim_status(float_search(
                         index.cast_const().cast(),
                         n_idx,
                         x.as_ptr(),

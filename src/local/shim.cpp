@@ -17,6 +17,7 @@
 #include <faiss/IndexHNSW.h>
 #include <faiss/IndexIDMap.h>
 #include <faiss/IndexIVFAdditiveQuantizer.h>
+#include <faiss/IndexIVFFlat.h>
 #include <faiss/IndexIVFPQ.h>
 #include <faiss/IndexNSG.h>
 #include <faiss/IndexPQ.h>
@@ -30,8 +31,11 @@
 #include <faiss/impl/FaissException.h>
 #include <faiss/impl/AuxIndexStructures.h>
 #include <faiss/impl/HNSW.h>
+#include <faiss/impl/IDSelector.h>
 #include <faiss/impl/io.h>
 #include <faiss/index_io.h>
+#include <faiss/utils/distances.h>
+#include <faiss/impl/ResultHandler.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -42,6 +46,10 @@
 #include <limits>
 #include <stdexcept>
 #include <string>
+#include <typeinfo>
+#include <omp.h>
+#include <vector>
+#include <memory>
 
 namespace {
 
@@ -911,6 +919,209 @@ int faissx_shim_Index_search_with_params(
         }
         target->search(n, x, k, distances, labels, p);
     });
+}
+
+} // extern "C"
+
+// ---- searches that answer each query as a search of it alone would ----
+//
+// faissx-server serves concurrent small searches of one index as one FAISS call. That is only
+// right where FAISS answers a query the same, to the bit, whatever else the call holds. Per
+// query, most indexes do; flat scans do not: from 20 queries up (distance_compute_blas_threshold)
+// they compute distances with BLAS, as |x|^2 + |y|^2 - 2<x,y>, whose last bits differ from the
+// direct per-query sums, and near-ties swap. A selector sends a flat scan down the per-query
+// path whatever the number of queries, so one that selects everything gives each query of a
+// batch the bits it gets alone. IVF indexes split their queries among threads and scan the
+// quantizer per slice: the same selector goes to a flat quantizer.
+
+namespace {
+
+faiss::IDSelectorAll select_everything;
+
+const faiss::Index* under_id_maps(const faiss::Index* index) {
+    while (auto* id_map = dynamic_cast<const faiss::IndexIDMap*>(index)) {
+        index = id_map->index;
+    }
+    return index;
+}
+
+bool is_flat_scan(const faiss::Index* index) {
+    auto* flat = dynamic_cast<const faiss::IndexFlat*>(index);
+    return flat && typeid(*flat) != typeid(faiss::IndexFlat1D) &&
+            (flat->metric_type == faiss::METRIC_L2 ||
+             flat->metric_type == faiss::METRIC_INNER_PRODUCT);
+}
+
+// Parameters for a batched search, built from what the caller gave (without a selector).
+struct PerQueryParams {
+    faiss::SearchParameters flat;
+    faiss::SearchParametersIVF ivf;
+    faiss::SearchParameters quantizer;
+    const faiss::SearchParameters* params = nullptr;
+
+    PerQueryParams(const faiss::Index* index, const faiss::SearchParameters* given) {
+        params = given;
+        const faiss::Index* inner = under_id_maps(index);
+        if (is_flat_scan(inner)) {
+            flat.sel = &select_everything;
+            params = &flat;
+        } else if (auto* ivf_index = dynamic_cast<const faiss::IndexIVF*>(inner)) {
+            if (!is_flat_scan(ivf_index->quantizer)) {
+                return;
+            }
+            if (auto* given_ivf = dynamic_cast<const faiss::SearchParametersIVF*>(given)) {
+                ivf = *given_ivf;
+            } else if (given) {
+                return; // FAISS refuses other parameters for an IVF index; let it say so
+            } else {
+                ivf.nprobe = ivf_index->nprobe;
+                ivf.max_codes = ivf_index->max_codes;
+            }
+            if (!ivf.quantizer_params) {
+                quantizer.sel = &select_everything;
+                ivf.quantizer_params = &quantizer;
+            }
+            params = &ivf;
+        }
+    }
+};
+
+// FAISS's per-query flat scan (exhaustive_L2sqr_seq, exhaustive_inner_product_seq) streams the
+// whole index once per query: with many queries and an index larger than the caches, memory
+// bandwidth bounds it. This is the same scan, block by block of the index, each block scanned
+// for every query while it is in cache. Each query's results still come from FAISS's own
+// distance function and result handler, fed the same distances in the same order (rows in
+// increasing order), so they are the bits FAISS's per-query scan gives.
+template <class BlockHandler>
+void scan_blocks(
+        const faiss::IndexFlat& flat,
+        int64_t n,
+        const float* x,
+        BlockHandler& handler,
+        bool l2) {
+    using Single = typename BlockHandler::SingleResultHandler;
+    size_t d = flat.d;
+    size_t ny = flat.ntotal;
+    const float* y = flat.get_xb();
+    // A block is 256 KB of stored vectors: it stays in a core's L2 while every query of the
+    // thread scans it.
+    size_t block = std::max<size_t>(16, (256 << 10) / (d * sizeof(float)));
+    int threads = int(std::min<int64_t>(n, omp_get_max_threads()));
+#pragma omp parallel num_threads(threads)
+    {
+        int thread = omp_get_thread_num();
+        int team = omp_get_num_threads();
+        std::vector<std::unique_ptr<Single>> mine;
+        std::vector<const float*> queries;
+        for (int64_t i = thread; i < n; i += team) {
+            mine.emplace_back(new Single(handler));
+            mine.back()->begin(i);
+            queries.push_back(x + i * d);
+        }
+        for (size_t j0 = 0; j0 < ny; j0 += block) {
+            size_t j1 = std::min(ny, j0 + block);
+            for (size_t q = 0; q < mine.size(); q++) {
+                Single& result = *mine[q];
+                const float* xi = queries[q];
+                const float* yj = y + j0 * d;
+                for (size_t j = j0; j < j1; j++, yj += d) {
+                    float distance = l2 ? faiss::fvec_L2sqr(xi, yj, d)
+                                        : faiss::fvec_inner_product(xi, yj, d);
+                    result.add_result(distance, j);
+                }
+            }
+        }
+        for (auto& result : mine) {
+            result->end();
+        }
+    }
+}
+
+// The handler FAISS's knn_L2sqr / knn_inner_product pick for k (dispatch_knn_ResultHandler).
+template <class C>
+void scan_with_handler(
+        const faiss::IndexFlat& flat,
+        int64_t n,
+        const float* x,
+        int64_t k,
+        float* distances,
+        int64_t* labels,
+        bool l2) {
+    if (k == 1) {
+        faiss::Top1BlockResultHandler<C, false> handler(n, distances, labels);
+        scan_blocks(flat, n, x, handler, l2);
+    } else if (k < faiss::distance_compute_min_k_reservoir) {
+        faiss::HeapBlockResultHandler<C, false> handler(n, distances, labels, k);
+        scan_blocks(flat, n, x, handler, l2);
+    } else {
+        faiss::ReservoirBlockResultHandler<C, false> handler(n, distances, labels, k);
+        scan_blocks(flat, n, x, handler, l2);
+    }
+}
+
+void scan_flat_in_blocks(
+        const faiss::IndexFlat& flat,
+        int64_t n,
+        const float* x,
+        int64_t k,
+        float* distances,
+        int64_t* labels) {
+    if (flat.metric_type == faiss::METRIC_L2) {
+        scan_with_handler<faiss::CMax<float, int64_t>>(flat, n, x, k, distances, labels, true);
+    } else {
+        scan_with_handler<faiss::CMin<float, int64_t>>(flat, n, x, k, distances, labels, false);
+    }
+}
+
+} // namespace
+
+extern "C" {
+
+int faissx_shim_Index_searches_independently(const void* index) {
+    auto* inner = under_id_maps(static_cast<const faiss::Index*>(index));
+    if (is_flat_scan(inner)) {
+        return 1;
+    }
+    if (auto* ivf = dynamic_cast<const faiss::IndexIVF*>(inner)) {
+        // These scan each query's lists on their own; fast-scan IVF indexes quantize their
+        // lookup tables per block of queries, so not them.
+        auto& type = typeid(*ivf);
+        bool per_query = type == typeid(faiss::IndexIVFFlat) ||
+                type == typeid(faiss::IndexIVFPQ) ||
+                type == typeid(faiss::IndexIVFScalarQuantizer);
+        return per_query && is_flat_scan(ivf->quantizer);
+    }
+    auto& type = typeid(*inner);
+    return type == typeid(faiss::IndexHNSWFlat) || type == typeid(faiss::IndexHNSWSQ) ||
+            type == typeid(faiss::IndexScalarQuantizer);
+}
+
+int faissx_shim_IndexBinary_searches_independently(const void* index) {
+    auto& type = typeid(*static_cast<const faiss::IndexBinary*>(index));
+    return type == typeid(faiss::IndexBinaryFlat) || type == typeid(faiss::IndexBinaryIVF);
+}
+
+int faissx_shim_Index_search_each(
+        const void* index,
+        int64_t n,
+        const float* x,
+        int64_t k,
+        const void* params,
+        float* distances,
+        int64_t* labels) {
+    auto* target = static_cast<const faiss::Index*>(index);
+    if (is_flat_scan(target) && !params) {
+        return guarded([&] {
+            FAISS_THROW_IF_NOT(k > 0);
+            scan_flat_in_blocks(
+                    *static_cast<const faiss::IndexFlat*>(target), n, x, k, distances, labels);
+        });
+    }
+    PerQueryParams per_query(
+            static_cast<const faiss::Index*>(index),
+            static_cast<const faiss::SearchParameters*>(params));
+    return faissx_shim_Index_search_with_params(
+            index, n, x, k, per_query.params, distances, labels);
 }
 
 int faissx_shim_Index_reconstruct(const void* index, int64_t key, float* recons) {

@@ -146,6 +146,19 @@ extern "C" {
         distances: *mut f32,
         labels: *mut i64,
     ) -> c_int;
+    /// As faissx_shim_Index_search_with_params, each query answered to the bit as a search of
+    /// it alone would answer it, where faissx_shim_Index_searches_independently says so.
+    pub fn faissx_shim_Index_search_each(
+        index: *const c_void,
+        n: i64,
+        x: *const f32,
+        k: i64,
+        params: *const c_void,
+        distances: *mut f32,
+        labels: *mut i64,
+    ) -> c_int;
+    pub fn faissx_shim_Index_searches_independently(index: *const c_void) -> c_int;
+    pub fn faissx_shim_IndexBinary_searches_independently(index: *const c_void) -> c_int;
     pub fn faissx_shim_Index_reconstruct(index: *const c_void, key: i64, recons: *mut f32)
         -> c_int;
     pub fn faissx_shim_IndexBinary_reconstruct(

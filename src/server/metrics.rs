@@ -7,7 +7,9 @@
 //! (indexes and vectors per tenant, resident memory) is computed at scrape time instead of
 //! being kept up to date on every write.
 
-use super::{Job, Served, State};
+use super::operations::Served;
+use super::scheduling::Job;
+use super::store::State;
 use crate::protocol::{ErrorKind, Op};
 use prometheus_client::collector::Collector;
 use prometheus_client::encoding::{DescriptorEncoder, EncodeMetric, NoLabelSet};
@@ -152,6 +154,9 @@ pub(super) struct Recorder {
     latency: [Latency; OPS.len()],
     received_bytes: AtomicU64,
     sent_bytes: AtomicU64,
+    /// Searches served in one FAISS call with others, and those calls.
+    batched_searches: AtomicU64,
+    search_batches: AtomicU64,
     /// Whether the server loop is taking requests: /health fails once shutdown began.
     serving: AtomicBool,
 }
@@ -164,6 +169,8 @@ impl Recorder {
             latency: std::array::from_fn(|_| Latency::new()),
             received_bytes: AtomicU64::new(0),
             sent_bytes: AtomicU64::new(0),
+            batched_searches: AtomicU64::new(0),
+            search_batches: AtomicU64::new(0),
             serving: AtomicBool::new(false),
         }
     }
@@ -178,6 +185,12 @@ impl Recorder {
     pub(super) fn sent(&self, frames: &[zmq::Message]) {
         let bytes: usize = frames.iter().map(|frame| frame.len()).sum();
         self.sent_bytes.fetch_add(bytes as u64, Relaxed);
+    }
+
+    /// `searches` searches were served as one FAISS call.
+    pub(super) fn batched(&self, searches: usize) {
+        self.batched_searches.fetch_add(searches as u64, Relaxed);
+        self.search_batches.fetch_add(1, Relaxed);
     }
 
     /// A request answered with `outcome`; its latency runs from its arrival to now.
@@ -436,6 +449,16 @@ impl Collector for Scrape {
                 "faissx_sent_bytes",
                 "Bytes of replies sent (headers and payload frames).",
                 &recorder.sent_bytes,
+            ),
+            (
+                "faissx_batched_searches",
+                "Searches served in one FAISS call with other clients' searches of the same index.",
+                &recorder.batched_searches,
+            ),
+            (
+                "faissx_search_batches",
+                "FAISS calls that served several searches at once.",
+                &recorder.search_batches,
             ),
         ] {
             let family = encoder.encode_descriptor(name, help, None, MetricType::Counter)?;
