@@ -9,9 +9,6 @@ import java.util.Arrays;
  * callers guarantee they are live (see {@link Index}) and that arguments were validated.
  */
 final class Native {
-    /** System property naming the JNI library file (absolute or relative); otherwise it is looked up on java.library.path. */
-    static final String LIBRARY_PROPERTY = "faissx.jni.library";
-
     static final int KIND_OTHER = 0;
     static final int KIND_FLAT = 1;
     static final int KIND_FLATL2 = 2;
@@ -25,12 +22,7 @@ final class Native {
     static final int KIND_IDMAP = 10;
 
     static {
-        String path = System.getProperty(LIBRARY_PROPERTY);
-        if (path != null && !path.isEmpty()) {
-            System.load(new java.io.File(path).getAbsolutePath());
-        } else {
-            System.loadLibrary("faissx_jni");
-        }
+        NativeLoader.load();
     }
 
     private Native() {}
