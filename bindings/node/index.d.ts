@@ -11,6 +11,8 @@ export enum MetricType {
   METRIC_Canberra = 20,
   METRIC_BrayCurtis = 21,
   METRIC_JensenShannon = 22,
+  /** faiss-node's; libfaissx does not accept it yet (INVALID_ARGUMENT "unknown metric type 23"). */
+  METRIC_Jaccard = 23,
 }
 
 /** The `code` of the Errors faissx throws (the FAISSX_ERR_* codes of faissx_c.h). */
@@ -36,7 +38,10 @@ export interface FaissxError extends Error {
 /** n vectors of the index's dimension, concatenated: n * d numbers. */
 export type Vectors = number[] | Float32Array;
 
-/** k results per query, concatenated; missing neighbours have label -1. */
+/**
+ * k results per query, concatenated. k > ntotal throws (as in faiss-node); an index that probes
+ * part of its vectors (IVF, HNSW) may still pad a query's results with label -1.
+ */
 export interface SearchResult {
   distances: number[];
   labels: number[];
@@ -54,8 +59,8 @@ export interface SearchOptions {
 }
 
 export class Index {
-  /** Not constructible directly: use the subclasses, fromFactory, read or fromBuffer. */
-  protected constructor(handle: never);
+  /** An IndexFlatL2 of dimension d, as in faiss-node. */
+  constructor(d: number);
 
   /** An index from a FAISS factory string: "Flat", "IVF256,Flat", "HNSW32", "IVF64,PQ8", ... */
   static fromFactory(dims: number, descriptor: string, metric?: MetricType): Index;

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# Builds the Node binding and runs its tests (local, remote, errors, types) and the example.
+# Builds the Node binding and runs its tests (local, remote, errors, types), faiss-node 0.5.1's own
+# suite against it, and the example.
 # Assumes `cargo build --release` ran at the repository root (libfaissx.so, faissx-server).
-# Needs the npm registry for the first `npm install` only (typescript, @types/node).
+# Needs the npm registry the first time only: `npm install` (typescript, @types/node) and
+# faiss_node_suite.sh (faiss-node's tarball, jest; cached in ~/.cache/faissx-node-tests).
+# The package as users install it (npm pack, offline install): tests/install/node.sh.
 set -euo pipefail
 cd "$(dirname "$0")"
 ROOT="$(cd ../.. && pwd)"
@@ -16,5 +19,6 @@ unset FAISSX_SERVER FAISSX_API_KEY FAISSX_TENANT_ID
 npm install --ignore-scripts --prefer-offline --no-audit --no-fund
 npm run build --silent
 node --test
+./faiss_node_suite.sh
 node example.js >/dev/null
 echo "example.js: ok"

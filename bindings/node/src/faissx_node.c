@@ -36,8 +36,21 @@ typedef struct {
 
 /* ---------- errors ---------- */
 
+/*
+ * libfaissx prefixes FAISS's exception text with the export that failed ("faissx_read_index_fname:
+ * Error in ..."); faiss-node shows FAISS's text as it is, and programs match on its start.
+ */
+static const char *faiss_text(int code, const char *message) {
+    static const char kFaissStart[] = ": Error in ";
+    if (code != FAISSX_ERR_FAISS || strncmp(message, "faissx_", 7) != 0) return message;
+    const char *p = message;
+    while (*p == '_' || (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9')) p++;
+    return strncmp(p, kFaissStart, sizeof kFaissStart - 1) == 0 ? p + 2 : message;
+}
+
 static void throw_code(napi_env env, int code, const char *message) {
     napi_value msg, err, code_value;
+    message = faiss_text(code, message);
     if (napi_create_string_utf8(env, message, NAPI_AUTO_LENGTH, &msg) != napi_ok ||
         napi_create_error(env, NULL, msg, &err) != napi_ok ||
         napi_create_int32(env, code, &code_value) != napi_ok ||

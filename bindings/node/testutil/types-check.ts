@@ -17,6 +17,7 @@ const buf: Buffer = flat.toBuffer();
 const back: IndexFlatL2 = IndexFlatL2.fromBuffer(buf);
 const read: IndexFlatIP = IndexFlatIP.read('x.faiss');
 const any: Index = Index.fromFactory(8, 'IVF4,Flat', MetricType.METRIC_INNER_PRODUCT);
+const plainIndex: Index = new Index(4);
 any.setParameter('nprobe', 4);
 back.mergeFrom(flat);
 const parts: IndexFlatL2[] = flat.split(2);
@@ -48,8 +49,8 @@ flat.add('1,2,3,4');
 flat.add(new Float64Array(4));
 // @ts-expect-error plain results have number labels
 const wrong: BigInt64Array = flat.search([1, 2, 3, 4], 1).labels;
-// @ts-expect-error Index has no public constructor
-new Index(4);
+// @ts-expect-error the dimension is a number
+new Index('4');
 // @ts-expect-error the factory needs a descriptor
 Index.fromFactory(4);
 // @ts-expect-error merge takes an array of indexes
@@ -57,4 +58,4 @@ Index.merge(flat, back);
 // @ts-expect-error parts is a number
 flat.split('2');
 
-void [labels, bigLabels, n, trained, metric, any, code, v, wrong, asyncUse, merged, mixed];
+void [plainIndex, labels, bigLabels, n, trained, metric, any, code, v, wrong, asyncUse, merged, mixed];
