@@ -57,5 +57,8 @@ bash bindings/go/run_tests.sh
 step "Java binding (mvn test, local and remote)"
 bash bindings/java/run_tests.sh
 
-step "Node binding (node --test, local and remote)"
+step "Node binding (node --test, local and remote; faiss-node 0.5.1's own suite)"
 bash bindings/node/run_tests.sh
+
+step "Python package (the wheel in a fresh venv; pytest against faiss-cpu, local and remote)"
+FAISSX_SKIP_CARGO=1 bash bindings/python/run_tests.sh

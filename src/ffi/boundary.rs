@@ -521,7 +521,15 @@ pub unsafe fn usable_inputs(
 }
 
 /// Refuses a component that is not finite or beyond [`FAISSX_MAX_COMPONENT`].
-pub fn finite_components(values: impl Iterator<Item = f32>, what: &str) -> Result<()> {
+pub fn finite_components(values: impl Iterator<Item = f32> + Clone, what: &str) -> Result<()> {
+    // One pass without an early exit, which the compiler vectorizes (NaN fails `<=` too);
+    // only input that fails it is scanned again to say where.
+    if values
+        .clone()
+        .fold(true, |ok, value| ok & (value.abs() <= FAISSX_MAX_COMPONENT))
+    {
+        return Ok(());
+    }
     for (at, value) in values.enumerate() {
         if value.is_nan() || value.abs() > FAISSX_MAX_COMPONENT {
             return Err(Error::invalid(format!(

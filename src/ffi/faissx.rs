@@ -4,7 +4,7 @@ use crate::boundary;
 use crate::ffi::boundary::*;
 use crate::ffi::dispatch::*;
 use crate::ffi::types::*;
-use crate::remote::{self, Options, Recovery, Settings};
+use crate::remote::{self, Recovery, Settings};
 use std::os::raw::{c_char, c_int};
 use std::time::Duration;
 
@@ -105,48 +105,18 @@ pub extern "C" fn faissx_configure_recovery(
 /// - "server_public_key": the server's CURVE public key (40 Z85 characters, its `.pub` file):
 ///   connections made from now on are encrypted and reach only the server holding the matching
 ///   secret key; "" turns it off (default: FAISSX_SERVER_PUBLIC_KEY, else off).
+///
+/// Each option can also be given by the environment, as FAISSX_ and its name in capitals
+/// (FAISSX_TIMEOUT_MS=120000, FAISSX_CACHE_VECTORS=off), read when the process first uses
+/// faissx: programs that call FAISS's C names through libfaiss_c tune them that way. A variable
+/// whose value is invalid makes remote calls fail with a message naming it, until the option
+/// is set here.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_set_option(name: *const c_char, value: *const c_char) -> c_int {
     boundary!({
         let name = c_str(name, "name")?;
         let value = c_str(value, "value")?;
-        let number = || {
-            value.trim().parse::<u64>().map_err(|_| {
-                Error::invalid(format!(
-                    "option {name}: '{value}' is not a non-negative integer"
-                ))
-            })
-        };
-        let mut options: Options = remote::options();
-        match name {
-            "timeout_ms" => options.timeout = Duration::from_millis(number()?.max(1)),
-            "connect_timeout_ms" => {
-                options.connect_timeout = Duration::from_millis(number()?.max(1))
-            }
-            "spin_wait_us" => options.spin_wait = Duration::from_micros(number()?),
-            "server_public_key" => {
-                options.server_public_key = remote::parse_server_public_key(value).map_err(|e| {
-                    Error::new(e.code, format!("option server_public_key: {}", e.message))
-                })?
-            }
-            "cache_memory_mb" => {
-                options.cache_memory_bytes = (number()? as usize).saturating_mul(1 << 20)
-            }
-            "cache_vectors" => {
-                options.cache_vectors = match value.trim() {
-                    "on" | "1" | "true" => true,
-                    "off" | "0" | "false" => false,
-                    other => {
-                        return Err(Error::invalid(format!(
-                            "option cache_vectors: '{other}' is not on or off"
-                        )))
-                    }
-                }
-            }
-            other => return Err(Error::invalid(format!("unknown option '{other}'"))),
-        }
-        remote::set_options(options);
-        Ok(())
+        remote::set_option(name, value)
     })
 }
 

@@ -64,6 +64,76 @@ pub struct Options {
     pub server_public_key: Option<crate::curve::Key>,
 }
 
+impl Options {
+    /// The names `faissx_set_option` takes; each can also be set by the environment variable
+    /// FAISSX_<NAME> (FAISSX_TIMEOUT_MS, ...), read once when the process first uses faissx.
+    pub const NAMES: [&'static str; 6] = [
+        "timeout_ms",
+        "connect_timeout_ms",
+        "spin_wait_us",
+        "server_public_key",
+        "cache_memory_mb",
+        "cache_vectors",
+    ];
+
+    /// Sets the option `name` from its text form, as `faissx_set_option` gives it.
+    pub fn set(&mut self, name: &str, value: &str) -> Result<(), Error> {
+        let number = || {
+            value.trim().parse::<u64>().map_err(|_| {
+                Error::invalid(format!(
+                    "option {name}: '{value}' is not a non-negative integer"
+                ))
+            })
+        };
+        match name {
+            "timeout_ms" => self.timeout = Duration::from_millis(number()?.max(1)),
+            "connect_timeout_ms" => self.connect_timeout = Duration::from_millis(number()?.max(1)),
+            "spin_wait_us" => self.spin_wait = Duration::from_micros(number()?),
+            "server_public_key" => {
+                self.server_public_key = parse_server_public_key(value).map_err(|e| {
+                    Error::new(e.code, format!("option server_public_key: {}", e.message))
+                })?
+            }
+            "cache_memory_mb" => {
+                self.cache_memory_bytes = (number()? as usize).saturating_mul(1 << 20)
+            }
+            "cache_vectors" => {
+                self.cache_vectors = match value.trim() {
+                    "on" | "1" | "true" => true,
+                    "off" | "0" | "false" => false,
+                    other => {
+                        return Err(Error::invalid(format!(
+                            "option cache_vectors: '{other}' is not on or off"
+                        )))
+                    }
+                }
+            }
+            other => return Err(Error::invalid(format!("unknown option '{other}'"))),
+        }
+        Ok(())
+    }
+
+    /// The defaults, with what FAISSX_<NAME> variables set; and, per option, why its variable
+    /// could not be used.
+    fn from_environment() -> (Options, Vec<(&'static str, String)>) {
+        let mut options = Options::default();
+        let mut errors = Vec::new();
+        for name in Options::NAMES {
+            let variable = format!("FAISSX_{}", name.to_ascii_uppercase());
+            let Some(value) = std::env::var(&variable)
+                .ok()
+                .filter(|v| !v.trim().is_empty())
+            else {
+                continue;
+            };
+            if let Err(why) = options.set(name, &value) {
+                errors.push((name, format!("{variable}: {}", why.message)));
+            }
+        }
+        (options, errors)
+    }
+}
+
 impl Default for Options {
     fn default() -> Self {
         Options {
@@ -81,9 +151,10 @@ struct Global {
     client: RwLock<Option<Arc<Client>>>,
     recovery: Mutex<Recovery>,
     options: Mutex<Options>,
-    /// Why FAISSX_SERVER_PUBLIC_KEY could not be used. Connections then fail until the
-    /// `server_public_key` option is set, rather than going out unencrypted.
-    env_key_error: Option<String>,
+    /// Why FAISSX_* option variables could not be used, per option. Connections fail until
+    /// the option is set by `faissx_set_option`, rather than going out with settings the user
+    /// did not ask for (unencrypted, without the timeout).
+    env_errors: Mutex<Vec<(&'static str, String)>>,
 }
 
 fn global() -> &'static Global {
@@ -103,27 +174,12 @@ fn global() -> &'static Global {
                         .filter(|s| !s.is_empty()),
                 }))
             });
-        let (server_public_key, env_key_error) = match std::env::var("FAISSX_SERVER_PUBLIC_KEY")
-            .ok()
-            .filter(|s| !s.trim().is_empty())
-        {
-            None => (None, None),
-            Some(text) => match parse_server_public_key(&text) {
-                Ok(key) => (key, None),
-                Err(why) => (
-                    None,
-                    Some(format!("FAISSX_SERVER_PUBLIC_KEY: {}", why.message)),
-                ),
-            },
-        };
+        let (options, env_errors) = Options::from_environment();
         Global {
             client: RwLock::new(from_env),
             recovery: Mutex::new(Recovery::default()),
-            options: Mutex::new(Options {
-                server_public_key,
-                ..Options::default()
-            }),
-            env_key_error,
+            options: Mutex::new(options),
+            env_errors: Mutex::new(env_errors),
         }
     })
 }
@@ -176,8 +232,17 @@ pub fn options() -> Options {
     *global().options.lock().unwrap()
 }
 
-pub fn set_options(options: Options) {
-    *global().options.lock().unwrap() = options;
+/// `faissx_set_option`: the option's new value also replaces a FAISSX_<NAME> variable that
+/// could not be used.
+pub fn set_option(name: &str, value: &str) -> Result<(), Error> {
+    let global = global();
+    global.options.lock().unwrap().set(name, value)?;
+    global
+        .env_errors
+        .lock()
+        .unwrap()
+        .retain(|(n, _)| *n != name);
+    Ok(())
 }
 
 /// The client new indexes are created on, if remote mode is on.
@@ -286,31 +351,37 @@ impl Client {
     }
 
     fn socket(&self, options: &Options) -> Result<zmq::Socket, Error> {
-        while let Some((socket, key)) = self.idle.lock().unwrap().pop() {
-            if key == options.server_public_key {
-                return Ok(socket);
-            }
-        }
-        if options.server_public_key.is_none() {
-            if let Some(why) = &global().env_key_error {
-                return Err(Error::invalid(format!(
-                    "{why} (fix it, or set the server_public_key option)"
-                )));
-            }
-        }
         let transport = |e: zmq::Error| self.transport_error("connect", &e.to_string());
-        let socket = self.context.socket(zmq::DEALER).map_err(transport)?;
+        let socket = self.idle_or_new_socket(options)?;
+        // Set on every use: a pooled connection takes the timeouts in force now, not those of
+        // when it was made.
         let millis = |d: Duration| d.as_millis().min(i32::MAX as u128) as i32;
-        socket.set_linger(0).map_err(transport)?;
-        // Queue requests only on a live connection: with no server, a send waits for one up
-        // to the connect timeout instead of piling up for a server that may never come.
-        socket.set_immediate(true).map_err(transport)?;
         socket
             .set_sndtimeo(millis(options.connect_timeout))
             .map_err(transport)?;
         socket
             .set_rcvtimeo(millis(options.timeout))
             .map_err(transport)?;
+        Ok(socket)
+    }
+
+    fn idle_or_new_socket(&self, options: &Options) -> Result<zmq::Socket, Error> {
+        while let Some((socket, key)) = self.idle.lock().unwrap().pop() {
+            if key == options.server_public_key {
+                return Ok(socket);
+            }
+        }
+        if let Some((name, why)) = global().env_errors.lock().unwrap().first() {
+            return Err(Error::invalid(format!(
+                "{why} (fix it, or set the {name} option)"
+            )));
+        }
+        let transport = |e: zmq::Error| self.transport_error("connect", &e.to_string());
+        let socket = self.context.socket(zmq::DEALER).map_err(transport)?;
+        socket.set_linger(0).map_err(transport)?;
+        // Queue requests only on a live connection: with no server, a send waits for one up
+        // to the connect timeout instead of piling up for a server that may never come.
+        socket.set_immediate(true).map_err(transport)?;
         if let Some(server_key) = &options.server_public_key {
             let keys = client_keys().map_err(|why| self.transport_error("connect", &why))?;
             let curve = |e: zmq::Error| self.transport_error("connect", &format!("CURVE: {e}"));
