@@ -893,6 +893,12 @@ int faissx_configure_recovery(int max_retries, double initial_backoff_s, double 
 // - "server_public_key": the server's CURVE public key (40 Z85 characters, its `.pub` file):
 //   connections made from now on are encrypted and reach only the server holding the matching
 //   secret key; "" turns it off (default: FAISSX_SERVER_PUBLIC_KEY, else off).
+//
+// Each option can also be given by the environment, as FAISSX_ and its name in capitals
+// (FAISSX_TIMEOUT_MS=120000, FAISSX_CACHE_VECTORS=off), read when the process first uses
+// faissx: programs that call FAISS's C names through libfaiss_c tune them that way. A variable
+// whose value is invalid makes remote calls fail with a message naming it, until the option
+// is set here.
 int faissx_set_option(const char *name, const char *value);
 
 // Opens the existing index `name` of this client's tenant on the configured server, to share

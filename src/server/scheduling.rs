@@ -26,7 +26,7 @@ pub(super) struct Job {
 
 /// Below this many vector components compared (queries × stored vectors × d), a search is
 /// answered on the I/O thread when nothing else is in flight: a few hundred µs at most.
-const INLINE_SEARCH_WORK: u64 = 1 << 22;
+const INLINE_SEARCH_WORK: u64 = 1 << 24;
 
 impl Job {
     /// Whether answering on the I/O thread costs less than a hand-off to a worker and back.
