@@ -5,7 +5,10 @@
 set -euo pipefail
 
 # libsodium-dev: the vendored libzmq links it for CURVE encryption (third_party/zmq-sys).
-packages=(cmake g++ pkg-config libopenblas-openmp-dev liblapack-dev libzmq3-dev libsodium-dev)
+# qemu-user: tests/install/run.sh runs the libraries on emulated CPUs without AVX2; gdb and
+# systemd (systemd-analyze): it checks the split debug info and verifies the installed unit.
+packages=(cmake g++ pkg-config libopenblas-openmp-dev liblapack-dev libzmq3-dev libsodium-dev
+    qemu-user gdb systemd)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

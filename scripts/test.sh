@@ -62,3 +62,6 @@ bash bindings/node/run_tests.sh
 
 step "Python package (the wheel in a fresh venv; pytest against faiss-cpu, local and remote)"
 FAISSX_SKIP_CARGO=1 bash bindings/python/run_tests.sh
+
+step "install into a prefix and use it as a new user would: pkg-config, CMake, Go, Maven, npm"
+bash tests/install/run.sh --no-build

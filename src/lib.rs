@@ -9,12 +9,15 @@
 //! - [`protocol`]: the messages client and server exchange (docs/PROTOCOL.md).
 //! - [`server`]: faissx-server as a library (src/bin/faissx-server.rs parses arguments only).
 //! - [`curve`]: ZeroMQ CURVE keys, for encrypted connections between the two.
+//! - [`cpu`]: the load-time check that the CPU has the extensions FAISS was compiled for.
 //!
 //! A local handle *is* FAISS's object: `FaissIndex*` from `faissx_IndexFlatL2_new` points at a
 //! `faiss::IndexFlatL2`. Ownership (`own_fields`), casts and borrowed sub-objects (quantizer,
 //! `xb`, range-search arrays) therefore follow FAISS exactly, and a call costs one checked
 //! forward.
 
+/// cbindgen:ignore
+pub mod cpu;
 /// cbindgen:ignore
 pub mod curve;
 pub mod ffi;

@@ -19,5 +19,22 @@ fn main() {
     println!("cargo:rustc-link-lib=dylib=faissx");
     // $ORIGIN/deps serves target/<profile>/libfaiss_c.so when libfaissx.so was not copied up.
     println!("cargo:rustc-cdylib-link-arg=-Wl,-rpath,$ORIGIN:$ORIGIN/deps");
+    // Programs record libfaiss_c.so.0, as they record libfaissx.so.0 (the root build.rs, which
+    // also makes the libfaissx.so.0 links this library's NEEDED entry finds in the build tree).
+    println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,libfaiss_c.so.0");
+    symlink_soname(profile_dir);
     println!("cargo:rerun-if-changed=build.rs");
+}
+
+/// In the build tree, programs linked to target/<profile>/libfaiss_c.so look for its SONAME
+/// next to it; dangling until rustc writes the library.
+fn symlink_soname(profile_dir: &std::path::Path) {
+    let link = profile_dir.join("libfaiss_c.so.0");
+    if std::fs::read_link(&link).is_ok_and(|t| t == std::path::Path::new("libfaiss_c.so")) {
+        return;
+    }
+    let _ = std::fs::remove_file(&link);
+    if let Err(e) = std::os::unix::fs::symlink("libfaiss_c.so", &link) {
+        println!("cargo:warning=cannot link {}: {e}", link.display());
+    }
 }

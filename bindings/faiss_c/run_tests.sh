@@ -74,7 +74,8 @@ check_exports() {
         echo "contains FAISS's C++ code: the faissx rlib was linked in"
         return 1
     fi
-    readelf -d "$so" | has 'NEEDED.*\[libfaissx\.so\]' || { echo "does not need libfaissx.so"; return 1; }
+    readelf -d "$so" | has 'NEEDED.*\[libfaissx\.so\.0\]' || { echo "does not need libfaissx.so.0"; return 1; }
+    readelf -d "$so" | has 'SONAME.*\[libfaiss_c\.so\.0\]' || { echo "SONAME is not libfaiss_c.so.0"; return 1; }
     echo "$(awk -F'\t' '$2 ~ /^faiss_/' "$tsv" | wc -l) inventory rows exported"
 }
 
@@ -86,8 +87,8 @@ build_c() {
         -I "$here/include" -I "$inc" "$src" -o "$bin" \
         -L "$lib" -lfaiss_c -lm -Wl,-rpath,"$lib"
     # It must resolve FAISS's names through libfaiss_c.so, not through libfaissx directly.
-    readelf -d "$bin" | has 'NEEDED.*\[libfaiss_c\.so\]' || { echo "$bin does not need libfaiss_c.so"; return 1; }
-    if readelf -d "$bin" | has 'NEEDED.*\[libfaissx\.so\]'; then
+    readelf -d "$bin" | has 'NEEDED.*\[libfaiss_c\.so\.0\]' || { echo "$bin does not need libfaiss_c.so.0"; return 1; }
+    if readelf -d "$bin" | has 'NEEDED.*\[libfaissx\.so'; then
         echo "$bin links libfaissx.so directly"
         return 1
     fi
@@ -128,7 +129,8 @@ for line in sys.stdin:
         print(m["executable"])')
     [[ -n $bins ]] || { echo "no test binary built"; return 1; }
     for bin in $bins; do
-        loaded=$(ldd "$bin" | awk '$1 == "libfaiss_c.so" { print $3 }')
+        # libfaiss_c.so.0, its SONAME; a binary linked before it had one records libfaiss_c.so.
+        loaded=$(ldd "$bin" | awk '$1 ~ /^libfaiss_c\.so(\.0)?$/ { print $3 }')
         [[ -n $loaded && $(realpath "$loaded") == $(realpath "$lib/libfaiss_c.so") ]] ||
             { echo "$bin does not load $lib/libfaiss_c.so:"; ldd "$bin"; return 1; }
         if nm --defined-only "$bin" | has ' faiss_'; then

@@ -12,8 +12,10 @@
 package faiss
 
 /*
-#cgo CFLAGS: -I${SRCDIR}/../../include
-#cgo LDFLAGS: -L${SRCDIR}/../../target/release -lfaissx -Wl,-rpath,${SRCDIR}/../../target/release
+// libfaissx and faissx_c.h come from an installed faissx (scripts/install.sh, or a release
+// tarball) through pkg-config, so the package builds from the module cache; in the repository,
+// run_tests.sh points PKG_CONFIG_PATH at the build tree's own faissx.pc.
+#cgo pkg-config: faissx
 #include "fx.h"
 
 static int fx_configure(const char *server, const char *key, const char *tenant, char **msg) {

@@ -7,12 +7,15 @@ set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
-for f in "$root/target/release/libfaissx.so" "$root/target/release/faissx-server" "$root/include/faissx_c.h"; do
+for f in "$root/target/release/libfaissx.so" "$root/target/release/faissx-server" \
+    "$root/target/release/pkgconfig/faissx.pc" "$root/include/faissx_c.h"; do
     [[ -e $f ]] || { echo "missing $f: run \`cargo build --release\` at $root first" >&2; exit 1; }
 done
 command -v go >/dev/null || { echo "go is required (https://go.dev/dl/)" >&2; exit 1; }
 
 cd "$here"
+# `#cgo pkg-config: faissx` finds the build tree's libfaissx (build.rs writes this faissx.pc).
+export PKG_CONFIG_PATH="$root/target/release/pkgconfig${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}"
 export CGO_ENABLED=1 GOTOOLCHAIN=local GOFLAGS="${GOFLAGS:--mod=mod}"
 # Many short FAISS calls on a small shared machine: idle OpenMP threads must not spin.
 export OMP_WAIT_POLICY=PASSIVE

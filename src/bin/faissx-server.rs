@@ -9,18 +9,87 @@ use std::process::ExitCode;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
+// The same load-time CPU check libfaissx.so has, for the copy of FAISS linked into this binary:
+// an entry of its own, since the library's may not be linked in from the rlib.
+#[used]
+#[link_section = ".init_array.00101"]
+static CPU_CHECK: extern "C" fn() = faissx::cpu::check_or_exit;
+
+const LONG_ABOUT: &str = "\
+Serves FAISS indexes to faissx clients over ZeroMQ.
+
+Programs linked to libfaissx (or to the compat libfaiss_c) create their indexes here once they
+call faissx_configure(\"tcp://HOST:PORT\", api_key, tenant) or run with FAISSX_SERVER set; every
+call then runs on this server, with the same results as in-process FAISS. API keys map to
+tenants, and a tenant sees only its own indexes.
+
+Without API keys anyone who can reach the port can read, change and delete every index, so the
+server then listens on the loopback interface (127.0.0.1) only, unless --bind-address says
+otherwise. With keys it listens on every interface (0.0.0.0) by default.
+
+Every option can also be given by the environment variable named in its description; a flag on
+the command line wins over the environment.";
+
+const AFTER_LONG_HELP: &str = "\
+EXAMPLES:
+    Local development (loopback only, indexes in memory):
+        faissx-server
+
+    A shared server: two tenants, durable indexes, every interface:
+        faissx-server --auth-keys key1:tenant1,key2:tenant2 --data-dir /var/lib/faissx
+
+    Encrypted connections (clients set FAISSX_SERVER_PUBLIC_KEY to the .pub file's key):
+        faissx-server keygen --out /etc/faissx/server
+        faissx-server --auth-file /etc/faissx/keys.json \\
+                      --curve-secret-key-file /etc/faissx/server.key
+
+    A client, unchanged, on this server:
+        FAISSX_SERVER=tcp://host:45678 FAISSX_API_KEY=key1 FAISSX_TENANT_ID=tenant1 ./program
+
+FILES:
+    DATA_DIR/LOCK                    held while a server uses DATA_DIR; a second one refuses it
+    DATA_DIR/TENANT/NAME.index       one snapshot per index (FAISS's format after a header;
+                                     .bindex for binary indexes; TENANT and NAME hex-encoded)
+    DATA_DIR/TENANT/NAME.wal         the writes acknowledged since that snapshot
+    --auth-file                      JSON object {\"key\": \"tenant\", ...}; keep it mode 0600
+    --curve-secret-key-file          written by `faissx-server keygen`; mode 0600
+    Installed: PREFIX/lib/systemd/system/faissx-server.service runs it as user faissx with
+    DATA_DIR /var/lib/faissx and options from /etc/faissx/faissx-server.env.
+
+OUTPUT:
+    `listening on tcp://ADDRESS:PORT` on standard output once the port is open (with --port 0,
+    the port the system chose); everything else, the log, on standard error. API keys are never
+    logged.
+
+SIGNALS:
+    SIGINT, SIGTERM    shut down and exit 0.
+
+EXIT STATUS:
+    0    stopped by SIGINT or SIGTERM
+    1    could not start or serve: port in use, DATA_DIR locked or holding a corrupt index
+         (see --skip-corrupt), an unreadable key file, or a CPU without the instruction-set
+         extensions this build of FAISS needs (named in the message)
+    2    invalid arguments or configuration";
+
 /// Serves FAISS indexes to faissx clients over ZeroMQ.
 #[derive(Parser, Debug)]
-#[command(version, about)]
+#[command(
+    name = "faissx-server",
+    version,
+    about = "Serves FAISS indexes to faissx clients over ZeroMQ (--help: the full manual)",
+    long_about = LONG_ABOUT,
+    after_long_help = AFTER_LONG_HELP
+)]
 struct Args {
     #[command(subcommand)]
     command: Option<Command>,
     /// TCP port to listen on.
     #[arg(long, env = "FAISSX_PORT", default_value_t = 45678)]
     port: u16,
-    /// Address to bind (0.0.0.0: every interface).
-    #[arg(long, env = "FAISSX_BIND_ADDRESS", default_value = "0.0.0.0")]
-    bind_address: String,
+    /// Address to bind: 0.0.0.0 for every interface. Default: 127.0.0.1 (loopback only)
+    /// without API keys, 0.0.0.0 with them.
+    #[arg(long, env = "FAISSX_BIND_ADDRESS", value_name = "ADDRESS")]
+    bind_address: Option<String>,
     /// API keys and their tenants: key1:tenant1,key2:tenant2. Giving keys turns auth on.
     #[arg(long, env = "FAISSX_AUTH_KEYS")]
     auth_keys: Option<String>,
@@ -140,8 +209,13 @@ fn config(args: &Args) -> Result<Config, String> {
         None => None,
     };
     let defaults = Config::default();
+    let bind_address = match &args.bind_address {
+        Some(address) => address.clone(),
+        None if keys.is_empty() => LOOPBACK.to_string(),
+        None => "0.0.0.0".to_string(),
+    };
     Ok(Config {
-        bind_address: args.bind_address.clone(),
+        bind_address,
         port: args.port,
         auth: (!keys.is_empty()).then_some(keys),
         data_dir: args.data_dir.clone(),
@@ -161,6 +235,38 @@ fn config(args: &Args) -> Result<Config, String> {
         },
         curve_secret_key,
         metrics_address: args.metrics_address.clone(),
+    })
+}
+
+/// Where a server without API keys listens unless told otherwise.
+const LOOPBACK: &str = "127.0.0.1";
+
+fn is_loopback(address: &str) -> bool {
+    let address = address.trim_start_matches('[').trim_end_matches(']');
+    address == "localhost"
+        || address
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+/// What the start-up log says about who can reach an unauthenticated server.
+fn exposure_notice(args: &Args, config: &Config) -> Option<String> {
+    if config.auth.is_some() {
+        return None;
+    }
+    if args.bind_address.is_none() {
+        return Some(format!(
+            "no API keys: listening on loopback ({LOOPBACK}) only; give --auth-keys or \
+             --auth-file to serve other hosts (or --bind-address 0.0.0.0 to serve them without \
+             keys)"
+        ));
+    }
+    (!is_loopback(&config.bind_address)).then(|| {
+        format!(
+            "WARNING: no API keys and listening on {}: anyone who can reach port {} can read, \
+             change and delete every index",
+            config.bind_address, config.port
+        )
     })
 }
 
@@ -212,6 +318,7 @@ fn main() -> ExitCode {
         }
     }
     let auth = if config.auth.is_some() { "on" } else { "off" };
+    let notice = exposure_notice(&args, &config);
     // Printed so that operators can check it against the .pub file they give to clients.
     let curve = match &config.curve_secret_key {
         Some(secret) => match faissx::curve::public_of(&secret.0) {
@@ -234,6 +341,9 @@ fn main() -> ExitCode {
         "faissx-server: {} (auth {auth}, {curve})",
         faissx::server::banner()
     );
+    if let Some(notice) = notice {
+        eprintln!("faissx-server: {notice}");
+    }
     if let Some(address) = server.metrics_address() {
         eprintln!(
             "faissx-server: metrics on http://{address}/metrics, health on http://{address}/health"

@@ -87,7 +87,8 @@ pub struct Config {
 impl Default for Config {
     fn default() -> Self {
         Config {
-            bind_address: "0.0.0.0".into(),
+            // As faissx-server without API keys: loopback unless told otherwise.
+            bind_address: "127.0.0.1".into(),
             port: 45678,
             auth: None,
             data_dir: None,
