@@ -827,3 +827,112 @@ fn searching_nothing_answers_nothing() {
         &["faissx_Index_search", "not trained"],
     );
 }
+
+/// Reads `index`'s file back with FAISS's `io_flags`.
+fn read_back(index: &Index, io_flags: c_int) -> Index {
+    let file = TempFile::new("mapped");
+    check(unsafe {
+        faissx::ffi::index_io::faissx_write_index_fname(index.ptr(), file.c_path().as_ptr())
+    });
+    let mut p = null_mut();
+    Index::from_new(
+        unsafe {
+            faissx::ffi::index_io::faissx_read_index_fname(file.c_path().as_ptr(), io_flags, &mut p)
+        },
+        p,
+    )
+}
+
+/// FAISS's IO_FLAG_MMAP and IO_FLAG_MMAP_IFC (index_io.h).
+const IO_FLAG_MMAP: c_int = 8 | 0x646f_0000;
+const IO_FLAG_MMAP_IFC: c_int = 1 << 9;
+
+#[test]
+fn writes_to_indexes_mapped_from_their_file_are_refused() {
+    let xb = Rng::new(3).vectors(NB, D);
+    let ivf = Index::factory(D, "IVF4,Flat", METRIC_L2);
+    ivf.train(&xb);
+    ivf.add(&xb);
+    let (flat, _) = flat(METRIC_L2);
+    for (source, flags) in [
+        (&ivf, IO_FLAG_MMAP),
+        (&ivf, IO_FLAG_MMAP_IFC),
+        (&flat, IO_FLAG_MMAP_IFC),
+    ] {
+        let mapped = read_back(source, flags);
+        // Searches read the mapped file as FAISS does.
+        assert_eq!(mapped.search(&xb[..D], 1).1, source.search(&xb[..D], 1).1);
+        // FAISS throws inside OpenMP (IO_FLAG_MMAP) or asserts (IO_FLAG_MMAP_IFC) on a write:
+        // either ended the process.
+        let rc = unsafe { faissx_Index_add(mapped.ptr(), 1, xb.as_ptr()) };
+        expect_err(
+            rc,
+            FAISSX_ERR_INVALID_ARGUMENT,
+            &["mapped", "read it without the flag"],
+        );
+        expect_err(
+            unsafe { faissx_Index_reset(mapped.ptr()) },
+            FAISSX_ERR_INVALID_ARGUMENT,
+            &["mapped"],
+        );
+        assert_eq!(mapped.ntotal(), NB);
+    }
+}
+
+thread_local! {
+    static WRITTEN: std::cell::RefCell<(Vec<u8>, usize)> = Default::default();
+}
+
+unsafe extern "C" fn write_bytes(ptr: *const std::ffi::c_void, size: usize, n: usize) -> usize {
+    let bytes = std::slice::from_raw_parts(ptr.cast::<u8>(), size * n);
+    WRITTEN.with(|w| w.borrow_mut().0.extend_from_slice(bytes));
+    n
+}
+
+unsafe extern "C" fn read_bytes(ptr: *mut std::ffi::c_void, size: usize, n: usize) -> usize {
+    WRITTEN.with(|w| {
+        let (data, at) = &mut *w.borrow_mut();
+        let items = n.min((data.len() - *at) / size.max(1));
+        std::ptr::copy_nonoverlapping(data[*at..].as_ptr(), ptr.cast::<u8>(), items * size);
+        *at += items * size;
+        items
+    })
+}
+
+#[test]
+fn an_hnsw_written_without_its_storage_is_refused_not_searched() {
+    use faissx::ffi::index_io::*;
+    use faissx::ffi::io::*;
+    let xb = Rng::new(4).vectors(NB, D);
+    let hnsw = Index::factory(D, "HNSW8", METRIC_L2);
+    hnsw.add(&xb);
+    // Flag 1 is IO_FLAG_SKIP_STORAGE in FAISS 1.12, and what FAISS's C API calls
+    // FAISS_IO_FLAG_MMAP: the graph is written without its vectors.
+    let (mut writer, mut reader) = (null_mut(), null_mut());
+    unsafe {
+        check(faissx_CustomIOWriter_new(&mut writer, Some(write_bytes)));
+        check(faissx_write_index_custom(hnsw.ptr(), writer.cast(), 1));
+        faissx_CustomIOWriter_free(writer);
+        check(faissx_CustomIOReader_new(&mut reader, Some(read_bytes)));
+    }
+    let mut p = null_mut();
+    let read = Index::from_new(
+        unsafe { faissx_read_index_custom(reader.cast(), 0, &mut p) },
+        p,
+    );
+    unsafe { faissx_CustomIOReader_free(reader) };
+    let (mut distances, mut labels) = (vec![0f32; 1], vec![0 as idx_t; 1]);
+    let rc = unsafe {
+        faissx_Index_search(
+            read.ptr(),
+            1,
+            xb.as_ptr(),
+            1,
+            distances.as_mut_ptr(),
+            labels.as_mut_ptr(),
+        )
+    };
+    expect_err(rc, FAISSX_ERR_INVALID_ARGUMENT, &["no storage"]);
+    let rc = unsafe { faissx_Index_add(read.ptr(), 1, xb.as_ptr()) };
+    expect_err(rc, FAISSX_ERR_INVALID_ARGUMENT, &["no storage"]);
+}

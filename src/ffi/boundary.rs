@@ -541,6 +541,18 @@ pub fn finite_components(values: impl Iterator<Item = f32> + Clone, what: &str) 
     Ok(())
 }
 
+/// Refuses a write (add, removal, reset, merge) to an index whose storage FAISS mapped
+/// read-only from its file (read with `IO_FLAG_MMAP` or `IO_FLAG_MMAP_IFC`), which would end the
+/// process inside FAISS.
+///
+/// # Safety
+/// `index` must be a live local index.
+pub unsafe fn writable(index: *const FaissIndex) -> Result<()> {
+    crate::local::shim_status(crate::local::shim::faissx_shim_Index_check_writable(
+        index.cast(),
+    ))
+}
+
 /// As [`usable_inputs`] for binary indexes: their IVF's quantizer.
 ///
 /// # Safety

@@ -154,6 +154,7 @@ pub unsafe extern "C" fn faissx_Index_add(
             return remote.add(n as usize, vectors(remote, x, n), None);
         }
         usable(index, x, n, false)?;
+        writable(index)?;
         faiss_status(sys::faiss_Index_add(index, n, x))
     })
 }
@@ -176,6 +177,7 @@ pub unsafe extern "C" fn faissx_Index_add_with_ids(
             return remote.add(n as usize, vectors(remote, x, n), Some(ids));
         }
         usable(index, x, n, false)?;
+        writable(index)?;
         faiss_status(sys::faiss_Index_add_with_ids(index, n, x, xids))
     })
 }
@@ -312,6 +314,7 @@ pub unsafe extern "C" fn faissx_Index_reset(index: *mut FaissIndex) -> c_int {
         if let Some(remote) = as_remote(index) {
             return remote.reset();
         }
+        writable(index)?;
         faiss_status(sys::faiss_Index_reset(index))
     })
 }
@@ -335,6 +338,7 @@ pub unsafe extern "C" fn faissx_Index_remove_ids(
         }
         // An IDMap whose index was written to on its own fails an assertion (an abort).
         usable_inputs(index, std::ptr::null(), 0, "x", false)?;
+        writable(index)?;
         faiss_status(sys::faiss_Index_remove_ids(index, sel, n_removed))
     })
 }
@@ -517,6 +521,8 @@ pub unsafe extern "C" fn faissx_Index_merge_from(
                 "index has dimension {d}, other has {other_d}"
             )));
         }
+        writable(index)?;
+        writable(other)?;
         shim_status(shim::faissx_shim_Index_merge_from(
             index.cast(),
             other.cast(),

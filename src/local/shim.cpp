@@ -32,6 +32,7 @@
 #include <faiss/impl/AuxIndexStructures.h>
 #include <faiss/impl/HNSW.h>
 #include <faiss/impl/IDSelector.h>
+#include <faiss/invlists/OnDiskInvertedLists.h>
 #include <faiss/impl/io.h>
 #include <faiss/index_io.h>
 #include <faiss/utils/distances.h>
@@ -818,6 +819,12 @@ void check_sub_indexes(const faiss::Index* index, int depth) {
     if (auto* hnsw = dynamic_cast<const faiss::IndexHNSW*>(index)) {
         check_ef(hnsw->hnsw.efSearch, "efSearch");
         check_ef(hnsw->hnsw.efConstruction, "efConstruction");
+        // Written with IO_FLAG_SKIP_STORAGE (which FAISS's C API names FAISS_IO_FLAG_MMAP): the
+        // graph without its vectors, which FAISS dereferences unchecked.
+        if (!hnsw->storage) {
+            refuse("IndexHNSW: has no storage (written with IO_FLAG_SKIP_STORAGE, value 1): "
+                   "nothing can be searched or added");
+        }
     }
     if (auto* ivf = dynamic_cast<const faiss::IndexIVF*>(index)) {
         check_lists(ivf, "IndexIVF");
@@ -1076,6 +1083,47 @@ void scan_flat_in_blocks(
 } // namespace
 
 extern "C" {
+
+// Before a write (add, remove, reset, merge) to `index`: refuses indexes whose storage FAISS
+// mapped read-only from a file (read_index with IO_FLAG_MMAP or IO_FLAG_MMAP_IFC), which FAISS
+// throws on from inside OpenMP or asserts on: either ends the process.
+int faissx_shim_Index_check_writable(const void* index) {
+    return guarded([&] {
+        const faiss::Index* target = static_cast<const faiss::Index*>(index);
+        for (int depth = 0; target && depth < 64; depth++) {
+            if (auto* ivf = dynamic_cast<const faiss::IndexIVF*>(target)) {
+                auto* on_disk = dynamic_cast<const faiss::OnDiskInvertedLists*>(ivf->invlists);
+                if ((on_disk && on_disk->read_only) ||
+                    dynamic_cast<const faiss::ReadOnlyInvertedLists*>(ivf->invlists)) {
+                    refuse("the index's inverted lists are mapped read-only from its file (read "
+                           "with IO_FLAG_MMAP): read it without the flag to change it");
+                }
+                auto* lists = dynamic_cast<const faiss::ArrayInvertedLists*>(ivf->invlists);
+                for (size_t i = 0; lists && i < lists->codes.size(); i++) {
+                    if (!lists->codes[i].is_owned || !lists->ids[i].is_owned) {
+                        refuse("the index's inverted lists are mapped from its file (read with "
+                               "IO_FLAG_MMAP_IFC): read it without the flag to change it");
+                    }
+                }
+                return;
+            }
+            if (auto* flat = dynamic_cast<const faiss::IndexFlatCodes*>(target)) {
+                if (!flat->codes.is_owned) {
+                    refuse("the index's vectors are mapped from its file (read with "
+                           "IO_FLAG_MMAP_IFC): read it without the flag to change it");
+                }
+                return;
+            }
+            if (auto* idmap = dynamic_cast<const faiss::IndexIDMap*>(target)) {
+                target = idmap->index;
+            } else if (auto* pt = dynamic_cast<const faiss::IndexPreTransform*>(target)) {
+                target = pt->index;
+            } else {
+                return;
+            }
+        }
+    });
+}
 
 int faissx_shim_Index_searches_independently(const void* index) {
     auto* inner = under_id_maps(static_cast<const faiss::Index*>(index));

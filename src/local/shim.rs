@@ -157,6 +157,7 @@ extern "C" {
         distances: *mut f32,
         labels: *mut i64,
     ) -> c_int;
+    pub fn faissx_shim_Index_check_writable(index: *const c_void) -> c_int;
     pub fn faissx_shim_Index_searches_independently(index: *const c_void) -> c_int;
     pub fn faissx_shim_IndexBinary_searches_independently(index: *const c_void) -> c_int;
     pub fn faissx_shim_Index_reconstruct(index: *const c_void, key: i64, recons: *mut f32)
