@@ -882,7 +882,9 @@ int faissx_configure(const char *server, const char *api_key, const char *tenant
 int faissx_configure_recovery(int max_retries, double initial_backoff_s, double backoff_factor);
 
 // Sets a client option by name:
-// - "timeout_ms": how long one request may wait for the server's answer (default 30000);
+// - "timeout_ms": how long the server may stay silent on a request (default 30000); it sends
+//   signs of life three times per timeout while it works, so long trains and adds are waited
+//   for as long as the server is alive and working on them;
 // - "connect_timeout_ms": how long a request may wait for a connection (default 5000);
 // - "cache_vectors": "on"/"off" (default on): keep reconstructed vectors, `xb` and `id_map`
 //   of remote indexes on the client until the next write through the same handle. Writes by

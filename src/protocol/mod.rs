@@ -26,8 +26,17 @@ pub struct Request {
     pub api_key: Option<String>,
     /// The tenant the client believes it is; with auth on, it must match the key's tenant.
     pub tenant: Option<String>,
+    /// While the request is queued or served, the server sends a [`Answer::Working`] reply this
+    /// often (milliseconds, at least [`MIN_KEEPALIVE_MS`]), so that a client waits as long as
+    /// the server works on it instead of giving up after a fixed time. Absent: no such replies
+    /// (clients that predate them).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keepalive_ms: Option<u32>,
     pub op: Op,
 }
+
+/// The shortest keep-alive interval the server honours; shorter ones are raised to it.
+pub const MIN_KEEPALIVE_MS: u32 = 20;
 
 /// What the request asks for. `index` is the index's name inside the tenant's namespace.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -272,6 +281,9 @@ pub enum Answer {
     },
     /// The payload frames carry the data.
     Data,
+    /// Not an answer: the request is still queued or being served (see
+    /// [`Request::keepalive_ms`]); its answer follows.
+    Working,
 }
 
 /// What a client needs to know about an index to serve getters and casts without asking again.
@@ -547,6 +559,7 @@ mod tests {
             id: 7,
             api_key: Some("k".into()),
             tenant: None,
+            keepalive_ms: None,
             op: Op::Search {
                 index: "a".into(),
                 n: 2,
@@ -586,6 +599,7 @@ mod tests {
             id: 1,
             api_key: None,
             tenant: None,
+            keepalive_ms: None,
             op: Op::RemoveIds {
                 index: "x".into(),
                 selector,

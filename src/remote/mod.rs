@@ -47,7 +47,8 @@ impl Default for Recovery {
 /// Client-side options set with `faissx_set_option`.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Options {
-    /// How long a reply may take.
+    /// How long the server may stay silent on a request: no reply and no keep-alive (it sends
+    /// three per timeout while it works on the request).
     pub timeout: Duration,
     /// How long a request may wait for a connection to the server.
     pub connect_timeout: Duration,
@@ -454,6 +455,11 @@ impl Client {
         let name = requests.first().map_or("request", |(op, _)| op_name(op));
         let count = requests.len();
         let first_id = self.next_id.fetch_add(count as u64, Ordering::Relaxed);
+        // Three signs of life per timeout: a request waits as long as the server works on it
+        // (a long train, a queue behind other clients), and gives up only when the server
+        // stops answering for `timeout`.
+        let keepalive_ms =
+            (options.timeout.as_millis() / 3).clamp(u128::from(MIN_KEEPALIVE_MS), 10_000) as u32;
         let send = |offset: usize| -> Result<(), Error> {
             let (op, frames) = &requests[offset];
             let header = encode(&Request {
@@ -461,6 +467,7 @@ impl Client {
                 id: first_id + offset as u64,
                 api_key: self.settings.api_key.clone(),
                 tenant: self.settings.tenant.clone(),
+                keepalive_ms: Some(keepalive_ms),
                 op: op.clone(),
             });
             // A socket that failed mid-call is dropped, not pooled: its state is unknown.
@@ -485,6 +492,9 @@ impl Client {
             }
             let head = frames.remove(0);
             let reply: Reply = decode(&head).map_err(|e| self.transport_error(name, &e.message))?;
+            if matches!(reply.result, Ok(Answer::Working)) {
+                continue;
+            }
             // Replies of earlier calls that timed out on this socket arrive late: skip them.
             let Some(slot) = reply
                 .id

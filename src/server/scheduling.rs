@@ -52,6 +52,14 @@ impl Job {
         work <= INLINE_SEARCH_WORK
     }
 
+    /// How often the client wants a sign of life while this request is queued or served.
+    pub(super) fn keepalive(&self) -> Option<std::time::Duration> {
+        let ms = self.admitted.as_ref().ok()?.request.keepalive_ms?;
+        Some(std::time::Duration::from_millis(
+            ms.max(MIN_KEEPALIVE_MS).into(),
+        ))
+    }
+
     pub(super) fn id(&self) -> u64 {
         match &self.admitted {
             Ok(admitted) => admitted.request.id,

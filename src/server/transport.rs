@@ -18,6 +18,7 @@ use crate::protocol::*;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 pub struct Server {
     context: zmq::Context,
@@ -147,6 +148,7 @@ impl Server {
             .transpose()
             .map_err(ServerError)?;
         let mut adds = AddsInProgress::default();
+        let mut keepalives = KeepAlives::default();
         let mut in_flight = 0usize;
         let mut draining = false;
         let mut busy_since_trim = false;
@@ -165,6 +167,9 @@ impl Server {
         };
         loop {
             in_flight += ready.len();
+            for job in &ready {
+                keepalives.started(job);
+            }
             workers.submit(std::mem::take(&mut ready));
             if shutdown.load(Ordering::SeqCst) && !draining {
                 draining = true;
@@ -189,7 +194,7 @@ impl Server {
             };
             // Held replies are retried as soon as ZeroMQ may have made room.
             let wait = if self.held.borrow().replies.is_empty() {
-                100
+                keepalives.wait_ms(100)
             } else {
                 1
             };
@@ -199,6 +204,10 @@ impl Server {
                 result => result.map_err(z)?,
             };
             self.resend_held();
+            for (identity, id) in keepalives.due() {
+                let reply = reply_frames(id, Ok((Answer::Working, vec![])));
+                self.reply(zmq::Message::from(&identity[..]), reply);
+            }
             if events == 0 && busy_since_trim && in_flight == 0 {
                 // Idle: give what the last burst freed back to the system.
                 budget::trim();
@@ -209,7 +218,9 @@ impl Server {
                 while let Ok(mut frames) = recv_frames(&replies) {
                     in_flight -= 1;
                     let tag = frames.remove(0);
+                    let id = u64::from_le_bytes(frames.remove(0)[..].try_into().unwrap_or([0; 8]));
                     let identity = frames.remove(0);
+                    keepalives.done(&identity, id);
                     if !tag.is_empty() {
                         for next in adds.applied(&identity, &tag) {
                             go_on(next, &mut ready);
@@ -330,8 +341,9 @@ impl Server {
     }
 }
 
-/// A worker's way back to the I/O thread: an inproc PUSH socket. An add's part carries a tag in
-/// front of the client's identity, for [`AddsInProgress::applied`].
+/// A worker's way back to the I/O thread: an inproc PUSH socket. In front of the client's
+/// identity: an add part's tag (for [`AddsInProgress::applied`]) and the request's id (for
+/// [`KeepAlives::done`]).
 struct ReplyPush(zmq::Socket);
 
 impl Deliver for ReplyPush {
@@ -339,9 +351,56 @@ impl Deliver for ReplyPush {
         let tag = job.part().map_or_else(Vec::new, |part| {
             part.tag(served.as_ref().err().map(|e| e.message.as_str()))
         });
-        let reply = reply_frames(job.id(), served);
-        let frames = [tag.into(), job.identity].into_iter().chain(reply);
+        let id = job.id();
+        let reply = reply_frames(id, served);
+        let frames = [tag.into(), id.to_le_bytes().to_vec().into(), job.identity]
+            .into_iter()
+            .chain(reply);
         send_frames(&self.0, frames, 0).is_ok()
+    }
+}
+
+/// Requests in the workers' hands whose clients asked for signs of life
+/// ([`Request::keepalive_ms`]): when each next gets an [`Answer::Working`] reply.
+#[derive(Default)]
+struct KeepAlives {
+    due: HashMap<(Vec<u8>, u64), (Instant, Duration)>,
+}
+
+impl KeepAlives {
+    fn started(&mut self, job: &Job) {
+        if let Some(every) = job.keepalive() {
+            let key = (job.identity.to_vec(), job.id());
+            self.due.insert(key, (Instant::now() + every, every));
+        }
+    }
+
+    fn done(&mut self, identity: &[u8], id: u64) {
+        if !self.due.is_empty() {
+            self.due.remove(&(identity.to_vec(), id));
+        }
+    }
+
+    /// The requests whose next sign of life is due now (their next one is then scheduled).
+    fn due(&mut self) -> Vec<(Vec<u8>, u64)> {
+        let now = Instant::now();
+        let mut due = Vec::new();
+        for ((identity, id), (next, every)) in self.due.iter_mut() {
+            if *next <= now {
+                *next = now + *every;
+                due.push((identity.clone(), *id));
+            }
+        }
+        due
+    }
+
+    /// How long the I/O thread may wait for sockets before a sign of life is due.
+    fn wait_ms(&self, longest: i64) -> i64 {
+        let now = Instant::now();
+        self.due
+            .values()
+            .map(|(next, _)| next.saturating_duration_since(now).as_millis() as i64)
+            .fold(longest, i64::min)
     }
 }
 

@@ -1359,6 +1359,7 @@ pub fn corpus() -> Vec<Entry> {
                 id: i as u64 + 1,
                 api_key: None,
                 tenant: None,
+                keepalive_ms: None,
                 op,
             };
             let mut message = vec![encode(&request)];
@@ -2177,6 +2178,7 @@ impl Gen {
             id: self.id(),
             api_key: self.chance(0.05).then(|| "key".to_string()),
             tenant,
+            keepalive_ms: self.chance(0.1).then(|| self.u32_value()),
             op,
         };
         let mut message = vec![encode(&request)];
@@ -2848,6 +2850,7 @@ pub fn control(
         id: CONTROL_IDS + *id,
         api_key: None,
         tenant: Some(tenant.to_string()),
+        keepalive_ms: None,
         op,
     };
     let mut message = vec![encode(&request)];

@@ -403,6 +403,7 @@ impl Raw {
             id: self.next_id,
             api_key: self.api_key.clone(),
             tenant: self.tenant.clone(),
+            keepalive_ms: None,
             op,
         }
     }
