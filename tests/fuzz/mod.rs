@@ -2700,16 +2700,25 @@ impl Conn {
             .expect("send (the server stopped reading?)");
     }
 
-    /// The next reply, or None when none comes within `timeout`.
+    /// The next reply, or None when none comes within `timeout`. Signs of life for requests
+    /// that asked for them (`keepalive_ms`) are skipped: they are not answers, as for libfaissx.
     pub fn recv(&self, timeout: Duration) -> Option<Message> {
-        let ready = self
-            .socket
-            .poll(zmq::POLLIN, timeout.as_millis() as i64)
-            .expect("poll");
-        if ready == 0 {
-            return None;
+        let deadline = Instant::now() + timeout;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let ready = self
+                .socket
+                .poll(zmq::POLLIN, left.as_millis() as i64)
+                .expect("poll");
+            if ready == 0 {
+                return None;
+            }
+            let reply = self.socket.recv_multipart(0).expect("recv");
+            let header = reply.first().and_then(|h| decode::<Reply>(h).ok());
+            if !header.is_some_and(|r| matches!(r.result, Ok(Answer::Working))) {
+                return Some(reply);
+            }
         }
-        Some(self.socket.recv_multipart(0).expect("recv"))
     }
 
     /// Whether the server dropped the connection within `timeout`.
