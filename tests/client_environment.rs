@@ -8,23 +8,11 @@ mod remote;
 use common::*;
 use faissx::ffi::types::*;
 use remote::*;
-use std::process::Command;
 
 fn child(envs: &[(&str, &str)], expect: &str) {
-    let mut command = Command::new(std::env::current_exe().unwrap());
-    command
-        .args(["environment_child", "--exact", "--ignored", "--nocapture"])
-        .env("FAISSX_ENV_TEST_EXPECT", expect);
-    for (name, value) in envs {
-        command.env(name, value);
-    }
-    let out = command.output().expect("run the child test");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success() && stdout.contains("1 passed"),
-        "{expect}: {stdout}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let mut envs = envs.to_vec();
+    envs.push(("FAISSX_ENV_TEST_EXPECT", expect));
+    run_child_test("environment_child", &envs);
 }
 
 #[test]

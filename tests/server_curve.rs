@@ -286,18 +286,13 @@ fn server_public_key_from_the_environment() {
     let (secret, public) = key_pair(&dir, "server");
     let server = curve_server(&secret);
     for (key, expect) in [(public.as_str(), "ok"), ("not-a-key", "invalid")] {
-        let out = Command::new(std::env::current_exe().unwrap())
-            .args(["environment_child", "--exact", "--ignored", "--nocapture"])
-            .env("FAISSX_SERVER", &server.endpoint)
-            .env("FAISSX_SERVER_PUBLIC_KEY", key)
-            .env("FAISSX_CURVE_TEST_EXPECT", expect)
-            .output()
-            .expect("run the child test");
-        let stdout = String::from_utf8_lossy(&out.stdout);
-        assert!(
-            out.status.success() && stdout.contains("1 passed"),
-            "{expect}: {stdout}{}",
-            String::from_utf8_lossy(&out.stderr)
+        run_child_test(
+            "environment_child",
+            &[
+                ("FAISSX_SERVER", &server.endpoint),
+                ("FAISSX_SERVER_PUBLIC_KEY", key),
+                ("FAISSX_CURVE_TEST_EXPECT", expect),
+            ],
         );
     }
 }

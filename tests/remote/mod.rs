@@ -550,3 +550,21 @@ pub fn scrape(address: SocketAddr) -> String {
     );
     body
 }
+
+/// Runs `test`, an ignored test of this same test binary, in a child process with `envs` set
+/// (settings faissx reads once per process, from the environment), and asserts that it passed.
+#[track_caller]
+pub fn run_child_test(test: &str, envs: &[(&str, &str)]) {
+    let mut command = Command::new(std::env::current_exe().expect("the test binary"));
+    command.args([test, "--exact", "--ignored", "--nocapture"]);
+    for (name, value) in envs {
+        command.env(name, value);
+    }
+    let out = command.output().expect("run the child test");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && stdout.contains("1 passed"),
+        "{envs:?}: {stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
