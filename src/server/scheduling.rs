@@ -30,12 +30,15 @@ const INLINE_SEARCH_WORK: u64 = 1 << 24;
 
 impl Job {
     /// Whether answering on the I/O thread costs less than a hand-off to a worker and back.
-    pub(super) fn cheap(&self, state: &State) -> bool {
+    /// A search that arrived `with_others` goes to the workers, which can serve it in one FAISS
+    /// call with the other searches of its index.
+    pub(super) fn cheap(&self, state: &State, with_others: bool) -> bool {
         let Ok(Admitted { request, tenant }) = &self.admitted else {
             return true;
         };
         let (index, queries) = match &request.op {
             Op::Ping | Op::List | Op::Info { .. } => return true,
+            Op::Search { .. } | Op::Assign { .. } if with_others => return false,
             Op::Search { index, n, .. } | Op::Assign { index, n, .. } => (index, *n),
             _ => return false,
         };
@@ -403,16 +406,17 @@ impl Queued {
 impl JobQueue {
     fn push(&self, jobs: Vec<Job>) {
         let count = jobs.len();
-        let mut queued = self.jobs.lock().unwrap();
+        let mut guard = self.jobs.lock().unwrap();
+        let queued = &mut *guard;
         for job in jobs {
             let client = job.identity.to_vec();
             let waiting = queued.per_client.entry(client.clone()).or_default();
             if waiting.is_empty() {
-                queued.turns.push_back(client.clone());
+                queued.turns.push_back(client);
             }
-            queued.per_client.entry(client).or_default().push_back(job);
+            waiting.push_back(job);
         }
-        drop(queued);
+        drop(guard);
         if count == 1 {
             self.ready.notify_one();
         } else {

@@ -232,9 +232,9 @@ impl Server {
             if accepting && items[1].is_readable() && !draining {
                 let arrived =
                     self.read_requests(MAX_IN_FLIGHT.saturating_sub(in_flight + ready.len()));
-                let alone = arrived.len() == 1 && in_flight == 0 && ready.is_empty();
+                let together = arrived.len() > 1;
                 for job in arrived {
-                    if alone && job.cheap(&self.state) {
+                    if in_flight == 0 && ready.is_empty() && job.cheap(&self.state, together) {
                         let served = job.serve(&self.state);
                         if let Some(recorder) = &recorder {
                             recorder.served(&job, &served);
