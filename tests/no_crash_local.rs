@@ -16,6 +16,7 @@ use faissx::ffi::index_hnsw::*;
 use faissx::ffi::index_ivf::*;
 use faissx::ffi::index_ivf_flat::*;
 use faissx::ffi::index_pq::*;
+use faissx::ffi::index_scalar_quantizer::*;
 use faissx::ffi::index_shards::*;
 use faissx::ffi::meta_indexes::*;
 use faissx::ffi::types::*;
@@ -935,4 +936,40 @@ fn an_hnsw_written_without_its_storage_is_refused_not_searched() {
     expect_err(rc, FAISSX_ERR_INVALID_ARGUMENT, &["no storage"]);
     let rc = unsafe { faissx_Index_add(read.ptr(), 1, xb.as_ptr()) };
     expect_err(rc, FAISSX_ERR_INVALID_ARGUMENT, &["no storage"]);
+}
+
+#[test]
+fn scalar_quantizers_that_were_never_trained_are_refused() {
+    // Found by the server fuzzer: an IVF over a quantizer that already holds its centroids
+    // searches before it is trained (FAISS's IVF search does not check is_trained), and the
+    // scalar quantizer's decoder reads its empty table of trained ranges.
+    let quantizer = Index::factory(D, "Flat", METRIC_L2);
+    quantizer.add(&Rng::new(3).vectors(16, D));
+    let queries = Rng::new(4).vectors(3, D);
+    for qt in [QT_8bit, QT_4bit, QT_8bit_uniform, QT_4bit_uniform, QT_6bit] {
+        let mut p = null_mut();
+        let rc = unsafe {
+            faissx_IndexIVFScalarQuantizer_new_with(&mut p, quantizer.ptr(), D as idx_t, 16, qt)
+        };
+        let ivf = Index::from_new(rc, p.cast());
+        let (rc, _, _) = search_rc(&ivf, &queries, 4, &Params(null_mut()));
+        expect_err(
+            rc,
+            FAISSX_ERR_INVALID_ARGUMENT,
+            &["IndexIVFScalarQuantizer", "not trained"],
+        );
+        let mut labels = vec![0; 3 * 4];
+        let rc =
+            unsafe { faissx_Index_assign(ivf.ptr(), 3, queries.as_ptr(), labels.as_mut_ptr(), 4) };
+        expect_err(rc, FAISSX_ERR_INVALID_ARGUMENT, &["not trained"]);
+    }
+    // Types whose codes need no trained ranges search as FAISS does: nothing found yet.
+    let mut p = null_mut();
+    let rc = unsafe {
+        faissx_IndexIVFScalarQuantizer_new_with(&mut p, quantizer.ptr(), D as idx_t, 16, QT_fp16)
+    };
+    let ivf = Index::from_new(rc, p.cast());
+    let (rc, _, labels) = search_rc(&ivf, &queries, 4, &Params(null_mut()));
+    check(rc);
+    assert!(labels.iter().all(|&l| l == -1));
 }

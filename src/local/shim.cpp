@@ -812,9 +812,43 @@ void check_ef(int ef, const char* name) {
     }
 }
 
+// How many trained values a scalar quantizer of this type reads: FAISS builds its decoder
+// from `trained` without checking its size, so an index that was never trained (searched
+// anyway: IVF searches do not check is_trained) or read from a damaged file reads past it.
+size_t trained_values_needed(const faiss::ScalarQuantizer& sq) {
+    switch (sq.qtype) {
+        case faiss::ScalarQuantizer::QT_8bit_uniform:
+        case faiss::ScalarQuantizer::QT_4bit_uniform:
+            return 2;
+        case faiss::ScalarQuantizer::QT_8bit:
+        case faiss::ScalarQuantizer::QT_4bit:
+        case faiss::ScalarQuantizer::QT_6bit:
+            return 2 * sq.d;
+        default:
+            return 0;
+    }
+}
+
+void check_scalar_quantizer(const faiss::ScalarQuantizer& sq, const char* what) {
+    size_t needed = trained_values_needed(sq);
+    if (sq.trained.size() < needed) {
+        refuse("%s: is not trained (its scalar quantizer holds %zu of the %zu trained values its "
+               "type needs); train it first",
+               what,
+               sq.trained.size(),
+               needed);
+    }
+}
+
 void check_sub_indexes(const faiss::Index* index, int depth) {
     if (!index || depth > 64) {
         return;
+    }
+    if (auto* sq = dynamic_cast<const faiss::IndexScalarQuantizer*>(index)) {
+        check_scalar_quantizer(sq->sq, "IndexScalarQuantizer");
+    }
+    if (auto* ivfsq = dynamic_cast<const faiss::IndexIVFScalarQuantizer*>(index)) {
+        check_scalar_quantizer(ivfsq->sq, "IndexIVFScalarQuantizer");
     }
     if (auto* hnsw = dynamic_cast<const faiss::IndexHNSW*>(index)) {
         check_ef(hnsw->hnsw.efSearch, "efSearch");
@@ -825,6 +859,7 @@ void check_sub_indexes(const faiss::Index* index, int depth) {
             refuse("IndexHNSW: has no storage (written with IO_FLAG_SKIP_STORAGE, value 1): "
                    "nothing can be searched or added");
         }
+        check_sub_indexes(hnsw->storage, depth + 1);
     }
     if (auto* ivf = dynamic_cast<const faiss::IndexIVF*>(index)) {
         check_lists(ivf, "IndexIVF");
@@ -843,6 +878,7 @@ void check_sub_indexes(const faiss::Index* index, int depth) {
                    (long long)refine->refine_index->ntotal);
         }
         check_sub_indexes(refine->base_index, depth + 1);
+        check_sub_indexes(refine->refine_index, depth + 1);
     } else if (auto* shards = dynamic_cast<const faiss::IndexShards*>(index)) {
         for (int i = 0; i < shards->count(); i++) {
             check_sub_indexes(shards->at(i), depth + 1);
