@@ -963,6 +963,22 @@ fn scalar_quantizers_that_were_never_trained_are_refused() {
             unsafe { faissx_Index_assign(ivf.ptr(), 3, queries.as_ptr(), labels.as_mut_ptr(), 4) };
         expect_err(rc, FAISSX_ERR_INVALID_ARGUMENT, &["not trained"]);
     }
+    // Standalone codes go through the same decoder.
+    let sq = Index::factory(D, "SQ8", METRIC_L2);
+    let mut codes = vec![0u8; 3 * D];
+    let rc = unsafe { faissx_Index_sa_encode(sq.ptr(), 3, queries.as_ptr(), codes.as_mut_ptr()) };
+    expect_err(
+        rc,
+        FAISSX_ERR_INVALID_ARGUMENT,
+        &["IndexScalarQuantizer", "not trained"],
+    );
+    let mut decoded = vec![0f32; 3 * D];
+    let rc = unsafe { faissx_Index_sa_decode(sq.ptr(), 3, codes.as_ptr(), decoded.as_mut_ptr()) };
+    expect_err(
+        rc,
+        FAISSX_ERR_INVALID_ARGUMENT,
+        &["IndexScalarQuantizer", "not trained"],
+    );
     // Types whose codes need no trained ranges search as FAISS does: nothing found yet.
     let mut p = null_mut();
     let rc = unsafe {

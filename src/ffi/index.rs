@@ -475,6 +475,8 @@ pub unsafe extern "C" fn faissx_Index_sa_encode(
         count(n, "n")?;
         buffer(x, n, "x")?;
         buffer(bytes, n, "bytes")?;
+        // Codecs read what training left (a scalar quantizer's ranges, an IVF's centroids).
+        usable(index, x, n, false)?;
         faiss_status(sys::faiss_Index_sa_encode(index, n, x, bytes))
     })
 }
@@ -493,6 +495,7 @@ pub unsafe extern "C" fn faissx_Index_sa_decode(
         count(n, "n")?;
         buffer(bytes, n, "bytes")?;
         buffer(x, n, "x")?;
+        usable_inputs(index, std::ptr::null(), 0, "x", false)?;
         faiss_status(sys::faiss_Index_sa_decode(index, n, bytes, x))
     })
 }
