@@ -78,6 +78,37 @@ fn fresh_name() -> String {
     )
 }
 
+/// FAISS's defaults for `distance_compute_blas_threshold` and `distance_compute_blas_query_bs`:
+/// a batch of at least 20 queries is scanned with BLAS, in blocks of 4096 queries.
+const BLAS_MIN_QUERIES: usize = 20;
+const BLAS_QUERY_BLOCK: usize = 4096;
+
+/// Splits n queries into chunks of about `per_chunk` such that the server's FAISS takes, for
+/// every query, the path a search of the whole batch takes in this process: no chunk under
+/// BLAS's threshold unless the whole batch is (a short tail joins the chunk before it), and
+/// chunk boundaries on BLAS's query blocks when chunks are that large. Otherwise the last
+/// bits of distances differ between modes and near-ties swap.
+fn query_chunks(n: usize, per_chunk: usize) -> Vec<(usize, usize)> {
+    let mut per_chunk = per_chunk.max(1);
+    if per_chunk >= BLAS_QUERY_BLOCK {
+        per_chunk -= per_chunk % BLAS_QUERY_BLOCK;
+    }
+    if n >= BLAS_MIN_QUERIES {
+        per_chunk = per_chunk.max(BLAS_MIN_QUERIES);
+    }
+    let mut chunks: Vec<(usize, usize)> = (0..n)
+        .step_by(per_chunk)
+        .map(|start| (start, (start + per_chunk).min(n)))
+        .collect();
+    if let [.., before, (start, end)] = chunks[..] {
+        if n >= BLAS_MIN_QUERIES && end - start < BLAS_MIN_QUERIES {
+            chunks.truncate(chunks.len() - 2);
+            chunks.push((before.0, end));
+        }
+    }
+    chunks
+}
+
 fn answer_info(answer: Answer) -> Result<IndexInfo> {
     match answer {
         Answer::Info(info) | Answer::Removed { info, .. } => Ok(info),
@@ -314,11 +345,7 @@ impl RemoteIndex {
         params: Option<SearchParams>,
     ) -> Result<(Vec<u8>, Vec<i64>)> {
         let row = self.vector_bytes();
-        let per_chunk = self.rows_per_chunk(k.saturating_mul(12)).max(1);
-        let chunks: Vec<(usize, usize)> = (0..n)
-            .step_by(per_chunk)
-            .map(|start| (start, (start + per_chunk).min(n)))
-            .collect();
+        let chunks = query_chunks(n, self.rows_per_chunk(k.saturating_mul(12)));
         let requests = chunks
             .iter()
             .map(|&(start, end)| {
@@ -594,5 +621,38 @@ impl RemoteIndex {
             cache.local_copy = Some(LocalIndex::load(&bytes, self.is_binary())?);
         }
         Ok(with(cache.local_copy.as_ref().expect("filled above")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_chunks_never_leave_a_short_tail_and_follow_blas_blocks() {
+        assert_eq!(query_chunks(340, 335), vec![(0, 340)]);
+        assert_eq!(query_chunks(6641, 6636), vec![(0, 4096), (4096, 6641)]);
+        assert_eq!(query_chunks(8197, 9000), vec![(0, 8197)]);
+        assert_eq!(
+            query_chunks(19, 3),
+            vec![
+                (0, 3),
+                (3, 6),
+                (6, 9),
+                (9, 12),
+                (12, 15),
+                (15, 18),
+                (18, 19)
+            ]
+        );
+        assert_eq!(query_chunks(45, 3), vec![(0, 20), (20, 45)]);
+        assert_eq!(query_chunks(0, 100), vec![]);
+        for (n, per_chunk) in [(1, 1), (1000, 7), (100_000, 335), (100_000, 50_000)] {
+            let chunks = query_chunks(n, per_chunk);
+            assert_eq!(chunks.first().unwrap().0, 0);
+            assert_eq!(chunks.last().unwrap().1, n);
+            assert!(chunks.windows(2).all(|w| w[0].1 == w[1].0));
+            assert!(n < BLAS_MIN_QUERIES || chunks.iter().all(|c| c.1 - c.0 >= BLAS_MIN_QUERIES));
+        }
     }
 }
