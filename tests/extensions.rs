@@ -103,9 +103,9 @@ fn hnsw_accessors_refuse_other_indexes() {
         assert!(faissx_IndexHNSW_cast(flat.ptr()).is_null());
         assert!(faissx_IndexHNSWFlat_cast(flat.ptr()).is_null());
         assert_eq!(faissx_IndexHNSW_M(flat.ptr()), 0);
-        expect_message(&["faissx_IndexHNSW_M", "not an HNSW index"]);
+        expect_message(&["faissx_IndexHNSW_M", "not an IndexHNSW"]);
         assert_eq!(faissx_IndexHNSW_efSearch(flat.ptr()), 0);
-        expect_message(&["faissx_IndexHNSW_efSearch", "not an HNSW index"]);
+        expect_message(&["faissx_IndexHNSW_efSearch", "not an IndexHNSW"]);
         assert_eq!(faissx_IndexHNSW_efConstruction(ptr::null()), 0);
         expect_message(&["faissx_IndexHNSW_efConstruction", "index is NULL"]);
     }

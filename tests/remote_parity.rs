@@ -10,6 +10,7 @@ use common::*;
 use faissx::ffi::auto_tune::*;
 use faissx::ffi::aux_index_structures::*;
 use faissx::ffi::clone_index::*;
+use faissx::ffi::error::*;
 use faissx::ffi::index::*;
 use faissx::ffi::index_binary::*;
 use faissx::ffi::index_binary_flat::*;
@@ -19,7 +20,9 @@ use faissx::ffi::index_hnsw::*;
 use faissx::ffi::index_io::*;
 use faissx::ffi::index_ivf::*;
 use faissx::ffi::index_ivf_flat::*;
+use faissx::ffi::index_lsh::*;
 use faissx::ffi::index_pq::*;
+use faissx::ffi::index_pre_transform::*;
 use faissx::ffi::index_scalar_quantizer::*;
 use faissx::ffi::meta_indexes::*;
 use faissx::ffi::types::*;
@@ -668,6 +671,244 @@ fn quantized_indexes() {
 }
 
 #[test]
+fn search_parameters_reach_the_index_inside_wrappers() {
+    // FAISS hands an IDMap's or a PreTransform's parameters on to the index inside, with their
+    // class: nprobe and efSearch given to the wrapper apply to the IVF or HNSW it wraps.
+    let descriptions = [
+        "IDMap,IVF8,Flat",
+        "IDMap2,IVF8,Flat",
+        "PCA8,IVF8,Flat",
+        "IDMap,HNSW16",
+        "PCA8,HNSW16",
+    ];
+    // HNSW's parallel construction differs run to run: build once, compare searches on it.
+    let built: Vec<Vec<u8>> = {
+        let _serial = exclusive();
+        local_mode();
+        let (xb, _) = data();
+        descriptions
+            .iter()
+            .map(|description| {
+                let index = Index::factory(D, description, METRIC_L2);
+                index.train(&xb);
+                if description.starts_with("IDMap") {
+                    let ids: Vec<idx_t> = (0..NB as idx_t).map(|i| 7 * i).collect();
+                    index.add_with_ids(&xb, &ids);
+                } else {
+                    index.add(&xb);
+                }
+                index.to_bytes()
+            })
+            .collect()
+    };
+    parity(|rec| {
+        let (_, xq) = data();
+        for (description, bytes) in descriptions.iter().zip(&built) {
+            let index = Index::from_bytes(bytes);
+            rec.made(index.ptr());
+            let what = |s: &str| format!("{description}: {s}");
+            rec.knn(&what("own settings"), index.search(&xq, K));
+            if description.contains("IVF") {
+                for nprobe in [1, NLIST] {
+                    let params = ivf_params(None, nprobe);
+                    let found = index.search_with_params(&xq, K, params.0);
+                    rec.knn(&what(&format!("nprobe {nprobe}")), found);
+                }
+            } else {
+                for ef in [1, 64] {
+                    let mut p = ptr::null_mut();
+                    check(unsafe {
+                        faissx_SearchParametersHNSW_new_with(&mut p, ptr::null_mut(), ef)
+                    });
+                    let params = Params(p.cast());
+                    let found = index.search_with_params(&xq, 50, params.0);
+                    rec.knn(&what(&format!("efSearch {ef}")), found);
+                }
+            }
+            // Parameters of the other family: refused by an IVF, ignored by the others.
+            let selector = Selector::range(0, 7 * 500);
+            let generic = generic_params(&selector);
+            let mut labels = vec![0; NQ * K];
+            let mut distances = vec![0f32; NQ * K];
+            rec.num(&what("generic parameters"), unsafe {
+                faissx_Index_search_with_params(
+                    index.ptr(),
+                    NQ as idx_t,
+                    xq.as_ptr(),
+                    K as idx_t,
+                    generic.0,
+                    distances.as_mut_ptr(),
+                    labels.as_mut_ptr(),
+                )
+            });
+        }
+    });
+}
+
+#[test]
+fn parameter_space_on_wrapped_indexes_and_malformed_strings() {
+    // ParameterSpace walks into IDMaps, PreTransforms and IVF quantizers as FAISS does, and
+    // parses "name=value" lists FAISS's way, applying the settings before a malformed one.
+    let descriptions = [
+        "IVF8,Flat",
+        "IDMap,IVF8,Flat",
+        "PCA8,IVF8,Flat",
+        "IDMap,HNSW16",
+        "IVF8_HNSW8,Flat",
+    ];
+    let built: Vec<Vec<u8>> = {
+        let _serial = exclusive();
+        local_mode();
+        let (xb, _) = data();
+        descriptions
+            .iter()
+            .map(|description| {
+                let index = Index::factory(D, description, METRIC_L2);
+                index.train(&xb);
+                if description.starts_with("IDMap") {
+                    let ids: Vec<idx_t> = (0..NB as idx_t).map(|i| 7 * i).collect();
+                    index.add_with_ids(&xb, &ids);
+                } else {
+                    index.add(&xb);
+                }
+                index.to_bytes()
+            })
+            .collect()
+    };
+    parity(|rec| {
+        let (_, xq) = data();
+        let space = parameter_space();
+        for (description, bytes) in descriptions.iter().zip(&built) {
+            let index = Index::from_bytes(bytes);
+            let what = |s: &str| format!("{description}: {s}");
+            for (name, value) in [
+                ("nprobe", 3.0),
+                ("max_codes", 50.0),
+                ("efSearch", 2.0),
+                ("efConstruction", 20.0),
+                ("quantizer_efSearch", 1.0),
+                ("verbose", 0.0),
+                ("k_factor_rf", 2.0),
+                ("no_such_parameter", 1.0),
+            ] {
+                let c_name = cstr(name);
+                rec.num(&what(&format!("set {name}")), unsafe {
+                    faissx_ParameterSpace_set_index_parameter(
+                        space,
+                        index.ptr(),
+                        c_name.as_ptr(),
+                        value,
+                    )
+                });
+                rec.knn(&what(&format!("search after {name}")), index.search(&xq, K));
+            }
+            for setting in [
+                "nprobe=2",
+                "nprobe=5 max_codes=0",
+                "nprobe=4,,max_codes=0",
+                "nprobe=1e0",
+                "nprobe=6x",
+                "nprobe",
+                "nprobe=",
+                "=3",
+                "nprobe=7,bogus=1",
+                "nprobe=8,bogus",
+                "",
+            ] {
+                let c_setting = cstr(setting);
+                rec.num(&what(&format!("set '{setting}'")), unsafe {
+                    faissx_ParameterSpace_set_index_parameters(
+                        space,
+                        index.ptr(),
+                        c_setting.as_ptr(),
+                    )
+                });
+                rec.knn(
+                    &what(&format!("search after '{setting}'")),
+                    index.search(&xq, K),
+                );
+            }
+            rec.num(&what("verbose"), unsafe {
+                faissx_Index_verbose(index.ptr())
+            });
+        }
+        unsafe { faissx_ParameterSpace_free(space) };
+    });
+}
+
+#[test]
+fn sub_indexes_are_the_indexes_composites_were_built_over() {
+    // FAISS hands back the very index a composite was built over, which sees every write made
+    // through the composite.
+    parity(|rec| {
+        let (xb, xq) = data();
+        let flat = flat_with(D, METRIC_L2);
+        let mut p = ptr::null_mut();
+        let map = Index::from_new(unsafe { faissx_IndexIDMap_new(&mut p, flat.ptr()) }, p);
+        let sub = unsafe { faissx_IndexIDMap_sub_index(map.ptr()) };
+        rec.flag("IDMap: sub_index is the wrapped index", sub == flat.ptr());
+        let ids: Vec<idx_t> = (0..NB as idx_t).map(|i| 5 * i).collect();
+        map.add_with_ids(&xb, &ids);
+        let sub = Index::borrowed(unsafe { faissx_IndexIDMap_sub_index(map.ptr()) });
+        rec.num("IDMap: sub_index after the add", sub.ntotal() as i64);
+        rec.knn("IDMap: search of the sub_index", sub.search(&xq, K));
+
+        let quantizer = flat_with(D, METRIC_L2);
+        let mut p = ptr::null_mut();
+        let ivf = Index::from_new(
+            unsafe { faissx_IndexIVFFlat_new_with(&mut p, quantizer.ptr(), D, NLIST) },
+            p.cast(),
+        );
+        let q = unsafe { faissx_IndexIVF_quantizer(ivf.ptr().cast()) };
+        rec.flag("IVF: quantizer is the one given", q == quantizer.ptr());
+        ivf.train(&xb);
+        rec.num("IVF: quantizer after training", quantizer.ntotal() as i64);
+        rec.floats("IVF: centroids", &reconstruct_n(&quantizer, 0, NLIST));
+    });
+}
+
+#[test]
+fn a_remote_ivf_trains_the_callers_local_quantizer() {
+    // Handles made before faissx_configure stay local; an IVF created remotely over such a
+    // quantizer trains it as FAISS would.
+    let _serial = exclusive();
+    let (xb, xq) = data();
+    let run = |server: Option<&str>| {
+        local_mode();
+        let quantizer = flat_with(D, METRIC_L2);
+        if let Some(endpoint) = server {
+            configure(Some(endpoint), None, None);
+        }
+        let mut p = ptr::null_mut();
+        let ivf = Index::from_new(
+            unsafe { faissx_IndexIVFFlat_new_with(&mut p, quantizer.ptr(), D, NLIST) },
+            p.cast(),
+        );
+        assert_eq!(is_remote(ivf.ptr().cast()), server.is_some());
+        assert!(!is_remote(quantizer.ptr().cast()));
+        ivf.train(&xb);
+        ivf.add(&xb);
+        let centroids = reconstruct_n(&quantizer, 0, quantizer.ntotal());
+        let found = ivf.search(&xq, K);
+        drop(ivf);
+        local_mode();
+        (centroids, found)
+    };
+    let local = run(None);
+    let server = Server::start(&["--log-level", "warn"]);
+    let remote = run(Some(&server.endpoint));
+    assert_eq!(
+        local.0.len(),
+        NLIST * D,
+        "the quantizer holds the centroids"
+    );
+    let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+    assert_eq!(bits(&local.0), bits(&remote.0), "centroids");
+    assert_eq!(local.1 .1, remote.1 .1, "labels");
+    assert_eq!(bits(&local.1 .0), bits(&remote.1 .0), "distances");
+}
+
+#[test]
 fn id_maps_with_selectors() {
     parity(|rec| {
         let (xb, xq) = data();
@@ -1100,6 +1341,70 @@ fn error_codes() {
 }
 
 /// An index written remotely reads back locally (and vice versa): one file format.
+#[test]
+fn errors_and_casts_agree_between_modes() {
+    // What a call returns and what it leaves in the last error code, for input of the wrong
+    // class or out of range, is the same in both modes.
+    parity(|rec| {
+        let (xb, xq) = data();
+        let flat = flat_with(D, METRIC_L2);
+        flat.add(&xb);
+        let hnsw = Index::factory(D, "HNSW16", METRIC_L2);
+        let ivf = Index::factory(D, "IVF8,Flat", METRIC_L2);
+        ivf.train(&xb);
+        let code = || faissx_get_last_error_code();
+        let mut out = vec![0f32; D];
+        for key in [-3, -1, NB as idx_t] {
+            rec.num(&format!("reconstruct({key})"), unsafe {
+                faissx_Index_reconstruct(flat.ptr(), key, out.as_mut_ptr())
+            });
+        }
+        for (name, index) in [("flat", &flat), ("hnsw", &hnsw), ("ivf", &ivf)] {
+            let mut size = 12345usize;
+            rec.num(&format!("sa_code_size of {name}"), unsafe {
+                faissx_Index_sa_code_size(index.ptr(), &mut size)
+            });
+            rec.num(&format!("sa_code_size of {name}: size"), size as i64);
+            let p = index.ptr();
+            unsafe {
+                faissx_clear_last_error();
+                let casts = [
+                    faissx_IndexFlat_cast(p).is_null(),
+                    faissx_IndexIVF_cast(p).is_null(),
+                    faissx_IndexIVFFlat_cast(p).is_null(),
+                    faissx_IndexHNSW_cast(p).is_null(),
+                    faissx_IndexPQ_cast(p).is_null(),
+                    faissx_IndexIDMap_cast(p).is_null(),
+                    faissx_IndexPreTransform_cast(p).is_null(),
+                    faissx_IndexLSH_cast(p).is_null(),
+                    faissx_IndexRefineFlat_cast(p).is_null(),
+                    faissx_IndexScalarQuantizer_cast(p).is_null(),
+                ];
+                rec.exact(&format!("casts of {name}"), casts.map(i64::from));
+                rec.num(&format!("casts of {name}: error code"), code());
+                // Getters handed an index of another class.
+                faissx_clear_last_error();
+                rec.num(
+                    &format!("nprobe of {name}"),
+                    faissx_IndexIVF_nprobe(p.cast()) as i64,
+                );
+                rec.num(&format!("nprobe of {name}: error code"), code());
+                faissx_clear_last_error();
+                rec.num(
+                    &format!("efSearch of {name}"),
+                    faissx_IndexHNSW_efSearch(p.cast()),
+                );
+                rec.num(&format!("efSearch of {name}: error code"), code());
+            }
+        }
+        // k beyond what the index holds: FAISS pads with -1.
+        let k = 150_000;
+        let found = flat.search(&xq[..D], k);
+        rec.exact("large k: labels", found.1.iter().copied());
+        rec.floats("large k: distances", &found.0);
+    });
+}
+
 #[test]
 fn files_move_between_modes() {
     let _serial = exclusive();

@@ -639,6 +639,7 @@ fn components_that_are_not_finite_or_overflow_are_refused() {
             index: "hnsw".into(),
             name: name.into(),
             value: 1e12,
+            space: false,
         };
         expect_kind(
             raw.call(set, vec![]).0,
@@ -747,6 +748,7 @@ fn an_ivf_whose_quantizer_grew_is_refused() {
         index: "bivf".into(),
         name: "nprobe".into(),
         value,
+        space: false,
     };
     raw.ok(set_nprobe(1e19), vec![]);
     let search = Op::Search {

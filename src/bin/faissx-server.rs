@@ -117,8 +117,8 @@ struct Args {
     /// Largest index dimension.
     #[arg(long, env = "FAISSX_MAX_DIMENSION", default_value_t = 65_536)]
     max_dimension: u32,
-    /// Largest k of a search.
-    #[arg(long, env = "FAISSX_MAX_K", default_value_t = 100_000)]
+    /// Largest k of a search (by default libfaissx's own limit, FAISSX_MAX_K).
+    #[arg(long, env = "FAISSX_MAX_K", default_value_t = faissx::ffi::types::FAISSX_MAX_K as u64)]
     max_k: u64,
     /// Most vectors in one request.
     #[arg(long, env = "FAISSX_MAX_BATCH", default_value_t = 10_000_000)]

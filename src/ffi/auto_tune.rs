@@ -4,7 +4,7 @@ use crate::boundary;
 use crate::ffi::boundary::*;
 use crate::ffi::dispatch::*;
 use crate::ffi::types::*;
-use crate::local::sys;
+use crate::local::{shim, sys};
 use std::os::raw::{c_char, c_int};
 
 /// `name` of a `ParameterRange`; NULL (with the last error set) for a NULL handle.
@@ -116,17 +116,23 @@ pub unsafe extern "C" fn faissx_ParameterSpace_set_index_parameters_cno(
         non_null(index, "index")?;
         combination_in_range(space, cno)?;
         if let Some(remote) = as_remote(index) {
-            let mut name = vec![0 as c_char; 1024];
-            faiss_status(sys::faiss_ParameterSpace_combination_name(
-                space,
-                cno,
-                name.as_mut_ptr(),
-                name.len(),
-            ))?;
-            let name = std::ffi::CStr::from_ptr(name.as_ptr())
-                .to_string_lossy()
-                .into_owned();
-            return set_remote_parameters(remote, &name);
+            // Each range's value itself: the combination's name prints values with %g.
+            let (mut name, mut value) = (std::ptr::null(), 0f64);
+            for range in 0.. {
+                if shim::faissx_shim_ParameterSpace_setting(
+                    space.cast(),
+                    cno,
+                    range,
+                    &mut name,
+                    &mut value,
+                ) == 0
+                {
+                    break;
+                }
+                let name = std::ffi::CStr::from_ptr(name).to_string_lossy();
+                remote.set_space_param(&name, value)?;
+            }
+            return Ok(());
         }
         faiss_status(sys::faiss_ParameterSpace_set_index_parameters_cno(
             space, index, cno,
@@ -147,7 +153,7 @@ pub unsafe extern "C" fn faissx_ParameterSpace_set_index_parameter(
         non_null(index, "index")?;
         non_null(name, "name")?;
         if let Some(remote) = as_remote(index) {
-            return remote.set_param(c_str(name, "name")?, value);
+            return remote.set_space_param(c_str(name, "name")?, value);
         }
         faiss_status(sys::faiss_ParameterSpace_set_index_parameter(
             space, index, name, value,
@@ -192,18 +198,33 @@ unsafe fn combination_in_range(space: *const FaissParameterSpace, cno: usize) ->
     }
 }
 
-/// Applies "name=value,name=value" (FAISS's parameter string) to a remote index, one setting
-/// at a time, as ParameterSpace does locally.
+/// Applies FAISS's parameter string to a remote index as `ParameterSpace::set_index_parameters`
+/// does locally: tokens split at spaces and commas, each read with FAISS's own `sscanf` format,
+/// the settings before a malformed token applied.
 fn set_remote_parameters(remote: &RemoteIndex, settings: &str) -> Result<()> {
-    for setting in settings.split(',').map(str::trim).filter(|s| !s.is_empty()) {
-        let (name, value) = setting
-            .split_once('=')
-            .ok_or_else(|| Error::invalid(format!("'{setting}' is not name=value")))?;
-        let value: f64 = value
-            .trim()
-            .parse()
-            .map_err(|_| Error::invalid(format!("'{setting}': the value is not a number")))?;
-        remote.set_param(name.trim(), value)?;
+    for token in settings.split([' ', ',']).filter(|t| !t.is_empty()) {
+        let c_token = std::ffi::CString::new(token)
+            .map_err(|_| Error::invalid("param_string contains NUL"))?;
+        let mut name = [0 as c_char; 100];
+        let mut value = 0f64;
+        // SAFETY: name holds the 99 characters and NUL the format allows; value is a double.
+        let read = unsafe {
+            libc::sscanf(
+                c_token.as_ptr(),
+                c"%99[^=]=%lf".as_ptr(),
+                name.as_mut_ptr(),
+                &mut value as *mut f64,
+            )
+        };
+        if read != 2 {
+            return Err(Error::new(
+                FAISSX_ERR_FAISS,
+                format!("could not interpret parameters {token}"),
+            ));
+        }
+        // SAFETY: sscanf wrote a NUL-terminated name.
+        let name = unsafe { std::ffi::CStr::from_ptr(name.as_ptr()) };
+        remote.set_space_param(&name.to_string_lossy(), value)?;
     }
     Ok(())
 }

@@ -127,6 +127,25 @@ pub unsafe fn local_bytes<T>(index: *const T, binary: bool) -> Result<Vec<u8>> {
     Ok(bytes)
 }
 
+/// Refuses a handle that is not of `class`. The class's functions take the class's handle
+/// type, but C callers can hand any index; FAISS's C API then reads another object's fields.
+///
+/// # Safety
+/// `index` must be NULL or a live handle.
+pub unsafe fn of_class<T>(index: *const T, class: &'static std::ffi::CStr) -> Result<()> {
+    crate::ffi::boundary::non_null(index, "index")?;
+    let name = class.to_str().unwrap_or_default();
+    let is = match as_remote(index) {
+        Some(remote) => remote.is(name),
+        None => crate::local::shim::faissx_shim_is_class(index.cast(), class.as_ptr()) != 0,
+    };
+    if is {
+        Ok(())
+    } else {
+        Err(Error::unsupported(format!("index is not an {name}")))
+    }
+}
+
 /// For casts: `Some(index or NULL)` when `index` is remote, following the classes the server
 /// reported for it.
 ///
@@ -201,6 +220,9 @@ pub unsafe fn remote_merge<T>(
 /// The quantizer of a remote IVF index (float or binary): a pointer into a client-side copy of
 /// the index, valid until the next write through the handle.
 pub fn remote_quantizer<T>(remote: &RemoteIndex) -> Result<*mut T> {
+    if let Some((quantizer, _)) = remote.sub_handle() {
+        return Ok(quantizer as *mut T);
+    }
     remote.with_local_copy(|copy| {
         // SAFETY: the copy is a live local index; the casts return NULL for other classes.
         unsafe {
@@ -224,6 +246,9 @@ pub fn remote_sub_index(
     remote: &RemoteIndex,
     sub_index: unsafe extern "C" fn(*mut FaissIndex) -> *mut FaissIndex,
 ) -> Result<*mut FaissIndex> {
+    if let Some((index, false)) = remote.sub_handle() {
+        return Ok(index as *mut FaissIndex);
+    }
     remote.with_local_copy(|copy| match copy.raw() {
         // SAFETY: the copy is a live local index of the class `sub_index` reads.
         RawIndex::Float(local) => unsafe { sub_index(local) },

@@ -302,7 +302,13 @@ pub unsafe extern "C" fn faissx_Index_assign(
             .checked_mul(k as usize)
             .ok_or_else(|| Error::invalid(format!("n = {n} times k = {k} labels overflow")))?;
         std::slice::from_raw_parts_mut(labels, total).fill(-1);
-        faiss_status(sys::faiss_Index_assign(index, n, x, labels, k))
+        shim_status(shim::faissx_shim_Index_assign(
+            index.cast_const().cast(),
+            n,
+            x,
+            labels,
+            k,
+        ))
     })
 }
 
@@ -452,7 +458,15 @@ pub unsafe extern "C" fn faissx_Index_sa_code_size(
     boundary!({
         if let Some(remote) = as_remote(index) {
             non_null(size, "size")?;
-            *size = remote.cached_info().code_size as usize;
+            // The server reports 0 for classes whose sa_code_size FAISS does not implement.
+            let code_size = remote.cached_info().code_size as usize;
+            if code_size == 0 {
+                return Err(Error::new(
+                    FAISSX_ERR_FAISS,
+                    "sa_code_size: standalone codes are not implemented for this index class",
+                ));
+            }
+            *size = code_size;
             return Ok(());
         }
         non_null(index, "index")?;

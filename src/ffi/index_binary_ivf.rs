@@ -39,7 +39,7 @@ pub unsafe extern "C" fn faissx_IndexBinaryIVF_cast(
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexBinaryIVF_nlist(index: *const FaissIndexBinaryIVF) -> usize {
     boundary!(0, {
-        non_null(index, "index")?;
+        of_class(index, c"IndexBinaryIVF")?;
         if let Some(remote) = as_remote(index) {
             return Ok(remote.cached_info().nlist as usize);
         }
@@ -51,7 +51,7 @@ pub unsafe extern "C" fn faissx_IndexBinaryIVF_nlist(index: *const FaissIndexBin
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexBinaryIVF_nprobe(index: *const FaissIndexBinaryIVF) -> usize {
     boundary!(0, {
-        non_null(index, "index")?;
+        of_class(index, c"IndexBinaryIVF")?;
         if let Some(remote) = as_remote(index) {
             return Ok(remote.fresh_info()?.nprobe as usize);
         }
@@ -66,7 +66,7 @@ pub unsafe extern "C" fn faissx_IndexBinaryIVF_set_nprobe(
     value: usize,
 ) {
     boundary!((), {
-        non_null(index, "index")?;
+        of_class(index, c"IndexBinaryIVF")?;
         if let Some(remote) = as_remote(index) {
             return remote.set_param("nprobe", value as f64);
         }
@@ -81,7 +81,7 @@ pub unsafe extern "C" fn faissx_IndexBinaryIVF_quantizer(
     index: *const FaissIndexBinaryIVF,
 ) -> *mut FaissIndexBinary {
     boundary!(std::ptr::null_mut(), {
-        non_null(index, "index")?;
+        of_class(index, c"IndexBinaryIVF")?;
         if let Some(remote) = as_remote(index) {
             return remote_quantizer(remote);
         }
@@ -95,7 +95,7 @@ pub unsafe extern "C" fn faissx_IndexBinaryIVF_own_fields(
     index: *const FaissIndexBinaryIVF,
 ) -> c_int {
     boundary!(0, {
-        non_null(index, "index")?;
+        of_class(index, c"IndexBinaryIVF")?;
         if let Some(remote) = as_remote(index) {
             return Ok(remote.own_fields.load(std::sync::atomic::Ordering::Relaxed));
         }
@@ -110,7 +110,7 @@ pub unsafe extern "C" fn faissx_IndexBinaryIVF_set_own_fields(
     value: c_int,
 ) {
     boundary!((), {
-        non_null(index, "index")?;
+        of_class(index, c"IndexBinaryIVF")?;
         if let Some(remote) = as_remote(index) {
             // Recorded for faissx_Index_free: the server keeps what a composite borrows alive.
             remote
@@ -129,7 +129,7 @@ pub unsafe extern "C" fn faissx_IndexBinaryIVF_max_codes(
     index: *const FaissIndexBinaryIVF,
 ) -> usize {
     boundary!(0, {
-        non_null(index, "index")?;
+        of_class(index, c"IndexBinaryIVF")?;
         if let Some(remote) = as_remote(index) {
             return Ok(remote.fresh_info()?.max_codes as usize);
         }
@@ -144,7 +144,7 @@ pub unsafe extern "C" fn faissx_IndexBinaryIVF_set_max_codes(
     value: usize,
 ) {
     boundary!((), {
-        non_null(index, "index")?;
+        of_class(index, c"IndexBinaryIVF")?;
         if let Some(remote) = as_remote(index) {
             return remote.set_param("max_codes", value as f64);
         }
@@ -160,6 +160,7 @@ pub unsafe extern "C" fn faissx_IndexBinaryIVF_use_heap(
 ) -> c_int {
     boundary!(0, {
         local_only(index, "index")?;
+        of_class(index, c"IndexBinaryIVF")?;
         non_null(index, "index")?;
         Ok(sys::faiss_IndexBinaryIVF_use_heap(index))
     })
@@ -173,6 +174,7 @@ pub unsafe extern "C" fn faissx_IndexBinaryIVF_set_use_heap(
 ) {
     boundary!((), {
         local_only(index, "index")?;
+        of_class(index, c"IndexBinaryIVF")?;
         non_null(index, "index")?;
         sys::faiss_IndexBinaryIVF_set_use_heap(index, value);
         Ok(())
@@ -186,6 +188,7 @@ pub unsafe extern "C" fn faissx_IndexBinaryIVF_per_invlist_search(
 ) -> c_int {
     boundary!(0, {
         local_only(index, "index")?;
+        of_class(index, c"IndexBinaryIVF")?;
         non_null(index, "index")?;
         Ok(sys::faiss_IndexBinaryIVF_per_invlist_search(index))
     })
@@ -199,6 +202,7 @@ pub unsafe extern "C" fn faissx_IndexBinaryIVF_set_per_invlist_search(
 ) {
     boundary!((), {
         local_only(index, "index")?;
+        of_class(index, c"IndexBinaryIVF")?;
         non_null(index, "index")?;
         sys::faiss_IndexBinaryIVF_set_per_invlist_search(index, value);
         Ok(())
@@ -213,7 +217,7 @@ pub unsafe extern "C" fn faissx_IndexBinaryIVF_merge_from(
     add_id: idx_t,
 ) -> c_int {
     boundary!({
-        non_null(index, "index")?;
+        of_class(index, c"IndexBinaryIVF")?;
         non_null(other, "other")?;
         if let Some(merged) = remote_merge(index, other, add_id) {
             return merged;
@@ -238,6 +242,7 @@ pub unsafe extern "C" fn faissx_IndexBinaryIVF_search_preassigned(
 ) -> c_int {
     boundary!({
         local_only(index, "index")?;
+        of_class(index, c"IndexBinaryIVF")?;
         non_null(index, "index")?;
         count(n, "n")?;
         buffer(x, n, "x")?;
@@ -284,7 +289,7 @@ pub unsafe extern "C" fn faissx_IndexBinaryIVF_get_list_size(
     list_no: usize,
 ) -> usize {
     boundary!(0, {
-        non_null(index, "index")?;
+        of_class(index, c"IndexBinaryIVF")?;
         list_in_range(list_no, faissx_IndexBinaryIVF_nlist(index))?;
         if let Some(remote) = as_remote(index) {
             let sizes = remote.list_sizes()?;
@@ -306,7 +311,7 @@ pub unsafe extern "C" fn faissx_IndexBinaryIVF_make_direct_map(
     new_maintain_direct_map: c_int,
 ) -> c_int {
     boundary!({
-        non_null(index, "index")?;
+        of_class(index, c"IndexBinaryIVF")?;
         if let Some(remote) = as_remote(index) {
             return remote.set_param("direct_map", new_maintain_direct_map.into());
         }
@@ -323,7 +328,7 @@ pub unsafe extern "C" fn faissx_IndexBinaryIVF_imbalance_factor(
     index: *const FaissIndexBinaryIVF,
 ) -> f64 {
     boundary!(0.0, {
-        non_null(index, "index")?;
+        of_class(index, c"IndexBinaryIVF")?;
         if let Some(remote) = as_remote(index) {
             return remote.imbalance_factor();
         }
@@ -336,6 +341,7 @@ pub unsafe extern "C" fn faissx_IndexBinaryIVF_imbalance_factor(
 pub unsafe extern "C" fn faissx_IndexBinaryIVF_print_stats(index: *const FaissIndexBinaryIVF) {
     boundary!((), {
         local_only(index, "index")?;
+        of_class(index, c"IndexBinaryIVF")?;
         non_null(index, "index")?;
         sys::faiss_IndexBinaryIVF_print_stats(index);
         Ok(())
@@ -350,7 +356,7 @@ pub unsafe extern "C" fn faissx_IndexBinaryIVF_invlists_get_ids(
     invlist: *mut idx_t,
 ) {
     boundary!((), {
-        non_null(index, "index")?;
+        of_class(index, c"IndexBinaryIVF")?;
         non_null(invlist, "invlist")?;
         list_in_range(list_no, faissx_IndexBinaryIVF_nlist(index))?;
         if let Some(remote) = as_remote(index) {

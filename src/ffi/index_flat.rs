@@ -49,7 +49,7 @@ pub unsafe extern "C" fn faissx_IndexFlat_xb(
     p_size: *mut usize,
 ) {
     boundary!((), {
-        non_null(index, "index")?;
+        of_class(index, c"IndexFlat")?;
         non_null(p_xb, "p_xb")?;
         if let Some(remote) = as_remote(index) {
             let (xb, size) = remote.xb()?;
@@ -261,7 +261,9 @@ pub unsafe extern "C" fn faissx_IndexRefineFlat_cast(
     index: *mut FaissIndex,
 ) -> *mut FaissIndexRefineFlat {
     boundary!(std::ptr::null_mut(), {
-        local_only(index, "index")?;
+        if let Some(cast) = remote_cast(index, "IndexRefineFlat") {
+            return Ok(cast);
+        }
         non_null(index, "index")?;
         Ok(sys::faiss_IndexRefineFlat_cast(index))
     })
@@ -274,6 +276,7 @@ pub unsafe extern "C" fn faissx_IndexRefineFlat_own_fields(
 ) -> c_int {
     boundary!(0, {
         local_only(index, "index")?;
+        of_class(index, c"IndexRefineFlat")?;
         non_null(index, "index")?;
         Ok(sys::faiss_IndexRefineFlat_own_fields(index))
     })
@@ -287,6 +290,7 @@ pub unsafe extern "C" fn faissx_IndexRefineFlat_set_own_fields(
 ) {
     boundary!((), {
         local_only(index, "index")?;
+        of_class(index, c"IndexRefineFlat")?;
         non_null(index, "index")?;
         sys::faiss_IndexRefineFlat_set_own_fields(index, value);
         Ok(())
@@ -300,6 +304,7 @@ pub unsafe extern "C" fn faissx_IndexRefineFlat_k_factor(
 ) -> f32 {
     boundary!(0.0, {
         local_only(index, "index")?;
+        of_class(index, c"IndexRefineFlat")?;
         non_null(index, "index")?;
         Ok(sys::faiss_IndexRefineFlat_k_factor(index))
     })
@@ -313,6 +318,7 @@ pub unsafe extern "C" fn faissx_IndexRefineFlat_set_k_factor(
 ) {
     boundary!((), {
         local_only(index, "index")?;
+        of_class(index, c"IndexRefineFlat")?;
         non_null(index, "index")?;
         sys::faiss_IndexRefineFlat_set_k_factor(index, value);
         Ok(())
@@ -375,6 +381,7 @@ pub unsafe extern "C" fn faissx_IndexFlat1D_update_permutation(
 ) -> c_int {
     boundary!({
         local_only(index, "index")?;
+        of_class(index, c"IndexFlat1D")?;
         non_null(index, "index")?;
         faiss_status(sys::faiss_IndexFlat1D_update_permutation(index))
     })

@@ -107,6 +107,7 @@ unsafe fn hnsw(index: *const FaissIndexHNSW) -> Result<*mut std::os::raw::c_void
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexHNSW_M(index: *const FaissIndexHNSW) -> c_int {
     boundary!(0, {
+        of_class(index, c"IndexHNSW")?;
         if let Some(remote) = as_remote(index) {
             return Ok(remote.cached_info().hnsw_m);
         }
@@ -118,6 +119,7 @@ pub unsafe extern "C" fn faissx_IndexHNSW_M(index: *const FaissIndexHNSW) -> c_i
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexHNSW_efSearch(index: *const FaissIndexHNSW) -> c_int {
     boundary!(0, {
+        of_class(index, c"IndexHNSW")?;
         if let Some(remote) = as_remote(index) {
             return Ok(remote.fresh_info()?.ef_search);
         }
@@ -129,6 +131,7 @@ pub unsafe extern "C" fn faissx_IndexHNSW_efSearch(index: *const FaissIndexHNSW)
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexHNSW_set_efSearch(index: *mut FaissIndexHNSW, value: c_int) {
     boundary!((), {
+        of_class(index, c"IndexHNSW")?;
         if let Some(remote) = as_remote(index) {
             hnsw_ef(value.into(), "efSearch")?;
             return remote.set_param("efSearch", value.into());
@@ -144,6 +147,7 @@ pub unsafe extern "C" fn faissx_IndexHNSW_set_efSearch(index: *mut FaissIndexHNS
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexHNSW_efConstruction(index: *const FaissIndexHNSW) -> c_int {
     boundary!(0, {
+        of_class(index, c"IndexHNSW")?;
         if let Some(remote) = as_remote(index) {
             return Ok(remote.fresh_info()?.ef_construction);
         }
@@ -158,6 +162,7 @@ pub unsafe extern "C" fn faissx_IndexHNSW_set_efConstruction(
     value: c_int,
 ) {
     boundary!((), {
+        of_class(index, c"IndexHNSW")?;
         if let Some(remote) = as_remote(index) {
             hnsw_ef(value.into(), "efConstruction")?;
             return remote.set_param("efConstruction", value.into());

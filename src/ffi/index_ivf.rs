@@ -145,7 +145,7 @@ pub unsafe extern "C" fn faissx_IndexIVF_cast(index: *mut FaissIndex) -> *mut Fa
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexIVF_nlist(index: *const FaissIndexIVF) -> usize {
     boundary!(0, {
-        non_null(index, "index")?;
+        of_class(index, c"IndexIVF")?;
         if let Some(remote) = as_remote(index) {
             return Ok(remote.cached_info().nlist as usize);
         }
@@ -157,7 +157,7 @@ pub unsafe extern "C" fn faissx_IndexIVF_nlist(index: *const FaissIndexIVF) -> u
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexIVF_nprobe(index: *const FaissIndexIVF) -> usize {
     boundary!(0, {
-        non_null(index, "index")?;
+        of_class(index, c"IndexIVF")?;
         if let Some(remote) = as_remote(index) {
             return Ok(remote.fresh_info()?.nprobe as usize);
         }
@@ -169,7 +169,7 @@ pub unsafe extern "C" fn faissx_IndexIVF_nprobe(index: *const FaissIndexIVF) -> 
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexIVF_set_nprobe(index: *mut FaissIndexIVF, value: usize) {
     boundary!((), {
-        non_null(index, "index")?;
+        of_class(index, c"IndexIVF")?;
         if let Some(remote) = as_remote(index) {
             return remote.set_param("nprobe", value as f64);
         }
@@ -182,7 +182,7 @@ pub unsafe extern "C" fn faissx_IndexIVF_set_nprobe(index: *mut FaissIndexIVF, v
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexIVF_quantizer(index: *const FaissIndexIVF) -> *mut FaissIndex {
     boundary!(std::ptr::null_mut(), {
-        non_null(index, "index")?;
+        of_class(index, c"IndexIVF")?;
         if let Some(remote) = as_remote(index) {
             return remote_quantizer(remote);
         }
@@ -196,7 +196,7 @@ pub unsafe extern "C" fn faissx_IndexIVF_quantizer_trains_alone(
     index: *const FaissIndexIVF,
 ) -> c_char {
     boundary!(0, {
-        non_null(index, "index")?;
+        of_class(index, c"IndexIVF")?;
         if let Some(remote) = as_remote(index) {
             return Ok(remote.cached_info().quantizer_trains_alone as c_char);
         }
@@ -208,7 +208,7 @@ pub unsafe extern "C" fn faissx_IndexIVF_quantizer_trains_alone(
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexIVF_own_fields(index: *const FaissIndexIVF) -> c_int {
     boundary!(0, {
-        non_null(index, "index")?;
+        of_class(index, c"IndexIVF")?;
         if let Some(remote) = as_remote(index) {
             return Ok(remote.own_fields.load(std::sync::atomic::Ordering::Relaxed));
         }
@@ -220,7 +220,7 @@ pub unsafe extern "C" fn faissx_IndexIVF_own_fields(index: *const FaissIndexIVF)
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexIVF_set_own_fields(index: *mut FaissIndexIVF, value: c_int) {
     boundary!((), {
-        non_null(index, "index")?;
+        of_class(index, c"IndexIVF")?;
         if let Some(remote) = as_remote(index) {
             // Recorded for faissx_Index_free: the server keeps what a composite borrows alive.
             remote
@@ -241,7 +241,7 @@ pub unsafe extern "C" fn faissx_IndexIVF_merge_from(
     add_id: idx_t,
 ) -> c_int {
     boundary!({
-        non_null(index, "index")?;
+        of_class(index, c"IndexIVF")?;
         non_null(other, "other")?;
         if let Some(merged) = remote_merge(index, other, add_id) {
             return merged;
@@ -261,6 +261,7 @@ pub unsafe extern "C" fn faissx_IndexIVF_copy_subset_to(
 ) -> c_int {
     boundary!({
         local_only(index, "index")?;
+        of_class(index, c"IndexIVF")?;
         local_only(other, "other")?;
         non_null(index, "index")?;
         non_null(other, "other")?;
@@ -289,6 +290,7 @@ pub unsafe extern "C" fn faissx_IndexIVF_search_preassigned(
 ) -> c_int {
     boundary!({
         local_only(index, "index")?;
+        of_class(index, c"IndexIVF")?;
         non_null(index, "index")?;
         count(n, "n")?;
         buffer(x, n, "x")?;
@@ -318,7 +320,7 @@ pub unsafe extern "C" fn faissx_IndexIVF_get_list_size(
     list_no: usize,
 ) -> usize {
     boundary!(0, {
-        non_null(index, "index")?;
+        of_class(index, c"IndexIVF")?;
         list_in_range(list_no, faissx_IndexIVF_nlist(index))?;
         if let Some(remote) = as_remote(index) {
             let sizes = remote.list_sizes()?;
@@ -340,7 +342,7 @@ pub unsafe extern "C" fn faissx_IndexIVF_make_direct_map(
     new_maintain_direct_map: c_int,
 ) -> c_int {
     boundary!({
-        non_null(index, "index")?;
+        of_class(index, c"IndexIVF")?;
         if let Some(remote) = as_remote(index) {
             return remote.set_param("direct_map", new_maintain_direct_map.into());
         }
@@ -355,7 +357,7 @@ pub unsafe extern "C" fn faissx_IndexIVF_make_direct_map(
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexIVF_imbalance_factor(index: *const FaissIndexIVF) -> f64 {
     boundary!(0.0, {
-        non_null(index, "index")?;
+        of_class(index, c"IndexIVF")?;
         if let Some(remote) = as_remote(index) {
             return remote.imbalance_factor();
         }
@@ -368,6 +370,7 @@ pub unsafe extern "C" fn faissx_IndexIVF_imbalance_factor(index: *const FaissInd
 pub unsafe extern "C" fn faissx_IndexIVF_print_stats(index: *const FaissIndexIVF) {
     boundary!((), {
         local_only(index, "index")?;
+        of_class(index, c"IndexIVF")?;
         non_null(index, "index")?;
         sys::faiss_IndexIVF_print_stats(index);
         Ok(())
@@ -382,7 +385,7 @@ pub unsafe extern "C" fn faissx_IndexIVF_invlists_get_ids(
     invlist: *mut idx_t,
 ) {
     boundary!((), {
-        non_null(index, "index")?;
+        of_class(index, c"IndexIVF")?;
         non_null(invlist, "invlist")?;
         list_in_range(list_no, faissx_IndexIVF_nlist(index))?;
         if let Some(remote) = as_remote(index) {
@@ -406,6 +409,7 @@ pub unsafe extern "C" fn faissx_IndexIVF_train_encoder(
 ) -> c_int {
     boundary!({
         local_only(index, "index")?;
+        of_class(index, c"IndexIVF")?;
         non_null(index, "index")?;
         count(n, "n")?;
         buffer(x, n, "x")?;

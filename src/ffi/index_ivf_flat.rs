@@ -39,7 +39,7 @@ pub unsafe extern "C" fn faissx_IndexIVFFlat_cast(
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexIVFFlat_nlist(index: *const FaissIndexIVFFlat) -> usize {
     boundary!(0, {
-        non_null(index, "index")?;
+        of_class(index, c"IndexIVF")?;
         if let Some(remote) = as_remote(index) {
             return Ok(remote.cached_info().nlist as usize);
         }
@@ -51,7 +51,7 @@ pub unsafe extern "C" fn faissx_IndexIVFFlat_nlist(index: *const FaissIndexIVFFl
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexIVFFlat_nprobe(index: *const FaissIndexIVFFlat) -> usize {
     boundary!(0, {
-        non_null(index, "index")?;
+        of_class(index, c"IndexIVF")?;
         if let Some(remote) = as_remote(index) {
             return Ok(remote.fresh_info()?.nprobe as usize);
         }
@@ -66,7 +66,7 @@ pub unsafe extern "C" fn faissx_IndexIVFFlat_set_nprobe(
     value: usize,
 ) {
     boundary!((), {
-        non_null(index, "index")?;
+        of_class(index, c"IndexIVF")?;
         if let Some(remote) = as_remote(index) {
             return remote.set_param("nprobe", value as f64);
         }
@@ -81,7 +81,7 @@ pub unsafe extern "C" fn faissx_IndexIVFFlat_quantizer(
     index: *const FaissIndexIVFFlat,
 ) -> *mut FaissIndex {
     boundary!(std::ptr::null_mut(), {
-        non_null(index, "index")?;
+        of_class(index, c"IndexIVF")?;
         if let Some(remote) = as_remote(index) {
             return remote_quantizer(remote);
         }
@@ -95,7 +95,7 @@ pub unsafe extern "C" fn faissx_IndexIVFFlat_quantizer_trains_alone(
     index: *const FaissIndexIVFFlat,
 ) -> c_char {
     boundary!(0, {
-        non_null(index, "index")?;
+        of_class(index, c"IndexIVF")?;
         if let Some(remote) = as_remote(index) {
             return Ok(remote.cached_info().quantizer_trains_alone as c_char);
         }
@@ -107,7 +107,7 @@ pub unsafe extern "C" fn faissx_IndexIVFFlat_quantizer_trains_alone(
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexIVFFlat_own_fields(index: *const FaissIndexIVFFlat) -> c_int {
     boundary!(0, {
-        non_null(index, "index")?;
+        of_class(index, c"IndexIVF")?;
         if let Some(remote) = as_remote(index) {
             return Ok(remote.own_fields.load(std::sync::atomic::Ordering::Relaxed));
         }
@@ -122,7 +122,7 @@ pub unsafe extern "C" fn faissx_IndexIVFFlat_set_own_fields(
     value: c_int,
 ) {
     boundary!((), {
-        non_null(index, "index")?;
+        of_class(index, c"IndexIVF")?;
         if let Some(remote) = as_remote(index) {
             // Recorded for faissx_Index_free: the server keeps what a composite borrows alive.
             remote
@@ -214,6 +214,7 @@ pub unsafe extern "C" fn faissx_IndexIVFFlat_add_core(
 ) -> c_int {
     boundary!({
         local_only(index, "index")?;
+        of_class(index, c"IndexIVF")?;
         non_null(index, "index")?;
         count(n, "n")?;
         buffer(x, n, "x")?;
@@ -238,6 +239,7 @@ pub unsafe extern "C" fn faissx_IndexIVFFlat_update_vectors(
 ) -> c_int {
     boundary!({
         local_only(index, "index")?;
+        of_class(index, c"IndexIVFFlat")?;
         non_null(index, "index")?;
         non_null(idx, "idx")?;
         non_null(v, "v")?;

@@ -25,7 +25,9 @@ pub unsafe extern "C" fn faissx_IndexLSH_free(obj: *mut FaissIndexLSH) {
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexLSH_cast(index: *mut FaissIndex) -> *mut FaissIndexLSH {
     boundary!(std::ptr::null_mut(), {
-        local_only(index, "index")?;
+        if let Some(cast) = remote_cast(index, "IndexLSH") {
+            return Ok(cast);
+        }
         non_null(index, "index")?;
         Ok(sys::faiss_IndexLSH_cast(index))
     })
@@ -36,6 +38,7 @@ pub unsafe extern "C" fn faissx_IndexLSH_cast(index: *mut FaissIndex) -> *mut Fa
 pub unsafe extern "C" fn faissx_IndexLSH_nbits(index: *const FaissIndexLSH) -> c_int {
     boundary!(0, {
         local_only(index, "index")?;
+        of_class(index, c"IndexLSH")?;
         non_null(index, "index")?;
         Ok(sys::faiss_IndexLSH_nbits(index))
     })
@@ -46,6 +49,7 @@ pub unsafe extern "C" fn faissx_IndexLSH_nbits(index: *const FaissIndexLSH) -> c
 pub unsafe extern "C" fn faissx_IndexLSH_code_size(index: *const FaissIndexLSH) -> c_int {
     boundary!(0, {
         local_only(index, "index")?;
+        of_class(index, c"IndexLSH")?;
         non_null(index, "index")?;
         Ok(sys::faiss_IndexLSH_code_size(index))
     })
@@ -56,6 +60,7 @@ pub unsafe extern "C" fn faissx_IndexLSH_code_size(index: *const FaissIndexLSH) 
 pub unsafe extern "C" fn faissx_IndexLSH_rotate_data(index: *const FaissIndexLSH) -> c_int {
     boundary!(0, {
         local_only(index, "index")?;
+        of_class(index, c"IndexLSH")?;
         non_null(index, "index")?;
         Ok(sys::faiss_IndexLSH_rotate_data(index))
     })
@@ -66,6 +71,7 @@ pub unsafe extern "C" fn faissx_IndexLSH_rotate_data(index: *const FaissIndexLSH
 pub unsafe extern "C" fn faissx_IndexLSH_train_thresholds(index: *const FaissIndexLSH) -> c_int {
     boundary!(0, {
         local_only(index, "index")?;
+        of_class(index, c"IndexLSH")?;
         non_null(index, "index")?;
         Ok(sys::faiss_IndexLSH_train_thresholds(index))
     })

@@ -169,6 +169,9 @@ pub unsafe extern "C" fn faissx_IndexIVFPQ_nbits(index: *const FaissIndexIVFPQ) 
 
 unsafe fn pq_m(index: *const FaissIndex) -> Result<usize> {
     if let Some(remote) = as_remote(index) {
+        if !(remote.is("IndexPQ") || remote.is("IndexIVFPQ")) {
+            return Err(not_product_quantized());
+        }
         return Ok(remote.cached_info().pq_m as usize);
     }
     Ok(shim::faissx_shim_pq_M(product_quantized(index)?))
@@ -176,6 +179,9 @@ unsafe fn pq_m(index: *const FaissIndex) -> Result<usize> {
 
 unsafe fn pq_nbits(index: *const FaissIndex) -> Result<usize> {
     if let Some(remote) = as_remote(index) {
+        if !(remote.is("IndexPQ") || remote.is("IndexIVFPQ")) {
+            return Err(not_product_quantized());
+        }
         return Ok(remote.cached_info().pq_nbits as usize);
     }
     Ok(shim::faissx_shim_pq_nbits(product_quantized(index)?))
@@ -188,8 +194,10 @@ unsafe fn product_quantized(index: *const FaissIndex) -> Result<*mut c_void> {
     if is_pq {
         Ok(index)
     } else {
-        Err(Error::unsupported(
-            "index is neither an IndexPQ nor an IndexIVFPQ",
-        ))
+        Err(not_product_quantized())
     }
+}
+
+fn not_product_quantized() -> Error {
+    Error::unsupported("index is neither an IndexPQ nor an IndexIVFPQ")
 }

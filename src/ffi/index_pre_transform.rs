@@ -27,7 +27,9 @@ pub unsafe extern "C" fn faissx_IndexPreTransform_cast(
     index: *mut FaissIndex,
 ) -> *mut FaissIndexPreTransform {
     boundary!(std::ptr::null_mut(), {
-        local_only(index, "index")?;
+        if let Some(cast) = remote_cast(index, "IndexPreTransform") {
+            return Ok(cast);
+        }
         non_null(index, "index")?;
         Ok(sys::faiss_IndexPreTransform_cast(index))
     })
@@ -40,6 +42,7 @@ pub unsafe extern "C" fn faissx_IndexPreTransform_index(
 ) -> *mut FaissIndex {
     boundary!(std::ptr::null_mut(), {
         local_only(index, "index")?;
+        of_class(index, c"IndexPreTransform")?;
         non_null(index, "index")?;
         Ok(sys::faiss_IndexPreTransform_index(index))
     })
@@ -52,6 +55,7 @@ pub unsafe extern "C" fn faissx_IndexPreTransform_own_fields(
 ) -> c_int {
     boundary!(0, {
         local_only(index, "index")?;
+        of_class(index, c"IndexPreTransform")?;
         non_null(index, "index")?;
         Ok(sys::faiss_IndexPreTransform_own_fields(index))
     })
@@ -65,6 +69,7 @@ pub unsafe extern "C" fn faissx_IndexPreTransform_set_own_fields(
 ) {
     boundary!((), {
         local_only(index, "index")?;
+        of_class(index, c"IndexPreTransform")?;
         non_null(index, "index")?;
         sys::faiss_IndexPreTransform_set_own_fields(index, value);
         Ok(())
@@ -129,6 +134,7 @@ pub unsafe extern "C" fn faissx_IndexPreTransform_prepend_transform(
 ) -> c_int {
     boundary!({
         local_only(index, "index")?;
+        of_class(index, c"IndexPreTransform")?;
         non_null(index, "index")?;
         non_null(ltrans, "ltrans")?;
         faiss_status(sys::faiss_IndexPreTransform_prepend_transform(

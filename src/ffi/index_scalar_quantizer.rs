@@ -183,7 +183,7 @@ pub unsafe extern "C" fn faissx_IndexIVFScalarQuantizer_nlist(
     index: *const FaissIndexIVFScalarQuantizer,
 ) -> usize {
     boundary!(0, {
-        non_null(index, "index")?;
+        of_class(index, c"IndexIVF")?;
         if let Some(remote) = as_remote(index) {
             return Ok(remote.cached_info().nlist as usize);
         }
@@ -197,7 +197,7 @@ pub unsafe extern "C" fn faissx_IndexIVFScalarQuantizer_nprobe(
     index: *const FaissIndexIVFScalarQuantizer,
 ) -> usize {
     boundary!(0, {
-        non_null(index, "index")?;
+        of_class(index, c"IndexIVF")?;
         if let Some(remote) = as_remote(index) {
             return Ok(remote.fresh_info()?.nprobe as usize);
         }
@@ -212,7 +212,7 @@ pub unsafe extern "C" fn faissx_IndexIVFScalarQuantizer_set_nprobe(
     value: usize,
 ) {
     boundary!((), {
-        non_null(index, "index")?;
+        of_class(index, c"IndexIVF")?;
         if let Some(remote) = as_remote(index) {
             return remote.set_param("nprobe", value as f64);
         }
@@ -227,7 +227,7 @@ pub unsafe extern "C" fn faissx_IndexIVFScalarQuantizer_quantizer(
     index: *const FaissIndexIVFScalarQuantizer,
 ) -> *mut FaissIndex {
     boundary!(std::ptr::null_mut(), {
-        non_null(index, "index")?;
+        of_class(index, c"IndexIVF")?;
         if let Some(remote) = as_remote(index) {
             return remote_quantizer(remote);
         }
@@ -241,7 +241,7 @@ pub unsafe extern "C" fn faissx_IndexIVFScalarQuantizer_own_fields(
     index: *const FaissIndexIVFScalarQuantizer,
 ) -> c_int {
     boundary!(0, {
-        non_null(index, "index")?;
+        of_class(index, c"IndexIVF")?;
         if let Some(remote) = as_remote(index) {
             return Ok(remote.own_fields.load(std::sync::atomic::Ordering::Relaxed));
         }
@@ -256,7 +256,7 @@ pub unsafe extern "C" fn faissx_IndexIVFScalarQuantizer_set_own_fields(
     value: c_int,
 ) {
     boundary!((), {
-        non_null(index, "index")?;
+        of_class(index, c"IndexIVF")?;
         if let Some(remote) = as_remote(index) {
             // Recorded for faissx_Index_free: the server keeps what a composite borrows alive.
             remote
@@ -280,6 +280,7 @@ pub unsafe extern "C" fn faissx_IndexIVFScalarQuantizer_add_core(
 ) -> c_int {
     boundary!({
         local_only(index, "index")?;
+        of_class(index, c"IndexIVF")?;
         non_null(index, "index")?;
         count(n, "n")?;
         buffer(x, n, "x")?;

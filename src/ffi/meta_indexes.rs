@@ -11,7 +11,7 @@ use std::os::raw::c_int;
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexIDMap_own_fields(index: *const FaissIndexIDMap) -> c_int {
     boundary!(0, {
-        non_null(index, "index")?;
+        of_class(index, c"IndexIDMap")?;
         if let Some(remote) = as_remote(index) {
             return Ok(remote.own_fields.load(std::sync::atomic::Ordering::Relaxed));
         }
@@ -26,7 +26,7 @@ pub unsafe extern "C" fn faissx_IndexIDMap_set_own_fields(
     value: c_int,
 ) {
     boundary!((), {
-        non_null(index, "index")?;
+        of_class(index, c"IndexIDMap")?;
         if let Some(remote) = as_remote(index) {
             // Recorded for faissx_Index_free: the server keeps what a composite borrows alive.
             remote
@@ -79,7 +79,7 @@ pub unsafe extern "C" fn faissx_IndexIDMap_id_map(
     p_size: *mut usize,
 ) {
     boundary!((), {
-        non_null(index, "index")?;
+        of_class(index, c"IndexIDMap")?;
         if let Some(remote) = as_remote(index) {
             let (ids, size) = remote.id_map()?;
             if !p_id_map.is_null() {
@@ -101,7 +101,7 @@ pub unsafe extern "C" fn faissx_IndexIDMap_sub_index(
     index: *mut FaissIndexIDMap,
 ) -> *mut FaissIndex {
     boundary!(std::ptr::null_mut(), {
-        non_null(index, "index")?;
+        of_class(index, c"IndexIDMap")?;
         if let Some(remote) = as_remote(index) {
             return remote_sub_index(remote, sys::faiss_IndexIDMap_sub_index);
         }
@@ -113,7 +113,7 @@ pub unsafe extern "C" fn faissx_IndexIDMap_sub_index(
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexIDMap2_own_fields(index: *const FaissIndexIDMap2) -> c_int {
     boundary!(0, {
-        non_null(index, "index")?;
+        of_class(index, c"IndexIDMap")?;
         if let Some(remote) = as_remote(index) {
             return Ok(remote.own_fields.load(std::sync::atomic::Ordering::Relaxed));
         }
@@ -128,7 +128,7 @@ pub unsafe extern "C" fn faissx_IndexIDMap2_set_own_fields(
     value: c_int,
 ) {
     boundary!((), {
-        non_null(index, "index")?;
+        of_class(index, c"IndexIDMap")?;
         if let Some(remote) = as_remote(index) {
             // Recorded for faissx_Index_free: the server keeps what a composite borrows alive.
             remote
@@ -167,7 +167,7 @@ pub unsafe extern "C" fn faissx_IndexIDMap2_construct_rev_map(
     index: *mut FaissIndexIDMap2,
 ) -> c_int {
     boundary!({
-        non_null(index, "index")?;
+        of_class(index, c"IndexIDMap2")?;
         if let Some(remote) = as_remote(index) {
             // The server's IDMap2 keeps its reverse map current on every write.
             let _ = remote;
@@ -197,7 +197,7 @@ pub unsafe extern "C" fn faissx_IndexIDMap2_id_map(
     p_size: *mut usize,
 ) {
     boundary!((), {
-        non_null(index, "index")?;
+        of_class(index, c"IndexIDMap")?;
         if let Some(remote) = as_remote(index) {
             let (ids, size) = remote.id_map()?;
             if !p_id_map.is_null() {
@@ -219,7 +219,7 @@ pub unsafe extern "C" fn faissx_IndexIDMap2_sub_index(
     index: *mut FaissIndexIDMap2,
 ) -> *mut FaissIndex {
     boundary!(std::ptr::null_mut(), {
-        non_null(index, "index")?;
+        of_class(index, c"IndexIDMap")?;
         if let Some(remote) = as_remote(index) {
             return remote_sub_index(remote, sys::faiss_IndexIDMap2_sub_index);
         }

@@ -615,25 +615,25 @@ impl LocalIndex {
         labels.fill(-1);
         // SAFETY: labels holds n*k ids; x n queries.
         unsafe {
-            faiss_status(match self.0 {
+            match self.0 {
                 RawIndex::Float(index) => {
                     let x = aligned_f32(x);
-                    sys::faiss_Index_assign(
-                        index,
+                    shim_status(shim::faissx_shim_Index_assign(
+                        index.cast_const().cast(),
                         idx(n, "n")?,
                         x.as_ptr(),
                         labels.as_mut_ptr(),
                         idx(k, "k")?,
-                    )
+                    ))?
                 }
-                RawIndex::Binary(index) => sys::faiss_IndexBinary_assign(
+                RawIndex::Binary(index) => faiss_status(sys::faiss_IndexBinary_assign(
                     index,
                     idx(n, "n")?,
                     x.as_ptr(),
                     labels.as_mut_ptr(),
                     idx(k, "k")?,
-                ),
-            })?;
+                ))?,
+            }
         }
         framed(labels, &what)
     }
@@ -749,28 +749,13 @@ impl LocalIndex {
 
     /// The vectors of keys `first .. first + n`; more than `max_bytes` of them are refused.
     pub fn reconstruct(&self, first: i64, n: u64, max_bytes: usize) -> Result<Vec<u8>> {
-        // A request must not make the server allocate more than the index holds, nor read
-        // outside it: no index holds more than ntotal vectors; indexes other than IVF and
-        // IDMap address them by position, and FAISS does not check every position (negative
-        // keys of flat codes, IndexBinaryFlat's upper end; the shim checks the others).
-        let info = self.info();
-        let ntotal = info.ntotal;
-        let class = |name: &str| info.classes.iter().any(|c| c == name);
-        let by_id = class("IndexIVF") || class("IndexIDMap") || class("IndexBinaryIVF");
-        let end = first.checked_add(idx(n, "n")?);
-        if n > ntotal.max(0) as u64
-            || (!by_id && first < 0)
-            || (class("IndexBinaryFlat") && !matches!(end, Some(end) if end <= ntotal))
-        {
-            let message =
-                format!("ids {first} .. {first} + {n} are out of range (ntotal = {ntotal})");
-            // The codes a local call gets: faissx's own check for binary flat, FAISS's otherwise.
-            let code = if class("IndexBinaryFlat") {
-                FAISSX_ERR_INVALID_ARGUMENT
-            } else {
-                FAISSX_ERR_FAISS
-            };
-            return Err(Error::new(code, message));
+        // A request must not make the server allocate more than the index holds (the shim
+        // checks the positions FAISS reads unchecked, with the codes a local call gets).
+        let ntotal = self.info().ntotal;
+        if n > ntotal.max(0) as u64 {
+            return Err(Error::invalid(format!(
+                "ids {first} .. {first} + {n} are out of range (ntotal = {ntotal})"
+            )));
         }
         let bytes = (n as u128) * self.vector_bytes() as u128;
         if bytes > max_bytes as u128 {
@@ -848,7 +833,14 @@ impl LocalIndex {
         }
     }
 
-    pub fn set_param(&self, name: &str, value: f64) -> Result<()> {
+    /// Sets a parameter on the index itself, or, with `space`, exactly as FAISS's
+    /// `ParameterSpace::set_index_parameter` does in the caller's process (the values it takes
+    /// unchecked are checked where they are used, as in local mode).
+    pub fn set_param(&self, name: &str, value: f64, space: bool) -> Result<()> {
+        if let (true, RawIndex::Float(index)) = (space, self.0) {
+            // SAFETY: a live index.
+            return unsafe { set_space_parameter(index, name, value) };
+        }
         if matches!(name, "efSearch" | "efConstruction") {
             // Out of range (NaN included), the cast to i64 still lands outside 1..=max.
             let whole = if value >= 1.0 { value as i64 } else { 0 };
@@ -907,19 +899,7 @@ impl LocalIndex {
                     }
                     shim::faissx_shim_IndexIVF_set_max_codes(ivf.cast(), value as usize)
                 }
-                (RawIndex::Float(index), _) => {
-                    let name = CString::new(name)
-                        .map_err(|_| Error::invalid("parameter name contains NUL"))?;
-                    let space = construct(|out| faiss_status(sys::faiss_ParameterSpace_new(out)))?;
-                    let status = sys::faiss_ParameterSpace_set_index_parameter(
-                        space,
-                        index,
-                        name.as_ptr(),
-                        value,
-                    );
-                    sys::faiss_ParameterSpace_free(space);
-                    faiss_status(status)?;
-                }
+                (RawIndex::Float(index), _) => set_space_parameter(index, name, value)?,
                 (RawIndex::Binary(_), _) => {
                     return Err(Error::unsupported(format!(
                         "binary indexes have no parameter {name}"
@@ -1180,6 +1160,15 @@ unsafe fn float_info(index: *mut FaissIndex) -> IndexInfo {
         classes.push("IndexIDMap");
         classes.push("IndexIDMap2");
     }
+    if !sys::faiss_IndexLSH_cast(index).is_null() {
+        classes.push("IndexLSH");
+    }
+    if !sys::faiss_IndexPreTransform_cast(index).is_null() {
+        classes.push("IndexPreTransform");
+    }
+    if !sys::faiss_IndexRefineFlat_cast(index).is_null() {
+        classes.push("IndexRefineFlat");
+    }
     let mut code_size = 0usize;
     if sys::faiss_Index_sa_code_size(index, &mut code_size) == 0 {
         info.code_size = code_size as u64;
@@ -1335,7 +1324,18 @@ impl BuiltParams {
             .map(BuiltSelector::new)
             .transpose()?;
         let sel = selector.as_ref().map_or(ptr::null_mut(), |s| s.root);
-        let info = index.info();
+        // The family and the own settings of the index the parameters reach, inside wrappers.
+        let info = match index.0 {
+            // SAFETY: a live index; wrappers hold their inner index.
+            RawIndex::Float(raw) => unsafe {
+                float_info(
+                    shim::faissx_shim_Index_params_target(raw.cast_const().cast())
+                        .cast_mut()
+                        .cast(),
+                )
+            },
+            RawIndex::Binary(_) => index.info(),
+        };
         let is = |class: &str| info.classes.iter().any(|c| c == class);
         // SAFETY: constructors return fresh objects; the selector outlives the parameters.
         // As locally: IVF indexes reject parameters other than SearchParametersIVF, HNSW and
@@ -1387,6 +1387,18 @@ impl BuiltParams {
     fn ptr(&self) -> *const FaissSearchParameters {
         self.params
     }
+}
+
+/// FAISS's `ParameterSpace::set_index_parameter`.
+///
+/// # Safety
+/// `index` must be a live index.
+unsafe fn set_space_parameter(index: *mut FaissIndex, name: &str, value: f64) -> Result<()> {
+    let name = CString::new(name).map_err(|_| Error::invalid("parameter name contains NUL"))?;
+    let space = construct(|out| faiss_status(sys::faiss_ParameterSpace_new(out)))?;
+    let status = sys::faiss_ParameterSpace_set_index_parameter(space, index, name.as_ptr(), value);
+    sys::faiss_ParameterSpace_free(space);
+    faiss_status(status)
 }
 
 impl Drop for BuiltParams {

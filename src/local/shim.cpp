@@ -6,6 +6,7 @@
 // faissx_shim_last_error() (per thread), so Rust maps both FAISS's and the shim's failures the
 // same way.
 
+#include <faiss/AutoTune.h>
 #include <faiss/IVFlib.h>
 #include <faiss/Index.h>
 #include <faiss/IndexAdditiveQuantizer.h>
@@ -19,6 +20,7 @@
 #include <faiss/IndexIVFAdditiveQuantizer.h>
 #include <faiss/IndexIVFFlat.h>
 #include <faiss/IndexIVFPQ.h>
+#include <faiss/IndexLSH.h>
 #include <faiss/IndexNSG.h>
 #include <faiss/IndexPQ.h>
 #include <faiss/IndexPreTransform.h>
@@ -177,6 +179,27 @@ int faissx_shim_IndexHNSW_M(void* index) {
     }
     return hnsw->cum_nneighbor_per_level[2] - hnsw->cum_nneighbor_per_level[1];
 }
+// Setting `range` of combination `cno`, as ParameterSpace::set_index_parameters(index, cno)
+// applies it: 1 with its name (borrowed from the space) and value, 0 past the last range.
+int faissx_shim_ParameterSpace_setting(
+        const void* space,
+        size_t cno,
+        size_t range,
+        const char** name,
+        double* value) {
+    auto* ps = static_cast<const faiss::ParameterSpace*>(space);
+    if (range >= ps->parameter_ranges.size()) {
+        return 0;
+    }
+    for (size_t i = 0; i < range; i++) {
+        cno /= ps->parameter_ranges[i].values.size();
+    }
+    const faiss::ParameterRange& pr = ps->parameter_ranges[range];
+    *name = pr.name.c_str();
+    *value = pr.values[cno % pr.values.size()];
+    return 1;
+}
+
 int faissx_shim_IndexHNSW_efSearch(void* index) {
     auto* hnsw = hnsw_of(index);
     return hnsw ? hnsw->efSearch : 0;
@@ -812,6 +835,36 @@ void check_ef(int ef, const char* name) {
     }
 }
 
+// The index that search parameters reach: IndexIDMap(2) and IndexPreTransform hand theirs on
+// unchanged, class and all, to the index they wrap.
+const faiss::Index* params_target(const faiss::Index* target) {
+    for (int depth = 0; depth < 64; depth++) {
+        const faiss::Index* inner = nullptr;
+        if (auto* idmap = dynamic_cast<const faiss::IndexIDMap*>(target)) {
+            inner = idmap->index;
+        } else if (auto* pt = dynamic_cast<const faiss::IndexPreTransform*>(target)) {
+            inner = pt->index;
+        }
+        if (!inner) {
+            break;
+        }
+        target = inner;
+    }
+    return target;
+}
+
+// HNSW keeps max(efSearch, k) candidates per query, allocated inside OpenMP where a failed
+// allocation aborts: k is bounded there as efSearch is. Other indexes keep their heaps in the
+// caller's result buffers.
+void check_k(const faiss::Index* index, int64_t k) {
+    if (dynamic_cast<const faiss::IndexHNSW*>(params_target(index)) && k > kMaxEf) {
+        refuse("IndexHNSW: k = %lld is more than the %d neighbours faissx searches an HNSW "
+               "graph for",
+               (long long)k,
+               kMaxEf);
+    }
+}
+
 // How many trained values a scalar quantizer of this type reads: FAISS builds its decoder
 // from `trained` without checking its size, so an index that was never trained (searched
 // anyway: IVF searches do not check is_trained) or read from a damaged file reads past it.
@@ -897,6 +950,88 @@ extern "C" {
 // Before vectors are added to or searched in `index`: refuses a composite whose borrowed
 // sub-index was written to on its own (an IVF's quantizer, unless `training`, which rebuilds
 // it; an IDMap's or a refinement's index) and HNSW search settings it cannot allocate.
+const void* faissx_shim_Index_params_target(const void* index) {
+    return params_target(static_cast<const faiss::Index*>(index));
+}
+
+int faissx_shim_Index_assign(const void* index, int64_t n, const float* x, int64_t* labels, int64_t k) {
+    return guarded([&] {
+        auto* target = static_cast<const faiss::Index*>(index);
+        check_k(target, k);
+        target->assign(n, x, labels, k);
+    });
+}
+
+// Whether `index` is of FAISS class `name` (or derives from it); binary classes are named
+// IndexBinary*. Unknown names are no class.
+int faissx_shim_is_class(const void* index, const char* name) {
+    const std::string cls(name);
+    if (cls.rfind("IndexBinary", 0) == 0) {
+        auto* b = static_cast<const faiss::IndexBinary*>(index);
+        if (cls == "IndexBinaryIVF") {
+            return dynamic_cast<const faiss::IndexBinaryIVF*>(b) != nullptr;
+        }
+        if (cls == "IndexBinaryFlat") {
+            return dynamic_cast<const faiss::IndexBinaryFlat*>(b) != nullptr;
+        }
+        return 0;
+    }
+    auto* i = static_cast<const faiss::Index*>(index);
+    if (cls == "IndexFlat") {
+        return dynamic_cast<const faiss::IndexFlat*>(i) != nullptr;
+    }
+    if (cls == "IndexFlat1D") {
+        return dynamic_cast<const faiss::IndexFlat1D*>(i) != nullptr;
+    }
+    if (cls == "IndexRefineFlat") {
+        return dynamic_cast<const faiss::IndexRefineFlat*>(i) != nullptr;
+    }
+    if (cls == "IndexHNSW") {
+        return dynamic_cast<const faiss::IndexHNSW*>(i) != nullptr;
+    }
+    if (cls == "IndexIVF") {
+        return dynamic_cast<const faiss::IndexIVF*>(i) != nullptr;
+    }
+    if (cls == "IndexIVFFlat") {
+        return dynamic_cast<const faiss::IndexIVFFlat*>(i) != nullptr;
+    }
+    if (cls == "IndexLSH") {
+        return dynamic_cast<const faiss::IndexLSH*>(i) != nullptr;
+    }
+    if (cls == "IndexPreTransform") {
+        return dynamic_cast<const faiss::IndexPreTransform*>(i) != nullptr;
+    }
+    if (cls == "IndexIDMap") {
+        return dynamic_cast<const faiss::IndexIDMap*>(i) != nullptr;
+    }
+    if (cls == "IndexIDMap2") {
+        return dynamic_cast<const faiss::IndexIDMap2*>(i) != nullptr;
+    }
+    return 0;
+}
+
+// Makes the flat index `dst` hold what the flat index `src` holds (an IVF's usual quantizer;
+// FAISS reads an IndexFlat of metric L2 back as an IndexFlatL2, so the classes may differ).
+// Other classes are refused: their objects own sub-objects a copy would share.
+int faissx_shim_Index_copy_flat(void* dst, const void* src) {
+    return guarded([&] {
+        auto* to = dynamic_cast<faiss::IndexFlat*>(static_cast<faiss::Index*>(dst));
+        auto* from = dynamic_cast<const faiss::IndexFlat*>(static_cast<const faiss::Index*>(src));
+        if (!to || !from) {
+            refuse("the server trained its copy of the quantizer; a quantizer that is not flat "
+                   "cannot be copied back into the caller's object");
+        }
+        if (to->d != from->d || to->metric_type != from->metric_type) {
+            refuse("the trained quantizer's dimension or metric differs from the caller's");
+        }
+        faiss::IndexFlat& base = *to;
+        base = *from;
+        if (auto* l2 = dynamic_cast<faiss::IndexFlatL2*>(to)) {
+            l2->clear_l2norms();
+        }
+    });
+}
+
 int faissx_shim_Index_check_use(const void* index, int training) {
     return guarded([&] {
         if (!training) {
@@ -960,6 +1095,7 @@ int faissx_shim_Index_search_with_params(
         if (auto* hnsw_params = dynamic_cast<const faiss::SearchParametersHNSW*>(p)) {
             check_ef(hnsw_params->efSearch, "efSearch of the search parameters");
         }
+        check_k(target, k);
         target->search(n, x, k, distances, labels, p);
     });
 }

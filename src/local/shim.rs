@@ -21,6 +21,23 @@ extern "C" {
         metric: c_int,
     ) -> c_int;
     pub fn faissx_shim_IndexHNSW_M(index: *mut c_void) -> c_int;
+    pub fn faissx_shim_Index_params_target(index: *const c_void) -> *const c_void;
+    pub fn faissx_shim_Index_copy_flat(dst: *mut c_void, src: *const c_void) -> c_int;
+    pub fn faissx_shim_is_class(index: *const c_void, name: *const std::os::raw::c_char) -> c_int;
+    pub fn faissx_shim_Index_assign(
+        index: *const c_void,
+        n: i64,
+        x: *const f32,
+        labels: *mut i64,
+        k: i64,
+    ) -> c_int;
+    pub fn faissx_shim_ParameterSpace_setting(
+        space: *const c_void,
+        cno: usize,
+        range: usize,
+        name: *mut *const std::os::raw::c_char,
+        value: *mut f64,
+    ) -> c_int;
     pub fn faissx_shim_IndexHNSW_efSearch(index: *mut c_void) -> c_int;
     pub fn faissx_shim_IndexHNSW_set_efSearch(index: *mut c_void, value: c_int);
     pub fn faissx_shim_IndexHNSW_efConstruction(index: *mut c_void) -> c_int;

@@ -131,6 +131,11 @@ pub enum Op {
         index: String,
         name: String,
         value: f64,
+        /// Set as FAISS's `ParameterSpace::set_index_parameter` does (it walks into IDMaps,
+        /// PreTransforms, refinements and quantizers, and knows `quantizer_*` names); absent or
+        /// false: on the index itself, as the class's own setter does.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        space: bool,
     },
     /// Reply frame: the ids an IDMap stores, in insertion order.
     IdMap {

@@ -6,7 +6,7 @@
 use super::{options, Client, Frame, Replied};
 use crate::ffi::boundary::{Error, Result};
 use crate::ffi::types::*;
-use crate::local::index::LocalIndex;
+use crate::local::index::{LocalIndex, RawIndex};
 use crate::protocol::*;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -38,6 +38,10 @@ pub struct RemoteIndex {
     pub sub_handle: Mutex<Option<(usize, bool)>>,
     info: Mutex<IndexInfo>,
     cache: Mutex<Cache>,
+    /// Local copies whose sub-indexes were lent out before a write made them stale: FAISS's
+    /// sub-index pointers stay valid as long as the composite, so these live as long as the
+    /// handle.
+    lent_copies: Mutex<Vec<LocalIndex>>,
 }
 
 /// Client-side copies behind the pointers FAISS's API lends out (xb, id_map, sub-indexes) and
@@ -149,6 +153,7 @@ impl RemoteIndex {
             sub_handle: Mutex::new(None),
             info: Mutex::new(info),
             cache: Mutex::new(Cache::default()),
+            lent_copies: Mutex::new(Vec::new()),
         }))
     }
 
@@ -230,7 +235,14 @@ impl RemoteIndex {
     /// Records the state a write returned, and drops every copy the write made stale.
     fn written(&self, info: IndexInfo) {
         *self.info.lock().unwrap() = info;
-        *self.cache.lock().unwrap() = Cache::default();
+        self.drop_cache();
+    }
+
+    fn drop_cache(&self) {
+        let stale = std::mem::take(&mut *self.cache.lock().unwrap());
+        if let Some(copy) = stale.local_copy {
+            self.lent_copies.lock().unwrap().push(copy);
+        }
     }
 
     /// What the handle last learned; d, metric and the classes never change.
@@ -282,7 +294,43 @@ impl RemoteIndex {
             vec![x.into()],
         )?;
         self.written(answer_info(answer)?);
-        Ok(())
+        self.train_local_quantizer()
+    }
+
+    /// The caller's handle this composite was built over (an IVF's quantizer, an IDMap's
+    /// index), which FAISS hands back as the composite's sub-index.
+    pub fn sub_handle(&self) -> Option<(usize, bool)> {
+        *self.sub_handle.lock().unwrap()
+    }
+
+    /// An IVF built over a quantizer in the caller's process trained the server's copy of it;
+    /// FAISS trains the caller's own object, so the centroids are copied back into it.
+    fn train_local_quantizer(&self) -> Result<()> {
+        let Some((quantizer, false)) = self.sub_handle() else {
+            return Ok(());
+        };
+        // SAFETY: the caller keeps the quantizer alive while the IVF uses it, as in FAISS.
+        if unsafe { as_remote(quantizer as *const FaissIndex) }.is_some() {
+            return Ok(());
+        }
+        self.with_local_copy(|copy| {
+            let RawIndex::Float(trained) = copy.raw() else {
+                return Ok(());
+            };
+            // SAFETY: both are live local indexes; the copy's quantizer belongs to the copy.
+            unsafe {
+                let ivf = crate::local::sys::faiss_IndexIVF_cast(trained);
+                if ivf.is_null() {
+                    return Ok(());
+                }
+                crate::local::shim_status(crate::local::shim::faissx_shim_Index_copy_flat(
+                    quantizer as *mut std::os::raw::c_void,
+                    crate::local::sys::faiss_IndexIVF_quantizer(ivf)
+                        .cast_const()
+                        .cast(),
+                ))
+            }
+        })?
     }
 
     /// Adds in chunks of a few MB, pipelined: the server applies a chunk while the next one
@@ -499,15 +547,26 @@ impl RemoteIndex {
         self.written(answer_info(answer)?);
         // The other index was emptied by the merge.
         other.fresh_info()?;
-        *other.cache.lock().unwrap() = Cache::default();
+        other.drop_cache();
         Ok(())
     }
 
+    /// Sets a parameter of the index itself, as the class's own setter does.
     pub fn set_param(&self, name: &str, value: f64) -> Result<()> {
+        self.set(name, value, false)
+    }
+
+    /// Sets a parameter as FAISS's ParameterSpace does, walking into wrapped indexes.
+    pub fn set_space_param(&self, name: &str, value: f64) -> Result<()> {
+        self.set(name, value, true)
+    }
+
+    fn set(&self, name: &str, value: f64, space: bool) -> Result<()> {
         let op = Op::SetParam {
             index: self.name.clone(),
             name: name.into(),
             value,
+            space,
         };
         let (answer, _) = self.call(op, vec![])?;
         self.written(answer_info(answer)?);

@@ -57,7 +57,8 @@ impl Default for Limits {
         Limits {
             max_message_bytes: 256 << 20,
             max_dimension: 65_536,
-            max_k: 100_000,
+            // What libfaissx accepts in local mode: a k one mode takes, the other takes too.
+            max_k: crate::ffi::types::FAISSX_MAX_K as u64,
             max_batch: 10_000_000,
             max_result_bytes: 2 << 30,
         }

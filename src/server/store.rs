@@ -561,7 +561,9 @@ pub(super) fn apply_write(
         }
         Op::Reset { .. } => index.reset().map(|()| None),
         Op::RemoveIds { selector, .. } => index.remove_ids(selector).map(Some),
-        Op::SetParam { name, value, .. } => index.set_param(name, *value).map(|()| None),
+        Op::SetParam {
+            name, value, space, ..
+        } => index.set_param(name, *value, *space).map(|()| None),
         _ => Err(Error::invalid("not a write operation")),
     }
 }

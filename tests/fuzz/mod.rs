@@ -594,6 +594,7 @@ pub fn world_setup() -> Vec<Step> {
                 index: index.into(),
                 name: name.into(),
                 value,
+                space: false,
             },
             vec![],
         ));
@@ -1205,6 +1206,7 @@ pub fn corpus() -> Vec<Entry> {
         index: index.into(),
         name: name.into(),
         value,
+        space: false,
     };
     push(
         "set-param-nprobe",
@@ -2149,6 +2151,7 @@ impl Gen {
                 } else {
                     self.pick(&F64_EDGES)
                 },
+                space: self.chance(0.5),
             },
             23 => Op::IdMap { index },
             24 => Op::FlatVectors { index },
