@@ -286,6 +286,21 @@ impl RemoteIndex {
     }
 
     pub fn train(&self, n: usize, x: &[u8]) -> Result<()> {
+        if let Some(quantizer) = self.local_quantizer() {
+            // SAFETY: the caller keeps the quantizer alive while the IVF uses it, as in FAISS.
+            let flat = unsafe {
+                crate::local::shim::faissx_shim_is_class(
+                    quantizer.cast_const(),
+                    c"IndexFlat".as_ptr(),
+                )
+            };
+            if flat == 0 {
+                return Err(Error::unsupported(
+                    "the IVF's quantizer is an index of this process that is not flat: the \
+                     server cannot train it in place (create the quantizer in remote mode)",
+                ));
+            }
+        }
         let (answer, _) = self.call(
             Op::Train {
                 index: self.name.clone(),
@@ -303,16 +318,20 @@ impl RemoteIndex {
         *self.sub_handle.lock().unwrap()
     }
 
+    /// The quantizer in the caller's process this IVF was built over, if it was.
+    fn local_quantizer(&self) -> Option<*mut std::os::raw::c_void> {
+        let (sub, binary) = self.sub_handle()?;
+        // SAFETY: the caller keeps the sub-index alive while the composite uses it, as in FAISS.
+        let remote = unsafe { as_remote(sub as *const FaissIndex) }.is_some();
+        (!binary && !remote && self.is("IndexIVF")).then_some(sub as *mut std::os::raw::c_void)
+    }
+
     /// An IVF built over a quantizer in the caller's process trained the server's copy of it;
     /// FAISS trains the caller's own object, so the centroids are copied back into it.
     fn train_local_quantizer(&self) -> Result<()> {
-        let Some((quantizer, false)) = self.sub_handle() else {
+        let Some(quantizer) = self.local_quantizer() else {
             return Ok(());
         };
-        // SAFETY: the caller keeps the quantizer alive while the IVF uses it, as in FAISS.
-        if unsafe { as_remote(quantizer as *const FaissIndex) }.is_some() {
-            return Ok(());
-        }
         self.with_local_copy(|copy| {
             let RawIndex::Float(trained) = copy.raw() else {
                 return Ok(());
@@ -324,7 +343,7 @@ impl RemoteIndex {
                     return Ok(());
                 }
                 crate::local::shim_status(crate::local::shim::faissx_shim_Index_copy_flat(
-                    quantizer as *mut std::os::raw::c_void,
+                    quantizer,
                     crate::local::sys::faiss_IndexIVF_quantizer(ivf)
                         .cast_const()
                         .cast(),
