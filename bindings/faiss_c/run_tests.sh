@@ -143,6 +143,39 @@ for line in sys.stdin:
     cargo test --release
 }
 
+# The faiss crate's own test suite (its unit tests and doc tests), unchanged, on libfaiss_c.so:
+# its sources are copied from Cargo's registry (tests/faiss_rs depends on the same version) into
+# target/, built against our library and run. Nothing of the crate is kept in this repository.
+FAISS_CRATE_TESTS="75 5" # unit tests, doc tests of faiss 0.13.0
+faiss_crate_setup() {
+    local manifest crate="$out/faiss-crate"
+    manifest=$(cd "$here/tests/faiss_rs" && cargo metadata --format-version 1 --locked |
+        python3 -c 'import json, sys
+print(next(p["manifest_path"] for p in json.load(sys.stdin)["packages"] if p["name"] == "faiss"))')
+    rm -rf "$crate"
+    cp -r "$(dirname "$manifest")" "$crate"
+    chmod -R u+w "$crate"
+    # A workspace of its own, so that the crate is built as a package with its tests.
+    printf '\n[workspace]\n' >>"$crate/Cargo.toml"
+    mkdir -p "$crate/.cargo"
+    cat >"$crate/.cargo/config.toml" <<EOF
+[build]
+target-dir = "$root/target/faiss_crate"
+rustflags = ["-L", "native=$lib", "-C", "link-arg=-Wl,-rpath,$lib"]
+rustdocflags = ["-L", "native=$lib", "-C", "link-arg=-Wl,-rpath,$lib"]
+EOF
+    (cd "$crate" && cargo test --release --offline --no-run)
+}
+# Every test of the suite ran and passed: none failed, ignored or filtered out.
+faiss_crate_suite() {
+    local log="$out/faiss-crate.log" counts
+    (cd "$out/faiss-crate" && cargo test --release --offline) >"$log" 2>&1 || { cat "$log"; return 1; }
+    counts=$(grep -E '^test result: ok\. [0-9]+ passed; 0 failed; 0 ignored; 0 measured; 0 filtered out' "$log" |
+        awk '{ print $4 }' | paste -sd' ')
+    [[ $counts == "$FAISS_CRATE_TESTS" ]] ||
+        { cat "$log"; echo "expected the faiss crate's tests ($FAISS_CRATE_TESTS) to pass, got: $counts"; return 1; }
+}
+
 # A program linked to libfaiss_c, unchanged, in remote mode: FAISSX_SERVER set in its environment
 # makes libfaissx create every index on the server. Pointed at an address where no server
 # listens, the same binary must fail, which shows it did not quietly run in-process.
@@ -183,6 +216,11 @@ done
 run faiss_rs faiss_rs
 run faiss_style_remote remote "$out/faiss_style"
 run faiss_rs_remote remote bash -c "cd '$here/tests/faiss_rs' && cargo test --release -q"
+run faiss_crate_build faiss_crate_setup
+run faiss_crate_suite faiss_crate_suite
+export out FAISS_CRATE_TESTS
+export -f faiss_crate_suite
+run faiss_crate_suite_remote remote bash -c faiss_crate_suite
 
 ((${#skipped[@]} == 0)) || echo "not applicable to FAISS names: ${skipped[*]}"
 echo "$passed passed, $failed failed"

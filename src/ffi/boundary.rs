@@ -396,6 +396,19 @@ pub fn pq_shape(d: i64, m: u64, nbits: u64) -> Result<()> {
     Ok(())
 }
 
+/// An LSH index's shape: FAISS takes nbits unchecked, sizes its codes and its rotation
+/// (d × nbits floats) with it, and divides by it when training thresholds.
+pub fn lsh_shape(d: i64, nbits: i64) -> Result<()> {
+    dimension(d, "d")?;
+    const MAX_ROTATION: i64 = 1 << 28;
+    if nbits <= 0 || nbits > 65_536 || d.saturating_mul(nbits) > MAX_ROTATION {
+        return Err(Error::invalid(format!(
+            "nbits must be in 1..=65536 with d × nbits at most 2^28 (got d = {d}, nbits = {nbits})"
+        )));
+    }
+    Ok(())
+}
+
 /// Checks a factory string before FAISS parses it. FAISS's parser accepts numbers its
 /// constructors then divide by ("PQ0", "OPQ0,PQ2", "PQ2x0") or build unusable indexes from
 /// ("IVF0,Flat", "NSG0", "HNSW0"), and recurses on long strings; what its constructors accept

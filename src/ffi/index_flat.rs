@@ -231,12 +231,14 @@ pub unsafe extern "C" fn faissx_IndexRefineFlat_new(
     base_index: *mut FaissIndex,
 ) -> c_int {
     boundary!({
-        local_constructor(
-            "IndexRefineFlat is not served by faissx-server (faissx_IndexRefineFlat_new)",
-        )?;
-        local_only(base_index, "base_index")?;
         non_null(p_index, "p_index")?;
         non_null(base_index, "base_index")?;
+        if let Some(handle) =
+            create_composite(base_index, false, |base| IndexSpec::RefineFlat { base })?
+        {
+            *p_index = handle.cast();
+            return Ok(());
+        }
         faiss_status(sys::faiss_IndexRefineFlat_new(p_index, base_index))
     })
 }
@@ -275,9 +277,10 @@ pub unsafe extern "C" fn faissx_IndexRefineFlat_own_fields(
     index: *const FaissIndexRefineFlat,
 ) -> c_int {
     boundary!(0, {
-        local_only(index, "index")?;
         of_class(index, c"IndexRefineFlat")?;
-        non_null(index, "index")?;
+        if let Some(remote) = as_remote(index) {
+            return Ok(remote.own_fields.load(std::sync::atomic::Ordering::Relaxed));
+        }
         Ok(sys::faiss_IndexRefineFlat_own_fields(index))
     })
 }
@@ -289,9 +292,14 @@ pub unsafe extern "C" fn faissx_IndexRefineFlat_set_own_fields(
     value: c_int,
 ) {
     boundary!((), {
-        local_only(index, "index")?;
         of_class(index, c"IndexRefineFlat")?;
-        non_null(index, "index")?;
+        if let Some(remote) = as_remote(index) {
+            // Recorded for faissx_Index_free: the server keeps what a composite borrows alive.
+            remote
+                .own_fields
+                .store(value, std::sync::atomic::Ordering::Relaxed);
+            return Ok(());
+        }
         sys::faiss_IndexRefineFlat_set_own_fields(index, value);
         Ok(())
     })
@@ -303,9 +311,10 @@ pub unsafe extern "C" fn faissx_IndexRefineFlat_k_factor(
     index: *const FaissIndexRefineFlat,
 ) -> f32 {
     boundary!(0.0, {
-        local_only(index, "index")?;
         of_class(index, c"IndexRefineFlat")?;
-        non_null(index, "index")?;
+        if let Some(remote) = as_remote(index) {
+            return Ok(remote.fresh_info()?.k_factor);
+        }
         Ok(sys::faiss_IndexRefineFlat_k_factor(index))
     })
 }
@@ -317,9 +326,10 @@ pub unsafe extern "C" fn faissx_IndexRefineFlat_set_k_factor(
     value: f32,
 ) {
     boundary!((), {
-        local_only(index, "index")?;
         of_class(index, c"IndexRefineFlat")?;
-        non_null(index, "index")?;
+        if let Some(remote) = as_remote(index) {
+            return remote.set_param("k_factor", value.into());
+        }
         sys::faiss_IndexRefineFlat_set_k_factor(index, value);
         Ok(())
     })

@@ -37,9 +37,11 @@ pub unsafe extern "C" fn faissx_IndexLSH_cast(index: *mut FaissIndex) -> *mut Fa
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexLSH_nbits(index: *const FaissIndexLSH) -> c_int {
     boundary!(0, {
-        local_only(index, "index")?;
         of_class(index, c"IndexLSH")?;
-        non_null(index, "index")?;
+        if let Some(remote) = as_remote(index) {
+            let info = remote.cached_info();
+            return Ok(info.lsh_nbits as c_int);
+        }
         Ok(sys::faiss_IndexLSH_nbits(index))
     })
 }
@@ -48,9 +50,11 @@ pub unsafe extern "C" fn faissx_IndexLSH_nbits(index: *const FaissIndexLSH) -> c
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexLSH_code_size(index: *const FaissIndexLSH) -> c_int {
     boundary!(0, {
-        local_only(index, "index")?;
         of_class(index, c"IndexLSH")?;
-        non_null(index, "index")?;
+        if let Some(remote) = as_remote(index) {
+            let info = remote.cached_info();
+            return Ok(info.code_size as c_int);
+        }
         Ok(sys::faiss_IndexLSH_code_size(index))
     })
 }
@@ -59,9 +63,11 @@ pub unsafe extern "C" fn faissx_IndexLSH_code_size(index: *const FaissIndexLSH) 
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexLSH_rotate_data(index: *const FaissIndexLSH) -> c_int {
     boundary!(0, {
-        local_only(index, "index")?;
         of_class(index, c"IndexLSH")?;
-        non_null(index, "index")?;
+        if let Some(remote) = as_remote(index) {
+            let info = remote.cached_info();
+            return Ok(c_int::from(info.lsh_rotate_data));
+        }
         Ok(sys::faiss_IndexLSH_rotate_data(index))
     })
 }
@@ -70,9 +76,11 @@ pub unsafe extern "C" fn faissx_IndexLSH_rotate_data(index: *const FaissIndexLSH
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexLSH_train_thresholds(index: *const FaissIndexLSH) -> c_int {
     boundary!(0, {
-        local_only(index, "index")?;
         of_class(index, c"IndexLSH")?;
-        non_null(index, "index")?;
+        if let Some(remote) = as_remote(index) {
+            let info = remote.cached_info();
+            return Ok(c_int::from(info.lsh_train_thresholds));
+        }
         Ok(sys::faiss_IndexLSH_train_thresholds(index))
     })
 }
@@ -84,11 +92,8 @@ pub unsafe extern "C" fn faissx_IndexLSH_new(
     d: idx_t,
     nbits: c_int,
 ) -> c_int {
-    boundary!({
-        local_constructor("IndexLSH is not served by faissx-server (faissx_IndexLSH_new)")?;
-        non_null(p_index, "p_index")?;
-        faiss_status(sys::faiss_IndexLSH_new(p_index, d, nbits))
-    })
+    // FAISS's defaults: the data rotated, no trained thresholds.
+    faissx_IndexLSH_new_with_options(p_index, d, nbits, 1, 0)
 }
 
 /// Creates an `IndexLSH` in `*p_index`; the caller owns it. Returns 0 or an error code.
@@ -101,10 +106,19 @@ pub unsafe extern "C" fn faissx_IndexLSH_new_with_options(
     train_thresholds: c_int,
 ) -> c_int {
     boundary!({
-        local_constructor(
-            "IndexLSH is not served by faissx-server (faissx_IndexLSH_new_with_options)",
-        )?;
         non_null(p_index, "p_index")?;
+        lsh_shape(d, nbits.into())?;
+        if let Some(handle) = create_remote(|| {
+            Ok(IndexSpec::Lsh {
+                d: d as u32,
+                nbits: nbits as u32,
+                rotate_data: rotate_data != 0,
+                train_thresholds: train_thresholds != 0,
+            })
+        })? {
+            *p_index = handle.cast();
+            return Ok(());
+        }
         faiss_status(sys::faiss_IndexLSH_new_with_options(
             p_index,
             d,

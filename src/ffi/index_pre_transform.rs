@@ -4,7 +4,8 @@ use crate::boundary;
 use crate::ffi::boundary::*;
 use crate::ffi::dispatch::*;
 use crate::ffi::types::*;
-use crate::local::sys;
+use crate::local::{shim, shim_status, sys};
+use crate::remote::active_client;
 use std::os::raw::c_int;
 
 /// Frees an `IndexPreTransform`. NULL is a no-op. Borrowed pointers obtained from it become invalid.
@@ -41,9 +42,10 @@ pub unsafe extern "C" fn faissx_IndexPreTransform_index(
     index: *const FaissIndexPreTransform,
 ) -> *mut FaissIndex {
     boundary!(std::ptr::null_mut(), {
-        local_only(index, "index")?;
         of_class(index, c"IndexPreTransform")?;
-        non_null(index, "index")?;
+        if let Some(remote) = as_remote(index) {
+            return remote_sub_index(remote, pre_transform_index);
+        }
         Ok(sys::faiss_IndexPreTransform_index(index))
     })
 }
@@ -54,9 +56,10 @@ pub unsafe extern "C" fn faissx_IndexPreTransform_own_fields(
     index: *const FaissIndexPreTransform,
 ) -> c_int {
     boundary!(0, {
-        local_only(index, "index")?;
         of_class(index, c"IndexPreTransform")?;
-        non_null(index, "index")?;
+        if let Some(remote) = as_remote(index) {
+            return Ok(remote.own_fields.load(std::sync::atomic::Ordering::Relaxed));
+        }
         Ok(sys::faiss_IndexPreTransform_own_fields(index))
     })
 }
@@ -68,9 +71,14 @@ pub unsafe extern "C" fn faissx_IndexPreTransform_set_own_fields(
     value: c_int,
 ) {
     boundary!((), {
-        local_only(index, "index")?;
         of_class(index, c"IndexPreTransform")?;
-        non_null(index, "index")?;
+        if let Some(remote) = as_remote(index) {
+            // Recorded for faissx_Index_free: the server keeps what a composite borrows alive.
+            remote
+                .own_fields
+                .store(value, std::sync::atomic::Ordering::Relaxed);
+            return Ok(());
+        }
         sys::faiss_IndexPreTransform_set_own_fields(index, value);
         Ok(())
     })
@@ -115,11 +123,27 @@ pub unsafe extern "C" fn faissx_IndexPreTransform_new_with_transform(
     index: *mut FaissIndex,
 ) -> c_int {
     boundary!({
-        local_constructor("IndexPreTransform is not served by faissx-server (faissx_IndexPreTransform_new_with_transform)")?;
-        local_only(index, "index")?;
         non_null(p_index, "p_index")?;
         non_null(ltrans, "ltrans")?;
         non_null(index, "index")?;
+        if active_client().is_some() {
+            // The server gets its own copy of the transform, in FAISS's serialized form.
+            let (mut size, mut buf) = (0usize, std::ptr::null_mut());
+            shim_status(shim::faissx_shim_write_VectorTransform(
+                ltrans.cast_const().cast(),
+                &mut size,
+                &mut buf,
+            ))?;
+            let transform = std::slice::from_raw_parts(buf, size).to_vec();
+            libc::free(buf.cast());
+            if let Some(handle) = create_composite(index, false, |index| IndexSpec::PreTransform {
+                index,
+                transform,
+            })? {
+                *p_index = handle.cast();
+                return Ok(());
+            }
+        }
         faiss_status(sys::faiss_IndexPreTransform_new_with_transform(
             p_index, ltrans, index,
         ))
@@ -141,4 +165,8 @@ pub unsafe extern "C" fn faissx_IndexPreTransform_prepend_transform(
             index, ltrans,
         ))
     })
+}
+
+unsafe extern "C" fn pre_transform_index(index: *mut FaissIndex) -> *mut FaissIndex {
+    sys::faiss_IndexPreTransform_index(index)
 }

@@ -282,7 +282,65 @@ impl LocalIndex {
                         ))
                     })?)
                 }
+                IndexSpec::Lsh {
+                    d,
+                    nbits,
+                    rotate_data,
+                    train_thresholds,
+                } => {
+                    let d = dim((*d).into())?;
+                    crate::ffi::boundary::lsh_shape(d.into(), (*nbits).into())?;
+                    RawIndex::Float(
+                        construct(|out| {
+                            faiss_status(sys::faiss_IndexLSH_new_with_options(
+                                out,
+                                d.into(),
+                                *nbits as c_int,
+                                c_int::from(*rotate_data),
+                                c_int::from(*train_thresholds),
+                            ))
+                        })?
+                        .cast(),
+                    )
+                }
+                IndexSpec::RefineFlat { base } => {
+                    let RawIndex::Float(base) = sub(base)? else {
+                        return Err(Error::invalid(
+                            "an IndexRefineFlat cannot refine a binary index",
+                        ));
+                    };
+                    RawIndex::Float(
+                        construct(|out| faiss_status(sys::faiss_IndexRefineFlat_new(out, base)))?
+                            .cast(),
+                    )
+                }
+                IndexSpec::PreTransform { index, transform } => {
+                    let RawIndex::Float(inner) = sub(index)? else {
+                        return Err(Error::invalid(
+                            "an IndexPreTransform cannot wrap a binary index",
+                        ));
+                    };
+                    let built =
+                        LocalIndex(RawIndex::Float(construct(|out: *mut *mut FaissIndex| {
+                            shim_status(shim::faissx_shim_IndexPreTransform_new_untrusted(
+                                out.cast(),
+                                transform.as_ptr(),
+                                transform.len(),
+                                inner.cast(),
+                            ))
+                        })?));
+                    // A transform read from a client's bytes is checked as read indexes are.
+                    shim_status(shim::faissx_shim_check_index(built.raw_void()))?;
+                    return Ok(built);
+                }
             }))
+        }
+    }
+
+    fn raw_void(&self) -> *mut c_void {
+        match self.0 {
+            RawIndex::Float(index) => index.cast(),
+            RawIndex::Binary(index) => index.cast(),
         }
     }
 
@@ -892,6 +950,13 @@ impl LocalIndex {
                     }
                     shim::faissx_shim_IndexHNSW_set_efConstruction(index.cast(), value as c_int)
                 }
+                (RawIndex::Float(index), "k_factor") => {
+                    let refine = sys::faiss_IndexRefineFlat_cast(index);
+                    if refine.is_null() {
+                        return Err(Error::unsupported("k_factor applies to IndexRefineFlat"));
+                    }
+                    sys::faiss_IndexRefineFlat_set_k_factor(refine, value as f32)
+                }
                 (RawIndex::Float(index), "max_codes") => {
                     let ivf = sys::faiss_IndexIVF_cast(index);
                     if ivf.is_null() {
@@ -1160,14 +1225,20 @@ unsafe fn float_info(index: *mut FaissIndex) -> IndexInfo {
         classes.push("IndexIDMap");
         classes.push("IndexIDMap2");
     }
-    if !sys::faiss_IndexLSH_cast(index).is_null() {
+    let lsh = sys::faiss_IndexLSH_cast(index);
+    if !lsh.is_null() {
         classes.push("IndexLSH");
+        info.lsh_nbits = sys::faiss_IndexLSH_nbits(lsh) as u32;
+        info.lsh_rotate_data = sys::faiss_IndexLSH_rotate_data(lsh) != 0;
+        info.lsh_train_thresholds = sys::faiss_IndexLSH_train_thresholds(lsh) != 0;
     }
     if !sys::faiss_IndexPreTransform_cast(index).is_null() {
         classes.push("IndexPreTransform");
     }
-    if !sys::faiss_IndexRefineFlat_cast(index).is_null() {
+    let refine = sys::faiss_IndexRefineFlat_cast(index);
+    if !refine.is_null() {
         classes.push("IndexRefineFlat");
+        info.k_factor = sys::faiss_IndexRefineFlat_k_factor(refine);
     }
     let mut code_size = 0usize;
     if sys::faiss_Index_sa_code_size(index, &mut code_size) == 0 {

@@ -865,6 +865,21 @@ void check_k(const faiss::Index* index, int64_t k) {
     }
 }
 
+// The server's IndexPreTransform over a borrowed index (own_fields false, as FAISS's constructor
+// leaves it) owns the transforms it read from a client, which FAISS would then leak.
+struct PreTransformOwningItsChain : faiss::IndexPreTransform {
+    PreTransformOwningItsChain(faiss::VectorTransform* transform, faiss::Index* index)
+            : faiss::IndexPreTransform(transform, index) {}
+    ~PreTransformOwningItsChain() override {
+        if (!own_fields) {
+            for (auto* transform : chain) {
+                delete transform;
+            }
+            chain.clear();
+        }
+    }
+};
+
 // How many trained values a scalar quantizer of this type reads: FAISS builds its decoder
 // from `trained` without checking its size, so an index that was never trained (searched
 // anyway: IVF searches do not check is_trained) or read from a damaged file reads past it.
@@ -1520,6 +1535,40 @@ int faissx_shim_read_index_untrusted(const uint8_t* buf, size_t size, int binary
             throw;
         }
         *out = index;
+    });
+}
+
+
+// One VectorTransform in FAISS's serialized form, malloc'd for the caller to free().
+int faissx_shim_write_VectorTransform(const void* transform, size_t* p_size, uint8_t** p_buf) {
+    return guarded([&] {
+        faiss::VectorIOWriter writer;
+        faiss::write_VectorTransform(static_cast<const faiss::VectorTransform*>(transform), &writer);
+        export_bytes(writer, p_size, p_buf);
+    });
+}
+
+// An IndexPreTransform over `index` (borrowed, as FAISS's constructor borrows it) applying the
+// transform read from untrusted bytes under the allocation cap, which it owns.
+int faissx_shim_IndexPreTransform_new_untrusted(
+        void** out,
+        const uint8_t* buf,
+        size_t size,
+        void* index) {
+    return guarded([&] {
+        SliceReader reader(buf, size);
+        faiss::VectorTransform* read = nullptr;
+        read_capped(size, [&] { read = faiss::read_VectorTransform(&reader); });
+        std::unique_ptr<faiss::VectorTransform> transform(read);
+        auto* inner = static_cast<faiss::Index*>(index);
+        if (transform->d_in <= 0 || transform->d_out != inner->d) {
+            refuse("the transform maps dimension %d to %d; the index it feeds has dimension %d",
+                   transform->d_in,
+                   transform->d_out,
+                   inner->d);
+        }
+        *out = new PreTransformOwningItsChain(transform.get(), inner);
+        transform.release();
     });
 }
 

@@ -22,6 +22,17 @@ extern "C" {
     ) -> c_int;
     pub fn faissx_shim_IndexHNSW_M(index: *mut c_void) -> c_int;
     pub fn faissx_shim_Index_params_target(index: *const c_void) -> *const c_void;
+    pub fn faissx_shim_IndexPreTransform_new_untrusted(
+        out: *mut *mut c_void,
+        transform: *const u8,
+        size: usize,
+        index: *mut c_void,
+    ) -> c_int;
+    pub fn faissx_shim_write_VectorTransform(
+        transform: *const c_void,
+        p_size: *mut usize,
+        p_buf: *mut *mut u8,
+    ) -> c_int;
     pub fn faissx_shim_Index_copy_flat(dst: *mut c_void, src: *const c_void) -> c_int;
     pub fn faissx_shim_is_class(index: *const c_void, name: *const std::os::raw::c_char) -> c_int;
     pub fn faissx_shim_Index_assign(

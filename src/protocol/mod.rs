@@ -231,6 +231,24 @@ pub enum IndexSpec {
         d: u64,
         nlist: u64,
     },
+    /// FAISS's IndexLSH.
+    Lsh {
+        d: u32,
+        nbits: u32,
+        rotate_data: bool,
+        train_thresholds: bool,
+    },
+    /// An IndexRefineFlat refining the tenant's index `base`, which it borrows.
+    RefineFlat {
+        base: String,
+    },
+    /// An IndexPreTransform applying `transform` (one VectorTransform in FAISS's serialized
+    /// form) before the tenant's index `index`, which it borrows.
+    PreTransform {
+        index: String,
+        #[serde(with = "serde_bytes")]
+        transform: Vec<u8>,
+    },
 }
 
 /// Per-search parameters that travel with a search.
@@ -314,6 +332,16 @@ pub struct IndexInfo {
     pub code_size: u64,
     /// FAISS's quantizer_trains_alone of IVF indexes (0, 1 or 2).
     pub quantizer_trains_alone: u8,
+    /// An IndexLSH's settings.
+    #[serde(default)]
+    pub lsh_nbits: u32,
+    #[serde(default)]
+    pub lsh_rotate_data: bool,
+    #[serde(default)]
+    pub lsh_train_thresholds: bool,
+    /// An IndexRefineFlat's k_factor.
+    #[serde(default)]
+    pub k_factor: f32,
 }
 
 /// Why a request failed, as the client reports it.

@@ -93,13 +93,18 @@ fn check_limits(limits: &Limits, op: &Op) -> Result<(), WireError> {
                 | IndexSpec::FlatIP { d }
                 | IndexSpec::ScalarQuantizer { d, .. }
                 | IndexSpec::HnswFlat { d, .. }
-                | IndexSpec::Pq { d, .. } => u64::from(*d),
+                | IndexSpec::Pq { d, .. }
+                | IndexSpec::Lsh { d, .. } => u64::from(*d),
                 IndexSpec::IvfFlat { d, .. }
                 | IndexSpec::IvfScalarQuantizer { d, .. }
                 | IndexSpec::IvfPq { d, .. }
                 | IndexSpec::BinaryFlat { d }
                 | IndexSpec::BinaryIvf { d, .. } => *d,
-                IndexSpec::IdMap { .. } => 0,
+                // Their dimension is the borrowed index's (a transform's input is bounded by
+                // the bytes that describe it).
+                IndexSpec::IdMap { .. }
+                | IndexSpec::RefineFlat { .. }
+                | IndexSpec::PreTransform { .. } => 0,
             };
             too_big("d", d, limits.max_dimension.into())
         }

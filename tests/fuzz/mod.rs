@@ -965,6 +965,40 @@ pub fn corpus() -> Vec<Entry> {
         vec![],
     );
     push(
+        "create-lsh",
+        create(
+            "c_lsh",
+            IndexSpec::Lsh {
+                d: D as u32,
+                nbits: 16,
+                rotate_data: true,
+                train_thresholds: false,
+            },
+        ),
+        vec![],
+    );
+    push(
+        "create-refine-flat",
+        create(
+            "c_refine",
+            IndexSpec::RefineFlat {
+                base: "c_flat".into(),
+            },
+        ),
+        vec![],
+    );
+    push(
+        "create-pre-transform",
+        create(
+            "c_pre_transform",
+            IndexSpec::PreTransform {
+                index: "c_flat".into(),
+                transform: serialized_transform(2 * D as i32, D as i32, false),
+            },
+        ),
+        vec![],
+    );
+    push(
         "create-binary-flat",
         create("c_bflat", IndexSpec::BinaryFlat { d: BINARY_D as u64 }),
         vec![],
@@ -1430,7 +1464,7 @@ pub fn op_name(op: &Op) -> &'static str {
     }
 }
 
-pub const SPECS: [&str; 14] = [
+pub const SPECS: [&str; 17] = [
     "Factory",
     "BinaryFactory",
     "Flat",
@@ -1445,6 +1479,9 @@ pub const SPECS: [&str; 14] = [
     "IdMap",
     "BinaryFlat",
     "BinaryIvf",
+    "Lsh",
+    "RefineFlat",
+    "PreTransform",
 ];
 
 pub fn spec_name(spec: &IndexSpec) -> &'static str {
@@ -1463,6 +1500,9 @@ pub fn spec_name(spec: &IndexSpec) -> &'static str {
         IndexSpec::IdMap { .. } => "IdMap",
         IndexSpec::BinaryFlat { .. } => "BinaryFlat",
         IndexSpec::BinaryIvf { .. } => "BinaryIvf",
+        IndexSpec::Lsh { .. } => "Lsh",
+        IndexSpec::RefineFlat { .. } => "RefineFlat",
+        IndexSpec::PreTransform { .. } => "PreTransform",
     }
 }
 
@@ -1843,7 +1883,7 @@ impl Gen {
             0 => self.pick(&[0, 1, 65_536, 1 << 40, u64::MAX]),
             _ => self.pick(&[1, 2, 4, 16]),
         };
-        match self.below(14) {
+        match self.below(17) {
             0 => IndexSpec::Factory {
                 d: if self.chance(0.6) { D as u32 } else { d },
                 description: self.factory_string(false),
@@ -1913,12 +1953,47 @@ impl Gen {
             12 => IndexSpec::BinaryFlat {
                 d: self.pick(&[64, 64, 8, 16, 0, 7, 65_536, 1 << 40, u64::MAX]),
             },
+            13 => IndexSpec::Lsh {
+                d,
+                nbits: self.pick(&[0, 1, 4, 8, 16, 64, 65_537, 1 << 31, u32::MAX]),
+                rotate_data: self.chance(0.5),
+                train_thresholds: self.chance(0.5),
+            },
+            14 => IndexSpec::RefineFlat {
+                base: self
+                    .pick(&["flat", "ivf", "hnsw", "pq", "bflat", "idmap", "nope"])
+                    .to_string(),
+            },
+            15 => IndexSpec::PreTransform {
+                index: self
+                    .pick(&["flat", "ivf", "hnsw", "idmap", "bflat", "nope"])
+                    .to_string(),
+                transform: self.transform(),
+            },
             _ => IndexSpec::BinaryIvf {
                 quantizer: self.pick(&["bivf_q", "bflat", "flat", "nope"]).to_string(),
                 d: self.pick(&[64, 64, 8, 0, 7, u64::MAX]),
                 nlist,
             },
         }
+    }
+
+    /// A VectorTransform in FAISS's serialized form: one a client would send (into the
+    /// fuzzed indexes' dimension or another), cut short, or with bytes flipped.
+    fn transform(&mut self) -> Vec<u8> {
+        let (d_in, d_out) = self.pick(&[(8, 8), (16, 8), (8, 4), (4, 8)]);
+        let mut bytes = serialized_transform(d_in, d_out, self.chance(0.5));
+        match self.below(4) {
+            0 => bytes.truncate(self.below(bytes.len() + 1)),
+            1 => {
+                for _ in 0..1 + self.below(4) {
+                    let at = self.below(bytes.len());
+                    bytes[at] = self.rng.random();
+                }
+            }
+            _ => {}
+        }
+        bytes
     }
 
     fn factory_string(&mut self, binary: bool) -> String {
@@ -2927,4 +3002,31 @@ pub fn health_check(conn: &Conn, id: &mut u64) -> Result<(), String> {
     let (op, payload) = canary_search();
     let (result, frames) = control(conn, id, CANARY_TENANT, op, payload)?;
     check_canary(&result, &frames)
+}
+
+/// A random rotation (or an untrained PCA) from `d_in` to `d_out`, serialized as libfaissx
+/// sends it for IndexPreTransform_new_with_transform.
+pub fn serialized_transform(d_in: i32, d_out: i32, pca: bool) -> Vec<u8> {
+    use faissx::ffi::vector_transform::*;
+    let mut vt = std::ptr::null_mut();
+    // SAFETY: constructors write a fresh transform, serialized then freed here.
+    unsafe {
+        let rc = if pca {
+            faissx_PCAMatrix_new_with(&mut vt, d_in, d_out, 0.0, 0)
+        } else {
+            faissx_RandomRotationMatrix_new_with(&mut vt, d_in, d_out)
+        };
+        assert_eq!(rc, 0, "a transform for the fuzzer");
+        let (mut size, mut buf) = (0usize, std::ptr::null_mut());
+        let rc = faissx::local::shim::faissx_shim_write_VectorTransform(
+            vt.cast_const().cast(),
+            &mut size,
+            &mut buf,
+        );
+        assert_eq!(rc, 0, "serialize a transform");
+        let bytes = std::slice::from_raw_parts(buf, size).to_vec();
+        libc::free(buf.cast());
+        faissx_VectorTransform_free(vt.cast());
+        bytes
+    }
 }
