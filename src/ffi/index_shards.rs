@@ -4,7 +4,8 @@ use crate::boundary;
 use crate::ffi::boundary::*;
 use crate::ffi::dispatch::*;
 use crate::ffi::types::*;
-use crate::local::{shim, sys};
+use crate::local::{shim, shim_status, sys};
+use crate::remote::face::{face_remote, lent, new_face};
 use std::os::raw::c_int;
 
 /// Frees an `IndexShards`. NULL is a no-op. Borrowed pointers obtained from it become invalid.
@@ -72,15 +73,17 @@ pub unsafe extern "C" fn faissx_IndexShards_set_successive_ids(
 }
 
 /// Creates an `IndexShards` in `*p_index`; the caller owns it. Returns 0 or an error code.
+/// In remote mode too it lives in this process: its shards may be remote indexes, each on
+/// its own server.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexShards_new(
     p_index: *mut *mut FaissIndexShards,
     d: idx_t,
 ) -> c_int {
     boundary!({
-        local_constructor("IndexShards is not served by faissx-server (faissx_IndexShards_new)")?;
         non_null(p_index, "p_index")?;
-        faiss_status(sys::faiss_IndexShards_new(p_index, d))
+        // FAISS's defaults: not threaded, successive ids.
+        new_shards(p_index, d, 0, 1)
     })
 }
 
@@ -93,20 +96,31 @@ pub unsafe extern "C" fn faissx_IndexShards_new_with_options(
     successive_ids: c_int,
 ) -> c_int {
     boundary!({
-        local_constructor(
-            "IndexShards is not served by faissx-server (faissx_IndexShards_new_with_options)",
-        )?;
         non_null(p_index, "p_index")?;
-        faiss_status(sys::faiss_IndexShards_new_with_options(
-            p_index,
-            d,
-            threaded,
-            successive_ids,
-        ))
+        new_shards(p_index, d, threaded, successive_ids)
     })
 }
 
-/// Adds `shard` (same d; borrowed unless own_fields) to the shards.
+/// FAISS's IndexShards, as a class of the shim's that frees the faces of remote shards.
+unsafe fn new_shards(
+    p_index: *mut *mut FaissIndexShards,
+    d: idx_t,
+    threaded: c_int,
+    successive_ids: c_int,
+) -> Result<()> {
+    let mut out: *mut std::os::raw::c_void = std::ptr::null_mut();
+    shim_status(shim::faissx_shim_IndexShards_new(
+        &mut out,
+        d,
+        threaded,
+        successive_ids,
+    ))?;
+    *p_index = out.cast();
+    Ok(())
+}
+
+/// Adds `shard` (same d; borrowed unless own_fields) to the shards. A remote shard is used
+/// through a face that keeps its handle alive while the shards use it.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexShards_add_shard(
     index: *mut FaissIndexShards,
@@ -114,14 +128,26 @@ pub unsafe extern "C" fn faissx_IndexShards_add_shard(
 ) -> c_int {
     boundary!({
         local_only(index, "index")?;
-        local_only(shard, "shard")?;
         non_null(index, "index")?;
         non_null(shard, "shard")?;
-        faiss_status(sys::faiss_IndexShards_add_shard(index, shard))
+        let Some(remote) = as_remote(shard) else {
+            return faiss_status(sys::faiss_IndexShards_add_shard(index, shard));
+        };
+        if find_face(index, shard).is_some() {
+            return Err(Error::invalid(
+                "addIndex: attempting to add index that is already in the collection",
+            ));
+        }
+        let face = new_face(remote)?;
+        let added = faiss_status(sys::faiss_IndexShards_add_shard(index, face));
+        if added.is_err() {
+            sys::faiss_Index_free(face);
+        }
+        added
     })
 }
 
-/// Removes `shard` from the shards (it is not freed).
+/// Removes `shard` from the shards (it is not freed, unless own_fields).
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexShards_remove_shard(
     index: *mut FaissIndexShards,
@@ -129,14 +155,26 @@ pub unsafe extern "C" fn faissx_IndexShards_remove_shard(
 ) -> c_int {
     boundary!({
         local_only(index, "index")?;
-        local_only(shard, "shard")?;
         non_null(index, "index")?;
         non_null(shard, "shard")?;
-        faiss_status(sys::faiss_IndexShards_remove_shard(index, shard))
+        let Some(face) = find_face(index, shard) else {
+            return faiss_status(sys::faiss_IndexShards_remove_shard(index, shard));
+        };
+        let owned = shim::faissx_shim_IndexShards_own_fields(index.cast()) != 0;
+        // FAISS deletes an owned shard, and the face then frees the caller's handle; the
+        // face of a borrowed one is faissx's to delete.
+        shim::faissx_shim_face_set_releases_handle(face.cast(), owned.into());
+        faiss_status(sys::faiss_IndexShards_remove_shard(index, face))?;
+        if !owned {
+            sys::faiss_Index_free(face);
+        }
+        Ok(())
     })
 }
 
-/// `at` of an `IndexShards`; NULL (with the last error set) for a NULL handle.
+/// `at` of an `IndexShards`; NULL (with the last error set) for a NULL handle. A remote shard
+/// is returned as the handle that was added while the caller holds it, and as its face (a
+/// local index that forwards to the same remote index) once the caller has freed it.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexShards_at(
     index: *mut FaissIndexShards,
@@ -151,6 +189,20 @@ pub unsafe extern "C" fn faissx_IndexShards_at(
                 "i = {i} is out of range ({count} indexes)"
             )));
         }
-        Ok(sys::faiss_IndexShards_at(index, i))
+        Ok(lent(sys::faiss_IndexShards_at(index, i)))
     })
+}
+
+/// The face in `index` that `shard` names: the face itself, or the remote handle behind it.
+unsafe fn find_face(
+    index: *mut FaissIndexShards,
+    shard: *mut FaissIndex,
+) -> Option<*mut FaissIndex> {
+    let remote = as_remote(shard).map(|r| r as *const RemoteIndex);
+    (0..shim::faissx_shim_IndexShards_count(index.cast()))
+        .map(|i| sys::faiss_IndexShards_at(index, i))
+        .find(|&member| match face_remote(member) {
+            Some(behind) => member == shard || remote == Some(behind as *const RemoteIndex),
+            None => false,
+        })
 }

@@ -38,6 +38,12 @@ pub struct RemoteIndex {
     pub sub_handle: Mutex<Option<(usize, bool)>>,
     info: Mutex<IndexInfo>,
     cache: Mutex<Cache>,
+    /// References to this handle: the caller's, and one per face that lets FAISS's composites
+    /// use it (src/remote/face.rs). The last one to go deletes the index and frees the handle,
+    /// so freeing the caller's handle while a composite still uses it leaves the face valid.
+    refs: std::sync::atomic::AtomicUsize,
+    /// Whether the caller has freed its handle (the faces may still hold it).
+    caller_freed: std::sync::atomic::AtomicBool,
 }
 
 /// Client-side copies behind the pointers FAISS's API lends out (xb, id_map, sub-indexes) and
@@ -118,6 +124,8 @@ impl RemoteIndex {
             sub_handle: Mutex::new(None),
             info: Mutex::new(info),
             cache: Mutex::new(Cache::default()),
+            refs: std::sync::atomic::AtomicUsize::new(1),
+            caller_freed: std::sync::atomic::AtomicBool::new(false),
         }))
     }
 
@@ -158,11 +166,41 @@ impl RemoteIndex {
         ))
     }
 
-    /// Frees a handle, deleting the server's index if the handle owns it.
+    /// Frees the caller's handle: deletes the server's index if the handle owns it, once no
+    /// face holds the handle any more.
     ///
     /// # Safety
     /// `handle` must come from one of the constructors above and not be used afterwards.
     pub unsafe fn free(handle: *const RemoteIndex) -> Result<()> {
+        if (*handle).caller_freed.swap(true, Ordering::AcqRel) {
+            // Freed already while a face kept it alive (or freed by the composite that owned
+            // it): nothing left that is the caller's.
+            return Ok(());
+        }
+        Self::release(handle)
+    }
+
+    /// Whether the caller has freed its handle (only faces hold it now).
+    pub fn caller_freed(&self) -> bool {
+        self.caller_freed.load(Ordering::Acquire)
+    }
+
+    /// Takes one more reference, for a face.
+    ///
+    /// # Safety
+    /// `handle` must be a live handle.
+    pub unsafe fn retain(handle: *const RemoteIndex) {
+        (*handle).refs.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Drops one reference; the last deletes the index (if owned) and frees the handle.
+    ///
+    /// # Safety
+    /// `handle` must hold the reference being dropped.
+    pub unsafe fn release(handle: *const RemoteIndex) -> Result<()> {
+        if (*handle).refs.fetch_sub(1, Ordering::AcqRel) != 1 {
+            return Ok(());
+        }
         let handle = Box::from_raw(handle as *mut RemoteIndex);
         let deleted = if handle.owned {
             let delete = Op::Delete {
