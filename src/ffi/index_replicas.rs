@@ -5,7 +5,7 @@ use crate::ffi::boundary::*;
 use crate::ffi::dispatch::*;
 use crate::ffi::types::*;
 use crate::local::{shim, shim_status, sys};
-use crate::remote::face::{face_remote, lent, new_face};
+use crate::remote::face::{add_member, lent, remove_member};
 use std::os::raw::c_int;
 
 /// Frees an `IndexReplicas`. NULL is a no-op. Borrowed pointers obtained from it become invalid.
@@ -99,20 +99,10 @@ pub unsafe extern "C" fn faissx_IndexReplicas_add_replica(
         local_only(index, "index")?;
         non_null(index, "index")?;
         non_null(replica, "replica")?;
-        let Some(remote) = as_remote(replica) else {
-            return faiss_status(sys::faiss_IndexReplicas_add_replica(index, replica));
-        };
-        if find_face(index, replica).is_some() {
-            return Err(Error::invalid(
-                "addIndex: attempting to add index that is already in the collection",
-            ));
+        match as_remote(replica) {
+            Some(remote) => add_member(index, remote),
+            None => faiss_status(sys::faiss_IndexReplicas_add_replica(index, replica)),
         }
-        let face = new_face(remote)?;
-        let added = faiss_status(sys::faiss_IndexReplicas_add_replica(index, face));
-        if added.is_err() {
-            sys::faiss_Index_free(face);
-        }
-        added
     })
 }
 
@@ -126,18 +116,10 @@ pub unsafe extern "C" fn faissx_IndexReplicas_remove_replica(
         local_only(index, "index")?;
         non_null(index, "index")?;
         non_null(replica, "replica")?;
-        let Some(face) = find_face(index, replica) else {
-            return faiss_status(sys::faiss_IndexReplicas_remove_replica(index, replica));
-        };
-        let owned = shim::faissx_shim_IndexReplicas_own_fields(index.cast()) != 0;
-        // FAISS deletes an owned replica, and the face then frees the caller's handle; the
-        // face of a borrowed one is faissx's to delete.
-        shim::faissx_shim_face_set_releases_handle(face.cast(), owned.into());
-        faiss_status(sys::faiss_IndexReplicas_remove_replica(index, face))?;
-        if !owned {
-            sys::faiss_Index_free(face);
+        match remove_member(index, replica) {
+            Some(removed) => removed,
+            None => faiss_status(sys::faiss_IndexReplicas_remove_replica(index, replica)),
         }
-        Ok(())
     })
 }
 
@@ -158,20 +140,6 @@ pub unsafe extern "C" fn faissx_IndexReplicas_at(
                 "i = {i} is out of range ({count} indexes)"
             )));
         }
-        Ok(lent(sys::faiss_IndexReplicas_at(index, i)))
+        Ok(lent(index, sys::faiss_IndexReplicas_at(index, i)))
     })
-}
-
-/// The face in `index` that `replica` names: the face itself, or the remote handle behind it.
-unsafe fn find_face(
-    index: *mut FaissIndexReplicas,
-    replica: *mut FaissIndex,
-) -> Option<*mut FaissIndex> {
-    let remote = as_remote(replica).map(|r| r as *const RemoteIndex);
-    (0..shim::faissx_shim_IndexReplicas_count(index.cast()))
-        .map(|i| sys::faiss_IndexReplicas_at(index, i))
-        .find(|&member| match face_remote(member) {
-            Some(behind) => member == replica || remote == Some(behind as *const RemoteIndex),
-            None => false,
-        })
 }

@@ -5,7 +5,7 @@ use crate::ffi::boundary::*;
 use crate::ffi::dispatch::*;
 use crate::ffi::types::*;
 use crate::local::{shim, shim_status, sys};
-use crate::remote::face::{face_remote, lent, new_face};
+use crate::remote::face::{add_member, lent, remove_member};
 use std::os::raw::c_int;
 
 /// Frees an `IndexShards`. NULL is a no-op. Borrowed pointers obtained from it become invalid.
@@ -130,20 +130,10 @@ pub unsafe extern "C" fn faissx_IndexShards_add_shard(
         local_only(index, "index")?;
         non_null(index, "index")?;
         non_null(shard, "shard")?;
-        let Some(remote) = as_remote(shard) else {
-            return faiss_status(sys::faiss_IndexShards_add_shard(index, shard));
-        };
-        if find_face(index, shard).is_some() {
-            return Err(Error::invalid(
-                "addIndex: attempting to add index that is already in the collection",
-            ));
+        match as_remote(shard) {
+            Some(remote) => add_member(index, remote),
+            None => faiss_status(sys::faiss_IndexShards_add_shard(index, shard)),
         }
-        let face = new_face(remote)?;
-        let added = faiss_status(sys::faiss_IndexShards_add_shard(index, face));
-        if added.is_err() {
-            sys::faiss_Index_free(face);
-        }
-        added
     })
 }
 
@@ -157,18 +147,10 @@ pub unsafe extern "C" fn faissx_IndexShards_remove_shard(
         local_only(index, "index")?;
         non_null(index, "index")?;
         non_null(shard, "shard")?;
-        let Some(face) = find_face(index, shard) else {
-            return faiss_status(sys::faiss_IndexShards_remove_shard(index, shard));
-        };
-        let owned = shim::faissx_shim_IndexShards_own_fields(index.cast()) != 0;
-        // FAISS deletes an owned shard, and the face then frees the caller's handle; the
-        // face of a borrowed one is faissx's to delete.
-        shim::faissx_shim_face_set_releases_handle(face.cast(), owned.into());
-        faiss_status(sys::faiss_IndexShards_remove_shard(index, face))?;
-        if !owned {
-            sys::faiss_Index_free(face);
+        match remove_member(index, shard) {
+            Some(removed) => removed,
+            None => faiss_status(sys::faiss_IndexShards_remove_shard(index, shard)),
         }
-        Ok(())
     })
 }
 
@@ -189,20 +171,6 @@ pub unsafe extern "C" fn faissx_IndexShards_at(
                 "i = {i} is out of range ({count} indexes)"
             )));
         }
-        Ok(lent(sys::faiss_IndexShards_at(index, i)))
+        Ok(lent(index, sys::faiss_IndexShards_at(index, i)))
     })
-}
-
-/// The face in `index` that `shard` names: the face itself, or the remote handle behind it.
-unsafe fn find_face(
-    index: *mut FaissIndexShards,
-    shard: *mut FaissIndex,
-) -> Option<*mut FaissIndex> {
-    let remote = as_remote(shard).map(|r| r as *const RemoteIndex);
-    (0..shim::faissx_shim_IndexShards_count(index.cast()))
-        .map(|i| sys::faiss_IndexShards_at(index, i))
-        .find(|&member| match face_remote(member) {
-            Some(behind) => member == shard || remote == Some(behind as *const RemoteIndex),
-            None => false,
-        })
 }

@@ -269,27 +269,69 @@ const RemoteFace* as_face(const faiss::Index* index) {
     return dynamic_cast<const RemoteFace*>(index);
 }
 
-// IndexShards and IndexReplicas that free the faces they hold. A face is faissx's, not the
-// caller's: with own_fields = 0 FAISS would leave it behind, so the composite deletes it
-// (which drops its reference on the remote handle); with own_fields = 1 FAISS deletes it
-// and the face frees the caller's handle as well.
+// IndexShards and IndexReplicas that keep track of the faces they were given, and free them.
+// A face is faissx's, not the caller's: with own_fields = 0 FAISS would leave it behind, so
+// the composite deletes it (which drops its reference on the remote handle); with
+// own_fields = 1 FAISS deletes it and the face frees the caller's handle as well. The faces
+// are listed apart because the other members, borrowed, may be gone already (FAISS never
+// touches a borrowed member when it is destroyed, and neither may this).
+struct FaceHolder {
+    std::vector<RemoteFace*> faces;
+
+    virtual ~FaceHolder() = default;
+    virtual void add_face(RemoteFace* face) = 0;
+    virtual void remove_face(RemoteFace* face) = 0;
+
+    // The face that `member` is, or that is the face of the remote handle `member`.
+    RemoteFace* find(const void* member) const {
+        for (auto* face : faces) {
+            if (static_cast<const void*>(static_cast<faiss::Index*>(face)) == member ||
+                face->remote == member) {
+                return face;
+            }
+        }
+        return nullptr;
+    }
+};
+
 template <class Base>
-struct HoldsFaces : Base {
+struct HoldsFaces : Base, FaceHolder {
     using Base::Base;
 
     ~HoldsFaces() override {
-        for (auto& entry : this->indices_) {
-            if (auto* face = dynamic_cast<RemoteFace*>(entry.first)) {
-                if (this->own_indices) {
-                    face->releases_handle = true;
-                } else {
-                    delete face;
-                    entry.first = nullptr;
-                }
+        for (auto* face : faces) {
+            if (this->own_indices) {
+                face->releases_handle = true;
+            } else {
+                delete face;
             }
         }
     }
+
+    void add_face(RemoteFace* face) override {
+        this->addIndex(face);
+        faces.push_back(face);
+    }
+
+    void remove_face(RemoteFace* face) override {
+        bool owned = this->own_indices;
+        face->releases_handle = owned;
+        this->removeIndex(face);
+        faces.erase(std::find(faces.begin(), faces.end(), face));
+        if (!owned) {
+            delete face;
+        }
+    }
 };
+
+FaceHolder* face_holder(void* composite) {
+    auto* holder = dynamic_cast<FaceHolder*>(static_cast<faiss::Index*>(composite));
+    if (!holder) {
+        refuse("this IndexShards or IndexReplicas was not made by faissx; it cannot hold a "
+               "remote index");
+    }
+    return holder;
+}
 
 // Whether serializing `index` would reach a face: FAISS's writer knows only its own classes.
 const RemoteFace* face_inside(const faiss::Index* index, int depth) {
@@ -1663,10 +1705,33 @@ void* faissx_shim_face_remote(const void* index) {
     return face ? face->remote : nullptr;
 }
 
-void faissx_shim_face_set_releases_handle(void* index, int value) {
-    if (auto* face = dynamic_cast<RemoteFace*>(static_cast<faiss::Index*>(index))) {
-        face->releases_handle = value != 0;
-    }
+// Adds a face to an IndexShards or IndexReplicas of the shim's; on failure the caller keeps
+// (and deletes) the face.
+int faissx_shim_composite_add_face(void* composite, void* face) {
+    return guarded([&] {
+        auto* holder = face_holder(composite);
+        auto* added = dynamic_cast<RemoteFace*>(static_cast<faiss::Index*>(face));
+        FAISS_THROW_IF_NOT(added);
+        if (holder->find(added->remote)) {
+            refuse("addIndex: attempting to add index that is already in the collection");
+        }
+        holder->add_face(added);
+    });
+}
+
+// The face of `composite` that `member` names (the face or its remote handle), or NULL. Only
+// the faces are looked at: a borrowed member may be gone.
+void* faissx_shim_composite_face(void* composite, const void* member) {
+    auto* holder = dynamic_cast<FaceHolder*>(static_cast<faiss::Index*>(composite));
+    RemoteFace* face = holder ? holder->find(member) : nullptr;
+    return face ? static_cast<faiss::Index*>(face) : nullptr;
+}
+
+int faissx_shim_composite_remove_face(void* composite, void* face) {
+    return guarded([&] {
+        face_holder(composite)->remove_face(
+                dynamic_cast<RemoteFace*>(static_cast<faiss::Index*>(face)));
+    });
 }
 
 int faissx_shim_IndexShards_new(void** out, int64_t d, int threaded, int successive_ids) {

@@ -202,7 +202,10 @@ extern "C" {
         ops: *const c_void,
     ) -> c_int;
     pub fn faissx_shim_face_remote(index: *const c_void) -> *mut c_void;
-    pub fn faissx_shim_face_set_releases_handle(index: *mut c_void, value: c_int);
+    pub fn faissx_shim_composite_add_face(composite: *mut c_void, face: *mut c_void) -> c_int;
+    pub fn faissx_shim_composite_face(composite: *mut c_void, member: *const c_void)
+        -> *mut c_void;
+    pub fn faissx_shim_composite_remove_face(composite: *mut c_void, face: *mut c_void) -> c_int;
     pub fn faissx_shim_IndexShards_new(
         out: *mut *mut c_void,
         d: i64,

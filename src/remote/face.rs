@@ -259,26 +259,55 @@ pub unsafe fn new_face(remote: &RemoteIndex) -> Result<*mut FaissIndex> {
     Ok(face.cast())
 }
 
-/// The remote handle behind `index` if it is a face.
+/// Adds the remote handle `remote` to `composite` (an IndexShards or IndexReplicas of the
+/// shim's) through a new face.
 ///
 /// # Safety
-/// `index` must be a live local index.
-pub unsafe fn face_remote<'a>(index: *const FaissIndex) -> Option<&'a RemoteIndex> {
-    as_remote(shim::faissx_shim_face_remote(index.cast()).cast::<RemoteIndex>())
+/// `composite` must be a live local index, `remote` a live handle.
+pub unsafe fn add_member(composite: *mut FaissIndex, remote: &RemoteIndex) -> Result<()> {
+    let face = new_face(remote)?;
+    let added = shim_status(shim::faissx_shim_composite_add_face(
+        composite.cast(),
+        face.cast(),
+    ));
+    if added.is_err() {
+        crate::local::sys::faiss_Index_free(face);
+    }
+    added
 }
 
-/// What a composite lends out for a sub-index that is a face: the caller's remote handle
-/// while the caller holds it (as FAISS hands back what was added), the face itself after.
+/// Removes the face that `member` names (the face, or the remote handle behind it) from
+/// `composite`; `None` when `member` names none, for FAISS to remove.
 ///
 /// # Safety
-/// `index` must be NULL or a live local index.
-pub unsafe fn lent(index: *mut FaissIndex) -> *mut FaissIndex {
-    if index.is_null() {
-        return index;
+/// `composite` must be a live local index.
+pub unsafe fn remove_member(
+    composite: *mut FaissIndex,
+    member: *const FaissIndex,
+) -> Option<Result<()>> {
+    let face = shim::faissx_shim_composite_face(composite.cast(), member.cast());
+    if face.is_null() {
+        return None;
     }
-    match face_remote(index) {
+    Some(shim_status(shim::faissx_shim_composite_remove_face(
+        composite.cast(),
+        face,
+    )))
+}
+
+/// What `composite` lends out for its member `member`: for a face, the caller's remote handle
+/// while the caller holds it (FAISS hands back what was added), the face itself after.
+///
+/// # Safety
+/// `composite` must be a live local index.
+pub unsafe fn lent(composite: *mut FaissIndex, member: *mut FaissIndex) -> *mut FaissIndex {
+    let face = shim::faissx_shim_composite_face(composite.cast(), member.cast());
+    if face.is_null() {
+        return member;
+    }
+    match as_remote(shim::faissx_shim_face_remote(face).cast::<RemoteIndex>()) {
         Some(remote) if !remote.caller_freed() => (remote as *const RemoteIndex).cast_mut().cast(),
-        _ => index,
+        _ => member,
     }
 }
 
