@@ -115,6 +115,15 @@ fn shards_of_remote_flat_indexes_on_three_servers_answer_as_one_local_index() {
     parts[2].add(&xb[D * 2 * NB / 3..]);
     same_bits(&composite.search(&xq, K), &want);
 
+    // Local and remote shards together.
+    let mut parts = on_each(&servers[..2], || flat_l2(D));
+    parts.insert(1, flat_l2(D));
+    assert!(!is_remote(parts[1].ptr()));
+    let composite = shards(true, true);
+    add_shards(&composite, &parts);
+    composite.add(&xb);
+    same_bits(&composite.search(&xq, K), &want);
+
     // Explicit ids, into remote IDMaps.
     let ids: Vec<idx_t> = (0..NB as idx_t).map(|i| 100_000 + 7 * i).collect();
     let local = Index::factory(D, "IDMap,Flat", METRIC_L2);
@@ -317,6 +326,16 @@ fn a_shard_set_with_a_remote_shard_cannot_be_written() {
     let file = TempFile::new("composite");
     let rc = unsafe { faissx_write_index_fname(composite.ptr(), file.c_path().as_ptr()) };
     expect_err(rc, FAISSX_ERR_UNSUPPORTED, &["faissx_write_index_fname"]);
+    // A composite built on the server over it would need it uploaded in FAISS's format.
+    configure(Some(&server.endpoint), None, None);
+    let mut p = ptr::null_mut();
+    let rc = unsafe { faissx::ffi::meta_indexes::faissx_IndexIDMap_new(&mut p, composite.ptr()) };
+    expect_err(
+        rc,
+        FAISSX_ERR_UNSUPPORTED,
+        &["faissx_IndexIDMap_new", "remote index"],
+    );
+    local_mode();
 }
 
 #[test]
@@ -396,4 +415,58 @@ fn kmeans_with_any_remote_index_finds_the_local_centroids() {
         assert_eq!(remote.ntotal(), local.ntotal(), "{description}");
         assert_eq!(remote.ntotal(), 16, "{description}");
     }
+}
+
+#[test]
+fn selectors_reach_remote_shards_and_faiss_own_selectors_are_refused() {
+    let _serial = exclusive();
+    let servers = servers(2);
+    let (xb, xq) = data(7);
+    let ids: Vec<idx_t> = (0..NB as idx_t).map(|i| 3 * i + 1).collect();
+    let chosen: Vec<idx_t> = ids.iter().copied().step_by(5).collect();
+    let selector = Selector::batch(&chosen);
+    let mut p = ptr::null_mut();
+    check(unsafe { faissx_SearchParameters_new(&mut p, selector.0) });
+    let params = Params(p);
+
+    let local = Index::factory(D, "IDMap,Flat", METRIC_L2);
+    local.add_with_ids(&xb, &ids);
+    let parts = on_each(&servers, || Index::factory(D, "IDMap,Flat", METRIC_L2));
+    let composite = shards(true, false);
+    add_shards(&composite, &parts);
+    composite.add_with_ids(&xb, &ids);
+    let want = local.search_with_params(&xq, K, params.0);
+    assert!(want.1.iter().all(|id| chosen.contains(id)));
+    same_bits(&composite.search_with_params(&xq, K, params.0), &want);
+
+    // An IDMap here over the shard set hands the shards a selector of its own, which tests
+    // ids in this process: refused, not searched without it.
+    let inner = shards(false, true);
+    let flats = on_each(&servers, || flat_l2(D));
+    add_shards(&inner, &flats);
+    let mut p = ptr::null_mut();
+    check(unsafe { faissx::ffi::meta_indexes::faissx_IndexIDMap_new(&mut p, inner.ptr()) });
+    let id_map = Index::from_new(0, p);
+    id_map.add_with_ids(&xb, &ids);
+    // Without parameters, it searches as a local IDMap would.
+    same_bits(&id_map.search(&xq, K), &local.search(&xq, K));
+    let (mut distances, mut labels) = (vec![0f32; NQ * K], vec![0 as idx_t; NQ * K]);
+    let rc = unsafe {
+        faissx_Index_search_with_params(
+            id_map.ptr(),
+            NQ as idx_t,
+            xq.as_ptr(),
+            K as idx_t,
+            params.0,
+            distances.as_mut_ptr(),
+            labels.as_mut_ptr(),
+        )
+    };
+    expect_err(
+        rc,
+        FAISSX_ERR_UNSUPPORTED,
+        &["selector was built inside FAISS"],
+    );
+    drop(id_map);
+    drop(inner);
 }

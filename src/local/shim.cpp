@@ -1699,6 +1699,12 @@ int faissx_shim_RemoteFace_new(void** out, void* remote, const void* ops) {
     });
 }
 
+// The selector of any search parameters: FAISS's C API reads it only from IVF parameters, and
+// composites hand their sub-indexes parameters of their own making.
+const void* faissx_shim_SearchParameters_sel(const void* params) {
+    return params ? static_cast<const faiss::SearchParameters*>(params)->sel : nullptr;
+}
+
 // The remote handle behind a face, or NULL when `index` is no face.
 void* faissx_shim_face_remote(const void* index) {
     auto* face = as_face(static_cast<const faiss::Index*>(index));

@@ -201,6 +201,7 @@ extern "C" {
         remote: *mut c_void,
         ops: *const c_void,
     ) -> c_int;
+    pub fn faissx_shim_SearchParameters_sel(params: *const c_void) -> *const c_void;
     pub fn faissx_shim_face_remote(index: *const c_void) -> *mut c_void;
     pub fn faissx_shim_composite_add_face(composite: *mut c_void, face: *mut c_void) -> c_int;
     pub fn faissx_shim_composite_face(composite: *mut c_void, member: *const c_void)

@@ -14,9 +14,10 @@
 
 use super::index::{as_remote, RemoteIndex};
 use crate::ffi::boundary::{self, Error, Result};
+use crate::ffi::dispatch::{copy_bytes_out, copy_out, vectors};
 use crate::ffi::index::*;
 use crate::ffi::types::*;
-use crate::local::{shim, shim_status};
+use crate::local::{shim, shim_status, sys};
 use std::os::raw::{c_char, c_int, c_void};
 
 #[repr(C)]
@@ -143,7 +144,39 @@ unsafe extern "C" fn search(
     distances: *mut f32,
     labels: *mut i64,
 ) -> c_int {
-    faissx_Index_search_with_params(remote.cast(), n, x, k, params.cast(), distances, labels)
+    run("remote search", || {
+        let remote = &*remote.cast::<RemoteIndex>();
+        let n = boundary::count(n, "n")?;
+        let k = boundary::positive_k(k)? as usize;
+        let params = wire_params(params)?;
+        let (found_distances, found_labels) =
+            remote.search(n, k, vectors(remote, x, n as idx_t), params)?;
+        copy_bytes_out(&found_distances, distances);
+        copy_out(&found_labels, labels);
+        Ok(())
+    })
+}
+
+/// The wire form of the parameters a composite hands its member: the caller's own, or ones the
+/// composite made (FAISS's C API cannot tell those apart, so the selector is read from the
+/// object itself). A selector FAISS built is code that runs per id in this process.
+unsafe fn wire_params(params: *const c_void) -> Result<Option<crate::protocol::SearchParams>> {
+    if params.is_null() {
+        return Ok(None);
+    }
+    let mut wire = super::selectors::describe_params(params.cast())?.unwrap_or_default();
+    let selector = shim::faissx_shim_SearchParameters_sel(params);
+    if !selector.is_null() {
+        wire.selector = Some(super::selectors::described(selector).ok_or_else(foreign_selector)?);
+    }
+    Ok(Some(wire))
+}
+
+fn foreign_selector() -> Error {
+    Error::unsupported(
+        "the id selector was built inside FAISS (an IndexIDMap translating ids, for one): it \
+         tests ids one by one in this process and cannot be sent to a remote index",
+    )
 }
 
 unsafe extern "C" fn range_search(
@@ -154,17 +187,14 @@ unsafe extern "C" fn range_search(
     result: *mut c_void,
     params: *const c_void,
 ) -> c_int {
-    if params.is_null() {
-        return faissx_Index_range_search(remote.cast(), n, x, radius, result.cast());
-    }
     run("remote range search", || {
         let remote = &*remote.cast::<RemoteIndex>();
-        let params = super::selectors::describe_params(params.cast())?;
+        let params = wire_params(params)?;
         fill_range_result(remote, n, x, radius, result.cast(), params)
     })
 }
 
-/// A range search with parameters, written into FAISS's result as FAISS fills one.
+/// A range search, written into FAISS's result as FAISS fills one.
 unsafe fn fill_range_result(
     remote: &RemoteIndex,
     n: i64,
@@ -173,9 +203,8 @@ unsafe fn fill_range_result(
     result: *mut FaissRangeSearchResult,
     params: Option<crate::protocol::SearchParams>,
 ) -> Result<()> {
-    use crate::ffi::dispatch::{copy_bytes_out, copy_out, vectors};
-    use crate::local::sys;
     let n = boundary::count(n, "n")?;
+    boundary::range_result_fits(result, n as idx_t)?;
     let (lims, found_labels, found_distances) =
         remote.range_search(n, radius.into(), vectors(remote, x, n as idx_t), params)?;
     let mut result_lims: *mut usize = std::ptr::null_mut();
@@ -211,13 +240,7 @@ unsafe extern "C" fn remove_ids(
     removed: *mut usize,
 ) -> c_int {
     if super::selectors::described(sel).is_none() {
-        return run("remote remove_ids", || {
-            Err(Error::unsupported(
-                "the id selector was built inside FAISS (an IndexIDMap translating ids, for \
-                 one): it tests ids one by one in this process and cannot be sent to a remote \
-                 index",
-            ))
-        });
+        return run("remote remove_ids", || Err(foreign_selector()));
     }
     faissx_Index_remove_ids(remote.cast(), sel.cast(), removed)
 }
