@@ -1742,6 +1742,7 @@ int faissx_IndexReplicas_remove_replica(FaissIndexReplicas *index, FaissIndex *r
 // `at` of an `IndexReplicas`; NULL (with the last error set) for a NULL handle. A remote
 // replica is returned as the handle that was added while the caller holds it, and as its
 // face (a local index that forwards to the same remote index) once the caller has freed it.
+// A face belongs to the composite: it goes when removed or when the composite is freed.
 FaissIndex *faissx_IndexReplicas_at(FaissIndexReplicas *index, int i);
 
 // Creates an `IndexScalarQuantizer` in `*p_index`; the caller owns it. Returns 0 or an error code.
@@ -1845,7 +1846,8 @@ int faissx_IndexShards_remove_shard(FaissIndexShards *index, FaissIndex *shard);
 
 // `at` of an `IndexShards`; NULL (with the last error set) for a NULL handle. A remote shard
 // is returned as the handle that was added while the caller holds it, and as its face (a
-// local index that forwards to the same remote index) once the caller has freed it.
+// local index that forwards to the same remote index) once the caller has freed it. A face
+// belongs to the composite: it goes when removed or when the composite is freed.
 FaissIndex *faissx_IndexShards_at(FaissIndexShards *index, int i);
 
 // Frees an `IOReader`. NULL is a no-op. Borrowed pointers obtained from it become invalid.

@@ -126,6 +126,7 @@ pub unsafe extern "C" fn faissx_IndexReplicas_remove_replica(
 /// `at` of an `IndexReplicas`; NULL (with the last error set) for a NULL handle. A remote
 /// replica is returned as the handle that was added while the caller holds it, and as its
 /// face (a local index that forwards to the same remote index) once the caller has freed it.
+/// A face belongs to the composite: it goes when removed or when the composite is freed.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexReplicas_at(
     index: *mut FaissIndexReplicas,

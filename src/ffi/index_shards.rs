@@ -156,7 +156,8 @@ pub unsafe extern "C" fn faissx_IndexShards_remove_shard(
 
 /// `at` of an `IndexShards`; NULL (with the last error set) for a NULL handle. A remote shard
 /// is returned as the handle that was added while the caller holds it, and as its face (a
-/// local index that forwards to the same remote index) once the caller has freed it.
+/// local index that forwards to the same remote index) once the caller has freed it. A face
+/// belongs to the composite: it goes when removed or when the composite is freed.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexShards_at(
     index: *mut FaissIndexShards,

@@ -170,10 +170,20 @@ struct RemoteFace : faiss::Index {
     void sync(bool fresh) {
         faissx_FaceInfo info{};
         check(ops->info(remote, fresh ? 1 : 0, &info));
-        d = int(info.d);
-        ntotal = info.ntotal;
-        is_trained = info.is_trained != 0;
-        metric_type = static_cast<faiss::MetricType>(info.metric);
+        // Written only when changed: composites read these from their worker threads while
+        // another search of the same composite may be syncing them.
+        if (d != int(info.d)) {
+            d = int(info.d);
+        }
+        if (ntotal != info.ntotal) {
+            ntotal = info.ntotal;
+        }
+        if (is_trained != (info.is_trained != 0)) {
+            is_trained = info.is_trained != 0;
+        }
+        if (metric_type != static_cast<faiss::MetricType>(info.metric)) {
+            metric_type = static_cast<faiss::MetricType>(info.metric);
+        }
     }
 
     void train(faiss::idx_t n, const float* x) override {

@@ -38,6 +38,7 @@ int faiss_IndexReplicas_remove_replica(FaissIndexReplicas *index, FaissIndex *re
 // `at` of an `IndexReplicas`; NULL (with the last error set) for a NULL handle. A remote
 // replica is returned as the handle that was added while the caller holds it, and as its
 // face (a local index that forwards to the same remote index) once the caller has freed it.
+// A face belongs to the composite: it goes when removed or when the composite is freed.
 FaissIndex *faiss_IndexReplicas_at(FaissIndexReplicas *index, int i);
 
 #ifdef __cplusplus

@@ -46,7 +46,8 @@ int faiss_IndexShards_remove_shard(FaissIndexShards *index, FaissIndex *shard);
 
 // `at` of an `IndexShards`; NULL (with the last error set) for a NULL handle. A remote shard
 // is returned as the handle that was added while the caller holds it, and as its face (a
-// local index that forwards to the same remote index) once the caller has freed it.
+// local index that forwards to the same remote index) once the caller has freed it. A face
+// belongs to the composite: it goes when removed or when the composite is freed.
 FaissIndex *faiss_IndexShards_at(FaissIndexShards *index, int i);
 
 #ifdef __cplusplus
