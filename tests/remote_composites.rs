@@ -298,9 +298,14 @@ fn a_freed_remote_handle_lives_on_while_the_shards_use_it() {
     add_shards(&composite, &parts);
     unsafe { faissx_IndexShards_set_own_fields(composite.ptr(), 1) };
     let names: Vec<String> = parts.iter().map(remote_name).collect();
-    parts.into_iter().for_each(|part| {
-        part.into_raw();
-    });
+    let handles: Vec<*mut FaissIndex> = parts.into_iter().map(Index::into_raw).collect();
+    // Removing an owned shard frees it, as FAISS does.
+    check(unsafe { faissx_IndexShards_remove_shard(composite.ptr(), handles[0]) });
+    configure(Some(&servers[0].endpoint), None, None);
+    assert_eq!(open(&names[0]).err(), Some(FAISSX_ERR_NOT_FOUND));
+    configure(Some(&servers[1].endpoint), None, None);
+    assert!(open(&names[1]).is_ok(), "still in the shard set");
+    local_mode();
     drop(composite);
     for (server, name) in servers.iter().zip(&names) {
         configure(Some(&server.endpoint), None, None);
@@ -469,4 +474,29 @@ fn selectors_reach_remote_shards_and_faiss_own_selectors_are_refused() {
     );
     drop(id_map);
     drop(inner);
+}
+
+#[test]
+fn shard_sets_over_remote_indexes_serve_several_threads_at_once() {
+    let _serial = exclusive();
+    let servers = servers(2);
+    let (xb, xq) = data(8);
+    let local = Index::factory(D, "Flat", METRIC_L2);
+    local.add(&xb);
+    let want = local.search(&xq, K);
+    let parts = on_each(&servers, || flat_l2(D));
+    let composite = shards(true, true);
+    add_shards(&composite, &parts);
+    composite.add(&xb);
+    let shared = Shared(composite.ptr());
+    std::thread::scope(|scope| {
+        for _ in 0..4 {
+            scope.spawn(|| {
+                let view = Index::borrowed(shared.get());
+                for _ in 0..20 {
+                    same_bits(&view.search(&xq, K), &want);
+                }
+            });
+        }
+    });
 }
