@@ -1725,18 +1725,24 @@ int faissx_IndexReplicas_own_fields(const FaissIndexReplicas *index);
 void faissx_IndexReplicas_set_own_fields(FaissIndexReplicas *index, int value);
 
 // Creates an `IndexReplicas` in `*p_index`; the caller owns it. Returns 0 or an error code.
+// In remote mode too it lives in this process: its replicas may be remote indexes, each on
+// its own server.
 int faissx_IndexReplicas_new(FaissIndexReplicas **p_index, idx_t d);
 
 // Creates an `IndexReplicas` in `*p_index`; the caller owns it. Returns 0 or an error code.
 int faissx_IndexReplicas_new_with_options(FaissIndexReplicas **p_index, idx_t d, int threaded);
 
-// Adds `replica` (same d; borrowed unless own_fields) to the replicas.
+// Adds `replica` (same d; borrowed unless own_fields) to the replicas. A remote replica is
+// used through a face that keeps its handle alive while the replicas use it.
 int faissx_IndexReplicas_add_replica(FaissIndexReplicas *index, FaissIndex *replica);
 
-// Removes `replica` from the replicas (it is not freed).
+// Removes `replica` from the replicas (it is not freed, unless own_fields).
 int faissx_IndexReplicas_remove_replica(FaissIndexReplicas *index, FaissIndex *replica);
 
-// `at` of an `IndexReplicas`; NULL (with the last error set) for a NULL handle.
+// `at` of an `IndexReplicas`; NULL (with the last error set) for a NULL handle. A remote
+// replica is returned as the handle that was added while the caller holds it, and as its
+// face (a local index that forwards to the same remote index) once the caller has freed it.
+// A face belongs to the composite: it goes when removed or when the composite is freed.
 FaissIndex *faissx_IndexReplicas_at(FaissIndexReplicas *index, int i);
 
 // Creates an `IndexScalarQuantizer` in `*p_index`; the caller owns it. Returns 0 or an error code.
@@ -1821,6 +1827,8 @@ int faissx_IndexShards_successive_ids(const FaissIndexShards *index);
 void faissx_IndexShards_set_successive_ids(FaissIndexShards *index, int value);
 
 // Creates an `IndexShards` in `*p_index`; the caller owns it. Returns 0 or an error code.
+// In remote mode too it lives in this process: its shards may be remote indexes, each on
+// its own server.
 int faissx_IndexShards_new(FaissIndexShards **p_index, idx_t d);
 
 // Creates an `IndexShards` in `*p_index`; the caller owns it. Returns 0 or an error code.
@@ -1829,13 +1837,17 @@ int faissx_IndexShards_new_with_options(FaissIndexShards **p_index,
                                         int threaded,
                                         int successive_ids);
 
-// Adds `shard` (same d; borrowed unless own_fields) to the shards.
+// Adds `shard` (same d; borrowed unless own_fields) to the shards. A remote shard is used
+// through a face that keeps its handle alive while the shards use it.
 int faissx_IndexShards_add_shard(FaissIndexShards *index, FaissIndex *shard);
 
-// Removes `shard` from the shards (it is not freed).
+// Removes `shard` from the shards (it is not freed, unless own_fields).
 int faissx_IndexShards_remove_shard(FaissIndexShards *index, FaissIndex *shard);
 
-// `at` of an `IndexShards`; NULL (with the last error set) for a NULL handle.
+// `at` of an `IndexShards`; NULL (with the last error set) for a NULL handle. A remote shard
+// is returned as the handle that was added while the caller holds it, and as its face (a
+// local index that forwards to the same remote index) once the caller has freed it. A face
+// belongs to the composite: it goes when removed or when the composite is freed.
 FaissIndex *faissx_IndexShards_at(FaissIndexShards *index, int i);
 
 // Frees an `IOReader`. NULL is a no-op. Borrowed pointers obtained from it become invalid.

@@ -178,6 +178,8 @@ pub fn faiss_status(code: c_int) -> Result<()> {
         -4 => FAISSX_ERR_STD,
         _ => FAISSX_ERR_UNKNOWN,
     };
+    // A remote index under a FAISS composite failed: its own code, not FAISS's.
+    let code = crate::remote::face::carried_code(&message).unwrap_or(code);
     Err(Error::new(code, message))
 }
 

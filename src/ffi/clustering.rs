@@ -311,10 +311,11 @@ pub unsafe extern "C" fn faissx_kmeans_clustering(
     })
 }
 
-/// k-means with a remote flat index: the iterations run here on a local flat index of the same
-/// dimension and metric (k-means searches it once per iteration, too often to send over the
-/// wire), then the remote index ends as FAISS leaves the one it is given: holding the k
-/// centroids.
+/// k-means with a remote index. With a flat one, the iterations run here on a local flat index
+/// of the same dimension and metric (k-means searches it once per iteration, too often to
+/// send over the wire; the flat search is the same either side), then the remote index ends
+/// as FAISS leaves the one it is given: holding the k centroids. Any other runs FAISS's own
+/// k-means over the remote index's face, each iteration's search and add a request.
 unsafe fn train_with_remote_index(
     clustering: *mut FaissClustering,
     n: idx_t,
@@ -322,9 +323,10 @@ unsafe fn train_with_remote_index(
     remote: &RemoteIndex,
 ) -> Result<()> {
     if !remote.is("IndexFlat") {
-        return Err(Error::unsupported(
-            "k-means on a remote index needs a flat index (IndexFlatL2 / IndexFlatIP)",
-        ));
+        let face = crate::remote::face::new_face(remote)?;
+        let trained = faiss_status(sys::faiss_Clustering_train(clustering, n, x, face));
+        sys::faiss_Index_free(face);
+        return trained;
     }
     let info = remote.cached_info();
     let mut local: *mut FaissIndexFlat = std::ptr::null_mut();

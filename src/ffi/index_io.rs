@@ -43,6 +43,7 @@ pub unsafe extern "C" fn faissx_write_index(idx: *const FaissIndex, f: *mut libc
             }
             return Ok(());
         }
+        crate::remote::face::serializable(idx)?;
         faiss_status(sys::faiss_write_index(idx, f))
     })
 }
@@ -62,6 +63,7 @@ pub unsafe extern "C" fn faissx_write_index_fname(
                 .map_err(|e| Error::new(FAISSX_ERR_FAISS, format!("cannot write {fname}: {e}")))?;
             return Ok(());
         }
+        crate::remote::face::serializable(idx)?;
         faiss_status(sys::faiss_write_index_fname(idx, fname))
     })
 }
@@ -77,6 +79,7 @@ pub unsafe extern "C" fn faissx_write_index_custom(
         local_only(idx, "idx")?;
         non_null(idx, "idx")?;
         non_null(io_writer, "io_writer")?;
+        crate::remote::face::serializable(idx)?;
         faiss_status(sys::faiss_write_index_custom(idx, io_writer, io_flags))
     })
 }

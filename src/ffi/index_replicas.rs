@@ -4,7 +4,8 @@ use crate::boundary;
 use crate::ffi::boundary::*;
 use crate::ffi::dispatch::*;
 use crate::ffi::types::*;
-use crate::local::{shim, sys};
+use crate::local::{shim, shim_status, sys};
+use crate::remote::face::{add_member, lent, remove_member};
 use std::os::raw::c_int;
 
 /// Frees an `IndexReplicas`. NULL is a no-op. Borrowed pointers obtained from it become invalid.
@@ -48,17 +49,17 @@ pub unsafe extern "C" fn faissx_IndexReplicas_set_own_fields(
 }
 
 /// Creates an `IndexReplicas` in `*p_index`; the caller owns it. Returns 0 or an error code.
+/// In remote mode too it lives in this process: its replicas may be remote indexes, each on
+/// its own server.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexReplicas_new(
     p_index: *mut *mut FaissIndexReplicas,
     d: idx_t,
 ) -> c_int {
     boundary!({
-        local_constructor(
-            "IndexReplicas is not served by faissx-server (faissx_IndexReplicas_new)",
-        )?;
         non_null(p_index, "p_index")?;
-        faiss_status(sys::faiss_IndexReplicas_new(p_index, d))
+        // FAISS's default: threaded.
+        new_replicas(p_index, d, 1)
     })
 }
 
@@ -70,17 +71,25 @@ pub unsafe extern "C" fn faissx_IndexReplicas_new_with_options(
     threaded: c_int,
 ) -> c_int {
     boundary!({
-        local_constructor(
-            "IndexReplicas is not served by faissx-server (faissx_IndexReplicas_new_with_options)",
-        )?;
         non_null(p_index, "p_index")?;
-        faiss_status(sys::faiss_IndexReplicas_new_with_options(
-            p_index, d, threaded,
-        ))
+        new_replicas(p_index, d, threaded)
     })
 }
 
-/// Adds `replica` (same d; borrowed unless own_fields) to the replicas.
+/// FAISS's IndexReplicas, as a class of the shim's that frees the faces of remote replicas.
+unsafe fn new_replicas(
+    p_index: *mut *mut FaissIndexReplicas,
+    d: idx_t,
+    threaded: c_int,
+) -> Result<()> {
+    let mut out: *mut std::os::raw::c_void = std::ptr::null_mut();
+    shim_status(shim::faissx_shim_IndexReplicas_new(&mut out, d, threaded))?;
+    *p_index = out.cast();
+    Ok(())
+}
+
+/// Adds `replica` (same d; borrowed unless own_fields) to the replicas. A remote replica is
+/// used through a face that keeps its handle alive while the replicas use it.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexReplicas_add_replica(
     index: *mut FaissIndexReplicas,
@@ -88,14 +97,16 @@ pub unsafe extern "C" fn faissx_IndexReplicas_add_replica(
 ) -> c_int {
     boundary!({
         local_only(index, "index")?;
-        local_only(replica, "replica")?;
         non_null(index, "index")?;
         non_null(replica, "replica")?;
-        faiss_status(sys::faiss_IndexReplicas_add_replica(index, replica))
+        match as_remote(replica) {
+            Some(remote) => add_member(index, remote),
+            None => faiss_status(sys::faiss_IndexReplicas_add_replica(index, replica)),
+        }
     })
 }
 
-/// Removes `replica` from the replicas (it is not freed).
+/// Removes `replica` from the replicas (it is not freed, unless own_fields).
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexReplicas_remove_replica(
     index: *mut FaissIndexReplicas,
@@ -103,14 +114,19 @@ pub unsafe extern "C" fn faissx_IndexReplicas_remove_replica(
 ) -> c_int {
     boundary!({
         local_only(index, "index")?;
-        local_only(replica, "replica")?;
         non_null(index, "index")?;
         non_null(replica, "replica")?;
-        faiss_status(sys::faiss_IndexReplicas_remove_replica(index, replica))
+        match remove_member(index, replica) {
+            Some(removed) => removed,
+            None => faiss_status(sys::faiss_IndexReplicas_remove_replica(index, replica)),
+        }
     })
 }
 
-/// `at` of an `IndexReplicas`; NULL (with the last error set) for a NULL handle.
+/// `at` of an `IndexReplicas`; NULL (with the last error set) for a NULL handle. A remote
+/// replica is returned as the handle that was added while the caller holds it, and as its
+/// face (a local index that forwards to the same remote index) once the caller has freed it.
+/// A face belongs to the composite: it goes when removed or when the composite is freed.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexReplicas_at(
     index: *mut FaissIndexReplicas,
@@ -125,6 +141,6 @@ pub unsafe extern "C" fn faissx_IndexReplicas_at(
                 "i = {i} is out of range ({count} indexes)"
             )));
         }
-        Ok(sys::faiss_IndexReplicas_at(index, i))
+        Ok(lent(index, sys::faiss_IndexReplicas_at(index, i)))
     })
 }

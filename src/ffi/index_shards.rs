@@ -4,7 +4,8 @@ use crate::boundary;
 use crate::ffi::boundary::*;
 use crate::ffi::dispatch::*;
 use crate::ffi::types::*;
-use crate::local::{shim, sys};
+use crate::local::{shim, shim_status, sys};
+use crate::remote::face::{add_member, lent, remove_member};
 use std::os::raw::c_int;
 
 /// Frees an `IndexShards`. NULL is a no-op. Borrowed pointers obtained from it become invalid.
@@ -72,15 +73,17 @@ pub unsafe extern "C" fn faissx_IndexShards_set_successive_ids(
 }
 
 /// Creates an `IndexShards` in `*p_index`; the caller owns it. Returns 0 or an error code.
+/// In remote mode too it lives in this process: its shards may be remote indexes, each on
+/// its own server.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexShards_new(
     p_index: *mut *mut FaissIndexShards,
     d: idx_t,
 ) -> c_int {
     boundary!({
-        local_constructor("IndexShards is not served by faissx-server (faissx_IndexShards_new)")?;
         non_null(p_index, "p_index")?;
-        faiss_status(sys::faiss_IndexShards_new(p_index, d))
+        // FAISS's defaults: not threaded, successive ids.
+        new_shards(p_index, d, 0, 1)
     })
 }
 
@@ -93,20 +96,31 @@ pub unsafe extern "C" fn faissx_IndexShards_new_with_options(
     successive_ids: c_int,
 ) -> c_int {
     boundary!({
-        local_constructor(
-            "IndexShards is not served by faissx-server (faissx_IndexShards_new_with_options)",
-        )?;
         non_null(p_index, "p_index")?;
-        faiss_status(sys::faiss_IndexShards_new_with_options(
-            p_index,
-            d,
-            threaded,
-            successive_ids,
-        ))
+        new_shards(p_index, d, threaded, successive_ids)
     })
 }
 
-/// Adds `shard` (same d; borrowed unless own_fields) to the shards.
+/// FAISS's IndexShards, as a class of the shim's that frees the faces of remote shards.
+unsafe fn new_shards(
+    p_index: *mut *mut FaissIndexShards,
+    d: idx_t,
+    threaded: c_int,
+    successive_ids: c_int,
+) -> Result<()> {
+    let mut out: *mut std::os::raw::c_void = std::ptr::null_mut();
+    shim_status(shim::faissx_shim_IndexShards_new(
+        &mut out,
+        d,
+        threaded,
+        successive_ids,
+    ))?;
+    *p_index = out.cast();
+    Ok(())
+}
+
+/// Adds `shard` (same d; borrowed unless own_fields) to the shards. A remote shard is used
+/// through a face that keeps its handle alive while the shards use it.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexShards_add_shard(
     index: *mut FaissIndexShards,
@@ -114,14 +128,16 @@ pub unsafe extern "C" fn faissx_IndexShards_add_shard(
 ) -> c_int {
     boundary!({
         local_only(index, "index")?;
-        local_only(shard, "shard")?;
         non_null(index, "index")?;
         non_null(shard, "shard")?;
-        faiss_status(sys::faiss_IndexShards_add_shard(index, shard))
+        match as_remote(shard) {
+            Some(remote) => add_member(index, remote),
+            None => faiss_status(sys::faiss_IndexShards_add_shard(index, shard)),
+        }
     })
 }
 
-/// Removes `shard` from the shards (it is not freed).
+/// Removes `shard` from the shards (it is not freed, unless own_fields).
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexShards_remove_shard(
     index: *mut FaissIndexShards,
@@ -129,14 +145,19 @@ pub unsafe extern "C" fn faissx_IndexShards_remove_shard(
 ) -> c_int {
     boundary!({
         local_only(index, "index")?;
-        local_only(shard, "shard")?;
         non_null(index, "index")?;
         non_null(shard, "shard")?;
-        faiss_status(sys::faiss_IndexShards_remove_shard(index, shard))
+        match remove_member(index, shard) {
+            Some(removed) => removed,
+            None => faiss_status(sys::faiss_IndexShards_remove_shard(index, shard)),
+        }
     })
 }
 
-/// `at` of an `IndexShards`; NULL (with the last error set) for a NULL handle.
+/// `at` of an `IndexShards`; NULL (with the last error set) for a NULL handle. A remote shard
+/// is returned as the handle that was added while the caller holds it, and as its face (a
+/// local index that forwards to the same remote index) once the caller has freed it. A face
+/// belongs to the composite: it goes when removed or when the composite is freed.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexShards_at(
     index: *mut FaissIndexShards,
@@ -151,6 +172,6 @@ pub unsafe extern "C" fn faissx_IndexShards_at(
                 "i = {i} is out of range ({count} indexes)"
             )));
         }
-        Ok(sys::faiss_IndexShards_at(index, i))
+        Ok(lent(index, sys::faiss_IndexShards_at(index, i)))
     })
 }

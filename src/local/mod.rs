@@ -22,14 +22,15 @@ pub fn shim_status(code: c_int) -> Result<()> {
     let message = unsafe { CStr::from_ptr(shim::faissx_shim_last_error()) }
         .to_string_lossy()
         .into_owned();
+    let code = match code {
+        -2 => FAISSX_ERR_FAISS,
+        -4 => FAISSX_ERR_STD,
+        // The shim's own checks (`refuse` in shim.cpp).
+        -5 => FAISSX_ERR_INVALID_ARGUMENT,
+        _ => FAISSX_ERR_UNKNOWN,
+    };
     Err(Error::new(
-        match code {
-            -2 => FAISSX_ERR_FAISS,
-            -4 => FAISSX_ERR_STD,
-            // The shim's own checks (`refuse` in shim.cpp).
-            -5 => FAISSX_ERR_INVALID_ARGUMENT,
-            _ => FAISSX_ERR_UNKNOWN,
-        },
+        crate::remote::face::carried_code(&message).unwrap_or(code),
         message,
     ))
 }

@@ -92,6 +92,300 @@ int guarded(F&& body) {
     }
 }
 
+// ---- remote faces: a remote handle seen by FAISS's composites as a faiss::Index ----
+//
+// FAISS's composites (IndexShards, IndexReplicas, Clustering, ...) call their sub-indexes'
+// virtual methods. A RemoteFace answers those by calling back into Rust (src/remote/face.rs),
+// which forwards to the server through the remote handle. The face holds a reference on the
+// handle (taken in its constructor, dropped in its destructor), so the caller may free the
+// handle while a composite still uses the face.
+
+} // namespace
+
+extern "C" {
+// What the face mirrors of the remote index: FAISS's composites read these fields directly.
+struct faissx_FaceInfo {
+    int64_t d;
+    int64_t ntotal;
+    int32_t is_trained;
+    int32_t metric;
+};
+
+// Implemented in src/remote/face.rs. Each returns 0 or a negative faissx error code; on
+// failure, last_error() gives the message (thread-local to the calling thread).
+struct faissx_FaceOps {
+    void (*retain)(void* remote);
+    void (*release)(void* remote, int32_t with_handle);
+    int (*info)(void* remote, int32_t fresh, faissx_FaceInfo* out);
+    int (*train)(void* remote, int64_t n, const float* x);
+    int (*add)(void* remote, int64_t n, const float* x, const int64_t* ids);
+    int (*search)(void* remote, int64_t n, const float* x, int64_t k, const void* params,
+                  float* distances, int64_t* labels);
+    int (*range_search)(void* remote, int64_t n, const float* x, float radius, void* result,
+                        const void* params);
+    int (*assign)(void* remote, int64_t n, const float* x, int64_t* labels, int64_t k);
+    int (*reset)(void* remote);
+    int (*remove_ids)(void* remote, const void* sel, size_t* removed);
+    int (*reconstruct)(void* remote, int64_t i0, int64_t ni, float* recons);
+    const char* (*last_error)();
+};
+} // extern "C"
+
+namespace {
+
+// A failure of the remote side, as a FAISS exception (FAISS's composites and its C API catch
+// those, also from their worker threads). The faissx code rides in the message, as
+// "[faissx error N]", because FAISS rewraps the message (ThreadedIndex names the sub-index) and
+// its C API reports every FaissException as -2: Rust reads the code back from the text
+// (src/remote/face.rs, carried_code).
+[[noreturn]] void throw_carried(int code, const char* message) {
+    throw faiss::FaissException(
+            "[faissx error " + std::to_string(code) + "] " + (message ? message : ""));
+}
+
+// faissx's FAISSX_ERR_UNSUPPORTED.
+constexpr int kUnsupported = -6;
+
+struct RemoteFace : faiss::Index {
+    void* remote;
+    const faissx_FaceOps* ops;
+    // Set when the composite that holds the face owns its sub-indexes (own_fields = 1) and
+    // destroys it: that frees the caller's handle too, as FAISS frees an owned sub-index.
+    bool releases_handle = false;
+
+    RemoteFace(void* remote, const faissx_FaceOps* ops) : faiss::Index(0), remote(remote), ops(ops) {
+        ops->retain(remote);
+    }
+
+    ~RemoteFace() override {
+        ops->release(remote, releases_handle ? 1 : 0);
+    }
+
+    void check(int code) const {
+        if (code != 0) {
+            throw_carried(code, ops->last_error());
+        }
+    }
+
+    // Takes d, ntotal and is_trained from the handle: `fresh` asks the server, otherwise what
+    // the handle last learned (every write through it updates that).
+    void sync(bool fresh) {
+        faissx_FaceInfo info{};
+        check(ops->info(remote, fresh ? 1 : 0, &info));
+        // Written only when changed: composites read these from their worker threads while
+        // another search of the same composite may be syncing them.
+        if (d != int(info.d)) {
+            d = int(info.d);
+        }
+        if (ntotal != info.ntotal) {
+            ntotal = info.ntotal;
+        }
+        if (is_trained != (info.is_trained != 0)) {
+            is_trained = info.is_trained != 0;
+        }
+        if (metric_type != static_cast<faiss::MetricType>(info.metric)) {
+            metric_type = static_cast<faiss::MetricType>(info.metric);
+        }
+    }
+
+    void train(faiss::idx_t n, const float* x) override {
+        int code = ops->train(remote, n, x);
+        sync(false);
+        check(code);
+    }
+    void add(faiss::idx_t n, const float* x) override {
+        int code = ops->add(remote, n, x, nullptr);
+        sync(false);
+        check(code);
+    }
+    void add_with_ids(faiss::idx_t n, const float* x, const faiss::idx_t* xids) override {
+        int code = ops->add(remote, n, x, xids);
+        sync(false);
+        check(code);
+    }
+    void search(
+            faiss::idx_t n,
+            const float* x,
+            faiss::idx_t k,
+            float* distances,
+            faiss::idx_t* labels,
+            const faiss::SearchParameters* params) const override {
+        check(ops->search(remote, n, x, k, params, distances, labels));
+    }
+    void range_search(
+            faiss::idx_t n,
+            const float* x,
+            float radius,
+            faiss::RangeSearchResult* result,
+            const faiss::SearchParameters* params) const override {
+        check(ops->range_search(remote, n, x, radius, result, params));
+    }
+    void assign(faiss::idx_t n, const float* x, faiss::idx_t* labels, faiss::idx_t k)
+            const override {
+        check(ops->assign(remote, n, x, labels, k));
+    }
+    void reset() override {
+        int code = ops->reset(remote);
+        sync(false);
+        check(code);
+    }
+    size_t remove_ids(const faiss::IDSelector& sel) override {
+        size_t removed = 0;
+        int code = ops->remove_ids(remote, &sel, &removed);
+        sync(false);
+        check(code);
+        return removed;
+    }
+    void reconstruct(faiss::idx_t key, float* recons) const override {
+        check(ops->reconstruct(remote, key, 1, recons));
+    }
+    void reconstruct_n(faiss::idx_t i0, faiss::idx_t ni, float* recons) const override {
+        check(ops->reconstruct(remote, i0, ni, recons));
+    }
+    // FAISS's defaults run these in OpenMP regions, where an exception (a failed request)
+    // ends the process: one key at a time on the calling thread instead.
+    void reconstruct_batch(faiss::idx_t n, const faiss::idx_t* keys, float* recons)
+            const override {
+        for (faiss::idx_t i = 0; i < n; i++) {
+            reconstruct(keys[i], recons + i * d);
+        }
+    }
+    void compute_residual_n(
+            faiss::idx_t n,
+            const float* xs,
+            float* residuals,
+            const faiss::idx_t* keys) const override {
+        for (faiss::idx_t i = 0; i < n; i++) {
+            compute_residual(xs + i * d, residuals + i * d, keys[i]);
+        }
+    }
+    // Per-vector callbacks: FAISS would call them once per vector (and from OpenMP regions),
+    // each a round trip to the server.
+    faiss::DistanceComputer* get_distance_computer() const override {
+        throw_carried(kUnsupported,
+                      "a remote index cannot compute distances vector by vector in this process "
+                      "(FAISS asked for its DistanceComputer, e.g. as the storage of a graph "
+                      "index or the refinement index of an IndexRefine)");
+    }
+    void merge_from(faiss::Index&, faiss::idx_t) override {
+        throw_carried(kUnsupported,
+                      "a remote index inside a composite cannot merge; merge the remote "
+                      "handles themselves (faissx_Index_merge_from)");
+    }
+    void check_compatible_for_merge(const faiss::Index&) const override {
+        throw_carried(kUnsupported, "a remote index inside a composite cannot merge");
+    }
+};
+
+const RemoteFace* as_face(const faiss::Index* index) {
+    return dynamic_cast<const RemoteFace*>(index);
+}
+
+// IndexShards and IndexReplicas that keep track of the faces they were given, and free them.
+// A face is faissx's, not the caller's: with own_fields = 0 FAISS would leave it behind, so
+// the composite deletes it (which drops its reference on the remote handle); with
+// own_fields = 1 FAISS deletes it and the face frees the caller's handle as well. The faces
+// are listed apart because the other members, borrowed, may be gone already (FAISS never
+// touches a borrowed member when it is destroyed, and neither may this).
+struct FaceHolder {
+    std::vector<RemoteFace*> faces;
+
+    virtual ~FaceHolder() = default;
+    virtual void add_face(RemoteFace* face) = 0;
+    virtual void remove_face(RemoteFace* face) = 0;
+
+    // The face that `member` is, or that is the face of the remote handle `member`.
+    RemoteFace* find(const void* member) const {
+        for (auto* face : faces) {
+            if (static_cast<const void*>(static_cast<faiss::Index*>(face)) == member ||
+                face->remote == member) {
+                return face;
+            }
+        }
+        return nullptr;
+    }
+};
+
+template <class Base>
+struct HoldsFaces : Base, FaceHolder {
+    using Base::Base;
+
+    ~HoldsFaces() override {
+        for (auto* face : faces) {
+            if (this->own_indices) {
+                face->releases_handle = true;
+            } else {
+                delete face;
+            }
+        }
+    }
+
+    void add_face(RemoteFace* face) override {
+        this->addIndex(face);
+        faces.push_back(face);
+    }
+
+    void remove_face(RemoteFace* face) override {
+        bool owned = this->own_indices;
+        face->releases_handle = owned;
+        this->removeIndex(face);
+        faces.erase(std::find(faces.begin(), faces.end(), face));
+        if (!owned) {
+            delete face;
+        }
+    }
+};
+
+FaceHolder* face_holder(void* composite) {
+    auto* holder = dynamic_cast<FaceHolder*>(static_cast<faiss::Index*>(composite));
+    if (!holder) {
+        refuse("this IndexShards or IndexReplicas was not made by faissx; it cannot hold a "
+               "remote index");
+    }
+    return holder;
+}
+
+// Whether serializing `index` would reach a face: FAISS's writer knows only its own classes.
+const RemoteFace* face_inside(const faiss::Index* index, int depth) {
+    if (!index || depth > 64) {
+        return nullptr;
+    }
+    if (auto* face = as_face(index)) {
+        return face;
+    }
+    const faiss::Index* subs[2] = {nullptr, nullptr};
+    if (auto* idmap = dynamic_cast<const faiss::IndexIDMap*>(index)) {
+        subs[0] = idmap->index;
+    } else if (auto* pt = dynamic_cast<const faiss::IndexPreTransform*>(index)) {
+        subs[0] = pt->index;
+    } else if (auto* refine = dynamic_cast<const faiss::IndexRefine*>(index)) {
+        subs[0] = refine->base_index;
+        subs[1] = refine->refine_index;
+    } else if (auto* ivf = dynamic_cast<const faiss::IndexIVF*>(index)) {
+        subs[0] = ivf->quantizer;
+    } else if (auto* hnsw = dynamic_cast<const faiss::IndexHNSW*>(index)) {
+        subs[0] = hnsw->storage;
+    } else if (auto* shards = dynamic_cast<const faiss::IndexShards*>(index)) {
+        for (int i = 0; i < shards->count(); i++) {
+            if (auto* face = face_inside(shards->at(i), depth + 1)) {
+                return face;
+            }
+        }
+    } else if (auto* replicas = dynamic_cast<const faiss::IndexReplicas*>(index)) {
+        for (int i = 0; i < replicas->count(); i++) {
+            if (auto* face = face_inside(replicas->at(i), depth + 1)) {
+                return face;
+            }
+        }
+    }
+    for (auto* sub : subs) {
+        if (auto* face = face_inside(sub, depth + 1)) {
+            return face;
+        }
+    }
+    return nullptr;
+}
+
 // Refuses composites whose borrowed sub-indexes were written to on their own (defined below).
 void check_sub_indexes(const faiss::Index* index, int depth);
 
@@ -347,7 +641,13 @@ int faissx_shim_Index_merge_from(void* index, void* other, int64_t add_id) {
     });
 }
 
+int faissx_shim_Index_check_serializable(const void* index);
+
 int faissx_shim_write_index_buf(const void* index, size_t* p_size, uint8_t** p_buf) {
+    int serializable = faissx_shim_Index_check_serializable(index);
+    if (serializable != 0) {
+        return serializable;
+    }
     return guarded([&] {
         faiss::VectorIOWriter writer;
         faiss::write_index(static_cast<const faiss::Index*>(index), &writer);
@@ -910,6 +1210,13 @@ void check_scalar_quantizer(const faiss::ScalarQuantizer& sq, const char* what) 
 
 void check_sub_indexes(const faiss::Index* index, int depth) {
     if (!index || depth > 64) {
+        return;
+    }
+    // A face's remote index may have been written to through the caller's handle: the face
+    // takes what that handle learned (no request), as a local sub-index's fields would show
+    // it. The mirrored fields are a cache, hence the const_cast.
+    if (auto* face = as_face(index)) {
+        const_cast<RemoteFace*>(face)->sync(false);
         return;
     }
     if (auto* sq = dynamic_cast<const faiss::IndexScalarQuantizer*>(index)) {
@@ -1569,6 +1876,87 @@ int faissx_shim_IndexPreTransform_new_untrusted(
         }
         *out = new PreTransformOwningItsChain(transform.get(), inner);
         transform.release();
+    });
+}
+
+} // extern "C"
+
+// ---- remote faces (see RemoteFace above) ----
+
+extern "C" {
+
+int faissx_shim_RemoteFace_new(void** out, void* remote, const void* ops) {
+    return guarded([&] {
+        std::unique_ptr<RemoteFace> face(
+                new RemoteFace(remote, static_cast<const faissx_FaceOps*>(ops)));
+        face->sync(true);
+        *out = static_cast<faiss::Index*>(face.release());
+    });
+}
+
+// The selector of any search parameters: FAISS's C API reads it only from IVF parameters, and
+// composites hand their sub-indexes parameters of their own making.
+const void* faissx_shim_SearchParameters_sel(const void* params) {
+    return params ? static_cast<const faiss::SearchParameters*>(params)->sel : nullptr;
+}
+
+// The remote handle behind a face, or NULL when `index` is no face.
+void* faissx_shim_face_remote(const void* index) {
+    auto* face = as_face(static_cast<const faiss::Index*>(index));
+    return face ? face->remote : nullptr;
+}
+
+// Adds a face to an IndexShards or IndexReplicas of the shim's; on failure the caller keeps
+// (and deletes) the face.
+int faissx_shim_composite_add_face(void* composite, void* face) {
+    return guarded([&] {
+        auto* holder = face_holder(composite);
+        auto* added = dynamic_cast<RemoteFace*>(static_cast<faiss::Index*>(face));
+        FAISS_THROW_IF_NOT(added);
+        if (holder->find(added->remote)) {
+            refuse("addIndex: attempting to add index that is already in the collection");
+        }
+        holder->add_face(added);
+    });
+}
+
+// The face of `composite` that `member` names (the face or its remote handle), or NULL. Only
+// the faces are looked at: a borrowed member may be gone.
+void* faissx_shim_composite_face(void* composite, const void* member) {
+    auto* holder = dynamic_cast<FaceHolder*>(static_cast<faiss::Index*>(composite));
+    RemoteFace* face = holder ? holder->find(member) : nullptr;
+    return face ? static_cast<faiss::Index*>(face) : nullptr;
+}
+
+int faissx_shim_composite_remove_face(void* composite, void* face) {
+    return guarded([&] {
+        face_holder(composite)->remove_face(
+                dynamic_cast<RemoteFace*>(static_cast<faiss::Index*>(face)));
+    });
+}
+
+int faissx_shim_IndexShards_new(void** out, int64_t d, int threaded, int successive_ids) {
+    return guarded([&] {
+        *out = static_cast<faiss::Index*>(
+                new HoldsFaces<faiss::IndexShards>(d, threaded != 0, successive_ids != 0));
+    });
+}
+
+int faissx_shim_IndexReplicas_new(void** out, int64_t d, int threaded) {
+    return guarded([&] {
+        *out = static_cast<faiss::Index*>(new HoldsFaces<faiss::IndexReplicas>(d, threaded != 0));
+    });
+}
+
+// Refuses to serialize an index that holds a remote index.
+int faissx_shim_Index_check_serializable(const void* index) {
+    return guarded([&] {
+        if (face_inside(static_cast<const faiss::Index*>(index), 0)) {
+            throw_carried(kUnsupported,
+                          "the index holds a remote index (a shard, replica or sub-index on a "
+                          "faissx-server), which FAISS's file format cannot describe; write the "
+                          "remote indexes one by one (faissx_write_index on each handle) instead");
+        }
     });
 }
 

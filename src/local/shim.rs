@@ -223,4 +223,24 @@ extern "C" {
         qno: i64,
         qr: *mut *mut c_void,
     ) -> c_int;
+
+    pub fn faissx_shim_RemoteFace_new(
+        out: *mut *mut c_void,
+        remote: *mut c_void,
+        ops: *const c_void,
+    ) -> c_int;
+    pub fn faissx_shim_SearchParameters_sel(params: *const c_void) -> *const c_void;
+    pub fn faissx_shim_face_remote(index: *const c_void) -> *mut c_void;
+    pub fn faissx_shim_composite_add_face(composite: *mut c_void, face: *mut c_void) -> c_int;
+    pub fn faissx_shim_composite_face(composite: *mut c_void, member: *const c_void)
+        -> *mut c_void;
+    pub fn faissx_shim_composite_remove_face(composite: *mut c_void, face: *mut c_void) -> c_int;
+    pub fn faissx_shim_IndexShards_new(
+        out: *mut *mut c_void,
+        d: i64,
+        threaded: c_int,
+        successive_ids: c_int,
+    ) -> c_int;
+    pub fn faissx_shim_IndexReplicas_new(out: *mut *mut c_void, d: i64, threaded: c_int) -> c_int;
+    pub fn faissx_shim_Index_check_serializable(index: *const c_void) -> c_int;
 }

@@ -42,6 +42,12 @@ pub struct RemoteIndex {
     /// sub-index pointers stay valid as long as the composite, so these live as long as the
     /// handle.
     lent_copies: Mutex<Vec<LocalIndex>>,
+    /// References to this handle: the caller's, and one per face that lets FAISS's composites
+    /// use it (src/remote/face.rs). The last one to go deletes the index and frees the handle,
+    /// so freeing the caller's handle while a composite still uses it leaves the face valid.
+    refs: std::sync::atomic::AtomicUsize,
+    /// Whether the caller has freed its handle (the faces may still hold it).
+    caller_freed: std::sync::atomic::AtomicBool,
 }
 
 /// Client-side copies behind the pointers FAISS's API lends out (xb, id_map, sub-indexes) and
@@ -154,6 +160,8 @@ impl RemoteIndex {
             info: Mutex::new(info),
             cache: Mutex::new(Cache::default()),
             lent_copies: Mutex::new(Vec::new()),
+            refs: std::sync::atomic::AtomicUsize::new(1),
+            caller_freed: std::sync::atomic::AtomicBool::new(false),
         }))
     }
 
@@ -194,11 +202,41 @@ impl RemoteIndex {
         ))
     }
 
-    /// Frees a handle, deleting the server's index if the handle owns it.
+    /// Frees the caller's handle: deletes the server's index if the handle owns it, once no
+    /// face holds the handle any more.
     ///
     /// # Safety
     /// `handle` must come from one of the constructors above and not be used afterwards.
     pub unsafe fn free(handle: *const RemoteIndex) -> Result<()> {
+        if (*handle).caller_freed.swap(true, Ordering::AcqRel) {
+            // Freed already while a face kept it alive (or freed by the composite that owned
+            // it): nothing left that is the caller's.
+            return Ok(());
+        }
+        Self::release(handle)
+    }
+
+    /// Whether the caller has freed its handle (only faces hold it now).
+    pub fn caller_freed(&self) -> bool {
+        self.caller_freed.load(Ordering::Acquire)
+    }
+
+    /// Takes one more reference, for a face.
+    ///
+    /// # Safety
+    /// `handle` must be a live handle.
+    pub unsafe fn retain(handle: *const RemoteIndex) {
+        (*handle).refs.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Drops one reference; the last deletes the index (if owned) and frees the handle.
+    ///
+    /// # Safety
+    /// `handle` must hold the reference being dropped.
+    pub unsafe fn release(handle: *const RemoteIndex) -> Result<()> {
+        if (*handle).refs.fetch_sub(1, Ordering::AcqRel) != 1 {
+            return Ok(());
+        }
         let handle = Box::from_raw(handle as *mut RemoteIndex);
         let deleted = if handle.owned {
             let delete = Op::Delete {

@@ -5,6 +5,7 @@
 //! indexes on the server and hand out [`RemoteIndex`] handles; functions given such a handle
 //! send a request instead of calling FAISS. Handles created before stay local.
 
+pub mod face;
 pub mod index;
 pub mod selectors;
 mod wire;

@@ -21,18 +21,24 @@ int faiss_IndexReplicas_own_fields(const FaissIndexReplicas *index);
 void faiss_IndexReplicas_set_own_fields(FaissIndexReplicas *index, int value);
 
 // Creates an `IndexReplicas` in `*p_index`; the caller owns it. Returns 0 or an error code.
+// In remote mode too it lives in this process: its replicas may be remote indexes, each on
+// its own server.
 int faiss_IndexReplicas_new(FaissIndexReplicas **p_index, idx_t d);
 
 // Creates an `IndexReplicas` in `*p_index`; the caller owns it. Returns 0 or an error code.
 int faiss_IndexReplicas_new_with_options(FaissIndexReplicas **p_index, idx_t d, int threaded);
 
-// Adds `replica` (same d; borrowed unless own_fields) to the replicas.
+// Adds `replica` (same d; borrowed unless own_fields) to the replicas. A remote replica is
+// used through a face that keeps its handle alive while the replicas use it.
 int faiss_IndexReplicas_add_replica(FaissIndexReplicas *index, FaissIndex *replica);
 
-// Removes `replica` from the replicas (it is not freed).
+// Removes `replica` from the replicas (it is not freed, unless own_fields).
 int faiss_IndexReplicas_remove_replica(FaissIndexReplicas *index, FaissIndex *replica);
 
-// `at` of an `IndexReplicas`; NULL (with the last error set) for a NULL handle.
+// `at` of an `IndexReplicas`; NULL (with the last error set) for a NULL handle. A remote
+// replica is returned as the handle that was added while the caller holds it, and as its
+// face (a local index that forwards to the same remote index) once the caller has freed it.
+// A face belongs to the composite: it goes when removed or when the composite is freed.
 FaissIndex *faiss_IndexReplicas_at(FaissIndexReplicas *index, int i);
 
 #ifdef __cplusplus

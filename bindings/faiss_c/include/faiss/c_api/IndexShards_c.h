@@ -27,6 +27,8 @@ int faiss_IndexShards_successive_ids(const FaissIndexShards *index);
 void faiss_IndexShards_set_successive_ids(FaissIndexShards *index, int value);
 
 // Creates an `IndexShards` in `*p_index`; the caller owns it. Returns 0 or an error code.
+// In remote mode too it lives in this process: its shards may be remote indexes, each on
+// its own server.
 int faiss_IndexShards_new(FaissIndexShards **p_index, idx_t d);
 
 // Creates an `IndexShards` in `*p_index`; the caller owns it. Returns 0 or an error code.
@@ -35,13 +37,17 @@ int faiss_IndexShards_new_with_options(FaissIndexShards **p_index,
                                        int threaded,
                                        int successive_ids);
 
-// Adds `shard` (same d; borrowed unless own_fields) to the shards.
+// Adds `shard` (same d; borrowed unless own_fields) to the shards. A remote shard is used
+// through a face that keeps its handle alive while the shards use it.
 int faiss_IndexShards_add_shard(FaissIndexShards *index, FaissIndex *shard);
 
-// Removes `shard` from the shards (it is not freed).
+// Removes `shard` from the shards (it is not freed, unless own_fields).
 int faiss_IndexShards_remove_shard(FaissIndexShards *index, FaissIndex *shard);
 
-// `at` of an `IndexShards`; NULL (with the last error set) for a NULL handle.
+// `at` of an `IndexShards`; NULL (with the last error set) for a NULL handle. A remote shard
+// is returned as the handle that was added while the caller holds it, and as its face (a
+// local index that forwards to the same remote index) once the caller has freed it. A face
+// belongs to the composite: it goes when removed or when the composite is freed.
 FaissIndex *faiss_IndexShards_at(FaissIndexShards *index, int i);
 
 #ifdef __cplusplus
