@@ -909,6 +909,109 @@ fn a_remote_ivf_trains_the_callers_local_quantizer() {
 }
 
 #[test]
+fn codes_residuals_and_preassigned_searches() {
+    // Functions that used to need FAISS's object in the caller's process.
+    parity(|rec| {
+        let (xb, xq) = data();
+        // 4-bit PQ codes: 16 centroids per sub-quantizer train in milliseconds.
+        for description in ["SQ8", "PQ4x4", "IVF8,Flat", "IVF8,PQ4x4", "PCA8,IVF8,SQ8"] {
+            let index = Index::factory(D, description, METRIC_L2);
+            index.train(&xb);
+            index.add(&xb);
+            let what = |s: &str| format!("{description}: {s}");
+            let p = index.ptr();
+            let mut code_size = 0usize;
+            check(unsafe { faissx_Index_sa_code_size(p, &mut code_size) });
+            rec.num(&what("sa_code_size"), code_size as i64);
+            let mut codes = vec![0u8; NQ * code_size];
+            check(unsafe {
+                faissx_Index_sa_encode(p, NQ as idx_t, xq.as_ptr(), codes.as_mut_ptr())
+            });
+            rec.exact(&what("codes"), codes.iter().map(|&b| i64::from(b)));
+            let mut decoded = vec![0f32; NQ * D];
+            check(unsafe {
+                faissx_Index_sa_decode(p, NQ as idx_t, codes.as_ptr(), decoded.as_mut_ptr())
+            });
+            rec.floats(&what("decoded"), &decoded);
+            let keys: Vec<idx_t> = (0..NQ as idx_t).map(|i| 3 * i).collect();
+            let mut residuals = vec![0f32; NQ * D];
+            rec.num(&what("compute_residual_n"), unsafe {
+                faissx_Index_compute_residual_n(
+                    p,
+                    NQ as idx_t,
+                    xq.as_ptr(),
+                    residuals.as_mut_ptr(),
+                    keys.as_ptr(),
+                )
+            });
+            rec.floats(&what("residuals"), &residuals);
+            let ivf = unsafe { faissx_IndexIVF_cast(p) };
+            if ivf.is_null() {
+                continue;
+            }
+            // The coarse assignment a caller makes itself, then the search in those lists.
+            let nprobe = 3;
+            unsafe { faissx_IndexIVF_set_nprobe(ivf, nprobe) };
+            let quantizer = Index::borrowed(unsafe { faissx_IndexIVF_quantizer(ivf) });
+            let (coarse, lists) = quantizer.search(&xq, nprobe);
+            for store_pairs in [0, 1] {
+                let (mut distances, mut labels) = (vec![0f32; NQ * K], vec![0 as idx_t; NQ * K]);
+                check(unsafe {
+                    faissx_IndexIVF_search_preassigned(
+                        ivf,
+                        NQ as idx_t,
+                        xq.as_ptr(),
+                        K as idx_t,
+                        lists.as_ptr(),
+                        coarse.as_ptr(),
+                        distances.as_mut_ptr(),
+                        labels.as_mut_ptr(),
+                        store_pairs,
+                    )
+                });
+                rec.knn(
+                    &what(&format!("search_preassigned, store_pairs {store_pairs}")),
+                    (distances, labels),
+                );
+            }
+            // A list the index does not have is refused, not read.
+            let mut bad = lists.clone();
+            bad[4] = NLIST as idx_t + 7;
+            let (mut distances, mut labels) = (vec![0f32; NQ * K], vec![0 as idx_t; NQ * K]);
+            rec.num(&what("search_preassigned of a list past nlist"), unsafe {
+                faissx_IndexIVF_search_preassigned(
+                    ivf,
+                    NQ as idx_t,
+                    xq.as_ptr(),
+                    K as idx_t,
+                    bad.as_ptr(),
+                    coarse.as_ptr(),
+                    distances.as_mut_ptr(),
+                    labels.as_mut_ptr(),
+                    0,
+                )
+            });
+            // Codes naming a list past nlist are refused too.
+            if !description.starts_with("PCA") {
+                let mut forged = codes.clone();
+                forged[0] = 0xff;
+                rec.num(
+                    &what("sa_decode of a code naming a list past nlist"),
+                    unsafe {
+                        faissx_Index_sa_decode(
+                            p,
+                            NQ as idx_t,
+                            forged.as_ptr(),
+                            decoded.as_mut_ptr(),
+                        )
+                    },
+                );
+            }
+        }
+    });
+}
+
+#[test]
 fn id_maps_with_selectors() {
     parity(|rec| {
         let (xb, xq) = data();

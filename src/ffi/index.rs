@@ -408,10 +408,16 @@ pub unsafe extern "C" fn faissx_Index_compute_residual(
     key: idx_t,
 ) -> c_int {
     boundary!({
-        local_only(index, "index")?;
         non_null(index, "index")?;
         non_null(x, "x")?;
         non_null(residual, "residual")?;
+        if let Some(remote) = as_remote(index) {
+            copy_bytes_out(
+                &remote.compute_residual(1, vectors(remote, x, 1), &[key])?,
+                residual,
+            );
+            return Ok(());
+        }
         shim_status(shim::faissx_shim_Index_compute_residual_n(
             index.cast(),
             1,
@@ -432,12 +438,20 @@ pub unsafe extern "C" fn faissx_Index_compute_residual_n(
     keys: *const idx_t,
 ) -> c_int {
     boundary!({
-        local_only(index, "index")?;
         non_null(index, "index")?;
         count(n, "n")?;
         buffer(x, n, "x")?;
         buffer(residuals, n, "residuals")?;
         buffer(keys, n, "keys")?;
+        if let Some(remote) = as_remote(index) {
+            let found = remote.compute_residual(
+                n as usize,
+                vectors(remote, x, n),
+                slice(keys, n as usize),
+            )?;
+            copy_bytes_out(&found, residuals);
+            return Ok(());
+        }
         // Not FAISS's own, which reconstructs inside an OpenMP region (see reconstruct_n).
         shim_status(shim::faissx_shim_Index_compute_residual_n(
             index.cast(),
@@ -456,23 +470,28 @@ pub unsafe extern "C" fn faissx_Index_sa_code_size(
     size: *mut usize,
 ) -> c_int {
     boundary!({
-        if let Some(remote) = as_remote(index) {
-            non_null(size, "size")?;
-            // The server reports 0 for classes whose sa_code_size FAISS does not implement.
-            let code_size = remote.cached_info().code_size as usize;
-            if code_size == 0 {
-                return Err(Error::new(
-                    FAISSX_ERR_FAISS,
-                    "sa_code_size: standalone codes are not implemented for this index class",
-                ));
-            }
-            *size = code_size;
-            return Ok(());
-        }
-        non_null(index, "index")?;
         non_null(size, "size")?;
-        faiss_status(sys::faiss_Index_sa_code_size(index, size))
+        *size = sa_code_size(index)?;
+        Ok(())
     })
+}
+
+unsafe fn sa_code_size(index: *const FaissIndex) -> Result<usize> {
+    non_null(index, "index")?;
+    if let Some(remote) = as_remote(index) {
+        // The server reports 0 for classes whose sa_code_size FAISS does not implement.
+        let code_size = remote.cached_info().code_size as usize;
+        if code_size == 0 {
+            return Err(Error::new(
+                FAISSX_ERR_FAISS,
+                "sa_code_size: standalone codes are not implemented for this index class",
+            ));
+        }
+        return Ok(code_size);
+    }
+    let mut size = 0;
+    faiss_status(sys::faiss_Index_sa_code_size(index, &mut size))?;
+    Ok(size)
 }
 
 /// Encodes `n` vectors into standalone codes, `bytes` holding n * sa_code_size bytes.
@@ -484,11 +503,16 @@ pub unsafe extern "C" fn faissx_Index_sa_encode(
     bytes: *mut u8,
 ) -> c_int {
     boundary!({
-        local_only(index, "index")?;
         non_null(index, "index")?;
         count(n, "n")?;
         buffer(x, n, "x")?;
         buffer(bytes, n, "bytes")?;
+        if let Some(remote) = as_remote(index) {
+            let code_size = sa_code_size(index)?;
+            let codes = remote.sa_encode(n as usize, vectors(remote, x, n), code_size)?;
+            copy_out(&codes, bytes);
+            return Ok(());
+        }
         // Codecs read what training left (a scalar quantizer's ranges, an IVF's centroids).
         usable(index, x, n, false)?;
         faiss_status(sys::faiss_Index_sa_encode(index, n, x, bytes))
@@ -504,12 +528,21 @@ pub unsafe extern "C" fn faissx_Index_sa_decode(
     x: *mut f32,
 ) -> c_int {
     boundary!({
-        local_only(index, "index")?;
         non_null(index, "index")?;
         count(n, "n")?;
         buffer(bytes, n, "bytes")?;
         buffer(x, n, "x")?;
-        usable_inputs(index, std::ptr::null(), 0, "x", false)?;
+        let codes = slice(bytes, n as usize * sa_code_size(index)?);
+        if let Some(remote) = as_remote(index) {
+            copy_bytes_out(&remote.sa_decode(n as usize, codes)?, x);
+            return Ok(());
+        }
+        // An IVF's codes name lists its quantizer reconstructs unchecked.
+        shim_status(shim::faissx_shim_Index_check_sa_codes(
+            index.cast(),
+            n,
+            bytes,
+        ))?;
         faiss_status(sys::faiss_Index_sa_decode(index, n, bytes, x))
     })
 }

@@ -4,7 +4,7 @@ use crate::boundary;
 use crate::ffi::boundary::*;
 use crate::ffi::dispatch::*;
 use crate::ffi::types::*;
-use crate::local::sys;
+use crate::local::{shim, shim_status, sys};
 use std::os::raw::{c_char, c_int};
 
 /// Frees a `SearchParametersIVF`. NULL is a no-op. Borrowed pointers obtained from it become invalid.
@@ -289,9 +289,7 @@ pub unsafe extern "C" fn faissx_IndexIVF_search_preassigned(
     store_pairs: c_int,
 ) -> c_int {
     boundary!({
-        local_only(index, "index")?;
         of_class(index, c"IndexIVF")?;
-        non_null(index, "index")?;
         count(n, "n")?;
         buffer(x, n, "x")?;
         positive_k(k)?;
@@ -299,8 +297,23 @@ pub unsafe extern "C" fn faissx_IndexIVF_search_preassigned(
         buffer(centroid_dis, n, "centroid_dis")?;
         buffer(distances, n, "distances")?;
         buffer(labels, n, "labels")?;
-        faiss_status(sys::faiss_IndexIVF_search_preassigned(
-            index,
+        if let Some(remote) = as_remote(index) {
+            let info = remote.fresh_info()?;
+            let probes = n as usize * info.nprobe.min(info.nlist) as usize;
+            let (found_distances, found_labels) = remote.search_preassigned(
+                n as usize,
+                k as usize,
+                vectors(remote, x, n),
+                slice(assign, probes),
+                slice(centroid_dis, probes),
+                store_pairs != 0,
+            )?;
+            copy_bytes_out(&found_distances, distances);
+            copy_out(&found_labels, labels);
+            return Ok(());
+        }
+        shim_status(shim::faissx_shim_IndexIVF_search_preassigned(
+            index.cast(),
             n,
             x,
             k,

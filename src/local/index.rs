@@ -696,6 +696,143 @@ impl LocalIndex {
         framed(labels, &what)
     }
 
+    fn float_only(&self, what: &str) -> Result<*mut FaissIndex> {
+        match self.0 {
+            RawIndex::Float(index) => Ok(index),
+            RawIndex::Binary(_) => {
+                Err(Error::unsupported(format!("binary indexes have no {what}")))
+            }
+        }
+    }
+
+    /// FAISS's sa_code_size, an error for classes that have no standalone codes.
+    fn sa_code_size(&self) -> Result<usize> {
+        let index = self.float_only("standalone codes")?;
+        let mut size = 0usize;
+        // SAFETY: a live index.
+        faiss_status(unsafe { sys::faiss_Index_sa_code_size(index, &mut size) })?;
+        Ok(size)
+    }
+
+    /// The standalone codes of n vectors.
+    pub fn sa_encode(&self, n: u64, frame: &[u8]) -> Result<Vec<u8>> {
+        let index = self.float_only("standalone codes")?;
+        let x = self.vectors(frame, n, "vectors")?;
+        self.usable(x, "vectors", false)?;
+        let code_size = self.sa_code_size()?;
+        let what = || format!("the standalone codes of {n} vectors");
+        let mut codes = zeroed::<u8>(results(n, code_size as u64)?, &what)?;
+        let x = aligned_f32(x);
+        // SAFETY: x holds n vectors, codes n codes.
+        faiss_status(unsafe {
+            sys::faiss_Index_sa_encode(index, idx(n, "n")?, x.as_ptr(), codes.as_mut_ptr())
+        })?;
+        Ok(codes)
+    }
+
+    /// The vectors n standalone codes decode to.
+    pub fn sa_decode(&self, n: u64, codes: &[u8]) -> Result<Vec<u8>> {
+        let index = self.float_only("standalone codes")?;
+        let code_size = self.sa_code_size()?;
+        if codes.len() as u128 != n as u128 * code_size as u128 {
+            return Err(Error::invalid(format!(
+                "{} bytes for {n} codes of {code_size} bytes",
+                codes.len()
+            )));
+        }
+        // SAFETY: codes holds n codes (checked above), the output n vectors.
+        unsafe {
+            shim_status(shim::faissx_shim_Index_check_sa_codes(
+                index.cast_const().cast(),
+                idx(n, "n")?,
+                codes.as_ptr(),
+            ))?;
+            let what = || format!("decoding {n} codes");
+            let mut x = zeroed::<f32>(results(n, self.d().max(0) as u64)?, &what)?;
+            faiss_status(sys::faiss_Index_sa_decode(
+                index,
+                idx(n, "n")?,
+                codes.as_ptr(),
+                x.as_mut_ptr(),
+            ))?;
+            framed(x, &what)
+        }
+    }
+
+    /// Each of n vectors minus the reconstruction of its key.
+    pub fn compute_residual(&self, n: u64, frame: &[u8], keys: &[u8]) -> Result<Vec<u8>> {
+        let index = self.float_only("residuals")?;
+        let x = self.vectors(frame, n, "vectors")?;
+        let keys: Vec<i64> = crate::protocol::from_frame(keys, n as usize, "keys")
+            .map_err(|e| Error::invalid(e.message))?;
+        let what = || format!("the residuals of {n} vectors");
+        let mut residuals = zeroed::<f32>(results(n, self.d().max(0) as u64)?, &what)?;
+        let x = aligned_f32(x);
+        // SAFETY: x and residuals hold n vectors, keys n keys; the shim checks the keys.
+        shim_status(unsafe {
+            shim::faissx_shim_Index_compute_residual_n(
+                index.cast_const().cast(),
+                idx(n, "n")?,
+                x.as_ptr(),
+                residuals.as_mut_ptr(),
+                keys.as_ptr(),
+            )
+        })?;
+        framed(residuals, &what)
+    }
+
+    /// An IVF search of n queries in the lists the caller assigned them (n × nprobe list
+    /// numbers and coarse distances, nprobe being the index's).
+    pub fn search_preassigned(
+        &self,
+        n: u64,
+        k: u64,
+        frames: [&[u8]; 3],
+        store_pairs: bool,
+    ) -> Result<(Vec<u8>, Vec<u8>)> {
+        let [queries, assign, centroid_dis] = frames;
+        let index = self.float_only("inverted lists to search")?;
+        // SAFETY: a live index; the cast returns NULL for other classes.
+        let ivf = unsafe { sys::faiss_IndexIVF_cast(index) };
+        if ivf.is_null() {
+            return Err(Error::unsupported(
+                "search_preassigned applies to IVF indexes",
+            ));
+        }
+        let x = self.vectors(queries, n, "queries")?;
+        self.usable(x, "queries", false)?;
+        if k == 0 {
+            return Err(Error::invalid("k must be > 0 (got 0)"));
+        }
+        let info = self.info();
+        let probes = n.saturating_mul(info.nprobe.min(info.nlist));
+        let assign: Vec<i64> = crate::protocol::from_frame(assign, probes as usize, "assign")
+            .map_err(|e| Error::invalid(e.message))?;
+        let centroid_dis: Vec<f32> =
+            crate::protocol::from_frame(centroid_dis, probes as usize, "centroid_dis")
+                .map_err(|e| Error::invalid(e.message))?;
+        let what = || format!("search of n = {n} queries for k = {k} neighbours");
+        let total = results(n, k)?;
+        let mut distances = zeroed::<f32>(total, &what)?;
+        let mut labels = zeroed::<i64>(total, &what)?;
+        let x = aligned_f32(x);
+        // SAFETY: buffers sized above; the shim checks the list numbers.
+        shim_status(unsafe {
+            shim::faissx_shim_IndexIVF_search_preassigned(
+                ivf.cast_const().cast(),
+                idx(n, "n")?,
+                x.as_ptr(),
+                idx(k, "k")?,
+                assign.as_ptr(),
+                centroid_dis.as_ptr(),
+                distances.as_mut_ptr(),
+                labels.as_mut_ptr(),
+                c_int::from(store_pairs),
+            )
+        })?;
+        Ok((framed(distances, &what)?, framed(labels, &what)?))
+    }
+
     /// Returns the lims (u64), labels and distances frames. FAISS finds the results before
     /// anyone knows how many there are: more than `max_bytes` of them are refused rather than
     /// copied.

@@ -1354,6 +1354,65 @@ int faissx_shim_Index_copy_flat(void* dst, const void* src) {
     });
 }
 
+// Standalone codes nobody vouches for: an IVF's code starts with its list number, which FAISS
+// decodes and reconstructs from its quantizer unchecked.
+int faissx_shim_Index_check_sa_codes(const void* index, int64_t n, const uint8_t* codes) {
+    return guarded([&] {
+        auto* target = static_cast<const faiss::Index*>(index);
+        check_sub_indexes(target, 0);
+        size_t code_size = target->sa_code_size();
+        while (auto* pt = dynamic_cast<const faiss::IndexPreTransform*>(target)) {
+            target = pt->index;
+        }
+        auto* ivf = dynamic_cast<const faiss::IndexIVF*>(target);
+        if (!ivf) {
+            return;
+        }
+        for (int64_t i = 0; i < n; i++) {
+            faiss::idx_t list = ivf->decode_listno(codes + i * code_size);
+            if (list < 0 || list >= faiss::idx_t(ivf->nlist)) {
+                refuse("code %lld names inverted list %lld; the index has %zu",
+                       (long long)i,
+                       (long long)list,
+                       ivf->nlist);
+            }
+        }
+    });
+}
+
+// IndexIVF::search_preassigned with the lists checked: FAISS throws on a list number past
+// nlist inside its OpenMP loop, which ends the process.
+int faissx_shim_IndexIVF_search_preassigned(
+        const void* index,
+        int64_t n,
+        const float* x,
+        int64_t k,
+        const int64_t* assign,
+        const float* centroid_dis,
+        float* distances,
+        int64_t* labels,
+        int store_pairs) {
+    return guarded([&] {
+        auto* ivf = dynamic_cast<const faiss::IndexIVF*>(static_cast<const faiss::Index*>(index));
+        if (!ivf) {
+            refuse("search_preassigned applies to IVF indexes");
+        }
+        FAISS_THROW_IF_NOT(k > 0);
+        check_sub_indexes(ivf, 0);
+        size_t nprobe = std::min(ivf->nlist, ivf->nprobe);
+        for (size_t i = 0; i < size_t(n) * nprobe; i++) {
+            if (assign[i] < -1 || assign[i] >= faiss::idx_t(ivf->nlist)) {
+                refuse("assign[%zu] = %lld is not an inverted list (nlist = %zu) nor -1",
+                       i,
+                       (long long)assign[i],
+                       ivf->nlist);
+            }
+        }
+        ivf->search_preassigned(
+                n, x, k, assign, centroid_dis, distances, labels, store_pairs != 0);
+    });
+}
+
 int faissx_shim_Index_check_use(const void* index, int training) {
     return guarded([&] {
         if (!training) {

@@ -22,6 +22,23 @@ extern "C" {
     ) -> c_int;
     pub fn faissx_shim_IndexHNSW_M(index: *mut c_void) -> c_int;
     pub fn faissx_shim_Index_params_target(index: *const c_void) -> *const c_void;
+    pub fn faissx_shim_Index_check_sa_codes(
+        index: *const c_void,
+        n: i64,
+        codes: *const u8,
+    ) -> c_int;
+    #[allow(clippy::too_many_arguments)]
+    pub fn faissx_shim_IndexIVF_search_preassigned(
+        index: *const c_void,
+        n: i64,
+        x: *const f32,
+        k: i64,
+        assign: *const i64,
+        centroid_dis: *const f32,
+        distances: *mut f32,
+        labels: *mut i64,
+        store_pairs: c_int,
+    ) -> c_int;
     pub fn faissx_shim_IndexPreTransform_new_untrusted(
         out: *mut *mut c_void,
         transform: *const u8,

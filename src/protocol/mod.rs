@@ -154,6 +154,31 @@ pub enum Op {
     ListSizes {
         index: String,
     },
+    /// Frame: n vectors. Reply frame: their standalone codes (n × sa_code_size bytes).
+    SaEncode {
+        index: String,
+        n: u64,
+    },
+    /// Frame: n standalone codes. Reply frame: the n vectors they decode to.
+    SaDecode {
+        index: String,
+        n: u64,
+    },
+    /// Frames: n vectors, then n i64 keys. Reply frame: each vector minus the reconstruction
+    /// of its key.
+    ComputeResidual {
+        index: String,
+        n: u64,
+    },
+    /// An IVF search in lists the caller chose. Frames: n queries, the n × nprobe i64 lists
+    /// each query probes and their f32 coarse distances (nprobe: the index's, at most nlist).
+    /// Reply frames: distances and labels, as Search's.
+    SearchPreassigned {
+        index: String,
+        n: u64,
+        k: u64,
+        store_pairs: bool,
+    },
 }
 
 /// How to build an index. Sub-indexes (quantizers, wrapped indexes) are named by their index

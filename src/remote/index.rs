@@ -559,6 +559,84 @@ impl RemoteIndex {
 
     /// Vectors `first .. first + n` as raw bytes; single vectors are cached when the
     /// `cache_vectors` option is on.
+    /// A request whose one reply frame must hold `bytes` bytes.
+    fn call_for_frame(&self, op: Op, payload: Vec<Frame<'_>>, bytes: usize) -> Result<Vec<u8>> {
+        let what = match &op {
+            Op::SaEncode { .. } => "sa_encode",
+            Op::SaDecode { .. } => "sa_decode",
+            _ => "compute_residual",
+        };
+        let (_, payload) = self.call(op, payload)?;
+        let [frame] = frames::<1>(payload, what)?;
+        if frame.len() != bytes {
+            return Err(Error::new(
+                FAISSX_ERR_PROTOCOL,
+                format!(
+                    "{what}: the server sent {} bytes, expected {bytes}",
+                    frame.len()
+                ),
+            ));
+        }
+        Ok(frame)
+    }
+
+    pub fn sa_encode(&self, n: usize, x: &[u8], code_size: usize) -> Result<Vec<u8>> {
+        let op = Op::SaEncode {
+            index: self.name.clone(),
+            n: n as u64,
+        };
+        self.call_for_frame(op, vec![x.into()], n * code_size)
+    }
+
+    pub fn sa_decode(&self, n: usize, codes: &[u8]) -> Result<Vec<u8>> {
+        let op = Op::SaDecode {
+            index: self.name.clone(),
+            n: n as u64,
+        };
+        self.call_for_frame(op, vec![codes.into()], n * self.vector_bytes())
+    }
+
+    pub fn compute_residual(&self, n: usize, x: &[u8], keys: &[i64]) -> Result<Vec<u8>> {
+        let op = Op::ComputeResidual {
+            index: self.name.clone(),
+            n: n as u64,
+        };
+        let payload = vec![x.into(), to_frame(keys).into()];
+        self.call_for_frame(op, payload, n * self.vector_bytes())
+    }
+
+    /// `assign` and `centroid_dis` hold n × nprobe entries, nprobe being the index's.
+    pub fn search_preassigned(
+        &self,
+        n: usize,
+        k: usize,
+        x: &[u8],
+        assign: &[i64],
+        centroid_dis: &[f32],
+        store_pairs: bool,
+    ) -> Result<(Vec<u8>, Vec<i64>)> {
+        let op = Op::SearchPreassigned {
+            index: self.name.clone(),
+            n: n as u64,
+            k: k as u64,
+            store_pairs,
+        };
+        let payload = vec![
+            x.into(),
+            to_frame(assign).into(),
+            to_frame(centroid_dis).into(),
+        ];
+        let (_, payload) = self.call(op, payload)?;
+        let [distances, labels] = frames::<2>(payload, "search_preassigned")?;
+        if distances.len() != n * k * 4 {
+            return Err(Error::new(
+                FAISSX_ERR_PROTOCOL,
+                "search_preassigned: wrong distance frame size",
+            ));
+        }
+        Ok((distances, decode_frame(&labels, n * k, "labels")?))
+    }
+
     pub fn reconstruct(&self, first: i64, n: usize) -> Result<Vec<u8>> {
         let options = options();
         if n == 1 && options.cache_vectors {

@@ -283,6 +283,10 @@ fn idempotent(op: &Op) -> bool {
             | Op::ListIds { .. }
             | Op::ListSizes { .. }
             | Op::SetParam { .. }
+            | Op::SaEncode { .. }
+            | Op::SaDecode { .. }
+            | Op::ComputeResidual { .. }
+            | Op::SearchPreassigned { .. }
     )
 }
 
@@ -310,6 +314,10 @@ fn op_name(op: &Op) -> &'static str {
         Op::FlatVectors { .. } => "xb",
         Op::ListIds { .. } => "list_ids",
         Op::ListSizes { .. } => "list_sizes",
+        Op::SaEncode { .. } => "sa_encode",
+        Op::SaDecode { .. } => "sa_decode",
+        Op::ComputeResidual { .. } => "compute_residual",
+        Op::SearchPreassigned { .. } => "search_preassigned",
     }
 }
 

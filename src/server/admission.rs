@@ -108,7 +108,7 @@ fn check_limits(limits: &Limits, op: &Op) -> Result<(), WireError> {
             };
             too_big("d", d, limits.max_dimension.into())
         }
-        Op::Search { n, k, .. } | Op::Assign { n, k, .. } => {
+        Op::Search { n, k, .. } | Op::Assign { n, k, .. } | Op::SearchPreassigned { n, k, .. } => {
             too_big("k", *k, limits.max_k)?;
             too_big("n", *n, limits.max_batch)?;
             // 4-byte distances and 8-byte labels; computed in u128, as n·k·12 overflows u64.
@@ -132,7 +132,10 @@ fn check_limits(limits: &Limits, op: &Op) -> Result<(), WireError> {
         Op::Train { n, .. }
         | Op::Add { n, .. }
         | Op::RangeSearch { n, .. }
-        | Op::Reconstruct { n, .. } => too_big("n", *n, limits.max_batch),
+        | Op::Reconstruct { n, .. }
+        | Op::SaEncode { n, .. }
+        | Op::SaDecode { n, .. }
+        | Op::ComputeResidual { n, .. } => too_big("n", *n, limits.max_batch),
         _ => Ok(()),
     }
 }

@@ -28,7 +28,7 @@ use std::time::Instant;
 /// The `op` label of each operation, by [`op_slot`]; the last one counts requests refused before
 /// their operation was known to be acceptable (undecodable header, protocol version,
 /// credentials, limits).
-const OPS: [&str; 23] = [
+const OPS: [&str; 27] = [
     "ping",
     "list",
     "create",
@@ -51,6 +51,10 @@ const OPS: [&str; 23] = [
     "flat_vectors",
     "list_ids",
     "list_sizes",
+    "sa_encode",
+    "sa_decode",
+    "compute_residual",
+    "search_preassigned",
     "rejected",
 ];
 
@@ -81,6 +85,10 @@ fn op_slot(op: &Op) -> usize {
         Op::FlatVectors { .. } => 19,
         Op::ListIds { .. } => 20,
         Op::ListSizes { .. } => 21,
+        Op::SaEncode { .. } => 22,
+        Op::SaDecode { .. } => 23,
+        Op::ComputeResidual { .. } => 24,
+        Op::SearchPreassigned { .. } => 25,
     }
 }
 

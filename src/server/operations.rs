@@ -152,6 +152,37 @@ fn serve(state: &State, tenant: &str, request: &Request, payload: &[&[u8]]) -> S
             Answer::Data,
             vec![store::read(&find(index)?, |i| i.list_ids(*list)).map_err(from_local)?],
         )),
+        Op::SaEncode { index, n } => {
+            let vectors = frame(0)?;
+            let codes =
+                store::read(&find(index)?, |i| i.sa_encode(*n, vectors)).map_err(from_local)?;
+            Ok((Answer::Data, vec![codes]))
+        }
+        Op::SaDecode { index, n } => {
+            let codes = frame(0)?;
+            let vectors =
+                store::read(&find(index)?, |i| i.sa_decode(*n, codes)).map_err(from_local)?;
+            Ok((Answer::Data, vec![vectors]))
+        }
+        Op::ComputeResidual { index, n } => {
+            let (vectors, keys) = (frame(0)?, frame(1)?);
+            let residuals = store::read(&find(index)?, |i| i.compute_residual(*n, vectors, keys))
+                .map_err(from_local)?;
+            Ok((Answer::Data, vec![residuals]))
+        }
+        Op::SearchPreassigned {
+            index,
+            n,
+            k,
+            store_pairs,
+        } => {
+            let frames = [frame(0)?, frame(1)?, frame(2)?];
+            let (distances, labels) = store::read(&find(index)?, |i| {
+                i.search_preassigned(*n, *k, frames, *store_pairs)
+            })
+            .map_err(from_local)?;
+            Ok((Answer::Data, vec![distances, labels]))
+        }
         Op::MergeFrom {
             index,
             other,
@@ -223,6 +254,23 @@ fn reserve_memory<'a>(
         Op::Assign { n, k, .. } => (
             n.saturating_mul(*k).saturating_mul(16),
             format!("an assign of {n} queries for {k} neighbours"),
+        ),
+        Op::SearchPreassigned { n, k, .. } => (
+            n.saturating_mul(*k)
+                .saturating_mul(24)
+                .saturating_add(payload_bytes),
+            format!("a search of {n} preassigned queries for {k} neighbours"),
+        ),
+        Op::SaDecode { index, n } | Op::ComputeResidual { index, n } => {
+            let d = usage(index).map_or(0, |(d, ..)| d);
+            (
+                n.saturating_mul(d).saturating_mul(8),
+                format!("{n} vectors of dimension {d}"),
+            )
+        }
+        Op::SaEncode { .. } => (
+            payload_bytes.saturating_mul(2),
+            "standalone codes".to_string(),
         ),
         Op::Reconstruct { index, n, .. } => {
             let d = usage(index).map_or(0, |(d, ..)| d);

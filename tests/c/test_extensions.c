@@ -261,6 +261,7 @@ static void test_merge_from(const float *xb, const float *xq) {
     /* Different index types: FAISS refuses. */
     FaissIndex *sq = NULL;
     CHECK_OK(faissx_index_factory(&sq, D, "SQ8", METRIC_L2));
+    CHECK_OK(faissx_Index_train(sq, NB, xb)); /* an untrained one is refused before FAISS sees it */
     CHECK_ERR(faissx_Index_merge_from(a, sq, 0), FAISSX_ERR_FAISS, NULL);
     CHECK(faissx_Index_ntotal(a) == NB);
     faissx_Index_free(sq);

@@ -1236,6 +1236,41 @@ pub fn corpus() -> Vec<Entry> {
         reconstruct("bflat", 5, 3),
         vec![],
     );
+    push(
+        "sa-encode-sq8",
+        Op::SaEncode {
+            index: "fac_sq8".into(),
+            n: 2,
+        },
+        vec![queries(2)],
+    );
+    push(
+        "sa-decode-sq8",
+        Op::SaDecode {
+            index: "fac_sq8".into(),
+            n: 2,
+        },
+        vec![(0..2 * D as u8).collect()],
+    );
+    push(
+        "compute-residual-flat",
+        Op::ComputeResidual {
+            index: "flat".into(),
+            n: 2,
+        },
+        vec![queries(2), to_frame(&[0i64, 7])],
+    );
+    push(
+        "search-preassigned-ivf",
+        Op::SearchPreassigned {
+            index: "ivf".into(),
+            n: 1,
+            k: 3,
+            store_pairs: false,
+        },
+        // The world's "ivf" probes 2 lists.
+        vec![queries(1), to_frame(&[0i64, 1]), to_frame(&[0f32, 1.0])],
+    );
     let set_param = |index: &str, name: &str, value: f64| Op::SetParam {
         index: index.into(),
         name: name.into(),
@@ -1412,7 +1447,7 @@ pub fn corpus() -> Vec<Entry> {
 /// The names of every operation and every index spec: `op_name` and `spec_name` match
 /// exhaustively, so a new variant fails to compile until it is named here, and the corpus test
 /// then fails until the corpus covers it.
-pub const OPS: [&str; 22] = [
+pub const OPS: [&str; 26] = [
     "Ping",
     "List",
     "Create",
@@ -1435,6 +1470,10 @@ pub const OPS: [&str; 22] = [
     "FlatVectors",
     "ListIds",
     "ListSizes",
+    "SaEncode",
+    "SaDecode",
+    "ComputeResidual",
+    "SearchPreassigned",
 ];
 
 pub fn op_name(op: &Op) -> &'static str {
@@ -1461,6 +1500,10 @@ pub fn op_name(op: &Op) -> &'static str {
         Op::FlatVectors { .. } => "FlatVectors",
         Op::ListIds { .. } => "ListIds",
         Op::ListSizes { .. } => "ListSizes",
+        Op::SaEncode { .. } => "SaEncode",
+        Op::SaDecode { .. } => "SaDecode",
+        Op::ComputeResidual { .. } => "ComputeResidual",
+        Op::SearchPreassigned { .. } => "SearchPreassigned",
     }
 }
 
@@ -2103,7 +2146,7 @@ impl Gen {
     pub fn request(&mut self) -> Message {
         let (index, known) = self.index();
         let mut payload = Vec::new();
-        let op = match self.below(26) {
+        let op = match self.below(30) {
             0 => Op::Ping,
             1 => Op::List,
             2 | 3 => {
@@ -2230,6 +2273,46 @@ impl Gen {
             },
             23 => Op::IdMap { index },
             24 => Op::FlatVectors { index },
+            25 => {
+                let (n, rows) = self.count();
+                payload.push(self.vectors_for(known, rows));
+                Op::SaEncode { index, n }
+            }
+            26 => {
+                // Codes of plausible sizes (an SQ8 code is d bytes; IVF codes start with their
+                // list number, which may name a list the index does not have).
+                let (n, rows) = self.count();
+                let len = rows * self.pick(&[D, D / 2, D + 1, 2, 0]);
+                payload.push(self.bytes(len));
+                Op::SaDecode { index, n }
+            }
+            27 => {
+                let (n, rows) = self.count();
+                payload.push(self.vectors_for(known, rows));
+                let keys: Vec<i64> = (0..rows).map(|_| self.i64_value()).collect();
+                payload.push(to_frame(&keys));
+                Op::ComputeResidual { index, n }
+            }
+            28 => {
+                let (n, rows) = self.count();
+                payload.push(self.vectors_for(known, rows));
+                let probes = rows * self.pick(&[1, 2, 4, 16, 0]);
+                let lists: Vec<i64> = (0..probes)
+                    .map(|_| match self.below(4) {
+                        0 => self.i64_value(),
+                        _ => self.below(6) as i64 - 1,
+                    })
+                    .collect();
+                payload.push(to_frame(&lists));
+                let coarse: Vec<f32> = (0..probes).map(|_| self.below(10) as f32).collect();
+                payload.push(to_frame(&coarse));
+                Op::SearchPreassigned {
+                    index,
+                    n,
+                    k: self.k(),
+                    store_pairs: self.chance(0.5),
+                }
+            }
             _ => {
                 if self.chance(0.5) {
                     Op::ListSizes { index }
