@@ -910,7 +910,37 @@ int faissx_remote_open(const char *name, FaissIndex **p_out);
 
 // The server-side name of a remote index (give it to faissx_remote_open in another service),
 // NULL for a local index. Owned by the handle: valid until it is freed.
+//
+// Asking for the name shares the index: like faissx_remote_persist, it no longer belongs to
+// this process's session and stays on the server when the process exits or dies, until it
+// is freed through this handle or dropped by name. NULL with the last error set (and the
+// index still the session's) when the server cannot be told.
 const char *faissx_remote_name(const FaissIndex *index);
+
+// Makes a remote index outlive this process. An index created in remote mode belongs to the
+// process's session: when the process exits or dies without freeing it, the server frees it
+// within its session timeout (README, "Index lifetime"). After this call it stays on the
+// server until it is freed through this handle or dropped by name (faissx_remote_drop,
+// `faissx-server drop`). Nothing to do for an index opened by name, or one already shared.
+// FAISSX_ERR_INVALID_ARGUMENT for a local index.
+int faissx_remote_persist(const FaissIndex *index);
+
+// Lists the indexes of this client's tenant on the configured server: `*p_json` is a JSON
+// array, sorted by name, of objects
+// `{"name", "class", "d", "ntotal", "bytes", "age_ms", "session", "own_session"}`: the FAISS
+// class ("IndexFlatL2", ...), its stored codes in bytes (approximate memory), the time since
+// it was created, the id of the session that owns it (null: shared or persistent, kept until
+// dropped) and whether that is this process's session. Free the string with
+// faissx_string_free. Needs remote mode.
+int faissx_remote_list(char **p_json);
+
+// Frees a string faissx allocated for the caller (faissx_remote_list's); NULL is ignored.
+void faissx_string_free(char *text);
+
+// Deletes the index `name` of this client's tenant on the configured server, whoever created
+// it: FAISSX_ERR_NOT_FOUND (naming it) when there is none. Handles still open on it fail
+// from then on with FAISSX_ERR_NOT_FOUND. Needs remote mode.
+int faissx_remote_drop(const char *name);
 
 // Checks that the configured server answers (and accepts the credentials): 0, or the error
 // a request would get (FAISSX_ERR_TRANSPORT, FAISSX_ERR_AUTH, ...).

@@ -14,7 +14,7 @@ pub use index::RemoteIndex;
 use crate::ffi::boundary::Error;
 use crate::ffi::types::*;
 use crate::protocol::*;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, RwLock};
 use std::time::Duration;
 
@@ -63,18 +63,23 @@ pub struct Options {
     /// The server's CURVE public key: with it, connections are encrypted and the server is
     /// authenticated (a server without the matching secret key cannot complete the handshake).
     pub server_public_key: Option<crate::curve::Key>,
+    /// How often a client whose session owns indexes tells the server it is alive, when no
+    /// other request did. The server frees a session's indexes after at least twice this (and
+    /// its own `--session-timeout-ms`) without a word from it.
+    pub heartbeat: Duration,
 }
 
 impl Options {
     /// The names `faissx_set_option` takes; each can also be set by the environment variable
     /// FAISSX_<NAME> (FAISSX_TIMEOUT_MS, ...), read once when the process first uses faissx.
-    pub const NAMES: [&'static str; 6] = [
+    pub const NAMES: [&'static str; 7] = [
         "timeout_ms",
         "connect_timeout_ms",
         "spin_wait_us",
         "server_public_key",
         "cache_memory_mb",
         "cache_vectors",
+        "heartbeat_ms",
     ];
 
     /// Sets the option `name` from its text form, as `faissx_set_option` gives it.
@@ -90,6 +95,9 @@ impl Options {
             "timeout_ms" => self.timeout = Duration::from_millis(number()?.max(1)),
             "connect_timeout_ms" => self.connect_timeout = Duration::from_millis(number()?.max(1)),
             "spin_wait_us" => self.spin_wait = Duration::from_micros(number()?),
+            "heartbeat_ms" => {
+                self.heartbeat = Duration::from_millis(number()?.clamp(1, u64::from(u32::MAX)))
+            }
             "server_public_key" => {
                 self.server_public_key = parse_server_public_key(value).map_err(|e| {
                     Error::new(e.code, format!("option server_public_key: {}", e.message))
@@ -144,6 +152,7 @@ impl Default for Options {
             cache_memory_bytes: 256 << 20,
             spin_wait: Duration::from_micros(500),
             server_public_key: None,
+            heartbeat: Duration::from_secs(5),
         }
     }
 }
@@ -186,7 +195,7 @@ fn global() -> &'static Global {
 }
 
 /// "localhost:45678" and "tcp://localhost:45678" both name a server.
-fn normalize(server: &str) -> String {
+pub fn normalize(server: &str) -> String {
     if server.contains("://") {
         server.to_string()
     } else {
@@ -282,6 +291,10 @@ fn idempotent(op: &Op) -> bool {
             | Op::ListIds { .. }
             | Op::ListSizes { .. }
             | Op::SetParam { .. }
+            | Op::Heartbeat
+            | Op::Persist { .. }
+            | Op::EndSession
+            | Op::Describe
     )
 }
 
@@ -309,6 +322,10 @@ fn op_name(op: &Op) -> &'static str {
         Op::FlatVectors { .. } => "xb",
         Op::ListIds { .. } => "list_ids",
         Op::ListSizes { .. } => "list_sizes",
+        Op::Heartbeat => "heartbeat",
+        Op::Persist { .. } => "persist",
+        Op::EndSession => "end_session",
+        Op::Describe => "describe",
     }
 }
 
@@ -331,6 +348,16 @@ pub struct Client {
     /// changed would keep the old one.
     idle: Mutex<Vec<(zmq::Socket, Option<crate::curve::Key>)>>,
     next_id: AtomicU64,
+    /// This client's session on the server: what its handles create belongs to it, and the
+    /// server frees it when the session ends (the process exits or dies, or stops answering).
+    session: String,
+    /// Handles whose index the session owns: heartbeats go out only while there are some.
+    owned: AtomicUsize,
+    heartbeat_started: AtomicBool,
+    /// When the last request went out, in ms after `created`: a heartbeat is only sent when
+    /// nothing else said the session is alive.
+    last_sent_ms: AtomicU64,
+    created: std::time::Instant,
 }
 
 impl std::fmt::Debug for Client {
@@ -348,7 +375,45 @@ impl Client {
             context: zmq::Context::new(),
             idle: Mutex::new(Vec::new()),
             next_id: AtomicU64::new(1),
+            session: new_session_id(),
+            owned: AtomicUsize::new(0),
+            heartbeat_started: AtomicBool::new(false),
+            last_sent_ms: AtomicU64::new(0),
+            created: std::time::Instant::now(),
         }
+    }
+
+    /// The session id this client sends with its requests.
+    pub fn session(&self) -> &str {
+        &self.session
+    }
+
+    /// A handle now owns an index of this client's session: heartbeats keep the session alive
+    /// from now on.
+    pub fn session_owns(self: &Arc<Self>) {
+        self.owned.fetch_add(1, Ordering::SeqCst);
+        if !self.heartbeat_started.swap(true, Ordering::SeqCst) {
+            let client = Arc::downgrade(self);
+            // Without the thread the session would end while the process lives: then creating
+            // indexes fails rather than leaving them to be freed under the caller.
+            let spawned = std::thread::Builder::new()
+                .name("faissx-heartbeat".into())
+                .spawn(move || heartbeats(client));
+            if spawned.is_err() {
+                self.heartbeat_started.store(false, Ordering::SeqCst);
+            }
+        }
+    }
+
+    /// A handle no longer owns its index for the session (freed, or shared).
+    pub fn session_released(&self) {
+        let _ = self
+            .owned
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1));
+    }
+
+    fn since_created_ms(&self) -> u64 {
+        self.created.elapsed().as_millis() as u64
     }
 
     fn socket(&self, options: &Options) -> Result<zmq::Socket, Error> {
@@ -421,6 +486,7 @@ impl Client {
         &self,
         requests: &[(Op, Vec<Frame<'_>>)],
     ) -> Result<Vec<Result<Replied, Error>>, Error> {
+        let options = options();
         let recovery = *global().recovery.lock().unwrap();
         let retries = if requests.iter().all(|(op, _)| idempotent(op)) {
             recovery.max_retries
@@ -430,7 +496,7 @@ impl Client {
         let mut backoff = recovery.initial_backoff;
         let mut attempt = 0;
         loop {
-            match self.exchange(requests) {
+            match self.exchange(requests, &options) {
                 Err(error) if error.code == FAISSX_ERR_TRANSPORT && attempt < retries => {
                     attempt += 1;
                     std::thread::sleep(backoff);
@@ -445,8 +511,9 @@ impl Client {
     fn exchange(
         &self,
         requests: &[(Op, Vec<Frame<'_>>)],
+        options: &Options,
     ) -> Result<Vec<Result<Replied, Error>>, Error> {
-        let options = options();
+        let options = *options;
         // Declared before the socket, so that on every way out the socket is dropped first and
         // the loans then wait for its teardown to give the caller's arrays back.
         let loans = wire::Loans::new();
@@ -460,6 +527,12 @@ impl Client {
         // stops answering for `timeout`.
         let keepalive_ms =
             (options.timeout.as_millis() / 3).clamp(u128::from(MIN_KEEPALIVE_MS), 10_000) as u32;
+        let session = SessionHello {
+            id: self.session.clone(),
+            heartbeat_ms: options.heartbeat.as_millis().min(u128::from(u32::MAX)) as u32,
+        };
+        self.last_sent_ms
+            .store(self.since_created_ms(), Ordering::Relaxed);
         let send = |offset: usize| -> Result<(), Error> {
             let (op, frames) = &requests[offset];
             let header = encode(&Request {
@@ -468,6 +541,7 @@ impl Client {
                 api_key: self.settings.api_key.clone(),
                 tenant: self.settings.tenant.clone(),
                 keepalive_ms: Some(keepalive_ms),
+                session: Some(session.clone()),
                 op: op.clone(),
             });
             // A socket that failed mid-call is dropped, not pooled: its state is unknown.
@@ -534,6 +608,51 @@ impl Client {
     }
 }
 
+/// 128 random bits in hex: sessions of one tenant must not collide, or one process's end would
+/// free another's indexes.
+fn new_session_id() -> String {
+    let mut bytes = [0u8; 16];
+    // SAFETY: getrandom writes at most `bytes.len()` bytes into the buffer.
+    let got = unsafe { libc::getrandom(bytes.as_mut_ptr().cast(), bytes.len(), 0) };
+    if got != bytes.len() as isize {
+        // No kernel randomness: the process id, the time and a per-process count are still
+        // unique on one host, which is what collisions need to be avoided across.
+        static COUNT: AtomicU64 = AtomicU64::new(0);
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as u64);
+        bytes[..8].copy_from_slice(&nanos.to_le_bytes());
+        bytes[8..12].copy_from_slice(&std::process::id().to_le_bytes());
+        bytes[12..].copy_from_slice(&(COUNT.fetch_add(1, Ordering::Relaxed) as u32).to_le_bytes());
+    }
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The heartbeat thread of one client: runs until the client is dropped, and sends a
+/// heartbeat whenever its session owns indexes and no other request went out for a period.
+fn heartbeats(client: std::sync::Weak<Client>) {
+    loop {
+        let period = options().heartbeat;
+        std::thread::sleep(period);
+        let Some(client) = client.upgrade() else {
+            return;
+        };
+        let quiet = client
+            .since_created_ms()
+            .saturating_sub(client.last_sent_ms.load(Ordering::Relaxed));
+        // Half a period of silence already: the next beat would come too late.
+        if client.owned.load(Ordering::SeqCst) > 0 && quiet >= period.as_millis() as u64 / 2 {
+            // Waits at most a period and is not retried: a beat lost with a connection (a
+            // server restarting) must not hold up the next one, which is the retry. A failure
+            // is the server's or the network's; the program's own requests report it.
+            let mut options = options();
+            options.timeout = options.timeout.min(period.max(Duration::from_millis(50)));
+            options.connect_timeout = options.connect_timeout.min(options.timeout);
+            let _ = client.exchange(&[(Op::Heartbeat, vec![])], &options);
+        }
+    }
+}
+
 fn unreachable(error: zmq::Error, options: &Options, what: &str) -> String {
     let timeout = if what == "connect" {
         options.connect_timeout
@@ -551,4 +670,35 @@ fn unreachable(error: zmq::Error, options: &Options, what: &str) -> String {
         zmq::Error::EAGAIN => format!("no {what} within {} ms ({hint})", timeout.as_millis()),
         other => other.to_string(),
     }
+}
+
+/// The indexes of `client`'s tenant, with their size, age and owner (`Op::Describe`).
+pub fn list(client: &Client) -> Result<Vec<IndexSummary>, Error> {
+    match client.call(Op::Describe, vec![])? {
+        (Answer::Indexes(listed), _) => Ok(listed),
+        (other, _) => Err(Error::new(
+            FAISSX_ERR_PROTOCOL,
+            format!("describe: unexpected answer {other:?}"),
+        )),
+    }
+}
+
+/// A listing as `faissx_remote_list` gives it; `own_session` marks the indexes of that session.
+pub fn list_json(listed: &[IndexSummary], own_session: Option<&str>) -> String {
+    let rows: Vec<serde_json::Value> = listed
+        .iter()
+        .map(|index| {
+            serde_json::json!({
+                "name": index.name,
+                "class": index.class,
+                "d": index.d,
+                "ntotal": index.ntotal,
+                "bytes": index.bytes,
+                "age_ms": index.age_ms,
+                "session": index.session,
+                "own_session": index.session.is_some() && index.session.as_deref() == own_session,
+            })
+        })
+        .collect();
+    serde_json::Value::Array(rows).to_string()
 }

@@ -28,7 +28,7 @@ use std::time::Instant;
 /// The `op` label of each operation, by [`op_slot`]; the last one counts requests refused before
 /// their operation was known to be acceptable (undecodable header, protocol version,
 /// credentials, limits).
-const OPS: [&str; 23] = [
+const OPS: [&str; 27] = [
     "ping",
     "list",
     "create",
@@ -51,6 +51,10 @@ const OPS: [&str; 23] = [
     "flat_vectors",
     "list_ids",
     "list_sizes",
+    "heartbeat",
+    "persist",
+    "end_session",
+    "describe",
     "rejected",
 ];
 
@@ -81,6 +85,10 @@ fn op_slot(op: &Op) -> usize {
         Op::FlatVectors { .. } => 19,
         Op::ListIds { .. } => 20,
         Op::ListSizes { .. } => 21,
+        Op::Heartbeat => 22,
+        Op::Persist { .. } => 23,
+        Op::EndSession => 24,
+        Op::Describe => 25,
     }
 }
 
@@ -459,6 +467,16 @@ impl Collector for Scrape {
                 "faissx_search_batches",
                 "FAISS calls that served several searches at once.",
                 &recorder.search_batches,
+            ),
+            (
+                "faissx_sessions_ended",
+                "Client sessions that ended: the client said so, or sent nothing for its timeout.",
+                &self.state.sessions.ended,
+            ),
+            (
+                "faissx_session_indexes_freed",
+                "Indexes freed because the client session that owned them ended.",
+                &self.state.sessions.freed,
             ),
         ] {
             let family = encoder.encode_descriptor(name, help, None, MetricType::Counter)?;

@@ -1349,7 +1349,33 @@ pub fn corpus() -> Vec<Entry> {
         },
         vec![],
     );
+    // Sessions: the requests from here on carry one (see below), so mutations reach the
+    // session fields; what a session creates it owns until persisted or the session ends.
+    push("heartbeat", Op::Heartbeat, vec![]);
+    push("describe", Op::Describe, vec![]);
+    push(
+        "create-in-session",
+        create("c_session", IndexSpec::FlatL2 { d: D as u32 }),
+        vec![],
+    );
+    push(
+        "persist",
+        Op::Persist {
+            index: "c_session".into(),
+        },
+        vec![],
+    );
+    push(
+        "create-in-session-owned",
+        create("c_session_owned", IndexSpec::FlatIP { d: D as u32 }),
+        vec![],
+    );
+    push("end-session", Op::EndSession, vec![]);
 
+    let first_in_session = entries
+        .iter()
+        .position(|(name, _, _)| name == "heartbeat")
+        .expect("the session entries");
     entries
         .into_iter()
         .enumerate()
@@ -1360,6 +1386,10 @@ pub fn corpus() -> Vec<Entry> {
                 api_key: None,
                 tenant: None,
                 keepalive_ms: None,
+                session: (i >= first_in_session).then(|| SessionHello {
+                    id: "0123456789abcdef0123456789abcdef".into(),
+                    heartbeat_ms: 5000,
+                }),
                 op,
             };
             let mut message = vec![encode(&request)];
@@ -1376,7 +1406,7 @@ pub fn corpus() -> Vec<Entry> {
 /// The names of every operation and every index spec: `op_name` and `spec_name` match
 /// exhaustively, so a new variant fails to compile until it is named here, and the corpus test
 /// then fails until the corpus covers it.
-pub const OPS: [&str; 22] = [
+pub const OPS: [&str; 26] = [
     "Ping",
     "List",
     "Create",
@@ -1399,6 +1429,10 @@ pub const OPS: [&str; 22] = [
     "FlatVectors",
     "ListIds",
     "ListSizes",
+    "Heartbeat",
+    "Persist",
+    "EndSession",
+    "Describe",
 ];
 
 pub fn op_name(op: &Op) -> &'static str {
@@ -1425,6 +1459,10 @@ pub fn op_name(op: &Op) -> &'static str {
         Op::FlatVectors { .. } => "FlatVectors",
         Op::ListIds { .. } => "ListIds",
         Op::ListSizes { .. } => "ListSizes",
+        Op::Heartbeat => "Heartbeat",
+        Op::Persist { .. } => "Persist",
+        Op::EndSession => "EndSession",
+        Op::Describe => "Describe",
     }
 }
 
@@ -2179,6 +2217,9 @@ impl Gen {
             api_key: self.chance(0.05).then(|| "key".to_string()),
             tenant,
             keepalive_ms: self.chance(0.1).then(|| self.u32_value()),
+            // Corpus entries carry sessions for mutations to change: random requests keep the
+            // stream of messages a seed names as it was before sessions.
+            session: None,
             op,
         };
         let mut message = vec![encode(&request)];
@@ -2860,6 +2901,7 @@ pub fn control(
         api_key: None,
         tenant: Some(tenant.to_string()),
         keepalive_ms: None,
+        session: None,
         op,
     };
     let mut message = vec![encode(&request)];
