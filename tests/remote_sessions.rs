@@ -176,7 +176,7 @@ fn remote_name_untouched(index: &Index) -> String {
 #[test]
 fn kill_9_frees_owned_indexes_and_keeps_shared_ones() {
     let _serial = exclusive();
-    let server = session_server(&[]);
+    let (server, metrics) = metrics_server(&["--session-timeout-ms", TIMEOUT_MS]);
     let dir = TempDir::new("sessions-kill");
     let mut child = spawn_client("child_creates_and_lives", &server, &out_file(&dir), None);
     let names = wait_for_names(&out_file(&dir), 3, &mut child);
@@ -224,13 +224,25 @@ fn kill_9_frees_owned_indexes_and_keeps_shared_ones() {
         log.contains("ended (no request for") && log.contains(owned.as_str()),
         "the server logs what it freed: {log}"
     );
+    // Whoever looks for the freed index learns why it is gone.
+    assert_eq!(open(owned).err(), Some(FAISSX_ERR_NOT_FOUND));
+    expect_message(&[owned, "freed when its session ended: no request for 500 ms"]);
+    let scraped = scrape(metrics);
+    assert_eq!(
+        sample(&scraped, "faissx_session_indexes_freed_total"),
+        1.0,
+        "{scraped}"
+    );
+    assert!(sample(&scraped, "faissx_sessions_ended_total") >= 1.0);
     local_mode();
 }
 
+/// A normal exit ends the session at once: the server frees its indexes without waiting for
+/// the session's timeout (a minute here).
 #[test]
 fn a_normal_exit_without_freeing_frees() {
     let _serial = exclusive();
-    let server = session_server(&[]);
+    let server = Server::start(&["--session-timeout-ms", "60000"]);
     let dir = TempDir::new("sessions-exit");
     let mut child = spawn_client("child_creates_and_exits", &server, &out_file(&dir), None);
     let names = wait_for_names(&out_file(&dir), 2, &mut child);
@@ -240,6 +252,8 @@ fn a_normal_exit_without_freeing_frees() {
         wait_until_gone(name);
     }
     assert!(listed_names().is_empty(), "{:?}", listed_names());
+    let log = server.stderr();
+    assert!(log.contains("ended (the client ended it)"), "{log}");
     local_mode();
 }
 

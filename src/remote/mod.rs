@@ -394,15 +394,25 @@ impl Client {
         self.owned.fetch_add(1, Ordering::SeqCst);
         if !self.heartbeat_started.swap(true, Ordering::SeqCst) {
             let client = Arc::downgrade(self);
-            // Without the thread the session would end while the process lives: then creating
-            // indexes fails rather than leaving them to be freed under the caller.
+            end_at_exit(client.clone());
             let spawned = std::thread::Builder::new()
                 .name("faissx-heartbeat".into())
                 .spawn(move || heartbeats(client));
+            // Tried again at the next index; meanwhile only the program's own requests keep
+            // the session alive.
             if spawned.is_err() {
                 self.heartbeat_started.store(false, Ordering::SeqCst);
             }
         }
+    }
+
+    /// Tells the server the session is over, so it frees what the session owns now rather
+    /// than after its timeout. Waits at most `wait` for the connection and the reply.
+    fn end_session(&self, wait: Duration) {
+        let mut options = options();
+        options.timeout = options.timeout.min(wait);
+        options.connect_timeout = options.connect_timeout.min(wait);
+        let _ = self.exchange(&[(Op::EndSession, vec![])], &options);
     }
 
     /// A handle no longer owns its index for the session (freed, or shared).
@@ -626,6 +636,45 @@ fn new_session_id() -> String {
         bytes[12..].copy_from_slice(&(COUNT.fetch_add(1, Ordering::Relaxed) as u32).to_le_bytes());
     }
     bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The clients whose sessions may own indexes when the process exits, and the process they
+/// belong to (a forked child inherits the list, but not the sessions: they are its parent's).
+static AT_EXIT: Mutex<(u32, Vec<std::sync::Weak<Client>>)> = Mutex::new((0, Vec::new()));
+
+/// Ends `client`'s session when the process exits normally (exit(), a return from main): its
+/// indexes are freed at once instead of after the server's session timeout. A process that
+/// dies frees them through that timeout.
+fn end_at_exit(client: std::sync::Weak<Client>) {
+    static REGISTERED: std::sync::Once = std::sync::Once::new();
+    let mut at_exit = AT_EXIT.lock().unwrap();
+    at_exit.0 = std::process::id();
+    at_exit.1.retain(|c| c.strong_count() > 0);
+    at_exit.1.push(client);
+    REGISTERED.call_once(|| {
+        // SAFETY: registers a function with no arguments that never unwinds. atexit comes
+        // from libc_nonshared with this library's __dso_handle, so dlclose unregisters it.
+        unsafe { libc::atexit(end_sessions_at_exit) };
+    });
+}
+
+extern "C" fn end_sessions_at_exit() {
+    // At exit every other thread still runs: one holding the list gets no wait from here.
+    let _ = std::panic::catch_unwind(|| {
+        let Ok(at_exit) = AT_EXIT.try_lock() else {
+            return;
+        };
+        if at_exit.0 != std::process::id() {
+            return;
+        }
+        for client in at_exit.1.iter().filter_map(std::sync::Weak::upgrade) {
+            if client.owned.load(Ordering::SeqCst) > 0 {
+                // Bounded: an unreachable server delays the exit by at most this, once per
+                // client, and its timeout frees the indexes anyway.
+                client.end_session(Duration::from_millis(500));
+            }
+        }
+    });
 }
 
 /// The heartbeat thread of one client: runs until the client is dropped, and sends a

@@ -58,7 +58,7 @@ fn serve(
     let find = |name: &str| -> Result<Arc<Entry>, WireError> {
         state
             .entry(tenant, name)
-            .ok_or_else(|| fail(ErrorKind::NotFound, format!("no index named '{name}'")))
+            .ok_or_else(|| state.not_found(tenant, name))
     };
     let _memory = reserve_memory(state, tenant, &request.op, payload)?;
     match &request.op {

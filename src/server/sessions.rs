@@ -10,7 +10,7 @@
 //! a client whose requests wait behind others' long trains is alive.
 
 use crate::protocol::SessionHello;
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -47,7 +47,12 @@ pub(super) struct Sessions {
     /// For the metrics: sessions ended, and the indexes their end freed.
     pub(super) ended: AtomicU64,
     pub(super) freed: AtomicU64,
+    /// The last indexes freed by a session's end, and why it ended, oldest first.
+    recently_freed: Mutex<VecDeque<(String, String, String)>>,
 }
+
+/// How many freed indexes [`Sessions::freed_why`] remembers.
+const REMEMBERED_FREED: usize = 1024;
 
 impl Sessions {
     pub(super) fn new(timeout: Duration) -> Self {
@@ -57,6 +62,7 @@ impl Sessions {
             table: Mutex::new(HashMap::new()),
             ended: AtomicU64::new(0),
             freed: AtomicU64::new(0),
+            recently_freed: Mutex::new(VecDeque::new()),
         }
     }
 
@@ -136,6 +142,27 @@ impl Sessions {
             }
         });
         expired
+    }
+
+    /// Remembers that the tenant's indexes `names` were freed because their session ended.
+    pub(super) fn remember_freed(&self, tenant: &str, names: &[String], why: &str) {
+        let mut freed = self.recently_freed.lock().unwrap();
+        for name in names {
+            if freed.len() == REMEMBERED_FREED {
+                freed.pop_front();
+            }
+            freed.push_back((tenant.to_string(), name.clone(), why.to_string()));
+        }
+    }
+
+    /// Why the tenant's index `name` was freed, if a session's end freed it lately.
+    pub(super) fn freed_why(&self, tenant: &str, name: &str) -> Option<String> {
+        let freed = self.recently_freed.lock().unwrap();
+        freed
+            .iter()
+            .rev()
+            .find(|(t, n, _)| t == tenant && n == name)
+            .map(|(_, _, why)| why.clone())
     }
 
     /// How long the sweeper may sleep: a session ends at most a fraction of the shortest

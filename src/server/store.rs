@@ -326,7 +326,7 @@ impl State {
         name: &str,
         still: impl Fn(&Entry) -> bool,
     ) -> Result<(), WireError> {
-        let not_found = || fail(ErrorKind::NotFound, format!("no index named '{name}'"));
+        let not_found = || self.not_found(tenant, name);
         let entry = self.entry(tenant, name).ok_or_else(not_found)?;
         // The index's own lock first: a write or the creation snapshot in progress finishes
         // (and is then removed with the files); the map's lock then keeps the name from being
@@ -351,7 +351,7 @@ impl State {
     pub(super) fn persist(&self, tenant: &str, name: &str) -> Result<(), WireError> {
         let entry = self
             .entry(tenant, name)
-            .ok_or_else(|| fail(ErrorKind::NotFound, format!("no index named '{name}'")))?;
+            .ok_or_else(|| self.not_found(tenant, name))?;
         let mut owner = entry.owner.lock().unwrap();
         if owner.is_none() {
             return Ok(());
@@ -385,9 +385,22 @@ impl State {
             .collect()
     }
 
+    /// The error for a name the tenant has no index of, saying when a session's end freed it:
+    /// a client whose heartbeats stopped reaching the server learns why its index is gone.
+    pub(super) fn not_found(&self, tenant: &str, name: &str) -> WireError {
+        let why = self
+            .sessions
+            .freed_why(tenant, name)
+            .map_or_else(String::new, |why| {
+                format!(" (freed when its session ended: {why})")
+            });
+        fail(ErrorKind::NotFound, format!("no index named '{name}'{why}"))
+    }
+
     /// Frees what an ended session still owns, and says so in the log.
     pub(super) fn session_ended(&self, session: &Arc<Session>, why: &str) {
         let freed = self.reap(session);
+        self.sessions.remember_freed(&session.tenant, &freed, why);
         self.sessions.ended.fetch_add(1, Ordering::Relaxed);
         self.sessions
             .freed
