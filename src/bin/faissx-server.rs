@@ -46,11 +46,18 @@ EXAMPLES:
     A client, unchanged, on this server:
         FAISSX_SERVER=tcp://host:45678 FAISSX_API_KEY=key1 FAISSX_TENANT_ID=tenant1 ./program
 
+    A tenant's indexes (size, age, owner), and dropping one, on a running server:
+        faissx-server list --server tcp://host:45678 --api-key key1
+        faissx-server drop --server tcp://host:45678 --api-key key1 NAME
+
 FILES:
     DATA_DIR/LOCK                    held while a server uses DATA_DIR; a second one refuses it
     DATA_DIR/TENANT/NAME.index       one snapshot per index (FAISS's format after a header;
                                      .bindex for binary indexes; TENANT and NAME hex-encoded)
     DATA_DIR/TENANT/NAME.wal         the writes acknowledged since that snapshot
+    DATA_DIR/TENANT/NAME.meta        when the index was made and the client session owning it
+                                     (JSON); a restart gives that session --session-timeout-ms
+                                     to come back before its indexes are freed
     --auth-file                      JSON object {\"key\": \"tenant\", ...}; keep it mode 0600
     --curve-secret-key-file          written by `faissx-server keygen`; mode 0600
     Installed: PREFIX/lib/systemd/system/faissx-server.service runs it as user faissx with

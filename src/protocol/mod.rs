@@ -629,6 +629,26 @@ mod tests {
     }
 
     #[test]
+    fn sessions_are_optional_on_the_wire() {
+        let mut request = Request {
+            version: PROTOCOL_VERSION,
+            id: 1,
+            api_key: None,
+            tenant: None,
+            keepalive_ms: None,
+            session: None,
+            op: Op::Heartbeat,
+        };
+        // Without one, the header is what clients before sessions sent.
+        assert!(!encode(&request).windows(7).any(|w| w == b"session"));
+        request.session = Some(SessionHello {
+            id: "00ff".into(),
+            heartbeat_ms: 100,
+        });
+        assert_eq!(decode::<Request>(&encode(&request)).unwrap(), request);
+    }
+
+    #[test]
     fn frames_round_trip_and_reject_wrong_sizes() {
         let values = [1.5f32, -2.0, 3.25];
         let frame = to_frame(&values);

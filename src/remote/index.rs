@@ -211,6 +211,14 @@ impl RemoteIndex {
                 self.client.session_released();
                 Ok(())
             }
+            // A server that predates sessions frees no index when its creator ends: shared.
+            Err(error)
+                if error.code == FAISSX_ERR_PROTOCOL
+                    && error.message.contains("unknown variant") =>
+            {
+                self.client.session_released();
+                Ok(())
+            }
             Err(error) => {
                 self.session_owned.store(true, Ordering::SeqCst);
                 Err(error)

@@ -176,3 +176,63 @@ impl Sessions {
         session.timeout_ms.load(Ordering::SeqCst)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hello(id: &str, heartbeat_ms: u32) -> SessionHello {
+        SessionHello {
+            id: id.into(),
+            heartbeat_ms,
+        }
+    }
+
+    #[test]
+    fn silent_sessions_end_and_come_back_as_new_ones() {
+        let sessions = Sessions::new(Duration::ZERO);
+        let quiet = sessions.touch("t", &hello("a", 0));
+        // A promised heartbeat stretches the timeout past the server's own.
+        let slow = sessions.touch("t", &hello("b", 60_000));
+        std::thread::sleep(Duration::from_millis(5));
+        let expired = sessions.expire();
+        assert_eq!(expired.len(), 1);
+        assert!(Arc::ptr_eq(&expired[0], &quiet));
+        assert!(quiet.ended() && !slow.ended());
+        // A request admitted before the end still comes from a live client.
+        let again = sessions.current(&quiet);
+        assert!(!again.ended() && !Arc::ptr_eq(&again, &quiet));
+        assert!(Arc::ptr_eq(&sessions.touch("t", &hello("a", 0)), &again));
+    }
+
+    #[test]
+    fn sessions_are_per_tenant() {
+        let sessions = Sessions::new(Duration::from_secs(60));
+        let one = sessions.touch("one", &hello("same", 100));
+        let two = sessions.touch("two", &hello("same", 100));
+        assert!(!Arc::ptr_eq(&one, &two));
+        assert!(sessions
+            .end("two", "same")
+            .is_some_and(|s| Arc::ptr_eq(&s, &two)));
+        assert!(two.ended() && !one.ended());
+        assert!(sessions.end("two", "same").is_none());
+    }
+
+    #[test]
+    fn freed_indexes_are_remembered_with_why() {
+        let sessions = Sessions::new(Duration::from_secs(1));
+        sessions.remember_freed("t", &["x".to_string()], "no request for 1000 ms");
+        assert_eq!(
+            sessions.freed_why("t", "x").as_deref(),
+            Some("no request for 1000 ms")
+        );
+        assert_eq!(sessions.freed_why("u", "x"), None);
+        let many: Vec<String> = (0..REMEMBERED_FREED).map(|i| i.to_string()).collect();
+        sessions.remember_freed("t", &many, "ended");
+        assert_eq!(
+            sessions.freed_why("t", "x"),
+            None,
+            "the oldest are forgotten"
+        );
+    }
+}

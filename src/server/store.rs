@@ -293,6 +293,13 @@ impl State {
                 ));
             }
             indexes.insert(key.clone(), entry.clone());
+            // The sweeper ends a session before it looks for its indexes under this lock: an
+            // index that was not there when it looked must not stay with the ended session.
+            let mut owner = entry.owner.lock().unwrap();
+            let ended = owner.as_ref().filter(|s| s.ended());
+            if let Some(current) = ended.map(|s| self.sessions.current(s)) {
+                *owner = Some(current);
+            }
         }
         // The owner is on disk before the index is: a restart never finds the index without it.
         let written = match entry.files() {

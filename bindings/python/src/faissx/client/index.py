@@ -224,7 +224,8 @@ class Index(_Handle):
     @property
     def remote_name(self) -> Optional[str]:
         """The index's name on its server (for :func:`faissx.client.remote_open` in another
-        service), or None for a local index."""
+        service), or None for a local index. Asking for it shares the index: it no longer
+        belongs to this process's session and stays on the server after the process exits."""
         name = lib.faissx_remote_name(self._h)
         return name.decode("utf-8") if name else None
 
@@ -397,7 +398,8 @@ class Index(_Handle):
     def __repr__(self) -> str:
         if not self._handle:
             return f"<faissx {type(self).__name__} (freed)>"
-        where = f"remote {self.remote_name}" if self.is_remote else "local"
+        # Not the name: asking for it would share the index, which printing must not do.
+        where = "remote" if self.is_remote else "local"
         return (
             f"<faissx {type(self).__name__} d={self.d} ntotal={self.ntotal} "
             f"is_trained={self.is_trained} {where}>"
