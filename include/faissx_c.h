@@ -931,11 +931,11 @@ int faissx_remote_persist(const FaissIndex *index);
 // class ("IndexFlatL2", ...), its stored codes in bytes (approximate memory), the time since
 // it was created, the id of the session that owns it (null: shared or persistent, kept until
 // dropped) and whether that is this process's session. Free the string with
-// faissx_free_string. Needs remote mode.
+// faissx_remote_list_free. Needs remote mode.
 int faissx_remote_list(char **p_json);
 
-// Frees a string faissx allocated for the caller (faissx_remote_list's); NULL is ignored.
-void faissx_free_string(char *text);
+// Frees the listing faissx_remote_list wrote; NULL is ignored.
+void faissx_remote_list_free(char *json);
 
 // Deletes the index `name` of this client's tenant on the configured server, whoever created
 // it: FAISSX_ERR_NOT_FOUND (naming it) when there is none. Handles still open on it fail

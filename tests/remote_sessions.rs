@@ -87,7 +87,7 @@ fn remote_list() -> Vec<serde_json::Value> {
         .to_str()
         .expect("UTF-8")
         .to_string();
-    unsafe { faissx_free_string(json) };
+    unsafe { faissx_remote_list_free(json) };
     match serde_json::from_str(&text).expect("faissx_remote_list gives JSON") {
         serde_json::Value::Array(rows) => rows,
         other => panic!("not an array: {other}"),

@@ -185,7 +185,7 @@ pub unsafe extern "C" fn faissx_remote_persist(index: *const FaissIndex) -> c_in
 /// class ("IndexFlatL2", ...), its stored codes in bytes (approximate memory), the time since
 /// it was created, the id of the session that owns it (null: shared or persistent, kept until
 /// dropped) and whether that is this process's session. Free the string with
-/// faissx_free_string. Needs remote mode.
+/// faissx_remote_list_free. Needs remote mode.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_remote_list(p_json: *mut *mut c_char) -> c_int {
     boundary!({
@@ -200,11 +200,11 @@ pub unsafe extern "C" fn faissx_remote_list(p_json: *mut *mut c_char) -> c_int {
     })
 }
 
-/// Frees a string faissx allocated for the caller (faissx_remote_list's); NULL is ignored.
+/// Frees the listing faissx_remote_list wrote; NULL is ignored.
 #[no_mangle]
-pub unsafe extern "C" fn faissx_free_string(text: *mut c_char) {
-    if !text.is_null() {
-        drop(std::ffi::CString::from_raw(text));
+pub unsafe extern "C" fn faissx_remote_list_free(json: *mut c_char) {
+    if !json.is_null() {
+        drop(std::ffi::CString::from_raw(json));
     }
 }
 

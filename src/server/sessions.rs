@@ -31,11 +31,24 @@ pub(super) struct Session {
     /// Set once the session was ended: a request admitted before that (still queued) cannot
     /// give it new indexes, which nothing would free (see [`Sessions::current`]).
     ended: AtomicBool,
+    /// Whether an index was ever given to the session: the end of one that never owned any
+    /// (a client that only searches) needs no look through the indexes.
+    owned_any: AtomicBool,
 }
 
 impl Session {
     pub(super) fn ended(&self) -> bool {
         self.ended.load(Ordering::SeqCst)
+    }
+
+    /// Called before the index is looked at for `ended` (see `State::insert`), so that an end
+    /// that does not see this mark is seen by the index.
+    pub(super) fn owns_indexes(&self) {
+        self.owned_any.store(true, Ordering::SeqCst);
+    }
+
+    pub(super) fn owned_any(&self) -> bool {
+        self.owned_any.load(Ordering::SeqCst)
     }
 }
 
@@ -90,6 +103,7 @@ impl Sessions {
                     last_seen_ms: AtomicU64::new(now),
                     timeout_ms: AtomicU64::new(timeout),
                     ended: AtomicBool::new(false),
+                    owned_any: AtomicBool::new(false),
                 })
             });
         session.last_seen_ms.store(now, Ordering::SeqCst);

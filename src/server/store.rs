@@ -279,7 +279,7 @@ impl State {
         // A session that ended while this request waited is started again: the request shows
         // its client is alive, and an index owned by an ended session would never be freed.
         let owner = owner.map(|session| self.sessions.current(session));
-        let entry = Arc::new(Entry::new(index, files, deps, owner.clone(), now_ms()));
+        let entry = Arc::new(Entry::new(index, files, deps, owner, now_ms()));
         let key = (tenant.to_string(), name.to_string());
         // Held until the first snapshot is written: writes and deletes that find the new name
         // wait for it (a delete would otherwise remove the files before the snapshot lands).
@@ -296,16 +296,24 @@ impl State {
             // The sweeper ends a session before it looks for its indexes under this lock: an
             // index that was not there when it looked must not stay with the ended session.
             let mut owner = entry.owner.lock().unwrap();
+            if let Some(session) = owner.as_ref() {
+                session.owns_indexes();
+            }
             let ended = owner.as_ref().filter(|s| s.ended());
             if let Some(current) = ended.map(|s| self.sessions.current(s)) {
+                current.owns_indexes();
                 *owner = Some(current);
             }
         }
         // The owner is on disk before the index is: a restart never finds the index without it.
+        // Written under the owner's lock, as a Persist racing the creation writes it.
         let written = match entry.files() {
-            Some(files) => files
-                .write_meta(&entry.meta(owner.as_deref()))
-                .map_err(|m| fail(ErrorKind::Server, m)),
+            Some(files) => {
+                let owner = entry.owner.lock().unwrap();
+                files
+                    .write_meta(&entry.meta(owner.as_deref()))
+                    .map_err(|m| fail(ErrorKind::Server, m))
+            }
             None => Ok(()),
         };
         match written.and_then(|()| snapshot(&entry, &created)) {
@@ -406,7 +414,11 @@ impl State {
 
     /// Frees what an ended session still owns, and says so in the log.
     pub(super) fn session_ended(&self, session: &Arc<Session>, why: &str) {
-        let freed = self.reap(session);
+        let freed = if session.owned_any() {
+            self.reap(session)
+        } else {
+            Vec::new()
+        };
         self.sessions.remember_freed(&session.tenant, &freed, why);
         self.sessions.ended.fetch_add(1, Ordering::Relaxed);
         self.sessions
@@ -486,6 +498,9 @@ fn restore(found: persist::Recovered, sessions: &Sessions) -> Entry {
     let owner = meta
         .and_then(|m| m.session)
         .map(|hello| sessions.touch(&found.tenant, &hello));
+    if let Some(session) = &owner {
+        session.owns_indexes();
+    }
     if found.torn_tail > 0 {
         warn(&format!(
             "{}: dropped a torn last record of {} bytes (a write that was never acknowledged)",

@@ -606,7 +606,7 @@ extern "C" {
     pub fn faissx_remote_name(index: *const FaissIndex) -> *const c_char;
     pub fn faissx_remote_persist(index: *const FaissIndex) -> c_int;
     pub fn faissx_remote_list(p_json: *mut *mut c_char) -> c_int;
-    pub fn faissx_free_string(text: *mut c_char);
+    pub fn faissx_remote_list_free(json: *mut c_char);
     pub fn faissx_remote_drop(name: *const c_char) -> c_int;
     pub fn faissx_ping() -> c_int;
 }
