@@ -226,7 +226,10 @@ fn kill_9_frees_owned_indexes_and_keeps_shared_ones() {
     );
     // Whoever looks for the freed index learns why it is gone.
     assert_eq!(open(owned).err(), Some(FAISSX_ERR_NOT_FOUND));
-    expect_message(&[owned, "freed when its session ended: no request for 1000 ms"]);
+    expect_message(&[
+        owned,
+        "freed when its session ended: no request for 1000 ms",
+    ]);
     let scraped = scrape(metrics);
     assert_eq!(
         sample(&scraped, "faissx_session_indexes_freed_total"),

@@ -168,7 +168,13 @@ struct Target {
     #[arg(long, env = "FAISSX_SERVER", value_name = "ADDRESS")]
     server: String,
     /// The API key, when the server has keys: it decides the tenant acted on.
-    #[arg(long, env = "FAISSX_API_KEY", value_name = "KEY")]
+    // --help would print the variable's value: a secret.
+    #[arg(
+        long,
+        env = "FAISSX_API_KEY",
+        value_name = "KEY",
+        hide_env_values = true
+    )]
     api_key: Option<String>,
     /// The tenant, without keys (default: "default"); with keys, the key's own.
     #[arg(long, env = "FAISSX_TENANT_ID", value_name = "TENANT")]

@@ -106,7 +106,10 @@ pub extern "C" fn faissx_configure_recovery(
 ///   500; one thread per process polls at a time; 0: always sleep);
 /// - "server_public_key": the server's CURVE public key (40 Z85 characters, its `.pub` file):
 ///   connections made from now on are encrypted and reach only the server holding the matching
-///   secret key; "" turns it off (default: FAISSX_SERVER_PUBLIC_KEY, else off).
+///   secret key; "" turns it off (default: FAISSX_SERVER_PUBLIC_KEY, else off);
+/// - "heartbeat_ms": how often a client whose session owns indexes tells the server it is alive
+///   when it sends nothing else (default 5000); the server frees the indexes of a session
+///   silent for its --session-timeout-ms, and never sooner than twice this.
 ///
 /// Each option can also be given by the environment, as FAISSX_ and its name in capitals
 /// (FAISSX_TIMEOUT_MS=120000, FAISSX_CACHE_VECTORS=off), read when the process first uses
