@@ -382,7 +382,26 @@ fn list_and_drop_through_the_c_api_and_the_cli() {
         FAISSX_ERR_NOT_FOUND
     );
     drop((index, ivf));
+
+    // Without remote mode there is no server to ask; a local index has no session to leave.
     local_mode();
+    let mut json: *mut c_char = std::ptr::null_mut();
+    expect_err(
+        unsafe { faissx_remote_list(&mut json) },
+        FAISSX_ERR_UNSUPPORTED,
+        &["remote mode is off"],
+    );
+    expect_err(
+        drop_rc("x"),
+        FAISSX_ERR_UNSUPPORTED,
+        &["remote mode is off"],
+    );
+    let local = flat_l2(D);
+    expect_err(
+        unsafe { faissx_remote_persist(local.ptr()) },
+        FAISSX_ERR_INVALID_ARGUMENT,
+        &["faissx_remote_persist", "not a remote index"],
+    );
 }
 
 /// With --data-dir: an index owned by a live client survives a server restart (the client's
