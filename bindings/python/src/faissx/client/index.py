@@ -14,7 +14,7 @@ from typing import Any, List, Optional, Sequence, Tuple, Type, Union
 
 import numpy as np
 
-from .._native import check, lib
+from .._native import check, check_getter, lib
 from . import _arrays
 
 __all__ = [
@@ -226,7 +226,9 @@ class Index(_Handle):
         """The index's name on its server (for :func:`faissx.client.remote_open` in another
         service), or None for a local index. Asking for it shares the index: it no longer
         belongs to this process's session and stays on the server after the process exits."""
-        name = lib.faissx_remote_name(self._h)
+        # Sharing asks the server, which can fail: that raises, it is not a local index.
+        lib.faissx_clear_last_error()
+        name = check_getter(lib.faissx_remote_name(self._h), "remote_name")
         return name.decode("utf-8") if name else None
 
     # --- operations -------------------------------------------------------------------------
