@@ -894,7 +894,10 @@ int faissx_configure_recovery(int max_retries, double initial_backoff_s, double 
 //   500; one thread per process polls at a time; 0: always sleep);
 // - "server_public_key": the server's CURVE public key (40 Z85 characters, its `.pub` file):
 //   connections made from now on are encrypted and reach only the server holding the matching
-//   secret key; "" turns it off (default: FAISSX_SERVER_PUBLIC_KEY, else off).
+//   secret key; "" turns it off (default: FAISSX_SERVER_PUBLIC_KEY, else off);
+// - "heartbeat_ms": how often a client whose session owns indexes tells the server it is alive
+//   when it sends nothing else (default 5000); the server frees the indexes of a session
+//   silent for its --session-timeout-ms, and never sooner than twice this.
 //
 // Each option can also be given by the environment, as FAISSX_ and its name in capitals
 // (FAISSX_TIMEOUT_MS=120000, FAISSX_CACHE_VECTORS=off), read when the process first uses
@@ -910,7 +913,37 @@ int faissx_remote_open(const char *name, FaissIndex **p_out);
 
 // The server-side name of a remote index (give it to faissx_remote_open in another service),
 // NULL for a local index. Owned by the handle: valid until it is freed.
+//
+// Asking for the name shares the index: like faissx_remote_persist, it no longer belongs to
+// this process's session and stays on the server when the process exits or dies, until it
+// is freed through this handle or dropped by name. NULL with the last error set (and the
+// index still the session's) when the server cannot be told.
 const char *faissx_remote_name(const FaissIndex *index);
+
+// Makes a remote index outlive this process. An index created in remote mode belongs to the
+// process's session: when the process exits or dies without freeing it, the server frees it
+// within its session timeout (README, "Index lifetime"). After this call it stays on the
+// server until it is freed through this handle or dropped by name (faissx_remote_drop,
+// `faissx-server drop`). Nothing to do for an index opened by name, or one already shared.
+// FAISSX_ERR_INVALID_ARGUMENT for a local index.
+int faissx_remote_persist(const FaissIndex *index);
+
+// Lists the indexes of this client's tenant on the configured server: `*p_json` is a JSON
+// array, sorted by name, of objects
+// `{"name", "class", "d", "ntotal", "bytes", "age_ms", "session", "own_session"}`: the FAISS
+// class ("IndexFlatL2", ...), its stored codes in bytes (approximate memory), the time since
+// it was created, the id of the session that owns it (null: shared or persistent, kept until
+// dropped) and whether that is this process's session. Free the string with
+// faissx_remote_list_free. Needs remote mode.
+int faissx_remote_list(char **p_json);
+
+// Frees the listing faissx_remote_list wrote; NULL is ignored.
+void faissx_remote_list_free(char *json);
+
+// Deletes the index `name` of this client's tenant on the configured server, whoever created
+// it: FAISSX_ERR_NOT_FOUND (naming it) when there is none. Handles still open on it fail
+// from then on with FAISSX_ERR_NOT_FOUND. Needs remote mode.
+int faissx_remote_drop(const char *name);
 
 // Checks that the configured server answers (and accepts the credentials): 0, or the error
 // a request would get (FAISSX_ERR_TRANSPORT, FAISSX_ERR_AUTH, ...).

@@ -202,6 +202,7 @@ fn a_client_that_never_reads_its_replies_does_not_grow_the_server() {
             api_key: None,
             tenant: None,
             keepalive_ms: None,
+            session: None,
             op: search("big-replies", 100, 1000),
         };
         slow.send_multipart([encode(&request), queries.clone()], 0)
@@ -272,6 +273,7 @@ fn credentials_are_checked_before_the_operation_is_built() {
         api_key: Some("wrong".into()),
         tenant: None,
         keepalive_ms: None,
+        session: None,
         op: Op::RemoveIds {
             index: "x".into(),
             selector: Selector::Batch { ids: vec![1; ids] },
@@ -318,6 +320,7 @@ fn a_client_that_reads_late_gets_every_reply_in_order() {
             api_key: None,
             tenant: None,
             keepalive_ms: None,
+            session: None,
             op: Op::Ping,
         };
         late.send(encode(&request), 0).unwrap();

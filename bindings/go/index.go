@@ -146,7 +146,8 @@ type Index interface {
 	// IsRemote tells whether the index lives on a faissx-server.
 	IsRemote() bool
 	// RemoteName is the server-side name of a remote index (RemoteOpen takes it), "" for a
-	// local one.
+	// local one. Asking for it shares the index: it stays on the server after this process
+	// ends, until deleted (otherwise the server frees it when the process's session ends).
 	RemoteName() string
 
 	cIndex() *faissIndex

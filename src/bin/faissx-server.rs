@@ -46,11 +46,18 @@ EXAMPLES:
     A client, unchanged, on this server:
         FAISSX_SERVER=tcp://host:45678 FAISSX_API_KEY=key1 FAISSX_TENANT_ID=tenant1 ./program
 
+    A tenant's indexes (size, age, owner), and dropping one, on a running server:
+        faissx-server list --server tcp://host:45678 --api-key key1
+        faissx-server drop --server tcp://host:45678 --api-key key1 NAME
+
 FILES:
     DATA_DIR/LOCK                    held while a server uses DATA_DIR; a second one refuses it
     DATA_DIR/TENANT/NAME.index       one snapshot per index (FAISS's format after a header;
                                      .bindex for binary indexes; TENANT and NAME hex-encoded)
     DATA_DIR/TENANT/NAME.wal         the writes acknowledged since that snapshot
+    DATA_DIR/TENANT/NAME.meta        when the index was made and the client session owning it
+                                     (JSON); a restart gives that session --session-timeout-ms
+                                     to come back before its indexes are freed
     --auth-file                      JSON object {\"key\": \"tenant\", ...}; keep it mode 0600
     --curve-secret-key-file          written by `faissx-server keygen`; mode 0600
     Installed: PREFIX/lib/systemd/system/faissx-server.service runs it as user faissx with
@@ -146,6 +153,35 @@ struct Args {
     /// this address, e.g. 127.0.0.1:9100. Off by default.
     #[arg(long, env = "FAISSX_METRICS_ADDRESS", value_name = "HOST:PORT")]
     metrics_address: Option<String>,
+    /// How long a client session may stay silent before the indexes it owns are freed (at
+    /// least twice the heartbeat interval the client announces; libfaissx's default is 5000).
+    /// An index belongs to the session of the process that created it until it is shared.
+    #[arg(long, env = "FAISSX_SESSION_TIMEOUT_MS", value_name = "MS",
+          default_value_t = faissx::server::DEFAULT_SESSION_TIMEOUT_MS)]
+    session_timeout_ms: u64,
+}
+
+/// Where an admin command finds the server, and who it acts as.
+#[derive(clap::Args, Debug)]
+struct Target {
+    /// The server, tcp://HOST:PORT (or HOST:PORT).
+    #[arg(long, env = "FAISSX_SERVER", value_name = "ADDRESS")]
+    server: String,
+    /// The API key, when the server has keys: it decides the tenant acted on.
+    // --help would print the variable's value: a secret.
+    #[arg(
+        long,
+        env = "FAISSX_API_KEY",
+        value_name = "KEY",
+        hide_env_values = true
+    )]
+    api_key: Option<String>,
+    /// The tenant, without keys (default: "default"); with keys, the key's own.
+    #[arg(long, env = "FAISSX_TENANT_ID", value_name = "TENANT")]
+    tenant: Option<String>,
+    /// The server's CURVE public key (40 Z85 characters), when it encrypts connections.
+    #[arg(long, env = "FAISSX_SERVER_PUBLIC_KEY", value_name = "KEY")]
+    server_public_key: Option<String>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -156,6 +192,24 @@ enum Command {
         /// Path and file name without extension, e.g. /etc/faissx/server.
         #[arg(long, value_name = "PREFIX")]
         out: PathBuf,
+    },
+    /// Lists a tenant's indexes on a running server: name, class, dimension, vectors, size,
+    /// age and owner (the session of the process that made it, or "shared": kept until
+    /// dropped).
+    List {
+        #[command(flatten)]
+        target: Target,
+        /// One JSON array instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Deletes indexes of a tenant on a running server, by name.
+    Drop {
+        #[command(flatten)]
+        target: Target,
+        /// The indexes' names, as `list` shows them.
+        #[arg(required = true, value_name = "NAME")]
+        names: Vec<String>,
     },
 }
 
@@ -235,6 +289,7 @@ fn config(args: &Args) -> Result<Config, String> {
         },
         curve_secret_key,
         metrics_address: args.metrics_address.clone(),
+        session_timeout: std::time::Duration::from_millis(args.session_timeout_ms.max(1)),
     })
 }
 
@@ -290,6 +345,123 @@ fn keygen(prefix: &std::path::Path) -> ExitCode {
     }
 }
 
+/// Runs an admin command as a client of the server `target` names: exit 1 when it fails.
+fn admin(
+    command: &str,
+    target: &Target,
+    run: impl FnOnce(&faissx::remote::Client) -> Result<(), String>,
+) -> ExitCode {
+    if let Some(key) = target.server_public_key.as_deref() {
+        if let Err(e) = faissx::remote::set_option("server_public_key", key) {
+            eprintln!(
+                "faissx-server {command}: --server-public-key: {}",
+                e.message
+            );
+            return ExitCode::from(2);
+        }
+    }
+    // Admin commands create nothing: their session owns no index and sends no heartbeat.
+    let client = faissx::remote::Client::new(faissx::remote::Settings {
+        server: faissx::remote::normalize(&target.server),
+        api_key: target.api_key.clone().filter(|k| !k.is_empty()),
+        tenant: target.tenant.clone().filter(|t| !t.is_empty()),
+    });
+    match run(&client) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("faissx-server {command}: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn list(client: &faissx::remote::Client, json: bool) -> Result<(), String> {
+    let listed = faissx::remote::list(client).map_err(|e| e.message)?;
+    if json {
+        println!("{}", faissx::remote::list_json(&listed, None));
+        return Ok(());
+    }
+    let rows: Vec<[String; 7]> = listed
+        .iter()
+        .map(|index| {
+            [
+                index.name.clone(),
+                index.class.clone(),
+                index.d.to_string(),
+                index.ntotal.to_string(),
+                human_bytes(index.bytes),
+                human_age(index.age_ms),
+                index
+                    .session
+                    .as_ref()
+                    .map_or_else(|| "shared".to_string(), |s| format!("session {s}")),
+            ]
+        })
+        .collect();
+    let header = ["NAME", "CLASS", "D", "NTOTAL", "SIZE", "AGE", "OWNER"].map(String::from);
+    let mut widths = header.clone().map(|h| h.len());
+    for row in &rows {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.len());
+        }
+    }
+    for row in std::iter::once(&header).chain(&rows) {
+        let cells: Vec<String> = row
+            .iter()
+            .zip(widths)
+            .map(|(cell, width)| format!("{cell:width$}"))
+            .collect();
+        println!("{}", cells.join("  ").trim_end());
+    }
+    Ok(())
+}
+
+fn drop_indexes(client: &faissx::remote::Client, names: &[String]) -> Result<(), String> {
+    let mut failed = Vec::new();
+    for name in names {
+        let op = faissx::protocol::Op::Delete {
+            index: name.clone(),
+        };
+        match client.call(op, vec![]) {
+            Ok(_) => println!("dropped {name}"),
+            Err(e) => {
+                eprintln!("faissx-server drop: {name}: {}", e.message);
+                failed.push(name.as_str());
+            }
+        }
+    }
+    if failed.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("not dropped: {}", failed.join(", ")))
+    }
+}
+
+fn human_bytes(bytes: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit + 1 < UNITS.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{bytes} B")
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
+}
+
+fn human_age(ms: u64) -> String {
+    let seconds = ms / 1000;
+    match seconds {
+        0..=59 => format!("{seconds}s"),
+        60..=3599 => format!("{}m{:02}s", seconds / 60, seconds % 60),
+        3600..=86_399 => format!("{}h{:02}m", seconds / 3600, seconds % 3600 / 60),
+        _ => format!("{}d{:02}h", seconds / 86_400, seconds % 86_400 / 3600),
+    }
+}
+
 fn main() -> ExitCode {
     // Before anything writes: a log that reaches the file size limit (`ulimit -f`) would raise
     // SIGXFSZ, which kills the process; ignored, that write fails with EFBIG and only the
@@ -299,8 +471,13 @@ fn main() -> ExitCode {
         libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
     }
     let args = Args::parse();
-    if let Some(Command::Keygen { out }) = &args.command {
-        return keygen(out);
+    match &args.command {
+        Some(Command::Keygen { out }) => return keygen(out),
+        Some(Command::List { target, json }) => return admin("list", target, |c| list(c, *json)),
+        Some(Command::Drop { target, names }) => {
+            return admin("drop", target, |client| drop_indexes(client, names))
+        }
+        None => {}
     }
     let config = match config(&args) {
         Ok(config) => config,

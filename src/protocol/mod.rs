@@ -32,7 +32,25 @@ pub struct Request {
     /// (clients that predate them).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub keepalive_ms: Option<u32>,
+    /// The client session this request comes from. Indexes a session creates belong to it
+    /// until shared ([`Op::Persist`]): when the session ends ([`Op::EndSession`], or no request
+    /// of it for its timeout) the server frees them. Absent (clients that predate sessions, raw
+    /// protocol clients): what the request creates belongs to no session and stays until
+    /// deleted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session: Option<SessionHello>,
     pub op: Op,
+}
+
+/// Who a request's session is and how often it promises a sign of life.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct SessionHello {
+    /// Random, chosen by the client (libfaissx: 128 bits in hex); scoped to the tenant.
+    pub id: String,
+    /// How often the client sends a request (a [`Op::Heartbeat`] when it has nothing else to
+    /// send) while its session owns indexes. The server waits at least twice this before it
+    /// ends a silent session, whatever its own `--session-timeout-ms`.
+    pub heartbeat_ms: u32,
 }
 
 /// The shortest keep-alive interval the server honours; shorter ones are raised to it.
@@ -179,6 +197,17 @@ pub enum Op {
         k: u64,
         store_pairs: bool,
     },
+    /// A sign of life of the request's session; answered `Done`.
+    Heartbeat,
+    /// The index no longer belongs to the session that created it: it stays on the server when
+    /// that session ends, until deleted by name. Answered `Done`.
+    Persist {
+        index: String,
+    },
+    /// The request's session is over: the indexes it still owns are freed now. Answered `Done`.
+    EndSession,
+    /// The tenant's indexes with their size, age and owner: answered `Indexes`.
+    Describe,
 }
 
 /// How to build an index. Sub-indexes (quantizers, wrapped indexes) are named by their index
@@ -332,6 +361,27 @@ pub enum Answer {
     /// Not an answer: the request is still queued or being served (see
     /// [`Request::keepalive_ms`]); its answer follows.
     Working,
+    /// The answer to [`Op::Describe`], sorted by name.
+    Indexes(Vec<IndexSummary>),
+}
+
+/// One index as [`Op::Describe`] lists it, for operators.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct IndexSummary {
+    pub name: String,
+    /// The most specific FAISS class ("IndexIVFFlat", "IndexFlatL2", ...).
+    pub class: String,
+    pub d: u32,
+    pub ntotal: i64,
+    /// Approximate memory: the stored codes (ntotal × code size), without FAISS's overheads.
+    pub bytes: u64,
+    /// When the index was created, in ms since the Unix epoch (the server's clock).
+    pub created_ms: u64,
+    /// Its age by the server's clock, so that clients need not trust their own.
+    pub age_ms: u64,
+    /// The session the index belongs to (freed when it ends); `None`: shared or persistent,
+    /// kept until deleted.
+    pub session: Option<String>,
 }
 
 /// What a client needs to know about an index to serve getters and casts without asking again.
@@ -618,6 +668,7 @@ mod tests {
             api_key: Some("k".into()),
             tenant: None,
             keepalive_ms: None,
+            session: None,
             op: Op::Search {
                 index: "a".into(),
                 n: 2,
@@ -633,6 +684,26 @@ mod tests {
         // Named fields: another implementation can read the header as a map.
         assert!(bytes.windows(7).any(|w| w == b"version"));
         assert_eq!(decode::<Request>(&bytes).unwrap(), request);
+    }
+
+    #[test]
+    fn sessions_are_optional_on_the_wire() {
+        let mut request = Request {
+            version: PROTOCOL_VERSION,
+            id: 1,
+            api_key: None,
+            tenant: None,
+            keepalive_ms: None,
+            session: None,
+            op: Op::Heartbeat,
+        };
+        // Without one, the header is what clients before sessions sent.
+        assert!(!encode(&request).windows(7).any(|w| w == b"session"));
+        request.session = Some(SessionHello {
+            id: "00ff".into(),
+            heartbeat_ms: 100,
+        });
+        assert_eq!(decode::<Request>(&encode(&request)).unwrap(), request);
     }
 
     #[test]
@@ -658,6 +729,7 @@ mod tests {
             api_key: None,
             tenant: None,
             keepalive_ms: None,
+            session: None,
             op: Op::RemoveIds {
                 index: "x".into(),
                 selector,

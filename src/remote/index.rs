@@ -29,6 +29,9 @@ pub struct RemoteIndex {
     /// Whether freeing the handle deletes the index on the server (it does for indexes this
     /// handle created; not for indexes opened by name).
     pub owned: bool,
+    /// Whether the index still belongs to the client's session, which frees it when the
+    /// process ends; false once shared ([`RemoteIndex::persist`]) or for indexes opened by name.
+    session_owned: std::sync::atomic::AtomicBool,
     /// FAISS's own_fields as the caller set it. On the server a borrowed index lives as long
     /// as anything uses it; on the client, as in FAISS, 1 means freeing this handle also frees
     /// the sub-index handle it was built over.
@@ -149,12 +152,17 @@ fn decode_frame<T: Element>(frame: &[u8], count: usize, what: &str) -> Result<Ve
 
 impl RemoteIndex {
     fn boxed(client: Arc<Client>, name: String, owned: bool, info: IndexInfo) -> *mut RemoteIndex {
+        // What this process creates, its session owns; what it opens by name is someone's.
+        if owned {
+            client.session_owns();
+        }
         Box::into_raw(Box::new(RemoteIndex {
             magic: REMOTE_MAGIC,
             client,
             c_name: std::ffi::CString::new(name.clone()).unwrap_or_default(),
             name,
             owned,
+            session_owned: std::sync::atomic::AtomicBool::new(owned),
             own_fields: std::sync::atomic::AtomicI32::new(0),
             sub_handle: Mutex::new(None),
             info: Mutex::new(info),
@@ -238,6 +246,9 @@ impl RemoteIndex {
             return Ok(());
         }
         let handle = Box::from_raw(handle as *mut RemoteIndex);
+        if handle.session_owned.swap(false, Ordering::SeqCst) {
+            handle.client.session_released();
+        }
         let deleted = if handle.owned {
             let delete = Op::Delete {
                 index: handle.name.clone(),
@@ -256,6 +267,37 @@ impl RemoteIndex {
             }
         }
         deleted
+    }
+
+    /// Makes the index outlive this process's session: it stays on the server, for other
+    /// processes to open by name, until deleted by name (or freed through this handle).
+    pub fn persist(&self) -> Result<()> {
+        if !self.session_owned.swap(false, Ordering::SeqCst) {
+            return Ok(());
+        }
+        match self.call(
+            Op::Persist {
+                index: self.name.clone(),
+            },
+            vec![],
+        ) {
+            Ok(_) => {
+                self.client.session_released();
+                Ok(())
+            }
+            // A server that predates sessions frees no index when its creator ends: shared.
+            Err(error)
+                if error.code == FAISSX_ERR_PROTOCOL
+                    && error.message.contains("unknown variant") =>
+            {
+                self.client.session_released();
+                Ok(())
+            }
+            Err(error) => {
+                self.session_owned.store(true, Ordering::SeqCst);
+                Err(error)
+            }
+        }
     }
 
     fn call(&self, op: Op, payload: Vec<Frame<'_>>) -> Result<Replied> {

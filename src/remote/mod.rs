@@ -15,7 +15,7 @@ pub use index::RemoteIndex;
 use crate::ffi::boundary::Error;
 use crate::ffi::types::*;
 use crate::protocol::*;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, RwLock};
 use std::time::Duration;
 
@@ -64,18 +64,23 @@ pub struct Options {
     /// The server's CURVE public key: with it, connections are encrypted and the server is
     /// authenticated (a server without the matching secret key cannot complete the handshake).
     pub server_public_key: Option<crate::curve::Key>,
+    /// How often a client whose session owns indexes tells the server it is alive, when no
+    /// other request did. The server frees a session's indexes after at least twice this (and
+    /// its own `--session-timeout-ms`) without a word from it.
+    pub heartbeat: Duration,
 }
 
 impl Options {
     /// The names `faissx_set_option` takes; each can also be set by the environment variable
     /// FAISSX_<NAME> (FAISSX_TIMEOUT_MS, ...), read once when the process first uses faissx.
-    pub const NAMES: [&'static str; 6] = [
+    pub const NAMES: [&'static str; 7] = [
         "timeout_ms",
         "connect_timeout_ms",
         "spin_wait_us",
         "server_public_key",
         "cache_memory_mb",
         "cache_vectors",
+        "heartbeat_ms",
     ];
 
     /// Sets the option `name` from its text form, as `faissx_set_option` gives it.
@@ -91,6 +96,9 @@ impl Options {
             "timeout_ms" => self.timeout = Duration::from_millis(number()?.max(1)),
             "connect_timeout_ms" => self.connect_timeout = Duration::from_millis(number()?.max(1)),
             "spin_wait_us" => self.spin_wait = Duration::from_micros(number()?),
+            "heartbeat_ms" => {
+                self.heartbeat = Duration::from_millis(number()?.clamp(1, u64::from(u32::MAX)))
+            }
             "server_public_key" => {
                 self.server_public_key = parse_server_public_key(value).map_err(|e| {
                     Error::new(e.code, format!("option server_public_key: {}", e.message))
@@ -145,6 +153,7 @@ impl Default for Options {
             cache_memory_bytes: 256 << 20,
             spin_wait: Duration::from_micros(500),
             server_public_key: None,
+            heartbeat: Duration::from_secs(5),
         }
     }
 }
@@ -187,7 +196,7 @@ fn global() -> &'static Global {
 }
 
 /// "localhost:45678" and "tcp://localhost:45678" both name a server.
-fn normalize(server: &str) -> String {
+pub fn normalize(server: &str) -> String {
     if server.contains("://") {
         server.to_string()
     } else {
@@ -287,6 +296,10 @@ fn idempotent(op: &Op) -> bool {
             | Op::SaDecode { .. }
             | Op::ComputeResidual { .. }
             | Op::SearchPreassigned { .. }
+            | Op::Heartbeat
+            | Op::Persist { .. }
+            | Op::EndSession
+            | Op::Describe
     )
 }
 
@@ -318,6 +331,10 @@ fn op_name(op: &Op) -> &'static str {
         Op::SaDecode { .. } => "sa_decode",
         Op::ComputeResidual { .. } => "compute_residual",
         Op::SearchPreassigned { .. } => "search_preassigned",
+        Op::Heartbeat => "heartbeat",
+        Op::Persist { .. } => "persist",
+        Op::EndSession => "end_session",
+        Op::Describe => "describe",
     }
 }
 
@@ -340,6 +357,16 @@ pub struct Client {
     /// changed would keep the old one.
     idle: Mutex<Vec<(zmq::Socket, Option<crate::curve::Key>)>>,
     next_id: AtomicU64,
+    /// This client's session on the server: what its handles create belongs to it, and the
+    /// server frees it when the session ends (the process exits or dies, or stops answering).
+    session: String,
+    /// Handles whose index the session owns: heartbeats go out only while there are some.
+    owned: AtomicUsize,
+    heartbeat_started: AtomicBool,
+    /// When the last request went out, in ms after `created`: a heartbeat is only sent when
+    /// nothing else said the session is alive.
+    last_sent_ms: AtomicU64,
+    created: std::time::Instant,
 }
 
 impl std::fmt::Debug for Client {
@@ -357,7 +384,55 @@ impl Client {
             context: zmq::Context::new(),
             idle: Mutex::new(Vec::new()),
             next_id: AtomicU64::new(1),
+            session: new_session_id(),
+            owned: AtomicUsize::new(0),
+            heartbeat_started: AtomicBool::new(false),
+            last_sent_ms: AtomicU64::new(0),
+            created: std::time::Instant::now(),
         }
+    }
+
+    /// The session id this client sends with its requests.
+    pub fn session(&self) -> &str {
+        &self.session
+    }
+
+    /// A handle now owns an index of this client's session: heartbeats keep the session alive
+    /// from now on.
+    pub fn session_owns(self: &Arc<Self>) {
+        self.owned.fetch_add(1, Ordering::SeqCst);
+        if !self.heartbeat_started.swap(true, Ordering::SeqCst) {
+            let client = Arc::downgrade(self);
+            end_at_exit(client.clone());
+            let spawned = std::thread::Builder::new()
+                .name("faissx-heartbeat".into())
+                .spawn(move || heartbeats(client));
+            // Tried again at the next index; meanwhile only the program's own requests keep
+            // the session alive.
+            if spawned.is_err() {
+                self.heartbeat_started.store(false, Ordering::SeqCst);
+            }
+        }
+    }
+
+    /// Tells the server the session is over, so it frees what the session owns now rather
+    /// than after its timeout. Waits at most `wait` for the connection and the reply.
+    fn end_session(&self, wait: Duration) {
+        let mut options = options();
+        options.timeout = options.timeout.min(wait);
+        options.connect_timeout = options.connect_timeout.min(wait);
+        let _ = self.exchange(&[(Op::EndSession, vec![])], &options);
+    }
+
+    /// A handle no longer owns its index for the session (freed, or shared).
+    pub fn session_released(&self) {
+        let _ = self
+            .owned
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1));
+    }
+
+    fn since_created_ms(&self) -> u64 {
+        self.created.elapsed().as_millis() as u64
     }
 
     fn socket(&self, options: &Options) -> Result<zmq::Socket, Error> {
@@ -430,6 +505,7 @@ impl Client {
         &self,
         requests: &[(Op, Vec<Frame<'_>>)],
     ) -> Result<Vec<Result<Replied, Error>>, Error> {
+        let options = options();
         let recovery = *global().recovery.lock().unwrap();
         let retries = if requests.iter().all(|(op, _)| idempotent(op)) {
             recovery.max_retries
@@ -439,7 +515,7 @@ impl Client {
         let mut backoff = recovery.initial_backoff;
         let mut attempt = 0;
         loop {
-            match self.exchange(requests) {
+            match self.exchange(requests, &options) {
                 Err(error) if error.code == FAISSX_ERR_TRANSPORT && attempt < retries => {
                     attempt += 1;
                     std::thread::sleep(backoff);
@@ -454,8 +530,9 @@ impl Client {
     fn exchange(
         &self,
         requests: &[(Op, Vec<Frame<'_>>)],
+        options: &Options,
     ) -> Result<Vec<Result<Replied, Error>>, Error> {
-        let options = options();
+        let options = *options;
         // Declared before the socket, so that on every way out the socket is dropped first and
         // the loans then wait for its teardown to give the caller's arrays back.
         let loans = wire::Loans::new();
@@ -469,6 +546,12 @@ impl Client {
         // stops answering for `timeout`.
         let keepalive_ms =
             (options.timeout.as_millis() / 3).clamp(u128::from(MIN_KEEPALIVE_MS), 10_000) as u32;
+        let session = SessionHello {
+            id: self.session.clone(),
+            heartbeat_ms: options.heartbeat.as_millis().min(u128::from(u32::MAX)) as u32,
+        };
+        self.last_sent_ms
+            .store(self.since_created_ms(), Ordering::Relaxed);
         let send = |offset: usize| -> Result<(), Error> {
             let (op, frames) = &requests[offset];
             let header = encode(&Request {
@@ -477,6 +560,7 @@ impl Client {
                 api_key: self.settings.api_key.clone(),
                 tenant: self.settings.tenant.clone(),
                 keepalive_ms: Some(keepalive_ms),
+                session: Some(session.clone()),
                 op: op.clone(),
             });
             // A socket that failed mid-call is dropped, not pooled: its state is unknown.
@@ -543,6 +627,90 @@ impl Client {
     }
 }
 
+/// 128 random bits in hex: sessions of one tenant must not collide, or one process's end would
+/// free another's indexes.
+fn new_session_id() -> String {
+    let mut bytes = [0u8; 16];
+    // SAFETY: getrandom writes at most `bytes.len()` bytes into the buffer.
+    let got = unsafe { libc::getrandom(bytes.as_mut_ptr().cast(), bytes.len(), 0) };
+    if got != bytes.len() as isize {
+        // No kernel randomness: the process id, the time and a per-process count are still
+        // unique on one host, which is what collisions need to be avoided across.
+        static COUNT: AtomicU64 = AtomicU64::new(0);
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as u64);
+        bytes[..8].copy_from_slice(&nanos.to_le_bytes());
+        bytes[8..12].copy_from_slice(&std::process::id().to_le_bytes());
+        bytes[12..].copy_from_slice(&(COUNT.fetch_add(1, Ordering::Relaxed) as u32).to_le_bytes());
+    }
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The clients whose sessions may own indexes when the process exits, and the process they
+/// belong to (a forked child inherits the list, but not the sessions: they are its parent's).
+static AT_EXIT: Mutex<(u32, Vec<std::sync::Weak<Client>>)> = Mutex::new((0, Vec::new()));
+
+/// Ends `client`'s session when the process exits normally (exit(), a return from main): its
+/// indexes are freed at once instead of after the server's session timeout. A process that
+/// dies frees them through that timeout.
+fn end_at_exit(client: std::sync::Weak<Client>) {
+    static REGISTERED: std::sync::Once = std::sync::Once::new();
+    let mut at_exit = AT_EXIT.lock().unwrap();
+    at_exit.0 = std::process::id();
+    at_exit.1.retain(|c| c.strong_count() > 0);
+    at_exit.1.push(client);
+    REGISTERED.call_once(|| {
+        // SAFETY: registers a function with no arguments that never unwinds. atexit comes
+        // from libc_nonshared with this library's __dso_handle, so dlclose unregisters it.
+        unsafe { libc::atexit(end_sessions_at_exit) };
+    });
+}
+
+extern "C" fn end_sessions_at_exit() {
+    // At exit every other thread still runs: one holding the list gets no wait from here.
+    let _ = std::panic::catch_unwind(|| {
+        let Ok(at_exit) = AT_EXIT.try_lock() else {
+            return;
+        };
+        if at_exit.0 != std::process::id() {
+            return;
+        }
+        for client in at_exit.1.iter().filter_map(std::sync::Weak::upgrade) {
+            if client.owned.load(Ordering::SeqCst) > 0 {
+                // Bounded: an unreachable server delays the exit by at most this, once per
+                // client, and its timeout frees the indexes anyway.
+                client.end_session(Duration::from_millis(500));
+            }
+        }
+    });
+}
+
+/// The heartbeat thread of one client: runs until the client is dropped, and sends a
+/// heartbeat whenever its session owns indexes and no other request went out for a period.
+fn heartbeats(client: std::sync::Weak<Client>) {
+    loop {
+        let period = options().heartbeat;
+        std::thread::sleep(period);
+        let Some(client) = client.upgrade() else {
+            return;
+        };
+        let quiet = client
+            .since_created_ms()
+            .saturating_sub(client.last_sent_ms.load(Ordering::Relaxed));
+        // Half a period of silence already: the next beat would come too late.
+        if client.owned.load(Ordering::SeqCst) > 0 && quiet >= period.as_millis() as u64 / 2 {
+            // Waits at most a period and is not retried: a beat lost with a connection (a
+            // server restarting) must not hold up the next one, which is the retry. A failure
+            // is the server's or the network's; the program's own requests report it.
+            let mut options = options();
+            options.timeout = options.timeout.min(period.max(Duration::from_millis(50)));
+            options.connect_timeout = options.connect_timeout.min(options.timeout);
+            let _ = client.exchange(&[(Op::Heartbeat, vec![])], &options);
+        }
+    }
+}
+
 fn unreachable(error: zmq::Error, options: &Options, what: &str) -> String {
     let timeout = if what == "connect" {
         options.connect_timeout
@@ -560,4 +728,35 @@ fn unreachable(error: zmq::Error, options: &Options, what: &str) -> String {
         zmq::Error::EAGAIN => format!("no {what} within {} ms ({hint})", timeout.as_millis()),
         other => other.to_string(),
     }
+}
+
+/// The indexes of `client`'s tenant, with their size, age and owner (`Op::Describe`).
+pub fn list(client: &Client) -> Result<Vec<IndexSummary>, Error> {
+    match client.call(Op::Describe, vec![])? {
+        (Answer::Indexes(listed), _) => Ok(listed),
+        (other, _) => Err(Error::new(
+            FAISSX_ERR_PROTOCOL,
+            format!("describe: unexpected answer {other:?}"),
+        )),
+    }
+}
+
+/// A listing as `faissx_remote_list` gives it; `own_session` marks the indexes of that session.
+pub fn list_json(listed: &[IndexSummary], own_session: Option<&str>) -> String {
+    let rows: Vec<serde_json::Value> = listed
+        .iter()
+        .map(|index| {
+            serde_json::json!({
+                "name": index.name,
+                "class": index.class,
+                "d": index.d,
+                "ntotal": index.ntotal,
+                "bytes": index.bytes,
+                "age_ms": index.age_ms,
+                "session": index.session,
+                "own_session": index.session.is_some() && index.session.as_deref() == own_session,
+            })
+        })
+        .collect();
+    serde_json::Value::Array(rows).to_string()
 }

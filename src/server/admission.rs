@@ -2,6 +2,7 @@
 //! before anything it describes is built or queued.
 
 use super::operations::Admitted;
+use super::sessions::MAX_SESSION_ID;
 use super::store::State;
 use super::{fail, Limits, DEFAULT_TENANT};
 use crate::protocol::*;
@@ -25,8 +26,22 @@ pub(super) fn admit(state: &State, header: &[u8]) -> Result<Admitted, (u64, Wire
     }
     let tenant = authenticate(state, &credentials).map_err(refuse)?;
     let request = decode::<Request>(header).map_err(refuse)?;
+    let session = match &request.session {
+        Some(hello) if hello.id.is_empty() || hello.id.len() > MAX_SESSION_ID => {
+            return Err(refuse(fail(
+                ErrorKind::Protocol,
+                format!("a session id has 1 to {MAX_SESSION_ID} bytes"),
+            )))
+        }
+        Some(hello) => Some(state.sessions.touch(&tenant, hello)),
+        None => None,
+    };
     check_limits(&state.config.limits, &request.op).map_err(refuse)?;
-    Ok(Admitted { request, tenant })
+    Ok(Admitted {
+        request,
+        tenant,
+        session,
+    })
 }
 
 /// The fields of a [`Request`] that say who sends it; serde skips the rest (the operation)

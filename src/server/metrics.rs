@@ -28,7 +28,7 @@ use std::time::Instant;
 /// The `op` label of each operation, by [`op_slot`]; the last one counts requests refused before
 /// their operation was known to be acceptable (undecodable header, protocol version,
 /// credentials, limits).
-const OPS: [&str; 27] = [
+const OPS: [&str; 31] = [
     "ping",
     "list",
     "create",
@@ -55,6 +55,10 @@ const OPS: [&str; 27] = [
     "sa_decode",
     "compute_residual",
     "search_preassigned",
+    "heartbeat",
+    "persist",
+    "end_session",
+    "describe",
     "rejected",
 ];
 
@@ -89,6 +93,10 @@ fn op_slot(op: &Op) -> usize {
         Op::SaDecode { .. } => 23,
         Op::ComputeResidual { .. } => 24,
         Op::SearchPreassigned { .. } => 25,
+        Op::Heartbeat => 26,
+        Op::Persist { .. } => 27,
+        Op::EndSession => 28,
+        Op::Describe => 29,
     }
 }
 
@@ -467,6 +475,16 @@ impl Collector for Scrape {
                 "faissx_search_batches",
                 "FAISS calls that served several searches at once.",
                 &recorder.search_batches,
+            ),
+            (
+                "faissx_sessions_ended",
+                "Client sessions that ended: the client said so, or sent nothing for its timeout.",
+                &self.state.sessions.ended,
+            ),
+            (
+                "faissx_session_indexes_freed",
+                "Indexes freed because the client session that owned them ended.",
+                &self.state.sessions.freed,
             ),
         ] {
             let family = encoder.encode_descriptor(name, help, None, MetricType::Counter)?;

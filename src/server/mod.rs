@@ -14,7 +14,8 @@
 //!
 //! Per index, searches share a read lock and writes take the write lock, so searches run in
 //! parallel, writes to one index are serialized, and a slow request only holds up requests on
-//! its own index. [`metrics`] counts requests on the side.
+//! its own index. [`metrics`] counts requests on the side. [`sessions`] tracks which client
+//! session owns which index, and a sweeper thread frees the indexes of sessions that ended.
 
 mod admission;
 pub mod budget;
@@ -22,6 +23,7 @@ pub mod metrics;
 mod operations;
 pub mod persist;
 mod scheduling;
+mod sessions;
 mod store;
 mod transport;
 
@@ -83,7 +85,13 @@ pub struct Config {
     pub curve_secret_key: Option<crate::curve::SecretKey>,
     /// HOST:PORT for the HTTP endpoints /metrics and /health; `None`: no metrics at all.
     pub metrics_address: Option<String>,
+    /// How long a client session may send nothing before it ends and the indexes it owns are
+    /// freed (at least twice the heartbeat interval the session announces).
+    pub session_timeout: std::time::Duration,
 }
+
+/// The default of [`Config::session_timeout`]: three of libfaissx's default heartbeats.
+pub const DEFAULT_SESSION_TIMEOUT_MS: u64 = 15_000;
 
 impl Default for Config {
     fn default() -> Self {
@@ -99,6 +107,7 @@ impl Default for Config {
             quotas: budget::Quotas::default(),
             curve_secret_key: None,
             metrics_address: None,
+            session_timeout: std::time::Duration::from_millis(DEFAULT_SESSION_TIMEOUT_MS),
         }
     }
 }

@@ -1,6 +1,7 @@
 //! Operations: what each request does to the tenant store, and what it may allocate while
 //! doing it (checked against the memory budget and the tenant's quotas before it starts).
 
+use super::sessions::Session;
 use super::store::{self, Entry, State};
 use super::{budget, fail, from_local};
 use crate::ffi::boundary::Error;
@@ -13,6 +14,8 @@ use std::sync::{Arc, Mutex};
 pub(super) struct Admitted {
     pub(super) request: Request,
     pub(super) tenant: String,
+    /// The session the request came from, which owns what it creates.
+    pub(super) session: Option<Arc<Session>>,
 }
 
 /// What a request is answered with: a reply header's answer and its payload frames, or why not.
@@ -21,7 +24,13 @@ pub(super) type Served = Result<(Answer, Vec<Vec<u8>>), WireError>;
 /// Serves an admitted request; a panic inside FAISS glue becomes an error, never a dead worker.
 pub(super) fn outcome(state: &State, admitted: &Admitted, payload: &[&[u8]]) -> Served {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        serve(state, &admitted.tenant, &admitted.request, payload)
+        serve(
+            state,
+            &admitted.tenant,
+            admitted.session.as_ref(),
+            &admitted.request,
+            payload,
+        )
     }))
     .unwrap_or_else(|_| {
         Err(fail(
@@ -31,7 +40,13 @@ pub(super) fn outcome(state: &State, admitted: &Admitted, payload: &[&[u8]]) -> 
     })
 }
 
-fn serve(state: &State, tenant: &str, request: &Request, payload: &[&[u8]]) -> Served {
+fn serve(
+    state: &State,
+    tenant: &str,
+    session: Option<&Arc<Session>>,
+    request: &Request,
+    payload: &[&[u8]],
+) -> Served {
     let frame = |i: usize| -> Result<&[u8], WireError> {
         payload.get(i).copied().ok_or_else(|| {
             fail(
@@ -43,11 +58,22 @@ fn serve(state: &State, tenant: &str, request: &Request, payload: &[&[u8]]) -> S
     let find = |name: &str| -> Result<Arc<Entry>, WireError> {
         state
             .entry(tenant, name)
-            .ok_or_else(|| fail(ErrorKind::NotFound, format!("no index named '{name}'")))
+            .ok_or_else(|| state.not_found(tenant, name))
     };
     let _memory = reserve_memory(state, tenant, &request.op, payload)?;
     match &request.op {
-        Op::Ping => Ok((Answer::Done, vec![])),
+        Op::Ping | Op::Heartbeat => Ok((Answer::Done, vec![])),
+        Op::Persist { index } => {
+            state.persist(tenant, index)?;
+            Ok((Answer::Done, vec![]))
+        }
+        Op::EndSession => {
+            if let Some(ended) = session.and_then(|s| state.sessions.end(tenant, &s.id)) {
+                state.session_ended(&ended, "the client ended it");
+            }
+            Ok((Answer::Done, vec![]))
+        }
+        Op::Describe => Ok((Answer::Indexes(state.describe(tenant)), vec![])),
         Op::List => {
             let mut names: Vec<String> = state
                 .indexes
@@ -71,12 +97,13 @@ fn serve(state: &State, tenant: &str, request: &Request, payload: &[&[u8]]) -> S
             // The sub-indexes are only read while the composite is built (its dimension, whether
             // it is trained); they are held by `borrowed`, and by the new entry from then on.
             let built = LocalIndex::create(spec, &sub).map_err(from_local)?;
-            let info = state.insert(tenant, index, built, borrowed.into_inner().unwrap())?;
+            let borrowed = borrowed.into_inner().unwrap();
+            let info = state.insert(tenant, index, built, borrowed, session)?;
             Ok((Answer::Info(info), vec![]))
         }
         Op::Load { index, binary } => {
             let loaded = LocalIndex::load(frame(0)?, *binary).map_err(from_local)?;
-            let info = state.insert(tenant, index, loaded, Vec::new())?;
+            let info = state.insert(tenant, index, loaded, Vec::new(), session)?;
             Ok((Answer::Info(info), vec![]))
         }
         Op::Save { index } => Ok((
@@ -94,7 +121,7 @@ fn serve(state: &State, tenant: &str, request: &Request, payload: &[&[u8]]) -> S
         Op::Clone { index, to } => {
             // FAISS's clone copies sub-indexes too: the copy owns everything it uses.
             let copy = store::read(&find(index)?, |i| i.duplicate()).map_err(from_local)?;
-            let info = state.insert(tenant, to, copy, Vec::new())?;
+            let info = state.insert(tenant, to, copy, Vec::new(), session)?;
             Ok((Answer::Info(info), vec![]))
         }
         Op::Search {
@@ -318,6 +345,10 @@ fn reserve_memory<'a>(
         Op::RangeSearch { .. } => (payload_bytes, "a range search".to_string()),
         Op::Ping
         | Op::List
+        | Op::Heartbeat
+        | Op::Persist { .. }
+        | Op::EndSession
+        | Op::Describe
         | Op::Create { .. }
         | Op::Delete { .. }
         | Op::Info { .. }

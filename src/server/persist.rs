@@ -15,6 +15,13 @@
 //! numbers run without gaps, which is how recovery tells a never-acknowledged fragment (skipped,
 //! with a warning) from a lost acknowledged write (refused).
 //!
+//! `<name>.meta` (JSON, [`IndexMeta`]) says when the index was created and which client
+//! session owns it, if one does. It is written before the index's first snapshot and replaced
+//! atomically when the index is shared, so an index is never restored without its owner: a
+//! restarted server gives each owning session its timeout to come back before it frees that
+//! session's indexes (README, "Index lifetime"). An index without the file (a data directory
+//! older than sessions) belongs to no session.
+//!
 //! `<data>/LOCK` is held (flock) by the server using the directory, so a second server on the
 //! same directory refuses to start instead of overwriting the first one's files.
 
@@ -42,6 +49,16 @@ pub struct WalRecord {
 pub struct IndexFiles {
     pub snapshot: PathBuf,
     pub wal: PathBuf,
+    pub meta: PathBuf,
+}
+
+/// What `<name>.meta` holds.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct IndexMeta {
+    /// Milliseconds since the Unix epoch.
+    pub created_ms: u64,
+    /// The session the index belongs to; `None`: shared or persistent.
+    pub session: Option<crate::protocol::SessionHello>,
 }
 
 fn hex(text: &str) -> String {
@@ -135,6 +152,34 @@ impl IndexFiles {
                 if binary { "bindex" } else { "index" }
             )),
             wal: dir.join(format!("{stem}.wal")),
+            meta: dir.join(format!("{stem}.meta")),
+        }
+    }
+
+    /// Atomically replaces `<name>.meta`.
+    pub fn write_meta(&self, meta: &IndexMeta) -> Result<(), String> {
+        let bytes = serde_json::to_vec(meta).map_err(|e| e.to_string())?;
+        let dir = self.meta.parent().expect("meta has a directory");
+        fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        let tmp = self.meta.with_extension("meta-tmp");
+        let write = || -> std::io::Result<()> {
+            let mut file = File::create(&tmp)?;
+            file.write_all(&bytes)?;
+            file.sync_all()?;
+            fs::rename(&tmp, &self.meta)?;
+            File::open(dir)?.sync_all()
+        };
+        write().map_err(|e| format!("cannot write {}: {e}", self.meta.display()))
+    }
+
+    /// `<name>.meta`; `Ok(None)` when there is none.
+    pub fn read_meta(&self) -> Result<Option<IndexMeta>, String> {
+        match fs::read(&self.meta) {
+            Ok(bytes) => serde_json::from_slice(&bytes)
+                .map(Some)
+                .map_err(|e| format!("{} is corrupt: {e}", self.meta.display())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(format!("cannot read {}: {e}", self.meta.display())),
         }
     }
 
@@ -217,6 +262,9 @@ impl IndexFiles {
     pub fn remove(&self) {
         let _ = fs::remove_file(&self.snapshot);
         let _ = fs::remove_file(&self.wal);
+        // Last: a crash before it leaves a meta file without a snapshot, which recovery ignores
+        // (and the next index of that name replaces).
+        let _ = fs::remove_file(&self.meta);
     }
 }
 
@@ -234,6 +282,8 @@ pub struct Recovered {
     pub wal_len: u64,
     /// Fragments of failed appends between good records, skipped: (offset, bytes).
     pub skipped: Vec<(u64, u64)>,
+    /// `<name>.meta`, or why it could not be read.
+    pub meta: Result<Option<IndexMeta>, String>,
 }
 
 /// Reads every index under `data_dir`. A corrupt snapshot or log fails with the file's name;
@@ -280,6 +330,7 @@ pub fn recover(
             let files = IndexFiles::new(data_dir, &tenant, &name, binary);
             match recover_one(&files, binary) {
                 Ok((index, seq, wal)) => found.push(Recovered {
+                    meta: files.read_meta(),
                     tenant: tenant.clone(),
                     name,
                     files,

@@ -33,11 +33,14 @@ impl Job {
     /// A search that arrived `with_others` goes to the workers, which can serve it in one FAISS
     /// call with the other searches of its index.
     pub(super) fn cheap(&self, state: &State, with_others: bool) -> bool {
-        let Ok(Admitted { request, tenant }) = &self.admitted else {
+        let Ok(Admitted {
+            request, tenant, ..
+        }) = &self.admitted
+        else {
             return true;
         };
         let (index, queries) = match &request.op {
-            Op::Ping | Op::List | Op::Info { .. } => return true,
+            Op::Ping | Op::List | Op::Info { .. } | Op::Heartbeat => return true,
             Op::Search { .. } | Op::Assign { .. } if with_others => return false,
             Op::Search { index, n, .. } | Op::Assign { index, n, .. } => (index, *n),
             _ => return false,
@@ -332,7 +335,10 @@ impl Job {
     /// which a batch would not take), and searches of [`operations::ALONE_QUERIES`] queries
     /// or more (FAISS may answer those on another code path than single queries).
     fn batch_key(&self) -> Option<(&str, &str, u64, Option<&SearchParams>)> {
-        let Ok(Admitted { request, tenant }) = &self.admitted else {
+        let Ok(Admitted {
+            request, tenant, ..
+        }) = &self.admitted
+        else {
             return None;
         };
         let Op::Search {

@@ -3,14 +3,15 @@
 //! here so that each is logged before it is applied and cut back off the log if FAISS refuses
 //! it; recovery replays the same writes with the same [`apply_write`].
 
-use super::persist::{self, IndexFiles, WalRecord, WAL_SNAPSHOT_BYTES};
+use super::persist::{self, IndexFiles, IndexMeta, WalRecord, WAL_SNAPSHOT_BYTES};
+use super::sessions::{Session, Sessions};
 use super::{budget, fail, warn, Config, ServerError};
 use crate::ffi::boundary::Error;
 use crate::local::index::LocalIndex;
 use crate::protocol::*;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 
 pub(super) struct Entry {
     /// Creation order. Locks are always taken newest first: a composite is newer than what it
@@ -30,6 +31,13 @@ pub(super) struct Entry {
     /// What the index holds, as of its last write: for quotas and the memory budget, read
     /// without taking the index's lock.
     pub(super) usage: Usage,
+    /// The session whose end frees the index; `None`: shared or persistent. Its lock also
+    /// orders the rewrites of the meta file.
+    owner: Mutex<Option<Arc<Session>>>,
+    /// Milliseconds since the Unix epoch.
+    created_ms: u64,
+    /// The most specific FAISS class, for listings (which must not wait for a write's lock).
+    class: String,
 }
 
 #[derive(Default)]
@@ -59,7 +67,14 @@ impl Entry {
             .filter(|_| !self.deleted.load(Ordering::SeqCst))
     }
 
-    fn new(index: LocalIndex, files: Option<IndexFiles>, deps: Vec<Arc<Entry>>) -> Self {
+    fn new(
+        index: LocalIndex,
+        files: Option<IndexFiles>,
+        deps: Vec<Arc<Entry>>,
+        owner: Option<Arc<Session>>,
+        created_ms: u64,
+    ) -> Self {
+        let class = index.info().classes.last().cloned().unwrap_or_default();
         Entry {
             serial: next_serial(),
             index: RwLock::new(index),
@@ -69,8 +84,29 @@ impl Entry {
             seq: AtomicU64::new(0),
             wal_bytes: AtomicU64::new(0),
             usage: Usage::default(),
+            owner: Mutex::new(owner),
+            created_ms,
+            class,
         }
         .accounted()
+    }
+
+    fn owned_by(&self, session: &Arc<Session>) -> bool {
+        self.owner
+            .lock()
+            .unwrap()
+            .as_ref()
+            .is_some_and(|owner| Arc::ptr_eq(owner, session))
+    }
+
+    fn meta(&self, session: Option<&Session>) -> IndexMeta {
+        IndexMeta {
+            created_ms: self.created_ms,
+            session: session.map(|s| SessionHello {
+                id: s.id.clone(),
+                heartbeat_ms: (Sessions::timeout_of(s) / 2).min(u64::from(u32::MAX)) as u32,
+            }),
+        }
     }
 
     fn accounted(self) -> Self {
@@ -155,6 +191,13 @@ pub(super) struct State {
     pub(super) config: Config,
     pub(super) indexes: RwLock<HashMap<Key, Arc<Entry>>>,
     pub(super) budget: budget::Budget,
+    pub(super) sessions: Sessions,
+}
+
+fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
 }
 
 impl State {
@@ -186,6 +229,7 @@ impl State {
     /// snapshot; an empty store without one.
     pub(super) fn open(config: Config) -> Result<State, ServerError> {
         let mut indexes = HashMap::new();
+        let sessions = Sessions::new(config.session_timeout);
         if let Some(dir) = &config.data_dir {
             let (recovered, skipped) =
                 persist::recover(dir, config.skip_corrupt).map_err(ServerError)?;
@@ -194,7 +238,7 @@ impl State {
             }
             for found in recovered {
                 let key = (found.tenant.clone(), found.name.clone());
-                indexes.insert(key, Arc::new(restore(found)));
+                indexes.insert(key, Arc::new(restore(found, &sessions)));
             }
             super::log(&format!(
                 "restored {} indexes from {}",
@@ -206,16 +250,19 @@ impl State {
             budget: budget::Budget::new(config.quotas.max_memory_bytes),
             config,
             indexes: RwLock::new(indexes),
+            sessions,
         })
     }
 
-    /// Adds a new index under `name`, written to its files before anyone can find it.
+    /// Adds a new index under `name`, owned by `owner` (freed when that session ends), written
+    /// to its files before anyone can find it.
     pub(super) fn insert(
         &self,
         tenant: &str,
         name: &str,
         index: LocalIndex,
         deps: Vec<Arc<Entry>>,
+        owner: Option<&Arc<Session>>,
     ) -> Result<IndexInfo, WireError> {
         if name.is_empty() {
             return Err(fail(
@@ -229,7 +276,10 @@ impl State {
             .data_dir
             .as_ref()
             .map(|dir| IndexFiles::new(dir, tenant, name, binary));
-        let entry = Arc::new(Entry::new(index, files, deps));
+        // A session that ended while this request waited is started again: the request shows
+        // its client is alive, and an index owned by an ended session would never be freed.
+        let owner = owner.map(|session| self.sessions.current(session));
+        let entry = Arc::new(Entry::new(index, files, deps, owner, now_ms()));
         let key = (tenant.to_string(), name.to_string());
         // Held until the first snapshot is written: writes and deletes that find the new name
         // wait for it (a delete would otherwise remove the files before the snapshot lands).
@@ -243,8 +293,30 @@ impl State {
                 ));
             }
             indexes.insert(key.clone(), entry.clone());
+            // The sweeper ends a session before it looks for its indexes under this lock: an
+            // index that was not there when it looked must not stay with the ended session.
+            let mut owner = entry.owner.lock().unwrap();
+            if let Some(session) = owner.as_ref() {
+                session.owns_indexes();
+            }
+            let ended = owner.as_ref().filter(|s| s.ended());
+            if let Some(current) = ended.map(|s| self.sessions.current(s)) {
+                current.owns_indexes();
+                *owner = Some(current);
+            }
         }
-        match snapshot(&entry, &created) {
+        // The owner is on disk before the index is: a restart never finds the index without it.
+        // Written under the owner's lock, as a Persist racing the creation writes it.
+        let written = match entry.files() {
+            Some(files) => {
+                let owner = entry.owner.lock().unwrap();
+                files
+                    .write_meta(&entry.meta(owner.as_deref()))
+                    .map_err(|m| fail(ErrorKind::Server, m))
+            }
+            None => Ok(()),
+        };
+        match written.and_then(|()| snapshot(&entry, &created)) {
             Ok(()) => Ok(created.info()),
             Err(error) => {
                 let mut indexes = self.indexes.write().unwrap();
@@ -259,7 +331,17 @@ impl State {
     /// Deletes the tenant's index `name` and its files. A composite that borrows it keeps it
     /// in memory.
     pub(super) fn remove(&self, tenant: &str, name: &str) -> Result<(), WireError> {
-        let not_found = || fail(ErrorKind::NotFound, format!("no index named '{name}'"));
+        self.remove_if(tenant, name, |_| true)
+    }
+
+    /// Deletes the tenant's index `name` if `still` holds of it once no write is in progress.
+    fn remove_if(
+        &self,
+        tenant: &str,
+        name: &str,
+        still: impl Fn(&Entry) -> bool,
+    ) -> Result<(), WireError> {
+        let not_found = || self.not_found(tenant, name);
         let entry = self.entry(tenant, name).ok_or_else(not_found)?;
         // The index's own lock first: a write or the creation snapshot in progress finishes
         // (and is then removed with the files); the map's lock then keeps the name from being
@@ -269,7 +351,7 @@ impl State {
         let mut indexes = self.indexes.write().unwrap();
         let key = (tenant.to_string(), name.to_string());
         match indexes.get(&key) {
-            Some(current) if Arc::ptr_eq(current, &entry) => indexes.remove(&key),
+            Some(current) if Arc::ptr_eq(current, &entry) && still(&entry) => indexes.remove(&key),
             _ => return Err(not_found()),
         };
         entry.deleted.store(true, Ordering::SeqCst);
@@ -277,6 +359,113 @@ impl State {
             files.remove();
         }
         Ok(())
+    }
+
+    /// Detaches the tenant's index `name` from the session that created it: it stays until
+    /// deleted by name. Durable (its meta file rewritten) before it returns.
+    pub(super) fn persist(&self, tenant: &str, name: &str) -> Result<(), WireError> {
+        let entry = self
+            .entry(tenant, name)
+            .ok_or_else(|| self.not_found(tenant, name))?;
+        let mut owner = entry.owner.lock().unwrap();
+        if owner.is_none() {
+            return Ok(());
+        }
+        if let Some(files) = entry.files() {
+            files
+                .write_meta(&entry.meta(None))
+                .map_err(|m| fail(ErrorKind::Server, m))?;
+        }
+        *owner = None;
+        Ok(())
+    }
+
+    /// Frees the indexes `session` still owns, now that it ended; returns their names.
+    pub(super) fn reap(&self, session: &Arc<Session>) -> Vec<String> {
+        let owned: Vec<String> = self
+            .indexes
+            .read()
+            .unwrap()
+            .iter()
+            .filter(|((tenant, _), entry)| *tenant == session.tenant && entry.owned_by(session))
+            .map(|((_, name), _)| name.clone())
+            .collect();
+        owned
+            .into_iter()
+            // Shared or deleted meanwhile: not this session's to free any more.
+            .filter(|name| {
+                self.remove_if(&session.tenant, name, |e| e.owned_by(session))
+                    .is_ok()
+            })
+            .collect()
+    }
+
+    /// The error for a name the tenant has no index of, saying when a session's end freed it:
+    /// a client whose heartbeats stopped reaching the server learns why its index is gone.
+    pub(super) fn not_found(&self, tenant: &str, name: &str) -> WireError {
+        let why = self
+            .sessions
+            .freed_why(tenant, name)
+            .map_or_else(String::new, |why| {
+                format!(" (freed when its session ended: {why})")
+            });
+        fail(ErrorKind::NotFound, format!("no index named '{name}'{why}"))
+    }
+
+    /// Frees what an ended session still owns, and says so in the log.
+    pub(super) fn session_ended(&self, session: &Arc<Session>, why: &str) {
+        let freed = if session.owned_any() {
+            self.reap(session)
+        } else {
+            Vec::new()
+        };
+        self.sessions.remember_freed(&session.tenant, &freed, why);
+        self.sessions.ended.fetch_add(1, Ordering::Relaxed);
+        self.sessions
+            .freed
+            .fetch_add(freed.len() as u64, Ordering::Relaxed);
+        if !freed.is_empty() {
+            super::log(&format!(
+                "session {} of tenant '{}' ended ({why}): freed {} index{} it owned: {}",
+                session.id,
+                session.tenant,
+                freed.len(),
+                if freed.len() == 1 { "" } else { "es" },
+                freed.join(", ")
+            ));
+        }
+    }
+
+    /// Ends the sessions silent for longer than their timeout, freeing their indexes.
+    pub(super) fn expire_sessions(&self) {
+        for session in self.sessions.expire() {
+            let why = format!("no request for {} ms", Sessions::timeout_of(&session));
+            self.session_ended(&session, &why);
+        }
+    }
+
+    /// The tenant's indexes for operators, by name.
+    pub(super) fn describe(&self, tenant: &str) -> Vec<IndexSummary> {
+        let now = now_ms();
+        let mut listed: Vec<IndexSummary> = self
+            .indexes
+            .read()
+            .unwrap()
+            .iter()
+            .filter(|((t, _), _)| t == tenant)
+            .map(|((_, name), entry)| IndexSummary {
+                name: name.clone(),
+                class: entry.class.clone(),
+                d: entry.usage.d.load(Ordering::Relaxed) as u32,
+                ntotal: entry.vectors() as i64,
+                bytes: entry.usage.bytes.load(Ordering::Relaxed),
+                created_ms: entry.created_ms,
+                age_ms: now.saturating_sub(entry.created_ms),
+                session: entry.owner.lock().unwrap().as_ref().map(|s| s.id.clone()),
+            })
+            .collect();
+        listed.sort_by(|a, b| a.name.cmp(&b.name));
+        listed
     }
 
     /// Snapshots every index with logged writes, so a clean restart replays nothing.
@@ -297,7 +486,21 @@ impl State {
 }
 
 /// An index as recovery found it, with the writes its log holds past its snapshot applied.
-fn restore(found: persist::Recovered) -> Entry {
+/// An index its meta file says a session owns is that session's again, and the session is
+/// given its timeout from now to show it is still alive.
+fn restore(found: persist::Recovered, sessions: &Sessions) -> Entry {
+    let meta = found.meta.unwrap_or_else(|message| {
+        // Unknown owner: kept (as if shared) rather than freed, so no data is lost.
+        warn(&format!("{message}; the index is kept as persistent"));
+        None
+    });
+    let created_ms = meta.as_ref().map_or_else(now_ms, |m| m.created_ms);
+    let owner = meta
+        .and_then(|m| m.session)
+        .map(|hello| sessions.touch(&found.tenant, &hello));
+    if let Some(session) = &owner {
+        session.owns_indexes();
+    }
     if found.torn_tail > 0 {
         warn(&format!(
             "{}: dropped a torn last record of {} bytes (a write that was never acknowledged)",
@@ -326,7 +529,13 @@ fn restore(found: persist::Recovered) -> Entry {
         }
         seq = record.seq;
     }
-    let entry = Entry::new(found.index, Some(found.files), Vec::new());
+    let entry = Entry::new(
+        found.index,
+        Some(found.files),
+        Vec::new(),
+        owner,
+        created_ms,
+    );
     entry.seq.store(seq, Ordering::SeqCst);
     entry.wal_bytes.store(found.wal_len, Ordering::SeqCst);
     if !found.replay.is_empty() {

@@ -140,6 +140,7 @@ impl Server {
             workers.count()
         ));
 
+        let sweeper = Sweeper::start(self.state.clone()).map_err(z_io)?;
         let recorder = self.recorder();
         let http = self
             .metrics
@@ -252,6 +253,7 @@ impl Server {
             }
         }
         drop(http);
+        sweeper.stop();
         workers.stop();
         self.state.flush();
         log("stopped");
@@ -338,6 +340,40 @@ impl Server {
     /// The request counters, when metrics are on.
     fn recorder(&self) -> Option<Arc<metrics::Recorder>> {
         self.metrics.as_ref().map(|m| m.recorder.clone())
+    }
+}
+
+fn z_io(e: std::io::Error) -> ServerError {
+    ServerError(format!("cannot start the session sweeper: {e}"))
+}
+
+/// The thread that ends silent sessions and frees their indexes. Not the I/O thread: freeing
+/// an index waits for the write in progress on it, and the I/O thread must not wait.
+struct Sweeper {
+    stop: Arc<AtomicBool>,
+    thread: std::thread::JoinHandle<()>,
+}
+
+impl Sweeper {
+    fn start(state: Arc<State>) -> std::io::Result<Sweeper> {
+        let stop = Arc::new(AtomicBool::new(false));
+        let stopped = stop.clone();
+        let thread = std::thread::Builder::new()
+            .name("faissx-sessions".into())
+            .spawn(move || {
+                let interval = state.sessions.sweep_interval();
+                while !stopped.load(Ordering::SeqCst) {
+                    std::thread::park_timeout(interval);
+                    state.expire_sessions();
+                }
+            })?;
+        Ok(Sweeper { stop, thread })
+    }
+
+    fn stop(self) {
+        self.stop.store(true, Ordering::SeqCst);
+        self.thread.thread().unpark();
+        let _ = self.thread.join();
     }
 }
 

@@ -1420,7 +1420,33 @@ pub fn corpus() -> Vec<Entry> {
         },
         vec![],
     );
+    // Sessions: the requests from here on carry one (see below), so mutations reach the
+    // session fields; what a session creates it owns until persisted or the session ends.
+    push("heartbeat", Op::Heartbeat, vec![]);
+    push("describe", Op::Describe, vec![]);
+    push(
+        "create-in-session",
+        create("c_session", IndexSpec::FlatL2 { d: D as u32 }),
+        vec![],
+    );
+    push(
+        "persist",
+        Op::Persist {
+            index: "c_session".into(),
+        },
+        vec![],
+    );
+    push(
+        "create-in-session-owned",
+        create("c_session_owned", IndexSpec::FlatIP { d: D as u32 }),
+        vec![],
+    );
+    push("end-session", Op::EndSession, vec![]);
 
+    let first_in_session = entries
+        .iter()
+        .position(|(name, _, _)| name == "heartbeat")
+        .expect("the session entries");
     entries
         .into_iter()
         .enumerate()
@@ -1431,6 +1457,10 @@ pub fn corpus() -> Vec<Entry> {
                 api_key: None,
                 tenant: None,
                 keepalive_ms: None,
+                session: (i >= first_in_session).then(|| SessionHello {
+                    id: "0123456789abcdef0123456789abcdef".into(),
+                    heartbeat_ms: 5000,
+                }),
                 op,
             };
             let mut message = vec![encode(&request)];
@@ -1447,7 +1477,7 @@ pub fn corpus() -> Vec<Entry> {
 /// The names of every operation and every index spec: `op_name` and `spec_name` match
 /// exhaustively, so a new variant fails to compile until it is named here, and the corpus test
 /// then fails until the corpus covers it.
-pub const OPS: [&str; 26] = [
+pub const OPS: [&str; 30] = [
     "Ping",
     "List",
     "Create",
@@ -1474,6 +1504,10 @@ pub const OPS: [&str; 26] = [
     "SaDecode",
     "ComputeResidual",
     "SearchPreassigned",
+    "Heartbeat",
+    "Persist",
+    "EndSession",
+    "Describe",
 ];
 
 pub fn op_name(op: &Op) -> &'static str {
@@ -1504,6 +1538,10 @@ pub fn op_name(op: &Op) -> &'static str {
         Op::SaDecode { .. } => "SaDecode",
         Op::ComputeResidual { .. } => "ComputeResidual",
         Op::SearchPreassigned { .. } => "SearchPreassigned",
+        Op::Heartbeat => "Heartbeat",
+        Op::Persist { .. } => "Persist",
+        Op::EndSession => "EndSession",
+        Op::Describe => "Describe",
     }
 }
 
@@ -2146,7 +2184,7 @@ impl Gen {
     pub fn request(&mut self) -> Message {
         let (index, known) = self.index();
         let mut payload = Vec::new();
-        let op = match self.below(30) {
+        let op = match self.below(34) {
             0 => Op::Ping,
             1 => Op::List,
             2 | 3 => {
@@ -2313,6 +2351,10 @@ impl Gen {
                     store_pairs: self.chance(0.5),
                 }
             }
+            29 => Op::Heartbeat,
+            30 => Op::Persist { index },
+            31 => Op::Describe,
+            32 => Op::EndSession,
             _ => {
                 if self.chance(0.5) {
                     Op::ListSizes { index }
@@ -2340,6 +2382,9 @@ impl Gen {
             api_key: self.chance(0.05).then(|| "key".to_string()),
             tenant,
             keepalive_ms: self.chance(0.1).then(|| self.u32_value()),
+            // Corpus entries carry sessions for mutations to change: random requests keep the
+            // stream of messages a seed names as it was before sessions.
+            session: None,
             op,
         };
         let mut message = vec![encode(&request)];
@@ -3021,6 +3066,7 @@ pub fn control(
         api_key: None,
         tenant: Some(tenant.to_string()),
         keepalive_ms: None,
+        session: None,
         op,
     };
     let mut message = vec![encode(&request)];

@@ -404,6 +404,7 @@ impl Raw {
             api_key: self.api_key.clone(),
             tenant: self.tenant.clone(),
             keepalive_ms: None,
+            session: None,
             op,
         }
     }

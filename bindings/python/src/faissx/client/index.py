@@ -14,7 +14,7 @@ from typing import Any, List, Optional, Sequence, Tuple, Type, Union
 
 import numpy as np
 
-from .._native import check, lib
+from .._native import check, check_getter, lib
 from . import _arrays
 
 __all__ = [
@@ -224,8 +224,11 @@ class Index(_Handle):
     @property
     def remote_name(self) -> Optional[str]:
         """The index's name on its server (for :func:`faissx.client.remote_open` in another
-        service), or None for a local index."""
-        name = lib.faissx_remote_name(self._h)
+        service), or None for a local index. Asking for it shares the index: it no longer
+        belongs to this process's session and stays on the server after the process exits."""
+        # Sharing asks the server, which can fail: that raises, it is not a local index.
+        lib.faissx_clear_last_error()
+        name = check_getter(lib.faissx_remote_name(self._h), "remote_name")
         return name.decode("utf-8") if name else None
 
     # --- operations -------------------------------------------------------------------------
@@ -397,7 +400,8 @@ class Index(_Handle):
     def __repr__(self) -> str:
         if not self._handle:
             return f"<faissx {type(self).__name__} (freed)>"
-        where = f"remote {self.remote_name}" if self.is_remote else "local"
+        # Not the name: asking for it would share the index, which printing must not do.
+        where = "remote" if self.is_remote else "local"
         return (
             f"<faissx {type(self).__name__} d={self.d} ntotal={self.ntotal} "
             f"is_trained={self.is_trained} {where}>"
