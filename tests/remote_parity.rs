@@ -670,6 +670,28 @@ fn quantized_indexes() {
     });
 }
 
+/// Factory-made indexes trained and filled in local mode (IDMaps with ids 0, 7, 14, ...), as
+/// FAISS files: graph builds differ from run to run, so both modes load the same ones.
+fn built_locally(descriptions: &[&str]) -> Vec<Vec<u8>> {
+    let _serial = exclusive();
+    local_mode();
+    let (xb, _) = data();
+    descriptions
+        .iter()
+        .map(|description| {
+            let index = Index::factory(D, description, METRIC_L2);
+            index.train(&xb);
+            if description.starts_with("IDMap") {
+                let ids: Vec<idx_t> = (0..NB as idx_t).map(|i| 7 * i).collect();
+                index.add_with_ids(&xb, &ids);
+            } else {
+                index.add(&xb);
+            }
+            index.to_bytes()
+        })
+        .collect()
+}
+
 #[test]
 fn search_parameters_reach_the_index_inside_wrappers() {
     // FAISS hands an IDMap's or a PreTransform's parameters on to the index inside, with their
@@ -682,25 +704,7 @@ fn search_parameters_reach_the_index_inside_wrappers() {
         "PCA8,HNSW16",
     ];
     // HNSW's parallel construction differs run to run: build once, compare searches on it.
-    let built: Vec<Vec<u8>> = {
-        let _serial = exclusive();
-        local_mode();
-        let (xb, _) = data();
-        descriptions
-            .iter()
-            .map(|description| {
-                let index = Index::factory(D, description, METRIC_L2);
-                index.train(&xb);
-                if description.starts_with("IDMap") {
-                    let ids: Vec<idx_t> = (0..NB as idx_t).map(|i| 7 * i).collect();
-                    index.add_with_ids(&xb, &ids);
-                } else {
-                    index.add(&xb);
-                }
-                index.to_bytes()
-            })
-            .collect()
-    };
+    let built = built_locally(&descriptions);
     parity(|rec| {
         let (_, xq) = data();
         for (description, bytes) in descriptions.iter().zip(&built) {
@@ -756,25 +760,7 @@ fn parameter_space_on_wrapped_indexes_and_malformed_strings() {
         "IDMap,HNSW16",
         "IVF8_HNSW8,Flat",
     ];
-    let built: Vec<Vec<u8>> = {
-        let _serial = exclusive();
-        local_mode();
-        let (xb, _) = data();
-        descriptions
-            .iter()
-            .map(|description| {
-                let index = Index::factory(D, description, METRIC_L2);
-                index.train(&xb);
-                if description.starts_with("IDMap") {
-                    let ids: Vec<idx_t> = (0..NB as idx_t).map(|i| 7 * i).collect();
-                    index.add_with_ids(&xb, &ids);
-                } else {
-                    index.add(&xb);
-                }
-                index.to_bytes()
-            })
-            .collect()
-    };
+    let built = built_locally(&descriptions);
     parity(|rec| {
         let (_, xq) = data();
         let space = parameter_space();

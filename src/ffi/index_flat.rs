@@ -279,7 +279,7 @@ pub unsafe extern "C" fn faissx_IndexRefineFlat_own_fields(
     boundary!(0, {
         of_class(index, c"IndexRefineFlat")?;
         if let Some(remote) = as_remote(index) {
-            return Ok(remote.own_fields.load(std::sync::atomic::Ordering::Relaxed));
+            return Ok(remote.own_fields());
         }
         Ok(sys::faiss_IndexRefineFlat_own_fields(index))
     })
@@ -294,10 +294,7 @@ pub unsafe extern "C" fn faissx_IndexRefineFlat_set_own_fields(
     boundary!((), {
         of_class(index, c"IndexRefineFlat")?;
         if let Some(remote) = as_remote(index) {
-            // Recorded for faissx_Index_free: the server keeps what a composite borrows alive.
-            remote
-                .own_fields
-                .store(value, std::sync::atomic::Ordering::Relaxed);
+            remote.set_own_fields(value);
             return Ok(());
         }
         sys::faiss_IndexRefineFlat_set_own_fields(index, value);

@@ -13,7 +13,7 @@ pub unsafe extern "C" fn faissx_IndexIDMap_own_fields(index: *const FaissIndexID
     boundary!(0, {
         of_class(index, c"IndexIDMap")?;
         if let Some(remote) = as_remote(index) {
-            return Ok(remote.own_fields.load(std::sync::atomic::Ordering::Relaxed));
+            return Ok(remote.own_fields());
         }
         Ok(sys::faiss_IndexIDMap_own_fields(index))
     })
@@ -28,10 +28,7 @@ pub unsafe extern "C" fn faissx_IndexIDMap_set_own_fields(
     boundary!((), {
         of_class(index, c"IndexIDMap")?;
         if let Some(remote) = as_remote(index) {
-            // Recorded for faissx_Index_free: the server keeps what a composite borrows alive.
-            remote
-                .own_fields
-                .store(value, std::sync::atomic::Ordering::Relaxed);
+            remote.set_own_fields(value);
             return Ok(());
         }
         sys::faiss_IndexIDMap_set_own_fields(index, value);
@@ -115,7 +112,7 @@ pub unsafe extern "C" fn faissx_IndexIDMap2_own_fields(index: *const FaissIndexI
     boundary!(0, {
         of_class(index, c"IndexIDMap")?;
         if let Some(remote) = as_remote(index) {
-            return Ok(remote.own_fields.load(std::sync::atomic::Ordering::Relaxed));
+            return Ok(remote.own_fields());
         }
         Ok(sys::faiss_IndexIDMap2_own_fields(index))
     })
@@ -130,10 +127,7 @@ pub unsafe extern "C" fn faissx_IndexIDMap2_set_own_fields(
     boundary!((), {
         of_class(index, c"IndexIDMap")?;
         if let Some(remote) = as_remote(index) {
-            // Recorded for faissx_Index_free: the server keeps what a composite borrows alive.
-            remote
-                .own_fields
-                .store(value, std::sync::atomic::Ordering::Relaxed);
+            remote.set_own_fields(value);
             return Ok(());
         }
         sys::faiss_IndexIDMap2_set_own_fields(index, value);

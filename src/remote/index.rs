@@ -392,6 +392,17 @@ impl RemoteIndex {
         self.train_local_quantizer()
     }
 
+    /// FAISS's own_fields as the caller set it: whether freeing this handle frees the handle
+    /// of the sub-index it was built over (on the server a composite keeps what it borrows
+    /// alive either way).
+    pub fn own_fields(&self) -> std::os::raw::c_int {
+        self.own_fields.load(Ordering::Relaxed)
+    }
+
+    pub fn set_own_fields(&self, value: std::os::raw::c_int) {
+        self.own_fields.store(value, Ordering::Relaxed);
+    }
+
     /// The caller's handle this composite was built over (an IVF's quantizer, an IDMap's
     /// index), which FAISS hands back as the composite's sub-index.
     pub fn sub_handle(&self) -> Option<(usize, bool)> {
