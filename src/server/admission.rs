@@ -33,7 +33,12 @@ pub(super) fn admit(state: &State, header: &[u8]) -> Result<Admitted, (u64, Wire
                 format!("a session id has 1 to {MAX_SESSION_ID} bytes"),
             )))
         }
-        Some(hello) => Some(state.sessions.touch(&tenant, hello)),
+        Some(hello) => Some(
+            state
+                .sessions
+                .admit(&tenant, hello)
+                .map_err(|why| refuse(fail(ErrorKind::Limit, why)))?,
+        ),
         None => None,
     };
     check_limits(&state.config.limits, &request.op).map_err(refuse)?;

@@ -22,6 +22,11 @@ pub(super) const MAX_SESSION_ID: usize = 128;
 /// make the server keep its indexes for days after it died.
 const MAX_HEARTBEAT_MS: u64 = 3_600_000;
 
+/// The most sessions tracked at once. Ids are the clients' own: a client naming a new session
+/// in every request would otherwise grow the table for as long as their timeouts (an hour
+/// each at most), while a process needs one per server it talks to.
+const MAX_LIVE_SESSIONS: usize = 100_000;
+
 pub(super) struct Session {
     pub(super) tenant: String,
     pub(super) id: String,
@@ -57,6 +62,7 @@ pub(super) struct Sessions {
     /// `--session-timeout-ms`: the least silence after which a session ends.
     timeout: Duration,
     table: Mutex<HashMap<(String, String), Arc<Session>>>,
+    max_live: usize,
     /// For the metrics: sessions ended, and the indexes their end freed.
     pub(super) ended: AtomicU64,
     pub(super) freed: AtomicU64,
@@ -73,6 +79,7 @@ impl Sessions {
             epoch: Instant::now(),
             timeout,
             table: Mutex::new(HashMap::new()),
+            max_live: MAX_LIVE_SESSIONS,
             ended: AtomicU64::new(0),
             freed: AtomicU64::new(0),
             recently_freed: Mutex::new(VecDeque::new()),
@@ -87,6 +94,23 @@ impl Sessions {
     fn timeout_ms(&self, heartbeat_ms: u32) -> u64 {
         let promised = u64::from(heartbeat_ms).min(MAX_HEARTBEAT_MS);
         (self.timeout.as_millis() as u64).max(promised.saturating_mul(2))
+    }
+
+    /// A request's session: [`Sessions::touch`], refused when it would start a session past
+    /// the most the server tracks.
+    pub(super) fn admit(&self, tenant: &str, hello: &SessionHello) -> Result<Arc<Session>, String> {
+        {
+            let table = self.table.lock().unwrap();
+            let key = (tenant.to_string(), hello.id.clone());
+            if table.len() >= self.max_live && !table.contains_key(&key) {
+                return Err(format!(
+                    "the server tracks {} live sessions, its most: a new one waits until \
+                     others end or time out",
+                    self.max_live
+                ));
+            }
+        }
+        Ok(self.touch(tenant, hello))
     }
 
     /// Records a sign of life of the tenant's session, starting it if it is new.
@@ -217,6 +241,22 @@ mod tests {
         let again = sessions.current(&quiet);
         assert!(!again.ended() && !Arc::ptr_eq(&again, &quiet));
         assert!(Arc::ptr_eq(&sessions.touch("t", &hello("a", 0)), &again));
+    }
+
+    #[test]
+    fn new_sessions_past_the_most_tracked_are_refused() {
+        let mut sessions = Sessions::new(Duration::from_secs(60));
+        sessions.max_live = 2;
+        assert!(sessions.admit("t", &hello("a", 0)).is_ok());
+        assert!(sessions.admit("u", &hello("a", 0)).is_ok());
+        let Err(refused) = sessions.admit("t", &hello("b", 0)) else {
+            panic!("a third session was admitted");
+        };
+        assert!(refused.contains("2 live sessions"), "{refused}");
+        // Known sessions go on; an ended one makes room.
+        assert!(sessions.admit("t", &hello("a", 0)).is_ok());
+        sessions.end("u", "a");
+        assert!(sessions.admit("t", &hello("b", 0)).is_ok());
     }
 
     #[test]
