@@ -176,6 +176,44 @@ faiss_crate_suite() {
         { cat "$log"; echo "expected the faiss crate's tests ($FAISS_CRATE_TESTS) to pass, got: $counts"; return 1; }
 }
 
+# FAISS's own C example (c_api/example_c.c of the FAISS sources faiss-sys vendors) and
+# go-faiss 0.2.0's examples, unchanged, linked to libfaiss_c: each prints in remote mode exactly
+# what it prints in local mode. Both draw their data from seeds that change at every run
+# (example_c.c seeds rand() with time(NULL); Go seeds its generator at random), so the runs fix
+# them: the C build links a time() that returns 1, and Go runs with GODEBUG=randautoseed=0.
+# Neither program is kept in this repository: the first comes from Cargo's registry, the second
+# from the Go module proxy (then the module cache).
+GO_FAISS=github.com/DataIntelligenceCrew/go-faiss@v0.2.0
+examples_build() {
+    local src dir="$out/examples"
+    mkdir -p "$dir"
+    src=$(cargo metadata --manifest-path "$root/Cargo.toml" --format-version 1 --locked |
+        python3 -c 'import json, os, sys
+p = next(p for p in json.load(sys.stdin)["packages"] if p["name"] == "faiss-sys")
+print(os.path.join(os.path.dirname(p["manifest_path"]), "faiss", "c_api", "example_c.c"))')
+    printf 'time_t time(time_t *t) { if (t) *t = 1; return 1; }\n' >"$dir/seed.c"
+    "$cc" -O2 -include time.h -I"$here/include/faiss/c_api" -I"$here/include" \
+        "$src" "$dir/seed.c" -L"$lib" -lfaiss_c -Wl,-rpath,"$lib" -o "$dir/example_c"
+    local module
+    module=$(go mod download -json "$GO_FAISS" | python3 -c 'import json, sys; print(json.load(sys.stdin)["Dir"])')
+    for example in flat ivfflat ivfpq; do
+        (cd "$module/_example/$example" &&
+            CGO_CFLAGS="-I$here/include" CGO_LDFLAGS="-L$lib -Wl,-rpath,$lib" \
+                go build -o "$dir/go-faiss-$example" .)
+    done
+}
+# Runs each example, its output kept as NAME.SUFFIX, compared with NAME.local when SUFFIX is
+# not local.
+examples_run() {
+    local suffix="$1" name
+    cd "$out/examples"
+    for name in example_c go-faiss-flat go-faiss-ivfflat go-faiss-ivfpq; do
+        GODEBUG=randautoseed=0 "./$name" >"$name.$suffix"
+        [[ $suffix == local ]] || diff "$name.local" "$name.$suffix" >/dev/null ||
+            { echo "$name prints other output in remote mode:"; diff "$name.local" "$name.$suffix" | head -20; return 1; }
+    done
+}
+
 # A program linked to libfaiss_c, unchanged, in remote mode: FAISSX_SERVER set in its environment
 # makes libfaissx create every index on the server. Pointed at an address where no server
 # listens, the same binary must fail, which shows it did not quietly run in-process.
@@ -221,6 +259,11 @@ run faiss_crate_suite faiss_crate_suite
 export out FAISS_CRATE_TESTS
 export -f faiss_crate_suite
 run faiss_crate_suite_remote remote bash -c faiss_crate_suite
+run examples_build examples_build
+run examples_local examples_run local
+export here root lib
+export -f examples_run
+run examples_remote remote bash -c "examples_run remote"
 
 ((${#skipped[@]} == 0)) || echo "not applicable to FAISS names: ${skipped[*]}"
 echo "$passed passed, $failed failed"
