@@ -998,6 +998,46 @@ fn codes_residuals_and_preassigned_searches() {
 }
 
 #[test]
+fn flat_1d_indexes() {
+    parity(|rec| {
+        let mut rng = Rng::new(31);
+        let xb = rng.vectors(500, 1);
+        let xq = rng.vectors(NQ, 1);
+        for continuous_update in [1, 0] {
+            let mut p = ptr::null_mut();
+            let index = Index::from_new(
+                unsafe { faissx_IndexFlat1D_new_with(&mut p, continuous_update) },
+                p.cast(),
+            );
+            rec.made(index.ptr());
+            rec.flag("Flat1D cast", unsafe {
+                is_same(faissx_IndexFlat1D_cast(index.ptr()), index.ptr())
+            });
+            index.add(&xb);
+            if continuous_update == 0 {
+                // FAISS refuses to search a permutation that is out of date.
+                let (mut distances, mut labels) = (vec![0f32; NQ * K], vec![0 as idx_t; NQ * K]);
+                rec.num("search before update_permutation", unsafe {
+                    faissx_Index_search(
+                        index.ptr(),
+                        NQ as idx_t,
+                        xq.as_ptr(),
+                        K as idx_t,
+                        distances.as_mut_ptr(),
+                        labels.as_mut_ptr(),
+                    )
+                });
+                check(unsafe { faissx_IndexFlat1D_update_permutation(index.ptr().cast()) });
+            }
+            rec.knn(
+                &format!("continuous_update {continuous_update}"),
+                index.search(&xq, K),
+            );
+        }
+    });
+}
+
+#[test]
 fn id_maps_with_selectors() {
     parity(|rec| {
         let (xb, xq) = data();

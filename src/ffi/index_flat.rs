@@ -336,7 +336,9 @@ pub unsafe extern "C" fn faissx_IndexRefineFlat_set_k_factor(
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexFlat1D_cast(index: *mut FaissIndex) -> *mut FaissIndexFlat1D {
     boundary!(std::ptr::null_mut(), {
-        local_only(index, "index")?;
+        if let Some(cast) = remote_cast(index, "IndexFlat1D") {
+            return Ok(cast);
+        }
         non_null(index, "index")?;
         Ok(sys::faiss_IndexFlat1D_cast(index))
     })
@@ -359,11 +361,8 @@ pub unsafe extern "C" fn faissx_IndexFlat1D_free(obj: *mut FaissIndexFlat1D) {
 /// Creates an `IndexFlat1D` in `*p_index`; the caller owns it. Returns 0 or an error code.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexFlat1D_new(p_index: *mut *mut FaissIndexFlat1D) -> c_int {
-    boundary!({
-        local_constructor("IndexFlat1D is not served by faissx-server (faissx_IndexFlat1D_new)")?;
-        non_null(p_index, "p_index")?;
-        faiss_status(sys::faiss_IndexFlat1D_new(p_index))
-    })
+    // FAISS's default: the permutation kept sorted on every add.
+    faissx_IndexFlat1D_new_with(p_index, 1)
 }
 
 /// Creates an `IndexFlat1D` in `*p_index`; the caller owns it. Returns 0 or an error code.
@@ -373,10 +372,15 @@ pub unsafe extern "C" fn faissx_IndexFlat1D_new_with(
     continuous_update: c_int,
 ) -> c_int {
     boundary!({
-        local_constructor(
-            "IndexFlat1D is not served by faissx-server (faissx_IndexFlat1D_new_with)",
-        )?;
         non_null(p_index, "p_index")?;
+        if let Some(handle) = create_remote(|| {
+            Ok(IndexSpec::Flat1D {
+                continuous_update: continuous_update != 0,
+            })
+        })? {
+            *p_index = handle.cast();
+            return Ok(());
+        }
         faiss_status(sys::faiss_IndexFlat1D_new_with(p_index, continuous_update))
     })
 }
@@ -387,9 +391,10 @@ pub unsafe extern "C" fn faissx_IndexFlat1D_update_permutation(
     index: *mut FaissIndexFlat1D,
 ) -> c_int {
     boundary!({
-        local_only(index, "index")?;
         of_class(index, c"IndexFlat1D")?;
-        non_null(index, "index")?;
+        if let Some(remote) = as_remote(index) {
+            return remote.set_param("update_permutation", 0.0);
+        }
         faiss_status(sys::faiss_IndexFlat1D_update_permutation(index))
     })
 }

@@ -282,6 +282,15 @@ impl LocalIndex {
                         ))
                     })?)
                 }
+                IndexSpec::Flat1D { continuous_update } => RawIndex::Float(
+                    construct(|out| {
+                        faiss_status(sys::faiss_IndexFlat1D_new_with(
+                            out,
+                            c_int::from(*continuous_update),
+                        ))
+                    })?
+                    .cast(),
+                ),
                 IndexSpec::Lsh {
                     d,
                     nbits,
@@ -1087,6 +1096,15 @@ impl LocalIndex {
                     }
                     shim::faissx_shim_IndexHNSW_set_efConstruction(index.cast(), value as c_int)
                 }
+                (RawIndex::Float(index), "update_permutation") => {
+                    let flat1d = sys::faiss_IndexFlat1D_cast(index);
+                    if flat1d.is_null() {
+                        return Err(Error::unsupported(
+                            "update_permutation applies to IndexFlat1D",
+                        ));
+                    }
+                    faiss_status(sys::faiss_IndexFlat1D_update_permutation(flat1d))?
+                }
                 (RawIndex::Float(index), "k_factor") => {
                     let refine = sys::faiss_IndexRefineFlat_cast(index);
                     if refine.is_null() {
@@ -1361,6 +1379,9 @@ unsafe fn float_info(index: *mut FaissIndex) -> IndexInfo {
     if !sys::faiss_IndexIDMap2_cast(index).is_null() {
         classes.push("IndexIDMap");
         classes.push("IndexIDMap2");
+    }
+    if !sys::faiss_IndexFlat1D_cast(index).is_null() {
+        classes.push("IndexFlat1D");
     }
     let lsh = sys::faiss_IndexLSH_cast(index);
     if !lsh.is_null() {

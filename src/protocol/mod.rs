@@ -285,6 +285,10 @@ pub enum IndexSpec {
         d: u64,
         nlist: u64,
     },
+    /// FAISS's IndexFlat1D (d = 1, searched through a sorted permutation).
+    Flat1D {
+        continuous_update: bool,
+    },
     /// FAISS's IndexLSH.
     Lsh {
         d: u32,

@@ -115,6 +115,7 @@ fn check_limits(limits: &Limits, op: &Op) -> Result<(), WireError> {
                 | IndexSpec::HnswFlat { d, .. }
                 | IndexSpec::Pq { d, .. }
                 | IndexSpec::Lsh { d, .. } => u64::from(*d),
+                IndexSpec::Flat1D { .. } => 1,
                 IndexSpec::IvfFlat { d, .. }
                 | IndexSpec::IvfScalarQuantizer { d, .. }
                 | IndexSpec::IvfPq { d, .. }

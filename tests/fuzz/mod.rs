@@ -965,6 +965,16 @@ pub fn corpus() -> Vec<Entry> {
         vec![],
     );
     push(
+        "create-flat1d",
+        create(
+            "c_flat1d",
+            IndexSpec::Flat1D {
+                continuous_update: false,
+            },
+        ),
+        vec![],
+    );
+    push(
         "create-lsh",
         create(
             "c_lsh",
@@ -1545,7 +1555,7 @@ pub fn op_name(op: &Op) -> &'static str {
     }
 }
 
-pub const SPECS: [&str; 17] = [
+pub const SPECS: [&str; 18] = [
     "Factory",
     "BinaryFactory",
     "Flat",
@@ -1563,6 +1573,7 @@ pub const SPECS: [&str; 17] = [
     "Lsh",
     "RefineFlat",
     "PreTransform",
+    "Flat1D",
 ];
 
 pub fn spec_name(spec: &IndexSpec) -> &'static str {
@@ -1584,6 +1595,7 @@ pub fn spec_name(spec: &IndexSpec) -> &'static str {
         IndexSpec::Lsh { .. } => "Lsh",
         IndexSpec::RefineFlat { .. } => "RefineFlat",
         IndexSpec::PreTransform { .. } => "PreTransform",
+        IndexSpec::Flat1D { .. } => "Flat1D",
     }
 }
 
@@ -1728,7 +1740,9 @@ const BINARY_FACTORY: [&str; 8] = [
     "Flat",
 ];
 
-const PARAM_NAMES: [&str; 12] = [
+const PARAM_NAMES: [&str; 14] = [
+    "update_permutation",
+    "k_factor_rf",
     "nprobe",
     "max_codes",
     "efSearch",
@@ -1964,7 +1978,7 @@ impl Gen {
             0 => self.pick(&[0, 1, 65_536, 1 << 40, u64::MAX]),
             _ => self.pick(&[1, 2, 4, 16]),
         };
-        match self.below(17) {
+        match self.below(18) {
             0 => IndexSpec::Factory {
                 d: if self.chance(0.6) { D as u32 } else { d },
                 description: self.factory_string(false),
@@ -2044,6 +2058,9 @@ impl Gen {
                 base: self
                     .pick(&["flat", "ivf", "hnsw", "pq", "bflat", "idmap", "nope"])
                     .to_string(),
+            },
+            16 => IndexSpec::Flat1D {
+                continuous_update: self.chance(0.5),
             },
             15 => IndexSpec::PreTransform {
                 index: self
