@@ -26,6 +26,7 @@ use faissx::ffi::index_pre_transform::*;
 use faissx::ffi::index_scalar_quantizer::*;
 use faissx::ffi::meta_indexes::*;
 use faissx::ffi::types::*;
+use faissx::ffi::vector_transform::*;
 use remote::*;
 use std::os::raw::c_int;
 use std::ptr;
@@ -1033,6 +1034,44 @@ fn flat_1d_indexes() {
                 &format!("continuous_update {continuous_update}"),
                 index.search(&xq, K),
             );
+        }
+    });
+}
+
+#[test]
+fn pre_transforms_built_around_an_index() {
+    parity(|rec| {
+        let (xb, xq) = data();
+        let flat = flat_with(D / 2, METRIC_L2);
+        let mut p = ptr::null_mut();
+        let index = Index::from_new(
+            unsafe { faissx_IndexPreTransform_new_with(&mut p, flat.ptr()) },
+            p.cast(),
+        );
+        rec.made(index.ptr());
+        rec.getters("no transform yet", &index);
+        let (mut rotation, mut wrong) = (ptr::null_mut(), ptr::null_mut());
+        check(unsafe {
+            faissx_RandomRotationMatrix_new_with(&mut rotation, D as c_int, D as c_int / 2)
+        });
+        check(unsafe { faissx_RandomRotationMatrix_new_with(&mut wrong, D as c_int, D as c_int) });
+        // FAISS's own check: the transform must feed the index's dimension.
+        rec.num("prepend a transform of the wrong dimension", unsafe {
+            faissx_IndexPreTransform_prepend_transform(index.ptr().cast(), wrong.cast())
+        });
+        check(unsafe {
+            faissx_IndexPreTransform_prepend_transform(index.ptr().cast(), rotation.cast())
+        });
+        rec.getters("with a rotation", &index);
+        index.train(&xb);
+        index.add(&xb);
+        rec.getters("filled", &index);
+        rec.num("the wrapped index grew", flat.ntotal() as i64);
+        rec.knn("search", index.search(&xq, K));
+        drop(index);
+        unsafe {
+            faissx_VectorTransform_free(rotation.cast());
+            faissx_VectorTransform_free(wrong.cast());
         }
     });
 }

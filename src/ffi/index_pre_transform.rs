@@ -102,12 +102,16 @@ pub unsafe extern "C" fn faissx_IndexPreTransform_new_with(
     index: *mut FaissIndex,
 ) -> c_int {
     boundary!({
-        local_constructor(
-            "IndexPreTransform is not served by faissx-server (faissx_IndexPreTransform_new_with)",
-        )?;
-        local_only(index, "index")?;
         non_null(p_index, "p_index")?;
         non_null(index, "index")?;
+        // No transform yet: an empty one on the wire.
+        if let Some(handle) = create_composite(index, false, |index| IndexSpec::PreTransform {
+            index,
+            transform: Vec::new(),
+        })? {
+            *p_index = handle.cast();
+            return Ok(());
+        }
         faiss_status(sys::faiss_IndexPreTransform_new_with(p_index, index))
     })
 }
@@ -124,15 +128,7 @@ pub unsafe extern "C" fn faissx_IndexPreTransform_new_with_transform(
         non_null(ltrans, "ltrans")?;
         non_null(index, "index")?;
         if active_client().is_some() {
-            // The server gets its own copy of the transform, in FAISS's serialized form.
-            let (mut size, mut buf) = (0usize, std::ptr::null_mut());
-            shim_status(shim::faissx_shim_write_VectorTransform(
-                ltrans.cast_const().cast(),
-                &mut size,
-                &mut buf,
-            ))?;
-            let transform = std::slice::from_raw_parts(buf, size).to_vec();
-            libc::free(buf.cast());
+            let transform = serialized(ltrans)?;
             if let Some(handle) = create_composite(index, false, |index| IndexSpec::PreTransform {
                 index,
                 transform,
@@ -154,10 +150,11 @@ pub unsafe extern "C" fn faissx_IndexPreTransform_prepend_transform(
     ltrans: *mut FaissVectorTransform,
 ) -> c_int {
     boundary!({
-        local_only(index, "index")?;
         of_class(index, c"IndexPreTransform")?;
-        non_null(index, "index")?;
         non_null(ltrans, "ltrans")?;
+        if let Some(remote) = as_remote(index) {
+            return remote.prepend_transform(&serialized(ltrans)?);
+        }
         faiss_status(sys::faiss_IndexPreTransform_prepend_transform(
             index, ltrans,
         ))
@@ -166,4 +163,18 @@ pub unsafe extern "C" fn faissx_IndexPreTransform_prepend_transform(
 
 unsafe extern "C" fn pre_transform_index(index: *mut FaissIndex) -> *mut FaissIndex {
     sys::faiss_IndexPreTransform_index(index)
+}
+
+/// The server gets its own copy of a caller's transform, in FAISS's serialized form; the
+/// caller keeps its object.
+unsafe fn serialized(transform: *const FaissVectorTransform) -> Result<Vec<u8>> {
+    let (mut size, mut buf) = (0usize, std::ptr::null_mut());
+    shim_status(shim::faissx_shim_write_VectorTransform(
+        transform.cast(),
+        &mut size,
+        &mut buf,
+    ))?;
+    let bytes = std::slice::from_raw_parts(buf, size).to_vec();
+    libc::free(buf.cast());
+    Ok(bytes)
 }

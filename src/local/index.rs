@@ -705,6 +705,20 @@ impl LocalIndex {
         framed(labels, &what)
     }
 
+    /// Puts a transform read from `bytes` (FAISS's serialized form) in front of an
+    /// IndexPreTransform's chain.
+    pub fn prepend_transform(&self, bytes: &[u8]) -> Result<()> {
+        let index = self.float_only("transforms")?;
+        // SAFETY: a live index; the shim reads the bytes under the allocation cap.
+        shim_status(unsafe {
+            shim::faissx_shim_IndexPreTransform_prepend_untrusted(
+                index.cast(),
+                bytes.as_ptr(),
+                bytes.len(),
+            )
+        })
+    }
+
     fn float_only(&self, what: &str) -> Result<*mut FaissIndex> {
         match self.0 {
             RawIndex::Float(index) => Ok(index),

@@ -1170,6 +1170,7 @@ void check_k(const faiss::Index* index, int64_t k) {
 struct PreTransformOwningItsChain : faiss::IndexPreTransform {
     PreTransformOwningItsChain(faiss::VectorTransform* transform, faiss::Index* index)
             : faiss::IndexPreTransform(transform, index) {}
+    explicit PreTransformOwningItsChain(faiss::Index* index) : faiss::IndexPreTransform(index) {}
     ~PreTransformOwningItsChain() override {
         if (!own_fields) {
             for (auto* transform : chain) {
@@ -1870,6 +1871,29 @@ void read_capped(size_t size, Read&& read) {
     allocation_budget = saved;
 }
 
+// A VectorTransform read from untrusted bytes under the allocation cap, which must feed
+// vectors of dimension `d_out`.
+std::unique_ptr<faiss::VectorTransform> read_transform_untrusted(
+        const uint8_t* buf,
+        size_t size,
+        int d_out) {
+    SliceReader reader(buf, size);
+    faiss::VectorTransform* read = nullptr;
+    read_capped(size, [&] { read = faiss::read_VectorTransform(&reader); });
+    std::unique_ptr<faiss::VectorTransform> transform(read);
+    if (transform->d_in <= 0) {
+        refuse("the transform takes vectors of dimension %d", transform->d_in);
+    }
+    // FAISS's own check (and error) where a caller's transform meets the index.
+    FAISS_THROW_IF_NOT_FMT(
+            transform->d_out == d_out,
+            "the transform maps dimension %d to %d; the index it feeds has dimension %d",
+            transform->d_in,
+            transform->d_out,
+            d_out);
+    return transform;
+}
+
 } // namespace
 
 extern "C" {
@@ -1915,25 +1939,38 @@ int faissx_shim_write_VectorTransform(const void* transform, size_t* p_size, uin
 }
 
 // An IndexPreTransform over `index` (borrowed, as FAISS's constructor borrows it) applying the
-// transform read from untrusted bytes under the allocation cap, which it owns.
+// transform read from untrusted bytes (none when there are no bytes), which it owns.
 int faissx_shim_IndexPreTransform_new_untrusted(
         void** out,
         const uint8_t* buf,
         size_t size,
         void* index) {
     return guarded([&] {
-        SliceReader reader(buf, size);
-        faiss::VectorTransform* read = nullptr;
-        read_capped(size, [&] { read = faiss::read_VectorTransform(&reader); });
-        std::unique_ptr<faiss::VectorTransform> transform(read);
         auto* inner = static_cast<faiss::Index*>(index);
-        if (transform->d_in <= 0 || transform->d_out != inner->d) {
-            refuse("the transform maps dimension %d to %d; the index it feeds has dimension %d",
-                   transform->d_in,
-                   transform->d_out,
-                   inner->d);
+        if (size == 0) {
+            *out = new PreTransformOwningItsChain(inner);
+            return;
         }
+        auto transform = read_transform_untrusted(buf, size, inner->d);
         *out = new PreTransformOwningItsChain(transform.get(), inner);
+        transform.release();
+    });
+}
+
+// IndexPreTransform::prepend_transform with a transform read from untrusted bytes. The index
+// owns its chain: read from a file or made by the factory it owns its fields, and the server's
+// own composites free their chain themselves.
+int faissx_shim_IndexPreTransform_prepend_untrusted(void* index, const uint8_t* buf, size_t size) {
+    return guarded([&] {
+        auto* pt = dynamic_cast<faiss::IndexPreTransform*>(static_cast<faiss::Index*>(index));
+        if (!pt) {
+            refuse("prepend_transform applies to IndexPreTransform");
+        }
+        if (!pt->own_fields && !dynamic_cast<PreTransformOwningItsChain*>(pt)) {
+            refuse("this IndexPreTransform does not own its transforms");
+        }
+        auto transform = read_transform_untrusted(buf, size, pt->d);
+        pt->prepend_transform(transform.get());
         transform.release();
     });
 }

@@ -45,6 +45,11 @@ extern "C" {
         size: usize,
         index: *mut c_void,
     ) -> c_int;
+    pub fn faissx_shim_IndexPreTransform_prepend_untrusted(
+        index: *mut c_void,
+        transform: *const u8,
+        size: usize,
+    ) -> c_int;
     pub fn faissx_shim_write_VectorTransform(
         transform: *const c_void,
         p_size: *mut usize,

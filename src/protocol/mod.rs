@@ -172,6 +172,11 @@ pub enum Op {
     ListSizes {
         index: String,
     },
+    /// Frame: a VectorTransform in FAISS's serialized form, put in front of an
+    /// IndexPreTransform's chain.
+    PrependTransform {
+        index: String,
+    },
     /// Frame: n vectors. Reply frame: their standalone codes (n × sa_code_size bytes).
     SaEncode {
         index: String,
@@ -301,7 +306,7 @@ pub enum IndexSpec {
         base: String,
     },
     /// An IndexPreTransform applying `transform` (one VectorTransform in FAISS's serialized
-    /// form) before the tenant's index `index`, which it borrows.
+    /// form; none when empty) before the tenant's index `index`, which it borrows.
     PreTransform {
         index: String,
         #[serde(with = "serde_bytes")]

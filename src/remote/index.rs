@@ -633,6 +633,16 @@ impl RemoteIndex {
         Ok(frame)
     }
 
+    /// `transform`: a VectorTransform in FAISS's serialized form.
+    pub fn prepend_transform(&self, transform: &[u8]) -> Result<()> {
+        let op = Op::PrependTransform {
+            index: self.name.clone(),
+        };
+        let (answer, _) = self.call(op, vec![transform.into()])?;
+        self.written(answer_info(answer)?);
+        Ok(())
+    }
+
     pub fn sa_encode(&self, n: usize, x: &[u8], code_size: usize) -> Result<Vec<u8>> {
         let op = Op::SaEncode {
             index: self.name.clone(),

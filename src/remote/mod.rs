@@ -331,6 +331,7 @@ fn op_name(op: &Op) -> &'static str {
         Op::SaDecode { .. } => "sa_decode",
         Op::ComputeResidual { .. } => "compute_residual",
         Op::SearchPreassigned { .. } => "search_preassigned",
+        Op::PrependTransform { .. } => "prepend_transform",
         Op::Heartbeat => "heartbeat",
         Op::Persist { .. } => "persist",
         Op::EndSession => "end_session",

@@ -229,7 +229,8 @@ fn serve(
         | Op::Add { .. }
         | Op::Reset { .. }
         | Op::RemoveIds { .. }
-        | Op::SetParam { .. } => {
+        | Op::SetParam { .. }
+        | Op::PrependTransform { .. } => {
             let entry = find(write_target(&request.op))?;
             let (removed, info) = store::write_logged(&entry, &request.op, payload)?;
             let answer = match removed {
@@ -355,6 +356,7 @@ fn reserve_memory<'a>(
         | Op::Reset { .. }
         | Op::RemoveIds { .. }
         | Op::SetParam { .. }
+        | Op::PrependTransform { .. }
         | Op::IdMap { .. }
         | Op::ListIds { .. }
         | Op::ListSizes { .. } => return Ok(None),
@@ -368,7 +370,8 @@ fn write_target(op: &Op) -> &str {
         | Op::Add { index, .. }
         | Op::Reset { index }
         | Op::RemoveIds { index, .. }
-        | Op::SetParam { index, .. } => index,
+        | Op::SetParam { index, .. }
+        | Op::PrependTransform { index } => index,
         _ => unreachable!("only writes reach write_target"),
     }
 }

@@ -773,6 +773,7 @@ pub(super) fn apply_write(
         Op::SetParam {
             name, value, space, ..
         } => index.set_param(name, *value, *space).map(|()| None),
+        Op::PrependTransform { .. } => index.prepend_transform(frame(0)?).map(|()| None),
         _ => Err(Error::invalid("not a write operation")),
     }
 }

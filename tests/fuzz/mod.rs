@@ -1247,6 +1247,13 @@ pub fn corpus() -> Vec<Entry> {
         vec![],
     );
     push(
+        "prepend-transform",
+        Op::PrependTransform {
+            index: "c_pre_transform".into(),
+        },
+        vec![serialized_transform(4 * D as i32, 2 * D as i32, false)],
+    );
+    push(
         "sa-encode-sq8",
         Op::SaEncode {
             index: "fac_sq8".into(),
@@ -1487,7 +1494,7 @@ pub fn corpus() -> Vec<Entry> {
 /// The names of every operation and every index spec: `op_name` and `spec_name` match
 /// exhaustively, so a new variant fails to compile until it is named here, and the corpus test
 /// then fails until the corpus covers it.
-pub const OPS: [&str; 30] = [
+pub const OPS: [&str; 31] = [
     "Ping",
     "List",
     "Create",
@@ -1514,6 +1521,7 @@ pub const OPS: [&str; 30] = [
     "SaDecode",
     "ComputeResidual",
     "SearchPreassigned",
+    "PrependTransform",
     "Heartbeat",
     "Persist",
     "EndSession",
@@ -1548,6 +1556,7 @@ pub fn op_name(op: &Op) -> &'static str {
         Op::SaDecode { .. } => "SaDecode",
         Op::ComputeResidual { .. } => "ComputeResidual",
         Op::SearchPreassigned { .. } => "SearchPreassigned",
+        Op::PrependTransform { .. } => "PrependTransform",
         Op::Heartbeat => "Heartbeat",
         Op::Persist { .. } => "Persist",
         Op::EndSession => "EndSession",
@@ -2201,7 +2210,7 @@ impl Gen {
     pub fn request(&mut self) -> Message {
         let (index, known) = self.index();
         let mut payload = Vec::new();
-        let op = match self.below(34) {
+        let op = match self.below(35) {
             0 => Op::Ping,
             1 => Op::List,
             2 | 3 => {
@@ -2372,6 +2381,10 @@ impl Gen {
             30 => Op::Persist { index },
             31 => Op::Describe,
             32 => Op::EndSession,
+            33 => {
+                payload.push(self.transform());
+                Op::PrependTransform { index }
+            }
             _ => {
                 if self.chance(0.5) {
                     Op::ListSizes { index }
