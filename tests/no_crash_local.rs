@@ -16,6 +16,7 @@ use faissx::ffi::index_hnsw::*;
 use faissx::ffi::index_ivf::*;
 use faissx::ffi::index_ivf_flat::*;
 use faissx::ffi::index_pq::*;
+use faissx::ffi::index_pre_transform::*;
 use faissx::ffi::index_scalar_quantizer::*;
 use faissx::ffi::index_shards::*;
 use faissx::ffi::meta_indexes::*;
@@ -988,4 +989,32 @@ fn scalar_quantizers_that_were_never_trained_are_refused() {
     let (rc, _, labels) = search_rc(&ivf, &queries, 4, &Params(null_mut()));
     check(rc);
     assert!(labels.iter().all(|&l| l == -1));
+}
+
+#[test]
+fn pre_transforms_with_an_untrained_transform_are_refused() {
+    // Found by the server fuzzer: a transform put in front of an index that already holds
+    // vectors is untrained; FAISS reverses it (an empty matrix) to reconstruct.
+    let (flat, xb) = flat(METRIC_L2);
+    let mut rotation = null_mut();
+    check(unsafe { faissx_RandomRotationMatrix_new_with(&mut rotation, D as c_int, D as c_int) });
+    let mut p = null_mut();
+    let rc =
+        unsafe { faissx_IndexPreTransform_new_with_transform(&mut p, rotation.cast(), flat.ptr()) };
+    let index = Index::from_new(rc, p.cast());
+    assert_eq!(index.ntotal(), NB);
+    let mut out = vec![0f32; 4 * D];
+    let rc = unsafe { faissx_Index_reconstruct_n(index.ptr(), 0, 4, out.as_mut_ptr()) };
+    expect_err(
+        rc,
+        FAISSX_ERR_INVALID_ARGUMENT,
+        &["IndexPreTransform", "not trained"],
+    );
+    let rc = unsafe { faissx_Index_reconstruct(index.ptr(), 1, out.as_mut_ptr()) };
+    expect_err(rc, FAISSX_ERR_INVALID_ARGUMENT, &["not trained"]);
+    // Trained, it reconstructs what was added.
+    index.train(&xb);
+    check(unsafe { faissx_Index_reconstruct(index.ptr(), 1, out.as_mut_ptr()) });
+    drop(index);
+    unsafe { faissx_VectorTransform_free(rotation.cast()) };
 }

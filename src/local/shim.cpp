@@ -1245,6 +1245,16 @@ void check_sub_indexes(const faiss::Index* index, int depth) {
         check_id_map(idmap);
         check_sub_indexes(idmap->index, depth + 1);
     } else if (auto* pt = dynamic_cast<const faiss::IndexPreTransform*>(index)) {
+        // A transform prepended, or given to the constructor, after the index was filled:
+        // FAISS reverses it to reconstruct without checking it was trained (its matrix is
+        // still empty).
+        for (size_t i = 0; i < pt->chain.size(); i++) {
+            if (!pt->chain[i]->is_trained) {
+                refuse("IndexPreTransform: transform %zu of its chain is not trained; train the "
+                       "index first",
+                       i);
+            }
+        }
         check_sub_indexes(pt->index, depth + 1);
     } else if (auto* refine = dynamic_cast<const faiss::IndexRefine*>(index)) {
         if (refine->base_index && refine->refine_index &&
