@@ -24,10 +24,12 @@ use faissx::ffi::index_lsh::*;
 use faissx::ffi::index_pq::*;
 use faissx::ffi::index_pre_transform::*;
 use faissx::ffi::index_scalar_quantizer::*;
+use faissx::ffi::io::*;
 use faissx::ffi::meta_indexes::*;
 use faissx::ffi::types::*;
 use remote::*;
-use std::os::raw::c_int;
+use std::cell::RefCell;
+use std::os::raw::{c_int, c_void};
 use std::ptr;
 
 const D: usize = 16;
@@ -156,6 +158,57 @@ fn assert_same(local: &Record, remote: &Record) {
             _ => panic!("{what}: different kinds of values"),
         }
     }
+}
+
+thread_local! {
+    /// The custom writer's sink and the custom reader's source with its cursor: FAISS's
+    /// callbacks carry no user pointer. The writer also keeps each call's length, as the
+    /// callbacks see the same calls in both modes.
+    static SINK: RefCell<(Vec<u8>, Vec<usize>)> = const { RefCell::new((Vec::new(), Vec::new())) };
+    static SOURCE: RefCell<(Vec<u8>, usize)> = const { RefCell::new((Vec::new(), 0)) };
+}
+
+unsafe extern "C" fn write_to_sink(data: *const c_void, size: usize, items: usize) -> usize {
+    let bytes = std::slice::from_raw_parts(data.cast::<u8>(), size * items);
+    SINK.with(|sink| {
+        let (all, calls) = &mut *sink.borrow_mut();
+        all.extend_from_slice(bytes);
+        calls.push(bytes.len());
+    });
+    items
+}
+
+unsafe extern "C" fn read_from_source(data: *mut c_void, size: usize, items: usize) -> usize {
+    SOURCE.with(|source| {
+        let (bytes, pos) = &mut *source.borrow_mut();
+        let whole = ((bytes.len() - *pos) / size.max(1)).min(items);
+        let n = whole * size;
+        std::ptr::copy_nonoverlapping(bytes[*pos..].as_ptr(), data.cast::<u8>(), n);
+        *pos += n;
+        whole
+    })
+}
+
+/// Writes through a CustomIOWriter; returns the return code, the bytes and each call's length.
+fn write_custom(write: impl FnOnce(*mut FaissIOWriter) -> c_int) -> (c_int, Vec<u8>, Vec<usize>) {
+    SINK.with(|sink| *sink.borrow_mut() = Default::default());
+    let mut w = ptr::null_mut();
+    check(unsafe { faissx_CustomIOWriter_new(&mut w, Some(write_to_sink)) });
+    // A CustomIOWriter is an IOWriter, as in FAISS's class graph.
+    let rc = write(w.cast());
+    unsafe { faissx_CustomIOWriter_free(w) };
+    let (bytes, calls) = SINK.with(|sink| sink.take());
+    (rc, bytes, calls)
+}
+
+/// Reads through a CustomIOReader over `bytes`.
+fn read_custom<T>(bytes: &[u8], read: impl FnOnce(*mut FaissIOReader) -> (c_int, T)) -> (c_int, T) {
+    SOURCE.with(|source| *source.borrow_mut() = (bytes.to_vec(), 0));
+    let mut r = ptr::null_mut();
+    check(unsafe { faissx_CustomIOReader_new(&mut r, Some(read_from_source)) });
+    let out = read(r.cast());
+    unsafe { faissx_CustomIOReader_free(r) };
+    out
 }
 
 fn flat_with(d: usize, metric: FaissMetricType) -> Index {
@@ -1278,6 +1331,23 @@ fn binary_indexes() {
             distances.iter().map(|&d| d as i64),
         );
         rec.exact("read from FILE* labels", labels);
+        let (rc, written, calls) =
+            write_custom(|w| unsafe { faissx_write_index_binary_custom(f, w) });
+        check(rc);
+        assert_eq!(written, bytes);
+        rec.exact("custom writer calls", calls.iter().map(|&c| c as i64));
+        let (rc, p) = read_custom(&written, |r| {
+            let mut p = ptr::null_mut();
+            (unsafe { faissx_read_index_binary_custom(r, 0, &mut p) }, p)
+        });
+        let read = BinaryIndex::from_new(rc, p);
+        rec.made(read.ptr());
+        let (distances, labels) = read.search(&queries, K);
+        rec.exact(
+            "read from a custom reader distances",
+            distances.iter().map(|&d| d as i64),
+        );
+        rec.exact("read from a custom reader labels", labels);
 
         let mut p = ptr::null_mut();
         let quantizer = BinaryIndex::from_new(
@@ -1369,6 +1439,32 @@ fn files_buffers_and_clones() {
         let from_buf = Index::from_bytes(&bytes);
         rec.made(from_buf.ptr());
         rec.knn("read from buffer", from_buf.search(&xq, K));
+
+        // Through the caller's own writer and reader: the same bytes in the same calls.
+        let (rc, written, calls) =
+            write_custom(|w| unsafe { faissx_write_index_custom(index.ptr(), w, 0) });
+        check(rc);
+        assert_eq!(written, on_disk);
+        rec.exact("custom writer calls", calls.iter().map(|&c| c as i64));
+        // io_flags reach FAISS's writer in both modes (16: IO_FLAG_SKIP_IVF_DATA).
+        let (rc, skipped, _) =
+            write_custom(|w| unsafe { faissx_write_index_custom(index.ptr(), w, 16) });
+        rec.num("custom writer with io_flags", rc);
+        rec.exact("bytes with io_flags", skipped.iter().map(|&b| b as i64));
+        let (rc, p) = read_custom(&written, |r| {
+            let mut p = ptr::null_mut();
+            (unsafe { faissx_read_index_custom(r, 0, &mut p) }, p)
+        });
+        let read = Index::from_new(rc, p);
+        rec.made(read.ptr());
+        rec.knn("read from a custom reader", read.search(&xq, K));
+        // A reader that runs dry fails the same way in both modes.
+        let (rc, p) = read_custom(&written[..written.len() / 2], |r| {
+            let mut p = ptr::null_mut();
+            (unsafe { faissx_read_index_custom(r, 0, &mut p) }, p)
+        });
+        rec.num("truncated custom reader", rc);
+        assert!(p.is_null());
 
         let mut p = ptr::null_mut();
         check(unsafe { faissx_clone_index(index.ptr(), &mut p) });
