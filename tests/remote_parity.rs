@@ -211,6 +211,28 @@ fn read_custom<T>(bytes: &[u8], read: impl FnOnce(*mut FaissIOReader) -> (c_int,
     out
 }
 
+/// What `print` writes to the process's stdout (FAISS prints with printf, past Rust's capture).
+fn stdout_of(print: impl FnOnce()) -> Vec<u8> {
+    let file = TempFile::new("stdout");
+    unsafe {
+        libc::fflush(ptr::null_mut());
+        let saved = libc::dup(1);
+        let out = libc::open(
+            file.c_path().as_ptr(),
+            libc::O_CREAT | libc::O_TRUNC | libc::O_WRONLY,
+            0o600,
+        );
+        assert!(saved >= 0 && out >= 0);
+        libc::dup2(out, 1);
+        libc::close(out);
+        print();
+        libc::fflush(ptr::null_mut());
+        libc::dup2(saved, 1);
+        libc::close(saved);
+    }
+    std::fs::read(file.path()).unwrap()
+}
+
 fn flat_with(d: usize, metric: FaissMetricType) -> Index {
     let mut p = ptr::null_mut();
     Index::from_new(
@@ -1388,6 +1410,31 @@ fn binary_indexes() {
         let (distances, labels) = factory.search(&queries, K);
         rec.exact("factory distances", distances.iter().map(|&d| d as i64));
         rec.exact("factory labels", labels);
+    });
+}
+
+#[test]
+fn ivf_statistics_and_binary_ivf_options() {
+    const DB: usize = 64;
+    parity(|rec| {
+        let (xb, _) = data();
+        let index = Index::factory(D, "IVF8,Flat", METRIC_L2);
+        index.train(&xb);
+        index.add(&xb);
+        let ivf = unsafe { faissx_IndexIVF_cast(index.ptr()) };
+        let printed = stdout_of(|| unsafe { faissx_IndexIVF_print_stats(ivf) });
+        assert!(!printed.is_empty(), "print_stats printed nothing");
+        rec.exact("IVF print_stats", printed.iter().map(|&b| b as i64));
+
+        let mut rng = Rng::new(78);
+        let codes = rng.bytes(NB * DB / 8);
+        let binary = BinaryIndex::factory(DB, "BIVF8");
+        binary.train(&codes);
+        binary.add(&codes);
+        let v = unsafe { faissx_IndexBinaryIVF_cast(binary.ptr()) };
+        let printed = stdout_of(|| unsafe { faissx_IndexBinaryIVF_print_stats(v) });
+        assert!(!printed.is_empty(), "print_stats printed nothing");
+        rec.exact("BinaryIVF print_stats", printed.iter().map(|&b| b as i64));
     });
 }
 

@@ -337,9 +337,21 @@ pub unsafe extern "C" fn faissx_IndexBinaryIVF_imbalance_factor(
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexBinaryIVF_print_stats(index: *const FaissIndexBinaryIVF) {
     boundary!((), {
-        local_only(index, "index")?;
         of_class(index, c"IndexBinaryIVF")?;
         non_null(index, "index")?;
+        if let Some(remote) = as_remote(index) {
+            // FAISS prints the lists of a copy of the server's index: the same lines.
+            return remote.with_local_copy(|copy| match copy.raw() {
+                // SAFETY: the copy is a live local index; the cast returns NULL for another class.
+                RawIndex::Binary(local) => unsafe {
+                    let ivf = sys::faiss_IndexBinaryIVF_cast(local);
+                    if !ivf.is_null() {
+                        sys::faiss_IndexBinaryIVF_print_stats(ivf);
+                    }
+                },
+                RawIndex::Float(_) => {}
+            });
+        }
         sys::faiss_IndexBinaryIVF_print_stats(index);
         Ok(())
     })

@@ -379,9 +379,21 @@ pub unsafe extern "C" fn faissx_IndexIVF_imbalance_factor(index: *const FaissInd
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexIVF_print_stats(index: *const FaissIndexIVF) {
     boundary!((), {
-        local_only(index, "index")?;
         of_class(index, c"IndexIVF")?;
         non_null(index, "index")?;
+        if let Some(remote) = as_remote(index) {
+            // FAISS prints the lists of a copy of the server's index: the same lines.
+            return remote.with_local_copy(|copy| match copy.raw() {
+                // SAFETY: the copy is a live local index; the cast returns NULL for another class.
+                RawIndex::Float(local) => unsafe {
+                    let ivf = sys::faiss_IndexIVF_cast(local);
+                    if !ivf.is_null() {
+                        sys::faiss_IndexIVF_print_stats(ivf);
+                    }
+                },
+                RawIndex::Binary(_) => {}
+            });
+        }
         sys::faiss_IndexIVF_print_stats(index);
         Ok(())
     })
