@@ -1435,6 +1435,25 @@ fn ivf_statistics_and_binary_ivf_options() {
         let printed = stdout_of(|| unsafe { faissx_IndexBinaryIVF_print_stats(v) });
         assert!(!printed.is_empty(), "print_stats printed nothing");
         rec.exact("BinaryIVF print_stats", printed.iter().map(|&b| b as i64));
+
+        // Search options that take another path through the lists: the same answers.
+        let queries = codes[..NQ * DB / 8].to_vec();
+        unsafe { faissx_IndexBinaryIVF_set_nprobe(v, 3) };
+        for (use_heap, per_invlist) in [(1, 0), (0, 0), (0, 1), (7, 1)] {
+            unsafe {
+                faissx_IndexBinaryIVF_set_use_heap(v, use_heap);
+                faissx_IndexBinaryIVF_set_per_invlist_search(v, per_invlist);
+                rec.num("use_heap", faissx_IndexBinaryIVF_use_heap(v));
+                rec.num(
+                    "per_invlist_search",
+                    faissx_IndexBinaryIVF_per_invlist_search(v),
+                );
+            }
+            let (distances, labels) = binary.search(&queries, K);
+            let what = format!("use_heap {use_heap}, per_invlist_search {per_invlist}");
+            rec.exact(&what, distances.iter().map(|&d| d as i64));
+            rec.exact(&what, labels);
+        }
     });
 }
 

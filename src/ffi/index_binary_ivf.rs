@@ -156,9 +156,11 @@ pub unsafe extern "C" fn faissx_IndexBinaryIVF_use_heap(
     index: *const FaissIndexBinaryIVF,
 ) -> c_int {
     boundary!(0, {
-        local_only(index, "index")?;
         of_class(index, c"IndexBinaryIVF")?;
         non_null(index, "index")?;
+        if let Some(remote) = as_remote(index) {
+            return Ok(remote.fresh_info()?.use_heap.into());
+        }
         Ok(sys::faiss_IndexBinaryIVF_use_heap(index))
     })
 }
@@ -170,9 +172,11 @@ pub unsafe extern "C" fn faissx_IndexBinaryIVF_set_use_heap(
     value: c_int,
 ) {
     boundary!((), {
-        local_only(index, "index")?;
         of_class(index, c"IndexBinaryIVF")?;
         non_null(index, "index")?;
+        if let Some(remote) = as_remote(index) {
+            return remote.set_param("use_heap", value.into());
+        }
         sys::faiss_IndexBinaryIVF_set_use_heap(index, value);
         Ok(())
     })
@@ -184,9 +188,11 @@ pub unsafe extern "C" fn faissx_IndexBinaryIVF_per_invlist_search(
     index: *const FaissIndexBinaryIVF,
 ) -> c_int {
     boundary!(0, {
-        local_only(index, "index")?;
         of_class(index, c"IndexBinaryIVF")?;
         non_null(index, "index")?;
+        if let Some(remote) = as_remote(index) {
+            return Ok(remote.fresh_info()?.per_invlist_search.into());
+        }
         Ok(sys::faiss_IndexBinaryIVF_per_invlist_search(index))
     })
 }
@@ -198,9 +204,11 @@ pub unsafe extern "C" fn faissx_IndexBinaryIVF_set_per_invlist_search(
     value: c_int,
 ) {
     boundary!((), {
-        local_only(index, "index")?;
         of_class(index, c"IndexBinaryIVF")?;
         non_null(index, "index")?;
+        if let Some(remote) = as_remote(index) {
+            return remote.set_param("per_invlist_search", value.into());
+        }
         sys::faiss_IndexBinaryIVF_set_per_invlist_search(index, value);
         Ok(())
     })

@@ -1061,6 +1061,21 @@ impl LocalIndex {
                         sys::faiss_IndexBinaryIVF_set_max_codes(ivf, value as usize)
                     }
                 }
+                (RawIndex::Binary(index), "use_heap" | "per_invlist_search") => {
+                    let ivf = sys::faiss_IndexBinaryIVF_cast(index);
+                    if ivf.is_null() {
+                        return Err(Error::unsupported(format!(
+                            "{name} applies to binary IVF indexes"
+                        )));
+                    }
+                    // FAISS stores the C int in a bool.
+                    let on = (value != 0.0).into();
+                    if name == "use_heap" {
+                        sys::faiss_IndexBinaryIVF_set_use_heap(ivf, on)
+                    } else {
+                        sys::faiss_IndexBinaryIVF_set_per_invlist_search(ivf, on)
+                    }
+                }
                 (RawIndex::Float(index), "direct_map") => {
                     let ivf = sys::faiss_IndexIVF_cast(index);
                     if ivf.is_null() {
@@ -1407,6 +1422,8 @@ unsafe fn binary_info(index: *mut FaissIndexBinary) -> IndexInfo {
         info.nlist = sys::faiss_IndexBinaryIVF_nlist(ivf) as u64;
         info.nprobe = sys::faiss_IndexBinaryIVF_nprobe(ivf) as u64;
         info.max_codes = sys::faiss_IndexBinaryIVF_max_codes(ivf) as u64;
+        info.use_heap = sys::faiss_IndexBinaryIVF_use_heap(ivf) != 0;
+        info.per_invlist_search = sys::faiss_IndexBinaryIVF_per_invlist_search(ivf) != 0;
     }
     info.classes = classes.into_iter().map(String::from).collect();
     info

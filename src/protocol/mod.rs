@@ -417,6 +417,11 @@ pub struct IndexInfo {
     /// An IndexRefineFlat's k_factor.
     #[serde(default)]
     pub k_factor: f32,
+    /// An IndexBinaryIVF's search options.
+    #[serde(default)]
+    pub use_heap: bool,
+    #[serde(default)]
+    pub per_invlist_search: bool,
 }
 
 /// Why a request failed, as the client reports it.

@@ -1728,9 +1728,11 @@ const BINARY_FACTORY: [&str; 8] = [
     "Flat",
 ];
 
-const PARAM_NAMES: [&str; 12] = [
+const PARAM_NAMES: [&str; 14] = [
     "nprobe",
     "max_codes",
+    "use_heap",
+    "per_invlist_search",
     "efSearch",
     "efConstruction",
     "verbose",
