@@ -1454,6 +1454,98 @@ fn ivf_statistics_and_binary_ivf_options() {
             rec.exact(&what, distances.iter().map(|&d| d as i64));
             rec.exact(&what, labels);
         }
+
+        // Preassigned searches of each kind, with the lists the quantizer picks.
+        let quantizer = unsafe { faissx_IndexBinaryIVF_quantizer(v) };
+        let coarse = |nprobe: usize| {
+            let (mut dis, mut lists) = (vec![0i32; NQ * nprobe], vec![0 as idx_t; NQ * nprobe]);
+            check(unsafe {
+                faissx_IndexBinary_search(
+                    quantizer,
+                    NQ as idx_t,
+                    queries.as_ptr(),
+                    nprobe as idx_t,
+                    dis.as_mut_ptr(),
+                    lists.as_mut_ptr(),
+                )
+            });
+            (dis, lists)
+        };
+        let preassigned = |rec: &mut Record,
+                           what: &str,
+                           lists: &[idx_t],
+                           dis: &[i32],
+                           store_pairs: c_int,
+                           params: *const FaissSearchParametersIVF| {
+            let (mut distances, mut labels) = (vec![0i32; NQ * K], vec![0 as idx_t; NQ * K]);
+            let rc = unsafe {
+                faissx_IndexBinaryIVF_search_preassigned(
+                    v,
+                    NQ as idx_t,
+                    queries.as_ptr(),
+                    K as idx_t,
+                    lists.as_ptr(),
+                    dis.as_ptr(),
+                    distances.as_mut_ptr(),
+                    labels.as_mut_ptr(),
+                    store_pairs,
+                    params,
+                )
+            };
+            rec.num(&format!("{what}: rc"), rc);
+            if rc == 0 {
+                rec.exact(
+                    &format!("{what}: distances"),
+                    distances.iter().map(|&d| d as i64),
+                );
+                rec.exact(&format!("{what}: labels"), labels);
+            }
+            rc
+        };
+        let (dis, lists) = coarse(3);
+        for (use_heap, per_invlist) in [(1, 0), (0, 0), (0, 1)] {
+            unsafe {
+                faissx_IndexBinaryIVF_set_use_heap(v, use_heap);
+                faissx_IndexBinaryIVF_set_per_invlist_search(v, per_invlist);
+            }
+            for store_pairs in [0, 1] {
+                // The per-list search refuses store_pairs (FAISS's own check).
+                let what = format!(
+                    "binary search_preassigned, use_heap {use_heap}, \
+                     per_invlist_search {per_invlist}, store_pairs {store_pairs}"
+                );
+                let rc = preassigned(rec, &what, &lists, &dis, store_pairs, ptr::null());
+                assert_eq!(rc != 0, per_invlist == 1 && store_pairs == 1, "{what}");
+            }
+            // Lists the index does not have are refused, not read.
+            let mut bad = lists.clone();
+            bad[4] = NLIST as idx_t + 7;
+            let rc = preassigned(rec, "a list past nlist", &bad, &dis, 0, ptr::null());
+            assert_ne!(rc, 0);
+            bad[4] = -3;
+            let rc = preassigned(rec, "a list below -1", &bad, &dis, 0, ptr::null());
+            assert_ne!(rc, 0);
+            // -1 (no list) is skipped, except by the per-list search, which cannot skip it.
+            bad[4] = -1;
+            let rc = preassigned(rec, "list -1", &bad, &dis, 0, ptr::null());
+            assert_eq!(rc != 0, per_invlist == 1);
+        }
+        unsafe { faissx_IndexBinaryIVF_set_per_invlist_search(v, 0) };
+        // Parameters choose how many lists each query has (5 here, not the index's 3).
+        let (dis, lists) = coarse(5);
+        for max_codes in [0, 40] {
+            let mut params = ptr::null_mut();
+            check(unsafe {
+                faissx_SearchParametersIVF_new_with(&mut params, ptr::null_mut(), 5, max_codes)
+            });
+            let what = format!("binary search_preassigned, nprobe 5, max_codes {max_codes}");
+            assert_eq!(preassigned(rec, &what, &lists, &dis, 0, params), 0);
+            let mut bad = lists.clone();
+            bad[NQ * 5 - 1] = NLIST as idx_t;
+            let what = "parameters' last list past nlist";
+            assert_ne!(preassigned(rec, what, &bad, &dis, 0, params), 0);
+            unsafe { faissx_SearchParametersIVF_free(params) };
+        }
     });
 }
 

@@ -304,6 +304,7 @@ pub unsafe extern "C" fn faissx_IndexIVF_search_preassigned(
                 slice(assign, probes),
                 slice(centroid_dis, probes),
                 store_pairs != 0,
+                None,
             )?;
             copy_bytes_out(&found_distances, distances);
             copy_out(&found_labels, labels);

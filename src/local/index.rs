@@ -782,14 +782,24 @@ impl LocalIndex {
     }
 
     /// An IVF search of n queries in the lists the caller assigned them (n × nprobe list
-    /// numbers and coarse distances, nprobe being the index's).
+    /// numbers and coarse distances, nprobe being the index's, or for a binary IVF the
+    /// parameters').
     pub fn search_preassigned(
         &self,
         n: u64,
         k: u64,
         frames: [&[u8]; 3],
         store_pairs: bool,
+        params: Option<&SearchParams>,
     ) -> Result<(Vec<u8>, Vec<u8>)> {
+        if let RawIndex::Binary(index) = self.0 {
+            return self.binary_search_preassigned(index, n, k, frames, store_pairs, params);
+        }
+        if params.is_some() {
+            return Err(Error::unsupported(
+                "search_preassigned of a float IVF takes no search parameters",
+            ));
+        }
         let [queries, assign, centroid_dis] = frames;
         let index = self.float_only("inverted lists to search")?;
         // SAFETY: a live index; the cast returns NULL for other classes.
@@ -830,6 +840,77 @@ impl LocalIndex {
                 c_int::from(store_pairs),
             )
         })?;
+        Ok((framed(distances, &what)?, framed(labels, &what)?))
+    }
+
+    fn binary_search_preassigned(
+        &self,
+        index: *mut FaissIndexBinary,
+        n: u64,
+        k: u64,
+        frames: [&[u8]; 3],
+        store_pairs: bool,
+        params: Option<&SearchParams>,
+    ) -> Result<(Vec<u8>, Vec<u8>)> {
+        let [queries, cidx, cdis] = frames;
+        // SAFETY: a live index; the cast returns NULL for other classes.
+        let ivf = unsafe { sys::faiss_IndexBinaryIVF_cast(index) };
+        if ivf.is_null() {
+            return Err(Error::unsupported(
+                "search_preassigned applies to IVF indexes",
+            ));
+        }
+        if params.is_some_and(|p| p.ef_search.is_some() || p.nprobe.is_none()) {
+            return Err(Error::invalid(
+                "search_preassigned takes IVF search parameters (nprobe, max_codes)",
+            ));
+        }
+        let x = self.vectors(queries, n, "queries")?;
+        if k == 0 {
+            return Err(Error::invalid("k must be > 0 (got 0)"));
+        }
+        let info = self.info();
+        let nprobe = params.and_then(|p| p.nprobe).unwrap_or(info.nprobe);
+        let probes = n.saturating_mul(nprobe.min(info.nlist));
+        let cidx: Vec<i64> = crate::protocol::from_frame(cidx, probes as usize, "cidx")
+            .map_err(|e| Error::invalid(e.message))?;
+        let cdis: Vec<i32> = crate::protocol::from_frame(cdis, probes as usize, "cdis")
+            .map_err(|e| Error::invalid(e.message))?;
+        let what = || format!("search of n = {n} queries for k = {k} neighbours");
+        let total = results(n, k)?;
+        let mut distances = zeroed::<i32>(total, &what)?;
+        let mut labels = zeroed::<i64>(total, &what)?;
+        // SAFETY: the parameters are fresh and freed below; buffers sized above; the shim
+        // checks nprobe and the list numbers.
+        unsafe {
+            let built = match params {
+                Some(p) => construct(|out: *mut *mut FaissSearchParametersIVF| {
+                    faiss_status(sys::faiss_SearchParametersIVF_new_with(
+                        out,
+                        ptr::null_mut(),
+                        nprobe as usize,
+                        p.max_codes.unwrap_or(info.max_codes) as usize,
+                    ))
+                })?,
+                None => ptr::null_mut(),
+            };
+            let status = shim::faissx_shim_IndexBinaryIVF_search_preassigned(
+                ivf.cast_const().cast(),
+                idx(n, "n")?,
+                x.as_ptr(),
+                idx(k, "k")?,
+                cidx.as_ptr(),
+                cdis.as_ptr(),
+                distances.as_mut_ptr(),
+                labels.as_mut_ptr(),
+                c_int::from(store_pairs),
+                built.cast_const().cast(),
+            );
+            if !built.is_null() {
+                sys::faiss_SearchParameters_free(built.cast());
+            }
+            shim_status(status)?;
+        }
         Ok((framed(distances, &what)?, framed(labels, &what)?))
     }
 

@@ -1413,6 +1413,50 @@ int faissx_shim_IndexIVF_search_preassigned(
     });
 }
 
+// IndexBinaryIVF::search_preassigned with the lists checked as for IndexIVF's: FAISS throws on
+// a list past nlist inside its OpenMP loop, which ends the process, and the per-list search
+// buckets the list numbers unchecked (a negative one, -1 included, sends its in-place bucket
+// sort outside its tables). nprobe is FAISS's signed count of the parameters' or the
+// index's: past 2^63 its scan runs past the probed lists.
+int faissx_shim_IndexBinaryIVF_search_preassigned(
+        const void* index,
+        int64_t n,
+        const uint8_t* x,
+        int64_t k,
+        const int64_t* cidx,
+        const int32_t* cdis,
+        int32_t* dis,
+        int64_t* idx,
+        int store_pairs,
+        const void* params) {
+    return guarded([&] {
+        auto* ivf = dynamic_cast<const faiss::IndexBinaryIVF*>(
+                static_cast<const faiss::IndexBinary*>(index));
+        if (!ivf) {
+            refuse("search_preassigned applies to IVF indexes");
+        }
+        FAISS_THROW_IF_NOT(k > 0);
+        check_lists(ivf, "IndexBinaryIVF");
+        auto* p = static_cast<const faiss::SearchParametersIVF*>(params);
+        size_t nprobe = p ? p->nprobe : ivf->nprobe;
+        if (nprobe > size_t(std::numeric_limits<int64_t>::max())) {
+            refuse("IndexBinaryIVF: nprobe = %zu is not a list count", nprobe);
+        }
+        nprobe = std::min(ivf->nlist, nprobe);
+        faiss::idx_t lowest = ivf->per_invlist_search ? 0 : -1;
+        for (size_t i = 0; i < size_t(n) * nprobe; i++) {
+            if (cidx[i] < lowest || cidx[i] >= faiss::idx_t(ivf->nlist)) {
+                refuse("cidx[%zu] = %lld is not an inverted list (nlist = %zu)%s",
+                       i,
+                       (long long)cidx[i],
+                       ivf->nlist,
+                       lowest < 0 ? " nor -1" : "");
+            }
+        }
+        ivf->search_preassigned(n, x, k, cidx, cdis, dis, idx, store_pairs != 0, p);
+    });
+}
+
 int faissx_shim_Index_check_use(const void* index, int training) {
     return guarded([&] {
         if (!training) {

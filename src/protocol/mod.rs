@@ -188,14 +188,19 @@ pub enum Op {
         index: String,
         n: u64,
     },
-    /// An IVF search in lists the caller chose. Frames: n queries, the n × nprobe i64 lists
-    /// each query probes and their f32 coarse distances (nprobe: the index's, at most nlist).
-    /// Reply frames: distances and labels, as Search's.
+    /// An IVF search in lists the caller chose, float or binary. Frames: n queries, the
+    /// n × nprobe i64 lists each query probes and their coarse distances, f32 (binary: i32)
+    /// (nprobe: the parameters', else the index's, at most nlist). Reply frames: distances and
+    /// labels, as Search's.
     SearchPreassigned {
         index: String,
         n: u64,
         k: u64,
         store_pairs: bool,
+        /// Binary IVF only: FAISS's IVF search parameters (nprobe and max_codes; the binary
+        /// scan ignores a selector).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        params: Option<SearchParams>,
     },
     /// A sign of life of the request's session; answered `Done`.
     Heartbeat,

@@ -658,21 +658,25 @@ impl RemoteIndex {
         self.call_for_frame(op, payload, n * self.vector_bytes())
     }
 
-    /// `assign` and `centroid_dis` hold n × nprobe entries, nprobe being the index's.
-    pub fn search_preassigned(
+    /// `assign` and `centroid_dis` hold n × nprobe entries, nprobe being the index's or, for a
+    /// binary IVF, `params`' (f32 coarse distances for a float index, i32 for a binary one).
+    #[allow(clippy::too_many_arguments)]
+    pub fn search_preassigned<D: crate::protocol::Element>(
         &self,
         n: usize,
         k: usize,
         x: &[u8],
         assign: &[i64],
-        centroid_dis: &[f32],
+        centroid_dis: &[D],
         store_pairs: bool,
+        params: Option<crate::protocol::SearchParams>,
     ) -> Result<(Vec<u8>, Vec<i64>)> {
         let op = Op::SearchPreassigned {
             index: self.name.clone(),
             n: n as u64,
             k: k as u64,
             store_pairs,
+            params,
         };
         let payload = vec![
             x.into(),

@@ -202,10 +202,11 @@ fn serve(
             n,
             k,
             store_pairs,
+            params,
         } => {
             let frames = [frame(0)?, frame(1)?, frame(2)?];
             let (distances, labels) = store::read(&find(index)?, |i| {
-                i.search_preassigned(*n, *k, frames, *store_pairs)
+                i.search_preassigned(*n, *k, frames, *store_pairs, params.as_ref())
             })
             .map_err(from_local)?;
             Ok((Answer::Data, vec![distances, labels]))

@@ -1267,9 +1267,25 @@ pub fn corpus() -> Vec<Entry> {
             n: 1,
             k: 3,
             store_pairs: false,
+            params: None,
         },
         // The world's "ivf" probes 2 lists.
         vec![queries(1), to_frame(&[0i64, 1]), to_frame(&[0f32, 1.0])],
+    );
+    push(
+        "search-preassigned-bivf",
+        Op::SearchPreassigned {
+            index: "bivf".into(),
+            n: 1,
+            k: 3,
+            store_pairs: false,
+            params: Some(SearchParams {
+                nprobe: Some(2),
+                max_codes: Some(0),
+                ..Default::default()
+            }),
+        },
+        vec![codes(1, 14), to_frame(&[0i64, 3]), to_frame(&[0i32, 5])],
     );
     let set_param = |index: &str, name: &str, value: f64| Op::SetParam {
         index: index.into(),
@@ -2344,13 +2360,26 @@ impl Gen {
                     })
                     .collect();
                 payload.push(to_frame(&lists));
-                let coarse: Vec<f32> = (0..probes).map(|_| self.below(10) as f32).collect();
-                payload.push(to_frame(&coarse));
+                // Binary IVFs take i32 coarse distances and IVF search parameters.
+                let binary = known.is_some_and(|known| known.binary);
+                if binary {
+                    let coarse: Vec<i32> = (0..probes).map(|_| self.below(10) as i32).collect();
+                    payload.push(to_frame(&coarse));
+                } else {
+                    let coarse: Vec<f32> = (0..probes).map(|_| self.below(10) as f32).collect();
+                    payload.push(to_frame(&coarse));
+                }
+                let params = if binary || self.chance(0.1) {
+                    self.params()
+                } else {
+                    None
+                };
                 Op::SearchPreassigned {
                     index,
                     n,
                     k: self.k(),
                     store_pairs: self.chance(0.5),
+                    params,
                 }
             }
             29 => Op::Heartbeat,
