@@ -1550,6 +1550,71 @@ fn ivf_statistics_and_binary_ivf_options() {
 }
 
 #[test]
+fn ivf_encoders_train_alone() {
+    parity(|rec| {
+        let (xb, xq) = data();
+        for description in ["IVF8,SQ8", "IVF8,PQ4x4", "IVF8,Flat"] {
+            let what = |s: &str| format!("{description}: {s}");
+            let index = Index::factory(D, description, METRIC_L2);
+            index.train(&xb);
+            let ivf = unsafe { faissx_IndexIVF_cast(index.ptr()) };
+            // The encoder retrained on other data, with and without the lists it falls in.
+            let other: Vec<f32> = xb.iter().map(|v| v * 0.5 + 0.25).collect();
+            let lists = assign(
+                &Index::borrowed(unsafe { faissx_IndexIVF_quantizer(ivf) }),
+                &other,
+                1,
+            );
+            for with_assign in [true, false] {
+                let assigned = if with_assign {
+                    lists.as_ptr()
+                } else {
+                    ptr::null()
+                };
+                check(unsafe {
+                    faissx_IndexIVF_train_encoder(ivf, NB as idx_t, other.as_ptr(), assigned)
+                });
+            }
+            let p = index.ptr();
+            let mut code_size = 0usize;
+            check(unsafe { faissx_Index_sa_code_size(p, &mut code_size) });
+            let mut codes = vec![0u8; NQ * code_size];
+            check(unsafe {
+                faissx_Index_sa_encode(p, NQ as idx_t, xq.as_ptr(), codes.as_mut_ptr())
+            });
+            rec.exact(&what("codes"), codes.iter().map(|&b| i64::from(b)));
+            index.add(&xb);
+            rec.knn(&what("search"), index.search(&xq, K));
+            // Lists the index does not have, and no vectors at all, are refused.
+            let mut bad = lists.clone();
+            bad[7] = NLIST as idx_t;
+            let rc = unsafe {
+                faissx_IndexIVF_train_encoder(ivf, NB as idx_t, other.as_ptr(), bad.as_ptr())
+            };
+            assert_ne!(rc, 0);
+            rec.num(&what("train_encoder with a list past nlist"), rc);
+            bad[7] = -1;
+            let rc = unsafe {
+                faissx_IndexIVF_train_encoder(ivf, NB as idx_t, other.as_ptr(), bad.as_ptr())
+            };
+            assert_ne!(rc, 0);
+            rec.num(&what("train_encoder with list -1"), rc);
+            let rc = unsafe { faissx_IndexIVF_train_encoder(ivf, 0, other.as_ptr(), ptr::null()) };
+            assert_ne!(rc, 0);
+            rec.num(&what("train_encoder on no vectors"), rc);
+            rec.knn(&what("search after the refusals"), index.search(&xq, K));
+        }
+        // An IVFPQ on residuals precomputes tables from every centroid: none yet is refused.
+        let untrained = Index::factory(D, "IVF8,PQ4x4", METRIC_L2);
+        let ivf = unsafe { faissx_IndexIVF_cast(untrained.ptr()) };
+        let rc =
+            unsafe { faissx_IndexIVF_train_encoder(ivf, NB as idx_t, xb.as_ptr(), ptr::null()) };
+        assert_ne!(rc, 0);
+        rec.num("train_encoder before the quantizer", rc);
+    });
+}
+
+#[test]
 fn files_buffers_and_clones() {
     parity(|rec| {
         let (xb, xq) = data();

@@ -431,12 +431,23 @@ pub unsafe extern "C" fn faissx_IndexIVF_train_encoder(
     assign: *const idx_t,
 ) -> c_int {
     boundary!({
-        local_only(index, "index")?;
         of_class(index, c"IndexIVF")?;
         non_null(index, "index")?;
-        count(n, "n")?;
+        // A scalar quantizer reads the first vector before checking there is one.
+        training_count(n)?;
         buffer(x, n, "x")?;
-        faiss_status(sys::faiss_IndexIVF_train_encoder(index, n, x, assign))
+        if let Some(remote) = as_remote(index) {
+            let assign = (!assign.is_null()).then(|| slice(assign, n as usize));
+            return remote.train_encoder(n as usize, vectors(remote, x, n), assign);
+        }
+        let d = sys::faiss_Index_d(index.cast_const().cast()).max(0) as usize;
+        usable_inputs(index.cast_const().cast(), x, n as usize * d, "x", true)?;
+        shim_status(shim::faissx_shim_IndexIVF_train_encoder(
+            index.cast(),
+            n,
+            x,
+            assign,
+        ))
     })
 }
 

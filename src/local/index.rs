@@ -500,6 +500,33 @@ impl LocalIndex {
         }
     }
 
+    /// Trains an IVF's vector encoder alone on n vectors, with the lists they belong to when
+    /// `assign` (n i64 list numbers) is given.
+    pub fn train_encoder(&self, n: u64, frame: &[u8], assign: Option<&[u8]>) -> Result<()> {
+        let index = self.float_only("encoder to train")?;
+        // SAFETY: a live index; the cast returns NULL for other classes.
+        let ivf = unsafe { sys::faiss_IndexIVF_cast(index) };
+        if ivf.is_null() {
+            return Err(Error::unsupported("train_encoder applies to IVF indexes"));
+        }
+        crate::ffi::boundary::training_count(idx(n, "n")?)?;
+        let x = self.vectors(frame, n, "training vectors")?;
+        self.usable(x, "training vectors", true)?;
+        let assign: Option<Vec<i64>> = assign
+            .map(|a| from_frame(a, n as usize, "assign").map_err(|e| Error::invalid(e.message)))
+            .transpose()?;
+        let x = aligned_f32(x);
+        // SAFETY: x holds n vectors, assign n lists (checked by the shim against nlist).
+        shim_status(unsafe {
+            shim::faissx_shim_IndexIVF_train_encoder(
+                ivf.cast(),
+                idx(n, "n")?,
+                x.as_ptr(),
+                assign.as_ref().map_or(ptr::null(), |a| a.as_ptr()),
+            )
+        })
+    }
+
     /// Makes room for `extra` more vectors where the index's storage allows it (flat float
     /// indexes, and the ids of an IDMap around one).
     pub fn reserve(&self, extra: u64) -> Result<()> {

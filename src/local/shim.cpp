@@ -19,6 +19,7 @@
 #include <faiss/IndexIDMap.h>
 #include <faiss/IndexIVFAdditiveQuantizer.h>
 #include <faiss/IndexIVFFlat.h>
+#include <faiss/IndexIVFAdditiveQuantizerFastScan.h>
 #include <faiss/IndexIVFPQ.h>
 #include <faiss/IndexLSH.h>
 #include <faiss/IndexNSG.h>
@@ -1454,6 +1455,54 @@ int faissx_shim_IndexBinaryIVF_search_preassigned(
             }
         }
         ivf->search_preassigned(n, x, k, cidx, cdis, dis, idx, store_pairs != 0, p);
+    });
+}
+
+// IndexIVF::train_encoder with the lists checked: an encoder that reads them (the additive
+// quantizers' fast-scan one) reconstructs each list's centroid unchecked, -1 included.
+int faissx_shim_IndexIVF_train_encoder(
+        void* index,
+        int64_t n,
+        const float* x,
+        const int64_t* assign) {
+    return guarded([&] {
+        auto* ivf = dynamic_cast<faiss::IndexIVF*>(static_cast<faiss::Index*>(index));
+        if (!ivf) {
+            refuse("train_encoder applies to IVF indexes");
+        }
+        // No check of the encoder's training here (as for Train): training is what it lacks.
+        // What reads the quantizer reads nlist centroids unchecked: an IVFPQ on residuals
+        // precomputes its tables from all of them, and an untrained additive fast-scan
+        // encoder on L2 residuals reads each vector's list's centroid (assign is required).
+        bool needs_centroids = false;
+        if (auto* pq = dynamic_cast<const faiss::IndexIVFPQ*>(ivf)) {
+            needs_centroids = pq->by_residual;
+        }
+        if (auto* aq = dynamic_cast<const faiss::IndexIVFAdditiveQuantizerFastScan*>(ivf)) {
+            if (aq->by_residual && aq->metric_type == faiss::METRIC_L2 && aq->aq &&
+                !aq->aq->is_trained) {
+                if (!assign) {
+                    refuse("train_encoder of this index needs the vectors' lists (assign)");
+                }
+                needs_centroids = true;
+            }
+        }
+        if (needs_centroids &&
+            (!ivf->quantizer || ivf->quantizer->ntotal < faiss::idx_t(ivf->nlist))) {
+            refuse("train_encoder: the quantizer holds %lld centroids for nlist = %zu; "
+                   "train the quantizer first",
+                   (long long)(ivf->quantizer ? ivf->quantizer->ntotal : 0),
+                   ivf->nlist);
+        }
+        for (int64_t i = 0; assign && i < n; i++) {
+            if (assign[i] < 0 || assign[i] >= faiss::idx_t(ivf->nlist)) {
+                refuse("assign[%lld] = %lld is not an inverted list (nlist = %zu)",
+                       (long long)i,
+                       (long long)assign[i],
+                       ivf->nlist);
+            }
+        }
+        ivf->train_encoder(n, x, assign);
     });
 }
 

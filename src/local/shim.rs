@@ -51,6 +51,12 @@ extern "C" {
         store_pairs: c_int,
         params: *const c_void,
     ) -> c_int;
+    pub fn faissx_shim_IndexIVF_train_encoder(
+        index: *mut c_void,
+        n: i64,
+        x: *const f32,
+        assign: *const i64,
+    ) -> c_int;
     pub fn faissx_shim_IndexPreTransform_new_untrusted(
         out: *mut *mut c_void,
         transform: *const u8,

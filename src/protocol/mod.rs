@@ -202,6 +202,14 @@ pub enum Op {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         params: Option<SearchParams>,
     },
+    /// Trains an IVF's vector encoder alone, not its quantizer (FAISS's train_encoder).
+    /// Frames: n vectors, then, with `with_assign`, the n i64 lists they belong to (each in
+    /// 0..nlist). Answered `Info`.
+    TrainEncoder {
+        index: String,
+        n: u64,
+        with_assign: bool,
+    },
     /// A sign of life of the request's session; answered `Done`.
     Heartbeat,
     /// The index no longer belongs to the session that created it: it stays on the server when

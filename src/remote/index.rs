@@ -392,6 +392,22 @@ impl RemoteIndex {
         self.train_local_quantizer()
     }
 
+    /// Trains the IVF's vector encoder alone; `assign` holds the n vectors' lists.
+    pub fn train_encoder(&self, n: usize, x: &[u8], assign: Option<&[i64]>) -> Result<()> {
+        let mut payload: Vec<Frame<'_>> = vec![x.into()];
+        if let Some(assign) = assign {
+            payload.push(to_frame(assign).into());
+        }
+        let op = Op::TrainEncoder {
+            index: self.name.clone(),
+            n: n as u64,
+            with_assign: assign.is_some(),
+        };
+        let (answer, _) = self.call(op, payload)?;
+        self.written(answer_info(answer)?);
+        Ok(())
+    }
+
     /// FAISS's own_fields as the caller set it: whether freeing this handle frees the handle
     /// of the sub-index it was built over (on the server a composite keeps what it borrows
     /// alive either way).

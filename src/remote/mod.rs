@@ -314,6 +314,7 @@ fn op_name(op: &Op) -> &'static str {
         Op::Info { .. } => "info",
         Op::Clone { .. } => "clone",
         Op::Train { .. } => "train",
+        Op::TrainEncoder { .. } => "train_encoder",
         Op::Add { .. } => "add",
         Op::Search { .. } => "search",
         Op::Assign { .. } => "assign",

@@ -150,6 +150,7 @@ fn check_limits(limits: &Limits, op: &Op) -> Result<(), WireError> {
             format!("part {part} of an add in {parts} parts: parts are numbered from 0"),
         )),
         Op::Train { n, .. }
+        | Op::TrainEncoder { n, .. }
         | Op::Add { n, .. }
         | Op::RangeSearch { n, .. }
         | Op::Reconstruct { n, .. }

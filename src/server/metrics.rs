@@ -28,7 +28,7 @@ use std::time::Instant;
 /// The `op` label of each operation, by [`op_slot`]; the last one counts requests refused before
 /// their operation was known to be acceptable (undecodable header, protocol version,
 /// credentials, limits).
-const OPS: [&str; 31] = [
+const OPS: [&str; 32] = [
     "ping",
     "list",
     "create",
@@ -59,6 +59,7 @@ const OPS: [&str; 31] = [
     "persist",
     "end_session",
     "describe",
+    "train_encoder",
     "rejected",
 ];
 
@@ -97,6 +98,7 @@ fn op_slot(op: &Op) -> usize {
         Op::Persist { .. } => 27,
         Op::EndSession => 28,
         Op::Describe => 29,
+        Op::TrainEncoder { .. } => 30,
     }
 }
 

@@ -227,6 +227,7 @@ fn serve(
             Ok((Answer::Info(info), vec![]))
         }
         Op::Train { .. }
+        | Op::TrainEncoder { .. }
         | Op::Add { .. }
         | Op::Reset { .. }
         | Op::RemoveIds { .. }
@@ -335,7 +336,7 @@ fn reserve_memory<'a>(
             check_quota(*n, n.saturating_mul(vector_bytes))?;
             (payload_bytes, format!("adding {n} vectors"))
         }
-        Op::Train { n, .. } => (
+        Op::Train { n, .. } | Op::TrainEncoder { n, .. } => (
             payload_bytes.saturating_mul(2),
             format!("training on {n} vectors"),
         ),
@@ -366,6 +367,7 @@ fn reserve_memory<'a>(
 fn write_target(op: &Op) -> &str {
     match op {
         Op::Train { index, .. }
+        | Op::TrainEncoder { index, .. }
         | Op::Add { index, .. }
         | Op::Reset { index }
         | Op::RemoveIds { index, .. }

@@ -715,7 +715,8 @@ fn after_write(
     held: &[(&Arc<Entry>, &LocalIndex)],
     op: &Op,
 ) -> Result<(), WireError> {
-    if matches!(op, Op::Train { .. }) || entry.wal_bytes.load(Ordering::SeqCst) > WAL_SNAPSHOT_BYTES
+    if matches!(op, Op::Train { .. } | Op::TrainEncoder { .. })
+        || entry.wal_bytes.load(Ordering::SeqCst) > WAL_SNAPSHOT_BYTES
     {
         if let Err(error) = snapshot(entry, index) {
             warn(&format!("{}; the log keeps the write", error.message));
@@ -754,6 +755,10 @@ pub(super) fn apply_write(
     };
     match op {
         Op::Train { n, .. } => index.train(*n, frame(0)?).map(|()| None),
+        Op::TrainEncoder { n, with_assign, .. } => {
+            let assign = if *with_assign { Some(frame(1)?) } else { None };
+            index.train_encoder(*n, frame(0)?, assign).map(|()| None)
+        }
         Op::Add {
             n,
             with_ids,

@@ -1041,6 +1041,15 @@ pub fn corpus() -> Vec<Entry> {
         vec![to_frame(&vectors(64, D, 6))],
     );
     push("train-binary-ivf", train("c_bivf", 64), vec![codes(64, 7)]);
+    push(
+        "train-encoder-ivfsq",
+        Op::TrainEncoder {
+            index: "c_ivfsq".into(),
+            n: 64,
+            with_assign: true,
+        },
+        vec![to_frame(&vectors(64, D, 8)), to_frame(&[0i64; 64])],
+    );
     let add_op = |index: &str, n: u64, with_ids: bool, part: u32, parts: u32| Op::Add {
         index: index.into(),
         n,
@@ -1493,7 +1502,7 @@ pub fn corpus() -> Vec<Entry> {
 /// The names of every operation and every index spec: `op_name` and `spec_name` match
 /// exhaustively, so a new variant fails to compile until it is named here, and the corpus test
 /// then fails until the corpus covers it.
-pub const OPS: [&str; 30] = [
+pub const OPS: [&str; 31] = [
     "Ping",
     "List",
     "Create",
@@ -1524,6 +1533,7 @@ pub const OPS: [&str; 30] = [
     "Persist",
     "EndSession",
     "Describe",
+    "TrainEncoder",
 ];
 
 pub fn op_name(op: &Op) -> &'static str {
@@ -1537,6 +1547,7 @@ pub fn op_name(op: &Op) -> &'static str {
         Op::Info { .. } => "Info",
         Op::Clone { .. } => "Clone",
         Op::Train { .. } => "Train",
+        Op::TrainEncoder { .. } => "TrainEncoder",
         Op::Add { .. } => "Add",
         Op::Search { .. } => "Search",
         Op::Assign { .. } => "Assign",
@@ -2202,7 +2213,7 @@ impl Gen {
     pub fn request(&mut self) -> Message {
         let (index, known) = self.index();
         let mut payload = Vec::new();
-        let op = match self.below(34) {
+        let op = match self.below(35) {
             0 => Op::Ping,
             1 => Op::List,
             2 | 3 => {
@@ -2386,6 +2397,25 @@ impl Gen {
             30 => Op::Persist { index },
             31 => Op::Describe,
             32 => Op::EndSession,
+            33 => {
+                let (n, rows) = self.count();
+                payload.push(self.vectors_for(known, rows));
+                let with_assign = self.chance(0.7);
+                if with_assign {
+                    let lists: Vec<i64> = (0..rows)
+                        .map(|_| match self.below(4) {
+                            0 => self.i64_value(),
+                            _ => self.below(6) as i64 - 1,
+                        })
+                        .collect();
+                    payload.push(to_frame(&lists));
+                }
+                Op::TrainEncoder {
+                    index,
+                    n,
+                    with_assign,
+                }
+            }
             _ => {
                 if self.chance(0.5) {
                     Op::ListSizes { index }
