@@ -1615,6 +1615,72 @@ fn ivf_encoders_train_alone() {
 }
 
 #[test]
+fn vectors_added_to_chosen_lists() {
+    parity(|rec| {
+        let (xb, xq) = data();
+        for description in ["IVF8,Flat", "IVF8,SQ8"] {
+            let what = |s: &str| format!("{description}: {s}");
+            let index = Index::factory(D, description, METRIC_L2);
+            index.train(&xb);
+            let ivf = unsafe { faissx_IndexIVF_cast(index.ptr()) };
+            let quantizer = Index::borrowed(unsafe { faissx_IndexIVF_quantizer(ivf) });
+            let mut lists = assign(&quantizer, &xb, 1);
+            // Some vectors in another list than their nearest, one in none.
+            for i in (0..NB).step_by(7) {
+                lists[i] = (lists[i] + 1) % NLIST as idx_t;
+            }
+            lists[3] = -1;
+            let half = NB / 2 * D;
+            let add_core = |n: usize, x: &[f32], ids: *const idx_t, lists: &[idx_t]| unsafe {
+                if description.contains("SQ") {
+                    faissx_IndexIVFScalarQuantizer_add_core(
+                        ivf.cast(),
+                        n as idx_t,
+                        x.as_ptr(),
+                        ids,
+                        lists.as_ptr(),
+                    )
+                } else {
+                    faissx_IndexIVFFlat_add_core(
+                        ivf.cast(),
+                        n as idx_t,
+                        x.as_ptr(),
+                        ids,
+                        lists.as_ptr(),
+                    )
+                }
+            };
+            check(add_core(NB / 2, &xb[..half], ptr::null(), &lists[..NB / 2]));
+            let ids: Vec<idx_t> = (0..NB as idx_t / 2).map(|i| 1000 + 3 * i).collect();
+            check(add_core(
+                NB / 2,
+                &xb[half..],
+                ids.as_ptr(),
+                &lists[NB / 2..],
+            ));
+            rec.num(&what("ntotal"), index.ntotal() as i64);
+            let sizes: Vec<i64> = (0..NLIST)
+                .map(|l| unsafe { faissx_IndexIVF_get_list_size(ivf, l) } as i64)
+                .collect();
+            rec.exact(&what("list sizes"), sizes);
+            set_parameter(&index, "nprobe", 4.0);
+            rec.knn(&what("search"), index.search(&xq, K));
+            // A list the index does not have is refused before anything is added.
+            let mut bad = lists[..4].to_vec();
+            bad[2] = NLIST as idx_t;
+            let rc = add_core(4, &xb[..4 * D], ptr::null(), &bad);
+            assert_ne!(rc, 0);
+            rec.num(&what("add_core to a list past nlist"), rc);
+            bad[2] = -2;
+            let rc = add_core(4, &xb[..4 * D], ptr::null(), &bad);
+            assert_ne!(rc, 0);
+            rec.num(&what("add_core to list -2"), rc);
+            rec.num(&what("ntotal after the refusals"), index.ntotal() as i64);
+        }
+    });
+}
+
+#[test]
 fn files_buffers_and_clones() {
     parity(|rec| {
         let (xb, xq) = data();

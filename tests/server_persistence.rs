@@ -204,6 +204,18 @@ fn restarts_restore_identical_results() {
     unsafe { faissx_IndexIVF_set_nprobe(indexes[0].ptr(), 5) };
     // The stored codes now decode with another encoder.
     train_encoder(&indexes[5], &xb, 2.0);
+    // Queries added to lists of the caller's choice, replayed from the log.
+    let lists: Vec<idx_t> = (0..xq.len() / D).map(|i| (i % 4) as idx_t).collect();
+    let ids: Vec<idx_t> = (0..xq.len() / D).map(|i| 5000 + i as idx_t).collect();
+    check(unsafe {
+        faissx::ffi::index_scalar_quantizer::faissx_IndexIVFScalarQuantizer_add_core(
+            faissx_IndexIVF_cast(indexes[5].ptr()).cast(),
+            lists.len() as idx_t,
+            xq.as_ptr(),
+            ids.as_ptr(),
+            lists.as_ptr(),
+        )
+    });
     let before = snapshot(&indexes, &xq);
     server.kill9();
     let server = start(&dir, Some(server.port));

@@ -527,6 +527,35 @@ impl LocalIndex {
         })
     }
 
+    /// Adds n vectors to the IVF lists the caller chose (n i64 list numbers, -1: none), with
+    /// their ids or, without, the next sequential ones (FAISS's add_core).
+    pub fn add_core(&self, n: u64, frame: &[u8], lists: &[u8], ids: Option<&[u8]>) -> Result<()> {
+        let index = self.float_only("inverted lists to add to")?;
+        // SAFETY: a live index; the cast returns NULL for other classes.
+        let ivf = unsafe { sys::faiss_IndexIVF_cast(index) };
+        if ivf.is_null() {
+            return Err(Error::unsupported("add_core applies to IVF indexes"));
+        }
+        let x = self.vectors(frame, n, "vectors")?;
+        self.usable(x, "vectors", false)?;
+        let lists: Vec<i64> = from_frame(lists, n as usize, "precomputed_idx")
+            .map_err(|e| Error::invalid(e.message))?;
+        let ids: Option<Vec<i64>> = ids
+            .map(|ids| from_frame(ids, n as usize, "ids").map_err(|e| Error::invalid(e.message)))
+            .transpose()?;
+        let x = aligned_f32(x);
+        // SAFETY: n vectors, lists and ids (checked by the shim against nlist).
+        shim_status(unsafe {
+            shim::faissx_shim_IndexIVF_add_core(
+                ivf.cast(),
+                idx(n, "n")?,
+                x.as_ptr(),
+                ids.as_ref().map_or(ptr::null(), |ids| ids.as_ptr()),
+                lists.as_ptr(),
+            )
+        })
+    }
+
     /// Makes room for `extra` more vectors where the index's storage allows it (flat float
     /// indexes, and the ids of an IDMap around one).
     pub fn reserve(&self, extra: u64) -> Result<()> {

@@ -898,12 +898,31 @@ void check_positions(const faiss::Index* index, int64_t i0, int64_t ni) {
     }
 }
 
+// An IndexPreTransform reconstructs through its transforms' reverse, which reads their
+// matrices unchecked: an untrained transform (a chain FAISS itself refuses to search through)
+// may hold none, or fewer than its dimensions say.
+void check_reversible(const faiss::Index* index) {
+    for (int depth = 0; index && depth < 64; depth++) {
+        auto* pt = dynamic_cast<const faiss::IndexPreTransform*>(index);
+        if (!pt) {
+            return;
+        }
+        for (auto* vt : pt->chain) {
+            if (!vt || !vt->is_trained) {
+                refuse("cannot reconstruct through an untrained transform");
+            }
+        }
+        index = pt->index;
+    }
+}
+
 // FAISS's default Index::reconstruct_n (and compute_residual_n) call reconstruct inside an
 // OpenMP region, where an exception (a missing id of an IDMap2, an IDMap or IVF that cannot
 // reconstruct) terminates the process: reconstruct one at a time here instead, unless the
 // class has its own reconstruct_n that checks before its loop.
 void reconstruct_checked(const faiss::Index* index, int64_t i0, int64_t ni, float* recons) {
     check_sub_indexes(index, 0);
+    check_reversible(index);
     check_positions(index, i0, ni);
     if (dynamic_cast<const faiss::IndexFlatCodes*>(index) || dynamic_cast<const faiss::IndexIVF*>(index)) {
         index->reconstruct_n(i0, ni, recons);
@@ -1506,6 +1525,39 @@ int faissx_shim_IndexIVF_train_encoder(
     });
 }
 
+// IndexIVF::add_core (each class's own) with the lists checked: FAISS adds to the list a
+// vector names inside an OpenMP loop, unchecked (past nlist, it writes outside its lists),
+// and an encoder on residuals reads that list's centroid.
+int faissx_shim_IndexIVF_add_core(
+        void* index,
+        int64_t n,
+        const float* x,
+        const int64_t* xids,
+        const int64_t* lists) {
+    return guarded([&] {
+        auto* ivf = dynamic_cast<faiss::IndexIVF*>(static_cast<faiss::Index*>(index));
+        if (!ivf) {
+            refuse("add_core applies to IVF indexes");
+        }
+        for (int64_t i = 0; i < n; i++) {
+            if (lists[i] < -1 || lists[i] >= faiss::idx_t(ivf->nlist)) {
+                refuse("precomputed_idx[%lld] = %lld is not an inverted list (nlist = %zu) "
+                       "nor -1",
+                       (long long)i,
+                       (long long)lists[i],
+                       ivf->nlist);
+            }
+        }
+        if (ivf->by_residual &&
+            (!ivf->quantizer || ivf->quantizer->ntotal < faiss::idx_t(ivf->nlist))) {
+            refuse("add_core: the quantizer holds %lld centroids for nlist = %zu",
+                   (long long)(ivf->quantizer ? ivf->quantizer->ntotal : 0),
+                   ivf->nlist);
+        }
+        ivf->add_core(n, x, xids, lists);
+    });
+}
+
 int faissx_shim_Index_check_use(const void* index, int training) {
     return guarded([&] {
         if (!training) {
@@ -1822,6 +1874,7 @@ int faissx_shim_Index_reconstruct(const void* index, int64_t key, float* recons)
     return guarded([&] {
         auto* target = static_cast<const faiss::Index*>(index);
         check_sub_indexes(target, 0);
+        check_reversible(target);
         check_positions(target, key, 1);
         target->reconstruct(key, recons);
     });

@@ -57,6 +57,13 @@ extern "C" {
         x: *const f32,
         assign: *const i64,
     ) -> c_int;
+    pub fn faissx_shim_IndexIVF_add_core(
+        index: *mut c_void,
+        n: i64,
+        x: *const f32,
+        xids: *const i64,
+        lists: *const i64,
+    ) -> c_int;
     pub fn faissx_shim_IndexPreTransform_new_untrusted(
         out: *mut *mut c_void,
         transform: *const u8,

@@ -210,6 +210,14 @@ pub enum Op {
         n: u64,
         with_assign: bool,
     },
+    /// Adds vectors to the IVF lists the caller chose (FAISS's add_core). Frames: n vectors,
+    /// their n i64 lists (-1: none, as FAISS skips), then, with `with_ids`, n i64 ids (else
+    /// the next sequential ones). Answered `Info`.
+    AddCore {
+        index: String,
+        n: u64,
+        with_ids: bool,
+    },
     /// A sign of life of the request's session; answered `Done`.
     Heartbeat,
     /// The index no longer belongs to the session that created it: it stays on the server when

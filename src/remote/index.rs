@@ -392,6 +392,22 @@ impl RemoteIndex {
         self.train_local_quantizer()
     }
 
+    /// Adds n vectors to the lists `lists` names, with `ids` or the next sequential ones.
+    pub fn add_core(&self, n: usize, x: &[u8], lists: &[i64], ids: Option<&[i64]>) -> Result<()> {
+        let mut payload: Vec<Frame<'_>> = vec![x.into(), to_frame(lists).into()];
+        if let Some(ids) = ids {
+            payload.push(to_frame(ids).into());
+        }
+        let op = Op::AddCore {
+            index: self.name.clone(),
+            n: n as u64,
+            with_ids: ids.is_some(),
+        };
+        let (answer, _) = self.call(op, payload)?;
+        self.written(answer_info(answer)?);
+        Ok(())
+    }
+
     /// Trains the IVF's vector encoder alone; `assign` holds the n vectors' lists.
     pub fn train_encoder(&self, n: usize, x: &[u8], assign: Option<&[i64]>) -> Result<()> {
         let mut payload: Vec<Frame<'_>> = vec![x.into()];

@@ -315,6 +315,7 @@ fn op_name(op: &Op) -> &'static str {
         Op::Clone { .. } => "clone",
         Op::Train { .. } => "train",
         Op::TrainEncoder { .. } => "train_encoder",
+        Op::AddCore { .. } => "add_core",
         Op::Add { .. } => "add",
         Op::Search { .. } => "search",
         Op::Assign { .. } => "assign",

@@ -28,7 +28,7 @@ use std::time::Instant;
 /// The `op` label of each operation, by [`op_slot`]; the last one counts requests refused before
 /// their operation was known to be acceptable (undecodable header, protocol version,
 /// credentials, limits).
-const OPS: [&str; 32] = [
+const OPS: [&str; 33] = [
     "ping",
     "list",
     "create",
@@ -60,6 +60,7 @@ const OPS: [&str; 32] = [
     "end_session",
     "describe",
     "train_encoder",
+    "add_core",
     "rejected",
 ];
 
@@ -99,6 +100,7 @@ fn op_slot(op: &Op) -> usize {
         Op::EndSession => 28,
         Op::Describe => 29,
         Op::TrainEncoder { .. } => 30,
+        Op::AddCore { .. } => 31,
     }
 }
 

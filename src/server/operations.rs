@@ -228,6 +228,7 @@ fn serve(
         }
         Op::Train { .. }
         | Op::TrainEncoder { .. }
+        | Op::AddCore { .. }
         | Op::Add { .. }
         | Op::Reset { .. }
         | Op::RemoveIds { .. }
@@ -331,7 +332,7 @@ fn reserve_memory<'a>(
                 format!("loading an index of {payload_bytes} bytes"),
             )
         }
-        Op::Add { index, n, .. } => {
+        Op::Add { index, n, .. } | Op::AddCore { index, n, .. } => {
             let vector_bytes = usage(index).map_or(0, |(.., vb)| vb);
             check_quota(*n, n.saturating_mul(vector_bytes))?;
             (payload_bytes, format!("adding {n} vectors"))
@@ -368,6 +369,7 @@ fn write_target(op: &Op) -> &str {
     match op {
         Op::Train { index, .. }
         | Op::TrainEncoder { index, .. }
+        | Op::AddCore { index, .. }
         | Op::Add { index, .. }
         | Op::Reset { index }
         | Op::RemoveIds { index, .. }

@@ -1042,6 +1042,16 @@ pub fn corpus() -> Vec<Entry> {
     );
     push("train-binary-ivf", train("c_bivf", 64), vec![codes(64, 7)]);
     push(
+        "add-core-ivf",
+        Op::AddCore {
+            index: "c_ivf".into(),
+            n: 3,
+            with_ids: false,
+        },
+        // Sequential ids, as the direct map the corpus builds later needs.
+        vec![to_frame(&vectors(3, D, 9)), to_frame(&[0i64, 1, 1])],
+    );
+    push(
         "train-encoder-ivfsq",
         Op::TrainEncoder {
             index: "c_ivfsq".into(),
@@ -1502,7 +1512,7 @@ pub fn corpus() -> Vec<Entry> {
 /// The names of every operation and every index spec: `op_name` and `spec_name` match
 /// exhaustively, so a new variant fails to compile until it is named here, and the corpus test
 /// then fails until the corpus covers it.
-pub const OPS: [&str; 31] = [
+pub const OPS: [&str; 32] = [
     "Ping",
     "List",
     "Create",
@@ -1534,6 +1544,7 @@ pub const OPS: [&str; 31] = [
     "EndSession",
     "Describe",
     "TrainEncoder",
+    "AddCore",
 ];
 
 pub fn op_name(op: &Op) -> &'static str {
@@ -1548,6 +1559,7 @@ pub fn op_name(op: &Op) -> &'static str {
         Op::Clone { .. } => "Clone",
         Op::Train { .. } => "Train",
         Op::TrainEncoder { .. } => "TrainEncoder",
+        Op::AddCore { .. } => "AddCore",
         Op::Add { .. } => "Add",
         Op::Search { .. } => "Search",
         Op::Assign { .. } => "Assign",
@@ -2213,7 +2225,7 @@ impl Gen {
     pub fn request(&mut self) -> Message {
         let (index, known) = self.index();
         let mut payload = Vec::new();
-        let op = match self.below(35) {
+        let op = match self.below(36) {
             0 => Op::Ping,
             1 => Op::List,
             2 | 3 => {
@@ -2415,6 +2427,23 @@ impl Gen {
                     n,
                     with_assign,
                 }
+            }
+            34 => {
+                let (n, rows) = self.count();
+                payload.push(self.vectors_for(known, rows));
+                let lists: Vec<i64> = (0..rows)
+                    .map(|_| match self.below(4) {
+                        0 => self.i64_value(),
+                        _ => self.below(6) as i64 - 1,
+                    })
+                    .collect();
+                payload.push(to_frame(&lists));
+                let with_ids = self.chance(0.5);
+                if with_ids {
+                    let ids: Vec<i64> = (0..rows).map(|_| self.i64_value()).collect();
+                    payload.push(to_frame(&ids));
+                }
+                Op::AddCore { index, n, with_ids }
             }
             _ => {
                 if self.chance(0.5) {
