@@ -1681,6 +1681,45 @@ fn vectors_added_to_chosen_lists() {
 }
 
 #[test]
+fn ivf_vectors_updated_in_place() {
+    parity(|rec| {
+        let (xb, xq) = data();
+        let index = Index::factory(D, "IVF8,Flat", METRIC_L2);
+        index.train(&xb);
+        index.add(&xb);
+        let ivf = unsafe { faissx_IndexIVF_cast(index.ptr()) };
+        let update = |ids: &mut [idx_t], v: &[f32]| unsafe {
+            faissx_IndexIVFFlat_update_vectors(
+                ivf.cast(),
+                ids.len() as c_int,
+                ids.as_mut_ptr(),
+                v.as_ptr(),
+            )
+        };
+        let fresh: Vec<f32> = xq[..3 * D].to_vec();
+        // Without a direct map FAISS cannot find the ids.
+        let rc = update(&mut [3, 10, 500], &fresh);
+        assert_ne!(rc, 0);
+        rec.num("update_vectors without a direct map", rc);
+        check(unsafe { faissx_IndexIVF_make_direct_map(ivf, 1) });
+        check(update(&mut [3, 10, 500], &fresh));
+        assert_eq!(reconstruct_n(&index, 10, 1), fresh[D..2 * D]);
+        rec.floats("updated vectors", &reconstruct_n(&index, 3, 1));
+        rec.floats("vector 500", &reconstruct_n(&index, 500, 1));
+        rec.knn("search after the update", index.search(&xq, K));
+        // Ids the index does not have are refused before anything changes.
+        for bad in [NB as idx_t + 5, -1] {
+            let rc = update(&mut [7, bad], &fresh[..2 * D]);
+            assert_ne!(rc, 0);
+            rec.num(&format!("update_vectors of id {bad}"), rc);
+        }
+        rec.floats("vector 7 after the refusals", &reconstruct_n(&index, 7, 1));
+        rec.knn("search after the refusals", index.search(&xq, K));
+        rec.num("ntotal", index.ntotal() as i64);
+    });
+}
+
+#[test]
 fn files_buffers_and_clones() {
     parity(|rec| {
         let (xb, xq) = data();

@@ -216,6 +216,17 @@ fn restarts_restore_identical_results() {
             lists.as_ptr(),
         )
     });
+    // Vectors replaced in place, replayed from the log.
+    check(unsafe { faissx_IndexIVF_make_direct_map(indexes[0].ptr(), 1) });
+    let mut ids: Vec<idx_t> = vec![4, 90, 91];
+    check(unsafe {
+        faissx::ffi::index_ivf_flat::faissx_IndexIVFFlat_update_vectors(
+            indexes[0].ptr().cast(),
+            3,
+            ids.as_mut_ptr(),
+            xq.as_ptr(),
+        )
+    });
     let before = snapshot(&indexes, &xq);
     server.kill9();
     let server = start(&dir, Some(server.port));

@@ -245,11 +245,25 @@ pub unsafe extern "C" fn faissx_IndexIVFFlat_update_vectors(
     v: *const f32,
 ) -> c_int {
     boundary!({
-        local_only(index, "index")?;
         of_class(index, c"IndexIVFFlat")?;
         non_null(index, "index")?;
         non_null(idx, "idx")?;
         non_null(v, "v")?;
-        faiss_status(sys::faiss_IndexIVFFlat_update_vectors(index, nv, idx, v))
+        let n = count(nv.into(), "nv")? as idx_t;
+        if let Some(remote) = as_remote(index) {
+            return remote.update_vectors(
+                n as usize,
+                slice(idx, n as usize),
+                vectors(remote, v, n),
+            );
+        }
+        let d = sys::faiss_Index_d(index.cast_const().cast()).max(0) as usize;
+        usable_inputs(index.cast_const().cast(), v, n as usize * d, "v", false)?;
+        shim_status(shim::faissx_shim_IndexIVF_update_vectors(
+            index.cast(),
+            nv,
+            idx,
+            v,
+        ))
     })
 }

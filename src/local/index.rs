@@ -556,6 +556,27 @@ impl LocalIndex {
         })
     }
 
+    /// Replaces the vectors of n ids of an IVF with a direct map (FAISS's update_vectors).
+    pub fn update_vectors(&self, n: u64, ids: &[u8], frame: &[u8]) -> Result<()> {
+        let index = self.float_only("vectors to update")?;
+        // SAFETY: a live index; the cast returns NULL for other classes.
+        let ivf = unsafe { sys::faiss_IndexIVF_cast(index) };
+        if ivf.is_null() {
+            return Err(Error::unsupported("update_vectors applies to IVF indexes"));
+        }
+        let n_int = c_int::try_from(n)
+            .map_err(|_| Error::invalid(format!("n = {n} is more than FAISS's int holds")))?;
+        let x = self.vectors(frame, n, "vectors")?;
+        self.usable(x, "vectors", false)?;
+        let ids: Vec<i64> =
+            from_frame(ids, n as usize, "ids").map_err(|e| Error::invalid(e.message))?;
+        let x = aligned_f32(x);
+        // SAFETY: n ids and vectors (the shim checks the ids and the lists first).
+        shim_status(unsafe {
+            shim::faissx_shim_IndexIVF_update_vectors(ivf.cast(), n_int, ids.as_ptr(), x.as_ptr())
+        })
+    }
+
     /// Makes room for `extra` more vectors where the index's storage allows it (flat float
     /// indexes, and the ids of an IDMap around one).
     pub fn reserve(&self, extra: u64) -> Result<()> {

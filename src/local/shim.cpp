@@ -48,6 +48,7 @@
 #include <exception>
 #include <new>
 #include <limits>
+#include <unordered_set>
 #include <stdexcept>
 #include <string>
 #include <typeinfo>
@@ -1555,6 +1556,56 @@ int faissx_shim_IndexIVF_add_core(
                    ivf->nlist);
         }
         ivf->add_core(n, x, xids, lists);
+    });
+}
+
+// IndexIVF::update_vectors with what it assumes checked first: FAISS checks each id as it
+// updates (an error halfway leaves the index half updated), reads the list of an id stored in
+// no list and of a vector the quantizer assigns none, and with a hashtable removes the ids
+// before it finds one missing.
+int faissx_shim_IndexIVF_update_vectors(void* index, int n, const int64_t* ids, const float* x) {
+    return guarded([&] {
+        auto* ivf = dynamic_cast<faiss::IndexIVF*>(static_cast<faiss::Index*>(index));
+        if (!ivf) {
+            refuse("update_vectors applies to IVF indexes");
+        }
+        if (n < 0) {
+            refuse("n = %d is not a count", n);
+        }
+        check_sub_indexes(ivf, 0);
+        const auto& dm = ivf->direct_map;
+        auto in_a_list = [&](faiss::idx_t entry) {
+            return entry >= 0 && faiss::lo_listno(entry) < ivf->nlist;
+        };
+        if (dm.type == faiss::DirectMap::Hashtable) {
+            std::unordered_set<faiss::idx_t> seen;
+            for (int i = 0; i < n; i++) {
+                auto found = dm.hashtable.find(ids[i]);
+                if (found == dm.hashtable.end() || !in_a_list(found->second)) {
+                    refuse("ids[%d] = %lld is not a vector of the index", i, (long long)ids[i]);
+                }
+                if (!seen.insert(ids[i]).second) {
+                    refuse("ids[%d] = %lld is given twice", i, (long long)ids[i]);
+                }
+            }
+        } else if (dm.type == faiss::DirectMap::Array) {
+            FAISS_THROW_IF_NOT(ivf->is_trained);
+            for (int i = 0; i < n; i++) {
+                if (ids[i] < 0 || ids[i] >= faiss::idx_t(dm.array.size()) ||
+                    !in_a_list(dm.array[ids[i]])) {
+                    refuse("ids[%d] = %lld is not a vector of the index", i, (long long)ids[i]);
+                }
+            }
+            // The lists FAISS will assign, computed the same way first.
+            std::vector<faiss::idx_t> lists(n);
+            ivf->quantizer->assign(n, x, lists.data());
+            for (int i = 0; i < n; i++) {
+                if (lists[i] < 0 || lists[i] >= faiss::idx_t(ivf->nlist)) {
+                    refuse("vector %d falls in no inverted list", i);
+                }
+            }
+        }
+        ivf->update_vectors(n, ids, x);
     });
 }
 

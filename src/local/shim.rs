@@ -64,6 +64,12 @@ extern "C" {
         xids: *const i64,
         lists: *const i64,
     ) -> c_int;
+    pub fn faissx_shim_IndexIVF_update_vectors(
+        index: *mut c_void,
+        n: c_int,
+        ids: *const i64,
+        x: *const f32,
+    ) -> c_int;
     pub fn faissx_shim_IndexPreTransform_new_untrusted(
         out: *mut *mut c_void,
         transform: *const u8,

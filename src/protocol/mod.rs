@@ -218,6 +218,12 @@ pub enum Op {
         n: u64,
         with_ids: bool,
     },
+    /// Replaces the vectors of n ids of an IVF with a direct map (FAISS's update_vectors).
+    /// Frames: n i64 ids, then n vectors. Answered `Info`.
+    UpdateVectors {
+        index: String,
+        n: u64,
+    },
     /// A sign of life of the request's session; answered `Done`.
     Heartbeat,
     /// The index no longer belongs to the session that created it: it stays on the server when

@@ -392,6 +392,17 @@ impl RemoteIndex {
         self.train_local_quantizer()
     }
 
+    /// Replaces the vectors of the n `ids`.
+    pub fn update_vectors(&self, n: usize, ids: &[i64], x: &[u8]) -> Result<()> {
+        let op = Op::UpdateVectors {
+            index: self.name.clone(),
+            n: n as u64,
+        };
+        let (answer, _) = self.call(op, vec![to_frame(ids).into(), x.into()])?;
+        self.written(answer_info(answer)?);
+        Ok(())
+    }
+
     /// Adds n vectors to the lists `lists` names, with `ids` or the next sequential ones.
     pub fn add_core(&self, n: usize, x: &[u8], lists: &[i64], ids: Option<&[i64]>) -> Result<()> {
         let mut payload: Vec<Frame<'_>> = vec![x.into(), to_frame(lists).into()];

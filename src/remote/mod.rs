@@ -316,6 +316,7 @@ fn op_name(op: &Op) -> &'static str {
         Op::Train { .. } => "train",
         Op::TrainEncoder { .. } => "train_encoder",
         Op::AddCore { .. } => "add_core",
+        Op::UpdateVectors { .. } => "update_vectors",
         Op::Add { .. } => "add",
         Op::Search { .. } => "search",
         Op::Assign { .. } => "assign",

@@ -152,6 +152,7 @@ fn check_limits(limits: &Limits, op: &Op) -> Result<(), WireError> {
         Op::Train { n, .. }
         | Op::TrainEncoder { n, .. }
         | Op::AddCore { n, .. }
+        | Op::UpdateVectors { n, .. }
         | Op::Add { n, .. }
         | Op::RangeSearch { n, .. }
         | Op::Reconstruct { n, .. }

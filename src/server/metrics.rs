@@ -28,7 +28,7 @@ use std::time::Instant;
 /// The `op` label of each operation, by [`op_slot`]; the last one counts requests refused before
 /// their operation was known to be acceptable (undecodable header, protocol version,
 /// credentials, limits).
-const OPS: [&str; 33] = [
+const OPS: [&str; 34] = [
     "ping",
     "list",
     "create",
@@ -61,6 +61,7 @@ const OPS: [&str; 33] = [
     "describe",
     "train_encoder",
     "add_core",
+    "update_vectors",
     "rejected",
 ];
 
@@ -101,6 +102,7 @@ fn op_slot(op: &Op) -> usize {
         Op::Describe => 29,
         Op::TrainEncoder { .. } => 30,
         Op::AddCore { .. } => 31,
+        Op::UpdateVectors { .. } => 32,
     }
 }
 

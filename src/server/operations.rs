@@ -229,6 +229,7 @@ fn serve(
         Op::Train { .. }
         | Op::TrainEncoder { .. }
         | Op::AddCore { .. }
+        | Op::UpdateVectors { .. }
         | Op::Add { .. }
         | Op::Reset { .. }
         | Op::RemoveIds { .. }
@@ -337,6 +338,10 @@ fn reserve_memory<'a>(
             check_quota(*n, n.saturating_mul(vector_bytes))?;
             (payload_bytes, format!("adding {n} vectors"))
         }
+        Op::UpdateVectors { n, .. } => (
+            payload_bytes.saturating_mul(2),
+            format!("updating {n} vectors"),
+        ),
         Op::Train { n, .. } | Op::TrainEncoder { n, .. } => (
             payload_bytes.saturating_mul(2),
             format!("training on {n} vectors"),
@@ -370,6 +375,7 @@ fn write_target(op: &Op) -> &str {
         Op::Train { index, .. }
         | Op::TrainEncoder { index, .. }
         | Op::AddCore { index, .. }
+        | Op::UpdateVectors { index, .. }
         | Op::Add { index, .. }
         | Op::Reset { index }
         | Op::RemoveIds { index, .. }

@@ -755,6 +755,9 @@ pub(super) fn apply_write(
     };
     match op {
         Op::Train { n, .. } => index.train(*n, frame(0)?).map(|()| None),
+        Op::UpdateVectors { n, .. } => index
+            .update_vectors(*n, frame(0)?, frame(1)?)
+            .map(|()| None),
         Op::AddCore { n, with_ids, .. } => {
             let ids = if *with_ids { Some(frame(2)?) } else { None };
             index.add_core(*n, frame(0)?, frame(1)?, ids).map(|()| None)

@@ -1348,6 +1348,14 @@ pub fn corpus() -> Vec<Entry> {
         vec![],
     );
     push(
+        "update-vectors-ivf",
+        Op::UpdateVectors {
+            index: "c_ivf".into(),
+            n: 2,
+        },
+        vec![to_frame(&[1i64, 2]), to_frame(&vectors(2, D, 10))],
+    );
+    push(
         "id-map",
         Op::IdMap {
             index: "c_idmap2".into(),
@@ -1512,7 +1520,7 @@ pub fn corpus() -> Vec<Entry> {
 /// The names of every operation and every index spec: `op_name` and `spec_name` match
 /// exhaustively, so a new variant fails to compile until it is named here, and the corpus test
 /// then fails until the corpus covers it.
-pub const OPS: [&str; 32] = [
+pub const OPS: [&str; 33] = [
     "Ping",
     "List",
     "Create",
@@ -1545,6 +1553,7 @@ pub const OPS: [&str; 32] = [
     "Describe",
     "TrainEncoder",
     "AddCore",
+    "UpdateVectors",
 ];
 
 pub fn op_name(op: &Op) -> &'static str {
@@ -1560,6 +1569,7 @@ pub fn op_name(op: &Op) -> &'static str {
         Op::Train { .. } => "Train",
         Op::TrainEncoder { .. } => "TrainEncoder",
         Op::AddCore { .. } => "AddCore",
+        Op::UpdateVectors { .. } => "UpdateVectors",
         Op::Add { .. } => "Add",
         Op::Search { .. } => "Search",
         Op::Assign { .. } => "Assign",
@@ -2225,7 +2235,7 @@ impl Gen {
     pub fn request(&mut self) -> Message {
         let (index, known) = self.index();
         let mut payload = Vec::new();
-        let op = match self.below(36) {
+        let op = match self.below(37) {
             0 => Op::Ping,
             1 => Op::List,
             2 | 3 => {
@@ -2444,6 +2454,18 @@ impl Gen {
                     payload.push(to_frame(&ids));
                 }
                 Op::AddCore { index, n, with_ids }
+            }
+            35 => {
+                let (n, rows) = self.count();
+                let ids: Vec<i64> = (0..rows)
+                    .map(|_| match self.below(4) {
+                        0 => self.i64_value(),
+                        _ => self.below(70) as i64 - 1,
+                    })
+                    .collect();
+                payload.push(to_frame(&ids));
+                payload.push(self.vectors_for(known, rows));
+                Op::UpdateVectors { index, n }
             }
             _ => {
                 if self.chance(0.5) {
