@@ -24,11 +24,13 @@ use faissx::ffi::index_lsh::*;
 use faissx::ffi::index_pq::*;
 use faissx::ffi::index_pre_transform::*;
 use faissx::ffi::index_scalar_quantizer::*;
+use faissx::ffi::io::*;
 use faissx::ffi::meta_indexes::*;
 use faissx::ffi::types::*;
 use faissx::ffi::vector_transform::*;
 use remote::*;
-use std::os::raw::c_int;
+use std::cell::RefCell;
+use std::os::raw::{c_int, c_void};
 use std::ptr;
 
 const D: usize = 16;
@@ -157,6 +159,79 @@ fn assert_same(local: &Record, remote: &Record) {
             _ => panic!("{what}: different kinds of values"),
         }
     }
+}
+
+thread_local! {
+    /// The custom writer's sink and the custom reader's source with its cursor: FAISS's
+    /// callbacks carry no user pointer. The writer also keeps each call's length, as the
+    /// callbacks see the same calls in both modes.
+    static SINK: RefCell<(Vec<u8>, Vec<usize>)> = const { RefCell::new((Vec::new(), Vec::new())) };
+    static SOURCE: RefCell<(Vec<u8>, usize)> = const { RefCell::new((Vec::new(), 0)) };
+}
+
+unsafe extern "C" fn write_to_sink(data: *const c_void, size: usize, items: usize) -> usize {
+    let bytes = std::slice::from_raw_parts(data.cast::<u8>(), size * items);
+    SINK.with(|sink| {
+        let (all, calls) = &mut *sink.borrow_mut();
+        all.extend_from_slice(bytes);
+        calls.push(bytes.len());
+    });
+    items
+}
+
+unsafe extern "C" fn read_from_source(data: *mut c_void, size: usize, items: usize) -> usize {
+    SOURCE.with(|source| {
+        let (bytes, pos) = &mut *source.borrow_mut();
+        let whole = ((bytes.len() - *pos) / size.max(1)).min(items);
+        let n = whole * size;
+        std::ptr::copy_nonoverlapping(bytes[*pos..].as_ptr(), data.cast::<u8>(), n);
+        *pos += n;
+        whole
+    })
+}
+
+/// Writes through a CustomIOWriter; returns the return code, the bytes and each call's length.
+fn write_custom(write: impl FnOnce(*mut FaissIOWriter) -> c_int) -> (c_int, Vec<u8>, Vec<usize>) {
+    SINK.with(|sink| *sink.borrow_mut() = Default::default());
+    let mut w = ptr::null_mut();
+    check(unsafe { faissx_CustomIOWriter_new(&mut w, Some(write_to_sink)) });
+    // A CustomIOWriter is an IOWriter, as in FAISS's class graph.
+    let rc = write(w.cast());
+    unsafe { faissx_CustomIOWriter_free(w) };
+    let (bytes, calls) = SINK.with(|sink| sink.take());
+    (rc, bytes, calls)
+}
+
+/// Reads through a CustomIOReader over `bytes`.
+fn read_custom<T>(bytes: &[u8], read: impl FnOnce(*mut FaissIOReader) -> (c_int, T)) -> (c_int, T) {
+    SOURCE.with(|source| *source.borrow_mut() = (bytes.to_vec(), 0));
+    let mut r = ptr::null_mut();
+    check(unsafe { faissx_CustomIOReader_new(&mut r, Some(read_from_source)) });
+    let out = read(r.cast());
+    unsafe { faissx_CustomIOReader_free(r) };
+    out
+}
+
+/// What `print` writes to the process's stdout (FAISS prints with printf, past Rust's capture).
+fn stdout_of(print: impl FnOnce()) -> Vec<u8> {
+    let file = TempFile::new("stdout");
+    unsafe {
+        libc::fflush(ptr::null_mut());
+        let saved = libc::dup(1);
+        let out = libc::open(
+            file.c_path().as_ptr(),
+            libc::O_CREAT | libc::O_TRUNC | libc::O_WRONLY,
+            0o600,
+        );
+        assert!(saved >= 0 && out >= 0);
+        libc::dup2(out, 1);
+        libc::close(out);
+        print();
+        libc::fflush(ptr::null_mut());
+        libc::dup2(saved, 1);
+        libc::close(saved);
+    }
+    std::fs::read(file.path()).unwrap()
 }
 
 fn flat_with(d: usize, metric: FaissMetricType) -> Index {
@@ -1357,6 +1432,23 @@ fn binary_indexes() {
             distances.iter().map(|&d| d as i64),
         );
         rec.exact("read from FILE* labels", labels);
+        let (rc, written, calls) =
+            write_custom(|w| unsafe { faissx_write_index_binary_custom(f, w) });
+        check(rc);
+        assert_eq!(written, bytes);
+        rec.exact("custom writer calls", calls.iter().map(|&c| c as i64));
+        let (rc, p) = read_custom(&written, |r| {
+            let mut p = ptr::null_mut();
+            (unsafe { faissx_read_index_binary_custom(r, 0, &mut p) }, p)
+        });
+        let read = BinaryIndex::from_new(rc, p);
+        rec.made(read.ptr());
+        let (distances, labels) = read.search(&queries, K);
+        rec.exact(
+            "read from a custom reader distances",
+            distances.iter().map(|&d| d as i64),
+        );
+        rec.exact("read from a custom reader labels", labels);
 
         let mut p = ptr::null_mut();
         let quantizer = BinaryIndex::from_new(
@@ -1397,6 +1489,312 @@ fn binary_indexes() {
         let (distances, labels) = factory.search(&queries, K);
         rec.exact("factory distances", distances.iter().map(|&d| d as i64));
         rec.exact("factory labels", labels);
+    });
+}
+
+#[test]
+fn ivf_statistics_and_binary_ivf_options() {
+    const DB: usize = 64;
+    parity(|rec| {
+        let (xb, _) = data();
+        let index = Index::factory(D, "IVF8,Flat", METRIC_L2);
+        index.train(&xb);
+        index.add(&xb);
+        let ivf = unsafe { faissx_IndexIVF_cast(index.ptr()) };
+        let printed = stdout_of(|| unsafe { faissx_IndexIVF_print_stats(ivf) });
+        assert!(!printed.is_empty(), "print_stats printed nothing");
+        rec.exact("IVF print_stats", printed.iter().map(|&b| b as i64));
+
+        let mut rng = Rng::new(78);
+        let codes = rng.bytes(NB * DB / 8);
+        let binary = BinaryIndex::factory(DB, "BIVF8");
+        binary.train(&codes);
+        binary.add(&codes);
+        let v = unsafe { faissx_IndexBinaryIVF_cast(binary.ptr()) };
+        let printed = stdout_of(|| unsafe { faissx_IndexBinaryIVF_print_stats(v) });
+        assert!(!printed.is_empty(), "print_stats printed nothing");
+        rec.exact("BinaryIVF print_stats", printed.iter().map(|&b| b as i64));
+
+        // Search options that take another path through the lists: the same answers.
+        let queries = codes[..NQ * DB / 8].to_vec();
+        unsafe { faissx_IndexBinaryIVF_set_nprobe(v, 3) };
+        for (use_heap, per_invlist) in [(1, 0), (0, 0), (0, 1), (7, 1)] {
+            unsafe {
+                faissx_IndexBinaryIVF_set_use_heap(v, use_heap);
+                faissx_IndexBinaryIVF_set_per_invlist_search(v, per_invlist);
+                rec.num("use_heap", faissx_IndexBinaryIVF_use_heap(v));
+                rec.num(
+                    "per_invlist_search",
+                    faissx_IndexBinaryIVF_per_invlist_search(v),
+                );
+            }
+            let (distances, labels) = binary.search(&queries, K);
+            let what = format!("use_heap {use_heap}, per_invlist_search {per_invlist}");
+            rec.exact(&what, distances.iter().map(|&d| d as i64));
+            rec.exact(&what, labels);
+        }
+
+        // Preassigned searches of each kind, with the lists the quantizer picks.
+        let quantizer = unsafe { faissx_IndexBinaryIVF_quantizer(v) };
+        let coarse = |nprobe: usize| {
+            let (mut dis, mut lists) = (vec![0i32; NQ * nprobe], vec![0 as idx_t; NQ * nprobe]);
+            check(unsafe {
+                faissx_IndexBinary_search(
+                    quantizer,
+                    NQ as idx_t,
+                    queries.as_ptr(),
+                    nprobe as idx_t,
+                    dis.as_mut_ptr(),
+                    lists.as_mut_ptr(),
+                )
+            });
+            (dis, lists)
+        };
+        let preassigned = |rec: &mut Record,
+                           what: &str,
+                           lists: &[idx_t],
+                           dis: &[i32],
+                           store_pairs: c_int,
+                           params: *const FaissSearchParametersIVF| {
+            let (mut distances, mut labels) = (vec![0i32; NQ * K], vec![0 as idx_t; NQ * K]);
+            let rc = unsafe {
+                faissx_IndexBinaryIVF_search_preassigned(
+                    v,
+                    NQ as idx_t,
+                    queries.as_ptr(),
+                    K as idx_t,
+                    lists.as_ptr(),
+                    dis.as_ptr(),
+                    distances.as_mut_ptr(),
+                    labels.as_mut_ptr(),
+                    store_pairs,
+                    params,
+                )
+            };
+            rec.num(&format!("{what}: rc"), rc);
+            if rc == 0 {
+                rec.exact(
+                    &format!("{what}: distances"),
+                    distances.iter().map(|&d| d as i64),
+                );
+                rec.exact(&format!("{what}: labels"), labels);
+            }
+            rc
+        };
+        let (dis, lists) = coarse(3);
+        for (use_heap, per_invlist) in [(1, 0), (0, 0), (0, 1)] {
+            unsafe {
+                faissx_IndexBinaryIVF_set_use_heap(v, use_heap);
+                faissx_IndexBinaryIVF_set_per_invlist_search(v, per_invlist);
+            }
+            for store_pairs in [0, 1] {
+                // The per-list search refuses store_pairs (FAISS's own check).
+                let what = format!(
+                    "binary search_preassigned, use_heap {use_heap}, \
+                     per_invlist_search {per_invlist}, store_pairs {store_pairs}"
+                );
+                let rc = preassigned(rec, &what, &lists, &dis, store_pairs, ptr::null());
+                assert_eq!(rc != 0, per_invlist == 1 && store_pairs == 1, "{what}");
+            }
+            // Lists the index does not have are refused, not read.
+            let mut bad = lists.clone();
+            bad[4] = NLIST as idx_t + 7;
+            let rc = preassigned(rec, "a list past nlist", &bad, &dis, 0, ptr::null());
+            assert_ne!(rc, 0);
+            bad[4] = -3;
+            let rc = preassigned(rec, "a list below -1", &bad, &dis, 0, ptr::null());
+            assert_ne!(rc, 0);
+            // -1 (no list) is skipped, except by the per-list search, which cannot skip it.
+            bad[4] = -1;
+            let rc = preassigned(rec, "list -1", &bad, &dis, 0, ptr::null());
+            assert_eq!(rc != 0, per_invlist == 1);
+        }
+        unsafe { faissx_IndexBinaryIVF_set_per_invlist_search(v, 0) };
+        // Parameters choose how many lists each query has (5 here, not the index's 3).
+        let (dis, lists) = coarse(5);
+        for max_codes in [0, 40] {
+            let mut params = ptr::null_mut();
+            check(unsafe {
+                faissx_SearchParametersIVF_new_with(&mut params, ptr::null_mut(), 5, max_codes)
+            });
+            let what = format!("binary search_preassigned, nprobe 5, max_codes {max_codes}");
+            assert_eq!(preassigned(rec, &what, &lists, &dis, 0, params), 0);
+            let mut bad = lists.clone();
+            bad[NQ * 5 - 1] = NLIST as idx_t;
+            let what = "parameters' last list past nlist";
+            assert_ne!(preassigned(rec, what, &bad, &dis, 0, params), 0);
+            unsafe { faissx_SearchParametersIVF_free(params) };
+        }
+    });
+}
+
+#[test]
+fn ivf_encoders_train_alone() {
+    parity(|rec| {
+        let (xb, xq) = data();
+        for description in ["IVF8,SQ8", "IVF8,PQ4x4", "IVF8,Flat"] {
+            let what = |s: &str| format!("{description}: {s}");
+            let index = Index::factory(D, description, METRIC_L2);
+            index.train(&xb);
+            let ivf = unsafe { faissx_IndexIVF_cast(index.ptr()) };
+            // The encoder retrained on other data, with and without the lists it falls in.
+            let other: Vec<f32> = xb.iter().map(|v| v * 0.5 + 0.25).collect();
+            let lists = assign(
+                &Index::borrowed(unsafe { faissx_IndexIVF_quantizer(ivf) }),
+                &other,
+                1,
+            );
+            for with_assign in [true, false] {
+                let assigned = if with_assign {
+                    lists.as_ptr()
+                } else {
+                    ptr::null()
+                };
+                check(unsafe {
+                    faissx_IndexIVF_train_encoder(ivf, NB as idx_t, other.as_ptr(), assigned)
+                });
+            }
+            let p = index.ptr();
+            let mut code_size = 0usize;
+            check(unsafe { faissx_Index_sa_code_size(p, &mut code_size) });
+            let mut codes = vec![0u8; NQ * code_size];
+            check(unsafe {
+                faissx_Index_sa_encode(p, NQ as idx_t, xq.as_ptr(), codes.as_mut_ptr())
+            });
+            rec.exact(&what("codes"), codes.iter().map(|&b| i64::from(b)));
+            index.add(&xb);
+            rec.knn(&what("search"), index.search(&xq, K));
+            // Lists the index does not have, and no vectors at all, are refused.
+            let mut bad = lists.clone();
+            bad[7] = NLIST as idx_t;
+            let rc = unsafe {
+                faissx_IndexIVF_train_encoder(ivf, NB as idx_t, other.as_ptr(), bad.as_ptr())
+            };
+            assert_ne!(rc, 0);
+            rec.num(&what("train_encoder with a list past nlist"), rc);
+            bad[7] = -1;
+            let rc = unsafe {
+                faissx_IndexIVF_train_encoder(ivf, NB as idx_t, other.as_ptr(), bad.as_ptr())
+            };
+            assert_ne!(rc, 0);
+            rec.num(&what("train_encoder with list -1"), rc);
+            let rc = unsafe { faissx_IndexIVF_train_encoder(ivf, 0, other.as_ptr(), ptr::null()) };
+            assert_ne!(rc, 0);
+            rec.num(&what("train_encoder on no vectors"), rc);
+            rec.knn(&what("search after the refusals"), index.search(&xq, K));
+        }
+        // An IVFPQ on residuals precomputes tables from every centroid: none yet is refused.
+        let untrained = Index::factory(D, "IVF8,PQ4x4", METRIC_L2);
+        let ivf = unsafe { faissx_IndexIVF_cast(untrained.ptr()) };
+        let rc =
+            unsafe { faissx_IndexIVF_train_encoder(ivf, NB as idx_t, xb.as_ptr(), ptr::null()) };
+        assert_ne!(rc, 0);
+        rec.num("train_encoder before the quantizer", rc);
+    });
+}
+
+#[test]
+fn vectors_added_to_chosen_lists() {
+    parity(|rec| {
+        let (xb, xq) = data();
+        for description in ["IVF8,Flat", "IVF8,SQ8"] {
+            let what = |s: &str| format!("{description}: {s}");
+            let index = Index::factory(D, description, METRIC_L2);
+            index.train(&xb);
+            let ivf = unsafe { faissx_IndexIVF_cast(index.ptr()) };
+            let quantizer = Index::borrowed(unsafe { faissx_IndexIVF_quantizer(ivf) });
+            let mut lists = assign(&quantizer, &xb, 1);
+            // Some vectors in another list than their nearest, one in none.
+            for i in (0..NB).step_by(7) {
+                lists[i] = (lists[i] + 1) % NLIST as idx_t;
+            }
+            lists[3] = -1;
+            let half = NB / 2 * D;
+            let add_core = |n: usize, x: &[f32], ids: *const idx_t, lists: &[idx_t]| unsafe {
+                if description.contains("SQ") {
+                    faissx_IndexIVFScalarQuantizer_add_core(
+                        ivf.cast(),
+                        n as idx_t,
+                        x.as_ptr(),
+                        ids,
+                        lists.as_ptr(),
+                    )
+                } else {
+                    faissx_IndexIVFFlat_add_core(
+                        ivf.cast(),
+                        n as idx_t,
+                        x.as_ptr(),
+                        ids,
+                        lists.as_ptr(),
+                    )
+                }
+            };
+            check(add_core(NB / 2, &xb[..half], ptr::null(), &lists[..NB / 2]));
+            let ids: Vec<idx_t> = (0..NB as idx_t / 2).map(|i| 1000 + 3 * i).collect();
+            check(add_core(
+                NB / 2,
+                &xb[half..],
+                ids.as_ptr(),
+                &lists[NB / 2..],
+            ));
+            rec.num(&what("ntotal"), index.ntotal() as i64);
+            let sizes: Vec<i64> = (0..NLIST)
+                .map(|l| unsafe { faissx_IndexIVF_get_list_size(ivf, l) } as i64)
+                .collect();
+            rec.exact(&what("list sizes"), sizes);
+            set_parameter(&index, "nprobe", 4.0);
+            rec.knn(&what("search"), index.search(&xq, K));
+            // A list the index does not have is refused before anything is added.
+            let mut bad = lists[..4].to_vec();
+            bad[2] = NLIST as idx_t;
+            let rc = add_core(4, &xb[..4 * D], ptr::null(), &bad);
+            assert_ne!(rc, 0);
+            rec.num(&what("add_core to a list past nlist"), rc);
+            bad[2] = -2;
+            let rc = add_core(4, &xb[..4 * D], ptr::null(), &bad);
+            assert_ne!(rc, 0);
+            rec.num(&what("add_core to list -2"), rc);
+            rec.num(&what("ntotal after the refusals"), index.ntotal() as i64);
+        }
+    });
+}
+
+#[test]
+fn ivf_vectors_updated_in_place() {
+    parity(|rec| {
+        let (xb, xq) = data();
+        let index = Index::factory(D, "IVF8,Flat", METRIC_L2);
+        index.train(&xb);
+        index.add(&xb);
+        let ivf = unsafe { faissx_IndexIVF_cast(index.ptr()) };
+        let update = |ids: &mut [idx_t], v: &[f32]| unsafe {
+            faissx_IndexIVFFlat_update_vectors(
+                ivf.cast(),
+                ids.len() as c_int,
+                ids.as_mut_ptr(),
+                v.as_ptr(),
+            )
+        };
+        let fresh: Vec<f32> = xq[..3 * D].to_vec();
+        // Without a direct map FAISS cannot find the ids.
+        let rc = update(&mut [3, 10, 500], &fresh);
+        assert_ne!(rc, 0);
+        rec.num("update_vectors without a direct map", rc);
+        check(unsafe { faissx_IndexIVF_make_direct_map(ivf, 1) });
+        check(update(&mut [3, 10, 500], &fresh));
+        assert_eq!(reconstruct_n(&index, 10, 1), fresh[D..2 * D]);
+        rec.floats("updated vectors", &reconstruct_n(&index, 3, 1));
+        rec.floats("vector 500", &reconstruct_n(&index, 500, 1));
+        rec.knn("search after the update", index.search(&xq, K));
+        // Ids the index does not have are refused before anything changes.
+        for bad in [NB as idx_t + 5, -1] {
+            let rc = update(&mut [7, bad], &fresh[..2 * D]);
+            assert_ne!(rc, 0);
+            rec.num(&format!("update_vectors of id {bad}"), rc);
+        }
+        rec.floats("vector 7 after the refusals", &reconstruct_n(&index, 7, 1));
+        rec.knn("search after the refusals", index.search(&xq, K));
+        rec.num("ntotal", index.ntotal() as i64);
     });
 }
 
@@ -1448,6 +1846,32 @@ fn files_buffers_and_clones() {
         let from_buf = Index::from_bytes(&bytes);
         rec.made(from_buf.ptr());
         rec.knn("read from buffer", from_buf.search(&xq, K));
+
+        // Through the caller's own writer and reader: the same bytes in the same calls.
+        let (rc, written, calls) =
+            write_custom(|w| unsafe { faissx_write_index_custom(index.ptr(), w, 0) });
+        check(rc);
+        assert_eq!(written, on_disk);
+        rec.exact("custom writer calls", calls.iter().map(|&c| c as i64));
+        // io_flags reach FAISS's writer in both modes (16: IO_FLAG_SKIP_IVF_DATA).
+        let (rc, skipped, _) =
+            write_custom(|w| unsafe { faissx_write_index_custom(index.ptr(), w, 16) });
+        rec.num("custom writer with io_flags", rc);
+        rec.exact("bytes with io_flags", skipped.iter().map(|&b| b as i64));
+        let (rc, p) = read_custom(&written, |r| {
+            let mut p = ptr::null_mut();
+            (unsafe { faissx_read_index_custom(r, 0, &mut p) }, p)
+        });
+        let read = Index::from_new(rc, p);
+        rec.made(read.ptr());
+        rec.knn("read from a custom reader", read.search(&xq, K));
+        // A reader that runs dry fails the same way in both modes.
+        let (rc, p) = read_custom(&written[..written.len() / 2], |r| {
+            let mut p = ptr::null_mut();
+            (unsafe { faissx_read_index_custom(r, 0, &mut p) }, p)
+        });
+        rec.num("truncated custom reader", rc);
+        assert!(p.is_null());
 
         let mut p = ptr::null_mut();
         check(unsafe { faissx_clone_index(index.ptr(), &mut p) });

@@ -101,7 +101,20 @@ fn acknowledged_adds_survive_kill_9() {
     local_mode();
 }
 
-/// Every kind of logged write (add, add_with_ids, remove, parameters, train, merge) on a few
+/// Trains an IVF's encoder alone on `xb` scaled by `scale`.
+fn train_encoder(index: &Index, xb: &[f32], scale: f32) {
+    let scaled: Vec<f32> = xb.iter().map(|v| v * scale).collect();
+    check(unsafe {
+        faissx_IndexIVF_train_encoder(
+            faissx_IndexIVF_cast(index.ptr()),
+            (xb.len() / D) as idx_t,
+            scaled.as_ptr(),
+            std::ptr::null(),
+        )
+    });
+}
+
+/// Every kind of logged write (add, add_with_ids, remove, parameters, train, train_encoder, merge) on a few
 /// index types, then a restart: searches give the same results as before.
 fn build_state(xb: &[f32]) -> (Vec<Index>, Vec<String>) {
     let ivf = Index::factory(D, "IVF8,Flat", METRIC_L2);
@@ -123,7 +136,11 @@ fn build_state(xb: &[f32]) -> (Vec<Index>, Vec<String>) {
     pq.add(xb);
     check(unsafe { faissx_Index_reset(other.ptr()) });
     other.add(&xb[..3 * D]);
-    let indexes = vec![ivf, map, flat, other, pq];
+    let sq = Index::factory(D, "IVF4,SQ8", METRIC_L2);
+    sq.train(xb);
+    train_encoder(&sq, xb, 0.5);
+    sq.add(xb);
+    let indexes = vec![ivf, map, flat, other, pq, sq];
     let names = indexes.iter().map(remote_name).collect();
     (indexes, names)
 }
@@ -185,6 +202,31 @@ fn restarts_restore_identical_results() {
         )
     });
     unsafe { faissx_IndexIVF_set_nprobe(indexes[0].ptr(), 5) };
+    // The stored codes now decode with another encoder.
+    train_encoder(&indexes[5], &xb, 2.0);
+    // Queries added to lists of the caller's choice, replayed from the log.
+    let lists: Vec<idx_t> = (0..xq.len() / D).map(|i| (i % 4) as idx_t).collect();
+    let ids: Vec<idx_t> = (0..xq.len() / D).map(|i| 5000 + i as idx_t).collect();
+    check(unsafe {
+        faissx::ffi::index_scalar_quantizer::faissx_IndexIVFScalarQuantizer_add_core(
+            faissx_IndexIVF_cast(indexes[5].ptr()).cast(),
+            lists.len() as idx_t,
+            xq.as_ptr(),
+            ids.as_ptr(),
+            lists.as_ptr(),
+        )
+    });
+    // Vectors replaced in place, replayed from the log.
+    check(unsafe { faissx_IndexIVF_make_direct_map(indexes[0].ptr(), 1) });
+    let mut ids: Vec<idx_t> = vec![4, 90, 91];
+    check(unsafe {
+        faissx::ffi::index_ivf_flat::faissx_IndexIVFFlat_update_vectors(
+            indexes[0].ptr().cast(),
+            3,
+            ids.as_mut_ptr(),
+            xq.as_ptr(),
+        )
+    });
     let before = snapshot(&indexes, &xq);
     server.kill9();
     let server = start(&dir, Some(server.port));

@@ -5,6 +5,7 @@ use crate::ffi::boundary::*;
 use crate::ffi::dispatch::*;
 use crate::ffi::types::*;
 use crate::local::{shim, shim_status, sys};
+use crate::protocol::SearchParams;
 use std::os::raw::c_int;
 
 /// Frees an `IndexBinaryIVF`. NULL is a no-op. Borrowed pointers obtained from it become invalid.
@@ -156,9 +157,11 @@ pub unsafe extern "C" fn faissx_IndexBinaryIVF_use_heap(
     index: *const FaissIndexBinaryIVF,
 ) -> c_int {
     boundary!(0, {
-        local_only(index, "index")?;
         of_class(index, c"IndexBinaryIVF")?;
         non_null(index, "index")?;
+        if let Some(remote) = as_remote(index) {
+            return Ok(remote.fresh_info()?.use_heap.into());
+        }
         Ok(sys::faiss_IndexBinaryIVF_use_heap(index))
     })
 }
@@ -170,9 +173,11 @@ pub unsafe extern "C" fn faissx_IndexBinaryIVF_set_use_heap(
     value: c_int,
 ) {
     boundary!((), {
-        local_only(index, "index")?;
         of_class(index, c"IndexBinaryIVF")?;
         non_null(index, "index")?;
+        if let Some(remote) = as_remote(index) {
+            return remote.set_param("use_heap", value.into());
+        }
         sys::faiss_IndexBinaryIVF_set_use_heap(index, value);
         Ok(())
     })
@@ -184,9 +189,11 @@ pub unsafe extern "C" fn faissx_IndexBinaryIVF_per_invlist_search(
     index: *const FaissIndexBinaryIVF,
 ) -> c_int {
     boundary!(0, {
-        local_only(index, "index")?;
         of_class(index, c"IndexBinaryIVF")?;
         non_null(index, "index")?;
+        if let Some(remote) = as_remote(index) {
+            return Ok(remote.fresh_info()?.per_invlist_search.into());
+        }
         Ok(sys::faiss_IndexBinaryIVF_per_invlist_search(index))
     })
 }
@@ -198,9 +205,11 @@ pub unsafe extern "C" fn faissx_IndexBinaryIVF_set_per_invlist_search(
     value: c_int,
 ) {
     boundary!((), {
-        local_only(index, "index")?;
         of_class(index, c"IndexBinaryIVF")?;
         non_null(index, "index")?;
+        if let Some(remote) = as_remote(index) {
+            return remote.set_param("per_invlist_search", value.into());
+        }
         sys::faiss_IndexBinaryIVF_set_per_invlist_search(index, value);
         Ok(())
     })
@@ -238,7 +247,6 @@ pub unsafe extern "C" fn faissx_IndexBinaryIVF_search_preassigned(
     params: *const FaissSearchParametersIVF,
 ) -> c_int {
     boundary!({
-        local_only(index, "index")?;
         of_class(index, c"IndexBinaryIVF")?;
         non_null(index, "index")?;
         count(n, "n")?;
@@ -248,24 +256,31 @@ pub unsafe extern "C" fn faissx_IndexBinaryIVF_search_preassigned(
         buffer(cdis, n, "cdis")?;
         buffer(dis, n, "dis")?;
         buffer(idx, n, "idx")?;
-        // FAISS checks the list numbers inside an OpenMP region, where its exception
-        // terminates the process: check the n*nprobe it reads first.
-        let nlist = sys::faiss_IndexBinaryIVF_nlist(index);
-        let nprobe = if params.is_null() {
-            sys::faiss_IndexBinaryIVF_nprobe(index)
-        } else {
-            sys::faiss_SearchParametersIVF_nprobe(params)
+        if let Some(remote) = as_remote(index) {
+            let info = remote.fresh_info()?;
+            // FAISS reads nprobe and max_codes of the parameters and ignores their selector.
+            let wire = (!params.is_null()).then(|| SearchParams {
+                nprobe: Some(sys::faiss_SearchParametersIVF_nprobe(params) as u64),
+                max_codes: Some(sys::faiss_SearchParametersIVF_max_codes(params) as u64),
+                ..Default::default()
+            });
+            let nprobe = wire.as_ref().and_then(|p| p.nprobe).unwrap_or(info.nprobe);
+            let probes = (n as usize).saturating_mul(nprobe.min(info.nlist) as usize);
+            let (found_distances, found_labels) = remote.search_preassigned(
+                n as usize,
+                k as usize,
+                vectors(remote, x, n),
+                slice(cidx, probes),
+                slice(cdis, probes),
+                store_pairs != 0,
+                wire,
+            )?;
+            copy_bytes_out(&found_distances, dis);
+            copy_out(&found_labels, idx);
+            return Ok(());
         }
-        .min(nlist);
-        let keys = slice(cidx, (n as usize).saturating_mul(nprobe));
-        if let Some(at) = keys.iter().position(|&key| key >= nlist as idx_t) {
-            return Err(Error::invalid(format!(
-                "cidx[{at}] = {} is not a list (nlist = {nlist})",
-                keys[at]
-            )));
-        }
-        faiss_status(sys::faiss_IndexBinaryIVF_search_preassigned(
-            index,
+        shim_status(shim::faissx_shim_IndexBinaryIVF_search_preassigned(
+            index.cast(),
             n,
             x,
             k,
@@ -274,7 +289,7 @@ pub unsafe extern "C" fn faissx_IndexBinaryIVF_search_preassigned(
             dis,
             idx,
             store_pairs,
-            params,
+            params.cast(),
         ))
     })
 }
@@ -337,9 +352,21 @@ pub unsafe extern "C" fn faissx_IndexBinaryIVF_imbalance_factor(
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexBinaryIVF_print_stats(index: *const FaissIndexBinaryIVF) {
     boundary!((), {
-        local_only(index, "index")?;
         of_class(index, c"IndexBinaryIVF")?;
         non_null(index, "index")?;
+        if let Some(remote) = as_remote(index) {
+            // FAISS prints the lists of a copy of the server's index: the same lines.
+            return remote.with_local_copy(|copy| match copy.raw() {
+                // SAFETY: the copy is a live local index; the cast returns NULL for another class.
+                RawIndex::Binary(local) => unsafe {
+                    let ivf = sys::faiss_IndexBinaryIVF_cast(local);
+                    if !ivf.is_null() {
+                        sys::faiss_IndexBinaryIVF_print_stats(ivf);
+                    }
+                },
+                RawIndex::Float(_) => {}
+            });
+        }
         sys::faiss_IndexBinaryIVF_print_stats(index);
         Ok(())
     })

@@ -4,6 +4,7 @@ use crate::boundary;
 use crate::ffi::boundary::*;
 use crate::ffi::dispatch::*;
 use crate::ffi::types::*;
+use crate::local::index::LocalIndex;
 use crate::local::{shim, shim_status, sys};
 use std::os::raw::{c_char, c_int};
 
@@ -76,9 +77,18 @@ pub unsafe extern "C" fn faissx_write_index_custom(
     io_flags: c_int,
 ) -> c_int {
     boundary!({
-        local_only(idx, "idx")?;
         non_null(idx, "idx")?;
         non_null(io_writer, "io_writer")?;
+        if let Some(remote) = as_remote(idx) {
+            // FAISS writes a fresh copy of the server's index so that the writer sees the
+            // calls, chunks and io_flags it sees locally; a fresh copy rather than the handle's
+            // cached one, as the writer may call back into this handle.
+            let copy = LocalIndex::load(&remote.save()?, false)?;
+            let RawIndex::Float(local) = copy.raw() else {
+                return Err(Error::invalid("idx is a binary index"));
+            };
+            return faiss_status(sys::faiss_write_index_custom(local, io_writer, io_flags));
+        }
         crate::remote::face::serializable(idx)?;
         faiss_status(sys::faiss_write_index_custom(idx, io_writer, io_flags))
     })
@@ -183,9 +193,16 @@ pub unsafe extern "C" fn faissx_write_index_binary_custom(
     io_writer: *mut FaissIOWriter,
 ) -> c_int {
     boundary!({
-        local_only(idx, "idx")?;
         non_null(idx, "idx")?;
         non_null(io_writer, "io_writer")?;
+        if let Some(remote) = as_remote(idx) {
+            // As faissx_write_index_custom: FAISS writes a fresh copy of the server's index.
+            let copy = LocalIndex::load(&remote.save()?, true)?;
+            let RawIndex::Binary(local) = copy.raw() else {
+                return Err(Error::invalid("idx is not a binary index"));
+            };
+            return faiss_status(sys::faiss_write_index_binary_custom(local, io_writer));
+        }
         faiss_status(sys::faiss_write_index_binary_custom(idx, io_writer))
     })
 }

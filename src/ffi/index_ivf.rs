@@ -304,6 +304,7 @@ pub unsafe extern "C" fn faissx_IndexIVF_search_preassigned(
                 slice(assign, probes),
                 slice(centroid_dis, probes),
                 store_pairs != 0,
+                None,
             )?;
             copy_bytes_out(&found_distances, distances);
             copy_out(&found_labels, labels);
@@ -379,9 +380,21 @@ pub unsafe extern "C" fn faissx_IndexIVF_imbalance_factor(index: *const FaissInd
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexIVF_print_stats(index: *const FaissIndexIVF) {
     boundary!((), {
-        local_only(index, "index")?;
         of_class(index, c"IndexIVF")?;
         non_null(index, "index")?;
+        if let Some(remote) = as_remote(index) {
+            // FAISS prints the lists of a copy of the server's index: the same lines.
+            return remote.with_local_copy(|copy| match copy.raw() {
+                // SAFETY: the copy is a live local index; the cast returns NULL for another class.
+                RawIndex::Float(local) => unsafe {
+                    let ivf = sys::faiss_IndexIVF_cast(local);
+                    if !ivf.is_null() {
+                        sys::faiss_IndexIVF_print_stats(ivf);
+                    }
+                },
+                RawIndex::Binary(_) => {}
+            });
+        }
         sys::faiss_IndexIVF_print_stats(index);
         Ok(())
     })
@@ -418,12 +431,23 @@ pub unsafe extern "C" fn faissx_IndexIVF_train_encoder(
     assign: *const idx_t,
 ) -> c_int {
     boundary!({
-        local_only(index, "index")?;
         of_class(index, c"IndexIVF")?;
         non_null(index, "index")?;
-        count(n, "n")?;
+        // A scalar quantizer reads the first vector before checking there is one.
+        training_count(n)?;
         buffer(x, n, "x")?;
-        faiss_status(sys::faiss_IndexIVF_train_encoder(index, n, x, assign))
+        if let Some(remote) = as_remote(index) {
+            let assign = (!assign.is_null()).then(|| slice(assign, n as usize));
+            return remote.train_encoder(n as usize, vectors(remote, x, n), assign);
+        }
+        let d = sys::faiss_Index_d(index.cast_const().cast()).max(0) as usize;
+        usable_inputs(index.cast_const().cast(), x, n as usize * d, "x", true)?;
+        shim_status(shim::faissx_shim_IndexIVF_train_encoder(
+            index.cast(),
+            n,
+            x,
+            assign,
+        ))
     })
 }
 

@@ -4,7 +4,7 @@ use crate::boundary;
 use crate::ffi::boundary::*;
 use crate::ffi::dispatch::*;
 use crate::ffi::types::*;
-use crate::local::sys;
+use crate::local::{shim, shim_status, sys};
 use std::os::raw::{c_char, c_int};
 
 /// Frees an `IndexIVFFlat`. NULL is a no-op. Borrowed pointers obtained from it become invalid.
@@ -210,14 +210,24 @@ pub unsafe extern "C" fn faissx_IndexIVFFlat_add_core(
     precomputed_idx: *const i64,
 ) -> c_int {
     boundary!({
-        local_only(index, "index")?;
         of_class(index, c"IndexIVF")?;
         non_null(index, "index")?;
         count(n, "n")?;
         buffer(x, n, "x")?;
         buffer(precomputed_idx, n, "precomputed_idx")?;
-        faiss_status(sys::faiss_IndexIVFFlat_add_core(
-            index,
+        if let Some(remote) = as_remote(index) {
+            let ids = (!xids.is_null()).then(|| slice(xids, n as usize));
+            return remote.add_core(
+                n as usize,
+                vectors(remote, x, n),
+                slice(precomputed_idx, n as usize),
+                ids,
+            );
+        }
+        let d = sys::faiss_Index_d(index.cast_const().cast()).max(0) as usize;
+        usable_inputs(index.cast_const().cast(), x, n as usize * d, "x", false)?;
+        shim_status(shim::faissx_shim_IndexIVF_add_core(
+            index.cast(),
             n,
             x,
             xids,
@@ -235,11 +245,25 @@ pub unsafe extern "C" fn faissx_IndexIVFFlat_update_vectors(
     v: *const f32,
 ) -> c_int {
     boundary!({
-        local_only(index, "index")?;
         of_class(index, c"IndexIVFFlat")?;
         non_null(index, "index")?;
         non_null(idx, "idx")?;
         non_null(v, "v")?;
-        faiss_status(sys::faiss_IndexIVFFlat_update_vectors(index, nv, idx, v))
+        let n = count(nv.into(), "nv")? as idx_t;
+        if let Some(remote) = as_remote(index) {
+            return remote.update_vectors(
+                n as usize,
+                slice(idx, n as usize),
+                vectors(remote, v, n),
+            );
+        }
+        let d = sys::faiss_Index_d(index.cast_const().cast()).max(0) as usize;
+        usable_inputs(index.cast_const().cast(), v, n as usize * d, "v", false)?;
+        shim_status(shim::faissx_shim_IndexIVF_update_vectors(
+            index.cast(),
+            nv,
+            idx,
+            v,
+        ))
     })
 }

@@ -276,14 +276,24 @@ pub unsafe extern "C" fn faissx_IndexIVFScalarQuantizer_add_core(
     precomputed_idx: *const idx_t,
 ) -> c_int {
     boundary!({
-        local_only(index, "index")?;
         of_class(index, c"IndexIVF")?;
         non_null(index, "index")?;
         count(n, "n")?;
         buffer(x, n, "x")?;
         buffer(precomputed_idx, n, "precomputed_idx")?;
-        faiss_status(sys::faiss_IndexIVFScalarQuantizer_add_core(
-            index,
+        if let Some(remote) = as_remote(index) {
+            let ids = (!xids.is_null()).then(|| slice(xids, n as usize));
+            return remote.add_core(
+                n as usize,
+                vectors(remote, x, n),
+                slice(precomputed_idx, n as usize),
+                ids,
+            );
+        }
+        let d = sys::faiss_Index_d(index.cast_const().cast()).max(0) as usize;
+        usable_inputs(index.cast_const().cast(), x, n as usize * d, "x", false)?;
+        shim_status(shim::faissx_shim_IndexIVF_add_core(
+            index.cast(),
             n,
             x,
             xids,

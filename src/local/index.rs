@@ -509,6 +509,83 @@ impl LocalIndex {
         }
     }
 
+    /// Trains an IVF's vector encoder alone on n vectors, with the lists they belong to when
+    /// `assign` (n i64 list numbers) is given.
+    pub fn train_encoder(&self, n: u64, frame: &[u8], assign: Option<&[u8]>) -> Result<()> {
+        let index = self.float_only("encoder to train")?;
+        // SAFETY: a live index; the cast returns NULL for other classes.
+        let ivf = unsafe { sys::faiss_IndexIVF_cast(index) };
+        if ivf.is_null() {
+            return Err(Error::unsupported("train_encoder applies to IVF indexes"));
+        }
+        crate::ffi::boundary::training_count(idx(n, "n")?)?;
+        let x = self.vectors(frame, n, "training vectors")?;
+        self.usable(x, "training vectors", true)?;
+        let assign: Option<Vec<i64>> = assign
+            .map(|a| from_frame(a, n as usize, "assign").map_err(|e| Error::invalid(e.message)))
+            .transpose()?;
+        let x = aligned_f32(x);
+        // SAFETY: x holds n vectors, assign n lists (checked by the shim against nlist).
+        shim_status(unsafe {
+            shim::faissx_shim_IndexIVF_train_encoder(
+                ivf.cast(),
+                idx(n, "n")?,
+                x.as_ptr(),
+                assign.as_ref().map_or(ptr::null(), |a| a.as_ptr()),
+            )
+        })
+    }
+
+    /// Adds n vectors to the IVF lists the caller chose (n i64 list numbers, -1: none), with
+    /// their ids or, without, the next sequential ones (FAISS's add_core).
+    pub fn add_core(&self, n: u64, frame: &[u8], lists: &[u8], ids: Option<&[u8]>) -> Result<()> {
+        let index = self.float_only("inverted lists to add to")?;
+        // SAFETY: a live index; the cast returns NULL for other classes.
+        let ivf = unsafe { sys::faiss_IndexIVF_cast(index) };
+        if ivf.is_null() {
+            return Err(Error::unsupported("add_core applies to IVF indexes"));
+        }
+        let x = self.vectors(frame, n, "vectors")?;
+        self.usable(x, "vectors", false)?;
+        let lists: Vec<i64> = from_frame(lists, n as usize, "precomputed_idx")
+            .map_err(|e| Error::invalid(e.message))?;
+        let ids: Option<Vec<i64>> = ids
+            .map(|ids| from_frame(ids, n as usize, "ids").map_err(|e| Error::invalid(e.message)))
+            .transpose()?;
+        let x = aligned_f32(x);
+        // SAFETY: n vectors, lists and ids (checked by the shim against nlist).
+        shim_status(unsafe {
+            shim::faissx_shim_IndexIVF_add_core(
+                ivf.cast(),
+                idx(n, "n")?,
+                x.as_ptr(),
+                ids.as_ref().map_or(ptr::null(), |ids| ids.as_ptr()),
+                lists.as_ptr(),
+            )
+        })
+    }
+
+    /// Replaces the vectors of n ids of an IVF with a direct map (FAISS's update_vectors).
+    pub fn update_vectors(&self, n: u64, ids: &[u8], frame: &[u8]) -> Result<()> {
+        let index = self.float_only("vectors to update")?;
+        // SAFETY: a live index; the cast returns NULL for other classes.
+        let ivf = unsafe { sys::faiss_IndexIVF_cast(index) };
+        if ivf.is_null() {
+            return Err(Error::unsupported("update_vectors applies to IVF indexes"));
+        }
+        let n_int = c_int::try_from(n)
+            .map_err(|_| Error::invalid(format!("n = {n} is more than FAISS's int holds")))?;
+        let x = self.vectors(frame, n, "vectors")?;
+        self.usable(x, "vectors", false)?;
+        let ids: Vec<i64> =
+            from_frame(ids, n as usize, "ids").map_err(|e| Error::invalid(e.message))?;
+        let x = aligned_f32(x);
+        // SAFETY: n ids and vectors (the shim checks the ids and the lists first).
+        shim_status(unsafe {
+            shim::faissx_shim_IndexIVF_update_vectors(ivf.cast(), n_int, ids.as_ptr(), x.as_ptr())
+        })
+    }
+
     /// Makes room for `extra` more vectors where the index's storage allows it (flat float
     /// indexes, and the ids of an IDMap around one).
     pub fn reserve(&self, extra: u64) -> Result<()> {
@@ -805,14 +882,24 @@ impl LocalIndex {
     }
 
     /// An IVF search of n queries in the lists the caller assigned them (n × nprobe list
-    /// numbers and coarse distances, nprobe being the index's).
+    /// numbers and coarse distances, nprobe being the index's, or for a binary IVF the
+    /// parameters').
     pub fn search_preassigned(
         &self,
         n: u64,
         k: u64,
         frames: [&[u8]; 3],
         store_pairs: bool,
+        params: Option<&SearchParams>,
     ) -> Result<(Vec<u8>, Vec<u8>)> {
+        if let RawIndex::Binary(index) = self.0 {
+            return self.binary_search_preassigned(index, n, k, frames, store_pairs, params);
+        }
+        if params.is_some() {
+            return Err(Error::unsupported(
+                "search_preassigned of a float IVF takes no search parameters",
+            ));
+        }
         let [queries, assign, centroid_dis] = frames;
         let index = self.float_only("inverted lists to search")?;
         // SAFETY: a live index; the cast returns NULL for other classes.
@@ -853,6 +940,77 @@ impl LocalIndex {
                 c_int::from(store_pairs),
             )
         })?;
+        Ok((framed(distances, &what)?, framed(labels, &what)?))
+    }
+
+    fn binary_search_preassigned(
+        &self,
+        index: *mut FaissIndexBinary,
+        n: u64,
+        k: u64,
+        frames: [&[u8]; 3],
+        store_pairs: bool,
+        params: Option<&SearchParams>,
+    ) -> Result<(Vec<u8>, Vec<u8>)> {
+        let [queries, cidx, cdis] = frames;
+        // SAFETY: a live index; the cast returns NULL for other classes.
+        let ivf = unsafe { sys::faiss_IndexBinaryIVF_cast(index) };
+        if ivf.is_null() {
+            return Err(Error::unsupported(
+                "search_preassigned applies to IVF indexes",
+            ));
+        }
+        if params.is_some_and(|p| p.ef_search.is_some() || p.nprobe.is_none()) {
+            return Err(Error::invalid(
+                "search_preassigned takes IVF search parameters (nprobe, max_codes)",
+            ));
+        }
+        let x = self.vectors(queries, n, "queries")?;
+        if k == 0 {
+            return Err(Error::invalid("k must be > 0 (got 0)"));
+        }
+        let info = self.info();
+        let nprobe = params.and_then(|p| p.nprobe).unwrap_or(info.nprobe);
+        let probes = n.saturating_mul(nprobe.min(info.nlist));
+        let cidx: Vec<i64> = crate::protocol::from_frame(cidx, probes as usize, "cidx")
+            .map_err(|e| Error::invalid(e.message))?;
+        let cdis: Vec<i32> = crate::protocol::from_frame(cdis, probes as usize, "cdis")
+            .map_err(|e| Error::invalid(e.message))?;
+        let what = || format!("search of n = {n} queries for k = {k} neighbours");
+        let total = results(n, k)?;
+        let mut distances = zeroed::<i32>(total, &what)?;
+        let mut labels = zeroed::<i64>(total, &what)?;
+        // SAFETY: the parameters are fresh and freed below; buffers sized above; the shim
+        // checks nprobe and the list numbers.
+        unsafe {
+            let built = match params {
+                Some(p) => construct(|out: *mut *mut FaissSearchParametersIVF| {
+                    faiss_status(sys::faiss_SearchParametersIVF_new_with(
+                        out,
+                        ptr::null_mut(),
+                        nprobe as usize,
+                        p.max_codes.unwrap_or(info.max_codes) as usize,
+                    ))
+                })?,
+                None => ptr::null_mut(),
+            };
+            let status = shim::faissx_shim_IndexBinaryIVF_search_preassigned(
+                ivf.cast_const().cast(),
+                idx(n, "n")?,
+                x.as_ptr(),
+                idx(k, "k")?,
+                cidx.as_ptr(),
+                cdis.as_ptr(),
+                distances.as_mut_ptr(),
+                labels.as_mut_ptr(),
+                c_int::from(store_pairs),
+                built.cast_const().cast(),
+            );
+            if !built.is_null() {
+                sys::faiss_SearchParameters_free(built.cast());
+            }
+            shim_status(status)?;
+        }
         Ok((framed(distances, &what)?, framed(labels, &what)?))
     }
 
@@ -1082,6 +1240,21 @@ impl LocalIndex {
                         sys::faiss_IndexBinaryIVF_set_nprobe(ivf, value as usize)
                     } else {
                         sys::faiss_IndexBinaryIVF_set_max_codes(ivf, value as usize)
+                    }
+                }
+                (RawIndex::Binary(index), "use_heap" | "per_invlist_search") => {
+                    let ivf = sys::faiss_IndexBinaryIVF_cast(index);
+                    if ivf.is_null() {
+                        return Err(Error::unsupported(format!(
+                            "{name} applies to binary IVF indexes"
+                        )));
+                    }
+                    // FAISS stores the C int in a bool.
+                    let on = (value != 0.0).into();
+                    if name == "use_heap" {
+                        sys::faiss_IndexBinaryIVF_set_use_heap(ivf, on)
+                    } else {
+                        sys::faiss_IndexBinaryIVF_set_per_invlist_search(ivf, on)
                     }
                 }
                 (RawIndex::Float(index), "direct_map") => {
@@ -1442,6 +1615,8 @@ unsafe fn binary_info(index: *mut FaissIndexBinary) -> IndexInfo {
         info.nlist = sys::faiss_IndexBinaryIVF_nlist(ivf) as u64;
         info.nprobe = sys::faiss_IndexBinaryIVF_nprobe(ivf) as u64;
         info.max_codes = sys::faiss_IndexBinaryIVF_max_codes(ivf) as u64;
+        info.use_heap = sys::faiss_IndexBinaryIVF_use_heap(ivf) != 0;
+        info.per_invlist_search = sys::faiss_IndexBinaryIVF_per_invlist_search(ivf) != 0;
     }
     info.classes = classes.into_iter().map(String::from).collect();
     info

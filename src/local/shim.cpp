@@ -19,6 +19,7 @@
 #include <faiss/IndexIDMap.h>
 #include <faiss/IndexIVFAdditiveQuantizer.h>
 #include <faiss/IndexIVFFlat.h>
+#include <faiss/IndexIVFAdditiveQuantizerFastScan.h>
 #include <faiss/IndexIVFPQ.h>
 #include <faiss/IndexLSH.h>
 #include <faiss/IndexNSG.h>
@@ -47,6 +48,7 @@
 #include <exception>
 #include <new>
 #include <limits>
+#include <unordered_set>
 #include <stdexcept>
 #include <string>
 #include <typeinfo>
@@ -1249,7 +1251,7 @@ void check_sub_indexes(const faiss::Index* index, int depth) {
         // FAISS reverses it to reconstruct without checking it was trained (its matrix is
         // still empty).
         for (size_t i = 0; i < pt->chain.size(); i++) {
-            if (!pt->chain[i]->is_trained) {
+            if (!pt->chain[i] || !pt->chain[i]->is_trained) {
                 refuse("IndexPreTransform: transform %zu of its chain is not trained; train the "
                        "index first",
                        i);
@@ -1421,6 +1423,181 @@ int faissx_shim_IndexIVF_search_preassigned(
         }
         ivf->search_preassigned(
                 n, x, k, assign, centroid_dis, distances, labels, store_pairs != 0);
+    });
+}
+
+// IndexBinaryIVF::search_preassigned with the lists checked as for IndexIVF's: FAISS throws on
+// a list past nlist inside its OpenMP loop, which ends the process, and the per-list search
+// buckets the list numbers unchecked (a negative one, -1 included, sends its in-place bucket
+// sort outside its tables). nprobe is FAISS's signed count of the parameters' or the
+// index's: past 2^63 its scan runs past the probed lists.
+int faissx_shim_IndexBinaryIVF_search_preassigned(
+        const void* index,
+        int64_t n,
+        const uint8_t* x,
+        int64_t k,
+        const int64_t* cidx,
+        const int32_t* cdis,
+        int32_t* dis,
+        int64_t* idx,
+        int store_pairs,
+        const void* params) {
+    return guarded([&] {
+        auto* ivf = dynamic_cast<const faiss::IndexBinaryIVF*>(
+                static_cast<const faiss::IndexBinary*>(index));
+        if (!ivf) {
+            refuse("search_preassigned applies to IVF indexes");
+        }
+        FAISS_THROW_IF_NOT(k > 0);
+        check_lists(ivf, "IndexBinaryIVF");
+        auto* p = static_cast<const faiss::SearchParametersIVF*>(params);
+        size_t nprobe = p ? p->nprobe : ivf->nprobe;
+        if (nprobe > size_t(std::numeric_limits<int64_t>::max())) {
+            refuse("IndexBinaryIVF: nprobe = %zu is not a list count", nprobe);
+        }
+        nprobe = std::min(ivf->nlist, nprobe);
+        faiss::idx_t lowest = ivf->per_invlist_search ? 0 : -1;
+        for (size_t i = 0; i < size_t(n) * nprobe; i++) {
+            if (cidx[i] < lowest || cidx[i] >= faiss::idx_t(ivf->nlist)) {
+                refuse("cidx[%zu] = %lld is not an inverted list (nlist = %zu)%s",
+                       i,
+                       (long long)cidx[i],
+                       ivf->nlist,
+                       lowest < 0 ? " nor -1" : "");
+            }
+        }
+        ivf->search_preassigned(n, x, k, cidx, cdis, dis, idx, store_pairs != 0, p);
+    });
+}
+
+// IndexIVF::train_encoder with the lists checked: an encoder that reads them (the additive
+// quantizers' fast-scan one) reconstructs each list's centroid unchecked, -1 included.
+int faissx_shim_IndexIVF_train_encoder(
+        void* index,
+        int64_t n,
+        const float* x,
+        const int64_t* assign) {
+    return guarded([&] {
+        auto* ivf = dynamic_cast<faiss::IndexIVF*>(static_cast<faiss::Index*>(index));
+        if (!ivf) {
+            refuse("train_encoder applies to IVF indexes");
+        }
+        // No check of the encoder's training here (as for Train): training is what it lacks.
+        // What reads the quantizer reads nlist centroids unchecked: an IVFPQ on residuals
+        // precomputes its tables from all of them, and an untrained additive fast-scan
+        // encoder on L2 residuals reads each vector's list's centroid (assign is required).
+        bool needs_centroids = false;
+        if (auto* pq = dynamic_cast<const faiss::IndexIVFPQ*>(ivf)) {
+            needs_centroids = pq->by_residual;
+        }
+        if (auto* aq = dynamic_cast<const faiss::IndexIVFAdditiveQuantizerFastScan*>(ivf)) {
+            if (aq->by_residual && aq->metric_type == faiss::METRIC_L2 && aq->aq &&
+                !aq->aq->is_trained) {
+                if (!assign) {
+                    refuse("train_encoder of this index needs the vectors' lists (assign)");
+                }
+                needs_centroids = true;
+            }
+        }
+        if (needs_centroids &&
+            (!ivf->quantizer || ivf->quantizer->ntotal < faiss::idx_t(ivf->nlist))) {
+            refuse("train_encoder: the quantizer holds %lld centroids for nlist = %zu; "
+                   "train the quantizer first",
+                   (long long)(ivf->quantizer ? ivf->quantizer->ntotal : 0),
+                   ivf->nlist);
+        }
+        for (int64_t i = 0; assign && i < n; i++) {
+            if (assign[i] < 0 || assign[i] >= faiss::idx_t(ivf->nlist)) {
+                refuse("assign[%lld] = %lld is not an inverted list (nlist = %zu)",
+                       (long long)i,
+                       (long long)assign[i],
+                       ivf->nlist);
+            }
+        }
+        ivf->train_encoder(n, x, assign);
+    });
+}
+
+// IndexIVF::add_core (each class's own) with the lists checked: FAISS adds to the list a
+// vector names inside an OpenMP loop, unchecked (past nlist, it writes outside its lists),
+// and an encoder on residuals reads that list's centroid.
+int faissx_shim_IndexIVF_add_core(
+        void* index,
+        int64_t n,
+        const float* x,
+        const int64_t* xids,
+        const int64_t* lists) {
+    return guarded([&] {
+        auto* ivf = dynamic_cast<faiss::IndexIVF*>(static_cast<faiss::Index*>(index));
+        if (!ivf) {
+            refuse("add_core applies to IVF indexes");
+        }
+        for (int64_t i = 0; i < n; i++) {
+            if (lists[i] < -1 || lists[i] >= faiss::idx_t(ivf->nlist)) {
+                refuse("precomputed_idx[%lld] = %lld is not an inverted list (nlist = %zu) "
+                       "nor -1",
+                       (long long)i,
+                       (long long)lists[i],
+                       ivf->nlist);
+            }
+        }
+        if (ivf->by_residual &&
+            (!ivf->quantizer || ivf->quantizer->ntotal < faiss::idx_t(ivf->nlist))) {
+            refuse("add_core: the quantizer holds %lld centroids for nlist = %zu",
+                   (long long)(ivf->quantizer ? ivf->quantizer->ntotal : 0),
+                   ivf->nlist);
+        }
+        ivf->add_core(n, x, xids, lists);
+    });
+}
+
+// IndexIVF::update_vectors with what it assumes checked first: FAISS checks each id as it
+// updates (an error halfway leaves the index half updated), reads the list of an id stored in
+// no list and of a vector the quantizer assigns none, and with a hashtable removes the ids
+// before it finds one missing.
+int faissx_shim_IndexIVF_update_vectors(void* index, int n, const int64_t* ids, const float* x) {
+    return guarded([&] {
+        auto* ivf = dynamic_cast<faiss::IndexIVF*>(static_cast<faiss::Index*>(index));
+        if (!ivf) {
+            refuse("update_vectors applies to IVF indexes");
+        }
+        if (n < 0) {
+            refuse("n = %d is not a count", n);
+        }
+        check_sub_indexes(ivf, 0);
+        const auto& dm = ivf->direct_map;
+        auto in_a_list = [&](faiss::idx_t entry) {
+            return entry >= 0 && faiss::lo_listno(entry) < ivf->nlist;
+        };
+        if (dm.type == faiss::DirectMap::Hashtable) {
+            std::unordered_set<faiss::idx_t> seen;
+            for (int i = 0; i < n; i++) {
+                auto found = dm.hashtable.find(ids[i]);
+                if (found == dm.hashtable.end() || !in_a_list(found->second)) {
+                    refuse("ids[%d] = %lld is not a vector of the index", i, (long long)ids[i]);
+                }
+                if (!seen.insert(ids[i]).second) {
+                    refuse("ids[%d] = %lld is given twice", i, (long long)ids[i]);
+                }
+            }
+        } else if (dm.type == faiss::DirectMap::Array) {
+            FAISS_THROW_IF_NOT(ivf->is_trained);
+            for (int i = 0; i < n; i++) {
+                if (ids[i] < 0 || ids[i] >= faiss::idx_t(dm.array.size()) ||
+                    !in_a_list(dm.array[ids[i]])) {
+                    refuse("ids[%d] = %lld is not a vector of the index", i, (long long)ids[i]);
+                }
+            }
+            // The lists FAISS will assign, computed the same way first.
+            std::vector<faiss::idx_t> lists(n);
+            ivf->quantizer->assign(n, x, lists.data());
+            for (int i = 0; i < n; i++) {
+                if (lists[i] < 0 || lists[i] >= faiss::idx_t(ivf->nlist)) {
+                    refuse("vector %d falls in no inverted list", i);
+                }
+            }
+        }
+        ivf->update_vectors(n, ids, x);
     });
 }
 
@@ -1766,6 +1943,7 @@ int faissx_shim_Index_compute_residual_n(
         const int64_t* keys) {
     return guarded([&] {
         auto* target = static_cast<const faiss::Index*>(index);
+        check_sub_indexes(target, 0);
         for (int64_t i = 0; i < n; i++) {
             check_positions(target, keys[i], 1);
             target->compute_residual(xs + i * target->d, residuals + i * target->d, keys[i]);

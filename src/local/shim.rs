@@ -39,6 +39,37 @@ extern "C" {
         labels: *mut i64,
         store_pairs: c_int,
     ) -> c_int;
+    pub fn faissx_shim_IndexBinaryIVF_search_preassigned(
+        index: *const c_void,
+        n: i64,
+        x: *const u8,
+        k: i64,
+        cidx: *const i64,
+        cdis: *const i32,
+        dis: *mut i32,
+        idx: *mut i64,
+        store_pairs: c_int,
+        params: *const c_void,
+    ) -> c_int;
+    pub fn faissx_shim_IndexIVF_train_encoder(
+        index: *mut c_void,
+        n: i64,
+        x: *const f32,
+        assign: *const i64,
+    ) -> c_int;
+    pub fn faissx_shim_IndexIVF_add_core(
+        index: *mut c_void,
+        n: i64,
+        x: *const f32,
+        xids: *const i64,
+        lists: *const i64,
+    ) -> c_int;
+    pub fn faissx_shim_IndexIVF_update_vectors(
+        index: *mut c_void,
+        n: c_int,
+        ids: *const i64,
+        x: *const f32,
+    ) -> c_int;
     pub fn faissx_shim_IndexPreTransform_new_untrusted(
         out: *mut *mut c_void,
         transform: *const u8,

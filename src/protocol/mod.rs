@@ -193,14 +193,41 @@ pub enum Op {
         index: String,
         n: u64,
     },
-    /// An IVF search in lists the caller chose. Frames: n queries, the n × nprobe i64 lists
-    /// each query probes and their f32 coarse distances (nprobe: the index's, at most nlist).
-    /// Reply frames: distances and labels, as Search's.
+    /// An IVF search in lists the caller chose, float or binary. Frames: n queries, the
+    /// n × nprobe i64 lists each query probes and their coarse distances, f32 (binary: i32)
+    /// (nprobe: the parameters', else the index's, at most nlist). Reply frames: distances and
+    /// labels, as Search's.
     SearchPreassigned {
         index: String,
         n: u64,
         k: u64,
         store_pairs: bool,
+        /// Binary IVF only: FAISS's IVF search parameters (nprobe and max_codes; the binary
+        /// scan ignores a selector).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        params: Option<SearchParams>,
+    },
+    /// Trains an IVF's vector encoder alone, not its quantizer (FAISS's train_encoder).
+    /// Frames: n vectors, then, with `with_assign`, the n i64 lists they belong to (each in
+    /// 0..nlist). Answered `Info`.
+    TrainEncoder {
+        index: String,
+        n: u64,
+        with_assign: bool,
+    },
+    /// Adds vectors to the IVF lists the caller chose (FAISS's add_core). Frames: n vectors,
+    /// their n i64 lists (-1: none, as FAISS skips), then, with `with_ids`, n i64 ids (else
+    /// the next sequential ones). Answered `Info`.
+    AddCore {
+        index: String,
+        n: u64,
+        with_ids: bool,
+    },
+    /// Replaces the vectors of n ids of an IVF with a direct map (FAISS's update_vectors).
+    /// Frames: n i64 ids, then n vectors. Answered `Info`.
+    UpdateVectors {
+        index: String,
+        n: u64,
     },
     /// A sign of life of the request's session; answered `Done`.
     Heartbeat,
@@ -426,6 +453,11 @@ pub struct IndexInfo {
     /// An IndexRefineFlat's k_factor.
     #[serde(default)]
     pub k_factor: f32,
+    /// An IndexBinaryIVF's search options.
+    #[serde(default)]
+    pub use_heap: bool,
+    #[serde(default)]
+    pub per_invlist_search: bool,
 }
 
 /// Why a request failed, as the client reports it.

@@ -392,6 +392,49 @@ impl RemoteIndex {
         self.train_local_quantizer()
     }
 
+    /// Replaces the vectors of the n `ids`.
+    pub fn update_vectors(&self, n: usize, ids: &[i64], x: &[u8]) -> Result<()> {
+        let op = Op::UpdateVectors {
+            index: self.name.clone(),
+            n: n as u64,
+        };
+        let (answer, _) = self.call(op, vec![to_frame(ids).into(), x.into()])?;
+        self.written(answer_info(answer)?);
+        Ok(())
+    }
+
+    /// Adds n vectors to the lists `lists` names, with `ids` or the next sequential ones.
+    pub fn add_core(&self, n: usize, x: &[u8], lists: &[i64], ids: Option<&[i64]>) -> Result<()> {
+        let mut payload: Vec<Frame<'_>> = vec![x.into(), to_frame(lists).into()];
+        if let Some(ids) = ids {
+            payload.push(to_frame(ids).into());
+        }
+        let op = Op::AddCore {
+            index: self.name.clone(),
+            n: n as u64,
+            with_ids: ids.is_some(),
+        };
+        let (answer, _) = self.call(op, payload)?;
+        self.written(answer_info(answer)?);
+        Ok(())
+    }
+
+    /// Trains the IVF's vector encoder alone; `assign` holds the n vectors' lists.
+    pub fn train_encoder(&self, n: usize, x: &[u8], assign: Option<&[i64]>) -> Result<()> {
+        let mut payload: Vec<Frame<'_>> = vec![x.into()];
+        if let Some(assign) = assign {
+            payload.push(to_frame(assign).into());
+        }
+        let op = Op::TrainEncoder {
+            index: self.name.clone(),
+            n: n as u64,
+            with_assign: assign.is_some(),
+        };
+        let (answer, _) = self.call(op, payload)?;
+        self.written(answer_info(answer)?);
+        Ok(())
+    }
+
     /// FAISS's own_fields as the caller set it: whether freeing this handle frees the handle
     /// of the sub-index it was built over (on the server a composite keeps what it borrows
     /// alive either way).
@@ -668,21 +711,25 @@ impl RemoteIndex {
         self.call_for_frame(op, payload, n * self.vector_bytes())
     }
 
-    /// `assign` and `centroid_dis` hold n × nprobe entries, nprobe being the index's.
-    pub fn search_preassigned(
+    /// `assign` and `centroid_dis` hold n × nprobe entries, nprobe being the index's or, for a
+    /// binary IVF, `params`' (f32 coarse distances for a float index, i32 for a binary one).
+    #[allow(clippy::too_many_arguments)]
+    pub fn search_preassigned<D: crate::protocol::Element>(
         &self,
         n: usize,
         k: usize,
         x: &[u8],
         assign: &[i64],
-        centroid_dis: &[f32],
+        centroid_dis: &[D],
         store_pairs: bool,
+        params: Option<crate::protocol::SearchParams>,
     ) -> Result<(Vec<u8>, Vec<i64>)> {
         let op = Op::SearchPreassigned {
             index: self.name.clone(),
             n: n as u64,
             k: k as u64,
             store_pairs,
+            params,
         };
         let payload = vec![
             x.into(),

@@ -151,6 +151,9 @@ fn check_limits(limits: &Limits, op: &Op) -> Result<(), WireError> {
             format!("part {part} of an add in {parts} parts: parts are numbered from 0"),
         )),
         Op::Train { n, .. }
+        | Op::TrainEncoder { n, .. }
+        | Op::AddCore { n, .. }
+        | Op::UpdateVectors { n, .. }
         | Op::Add { n, .. }
         | Op::RangeSearch { n, .. }
         | Op::Reconstruct { n, .. }

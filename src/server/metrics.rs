@@ -28,7 +28,7 @@ use std::time::Instant;
 /// The `op` label of each operation, by [`op_slot`]; the last one counts requests refused before
 /// their operation was known to be acceptable (undecodable header, protocol version,
 /// credentials, limits).
-const OPS: [&str; 32] = [
+const OPS: [&str; 35] = [
     "ping",
     "list",
     "create",
@@ -60,6 +60,9 @@ const OPS: [&str; 32] = [
     "end_session",
     "describe",
     "prepend_transform",
+    "train_encoder",
+    "add_core",
+    "update_vectors",
     "rejected",
 ];
 
@@ -99,6 +102,9 @@ fn op_slot(op: &Op) -> usize {
         Op::EndSession => 28,
         Op::Describe => 29,
         Op::PrependTransform { .. } => 30,
+        Op::TrainEncoder { .. } => 31,
+        Op::AddCore { .. } => 32,
+        Op::UpdateVectors { .. } => 33,
     }
 }
 

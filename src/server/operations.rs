@@ -202,10 +202,11 @@ fn serve(
             n,
             k,
             store_pairs,
+            params,
         } => {
             let frames = [frame(0)?, frame(1)?, frame(2)?];
             let (distances, labels) = store::read(&find(index)?, |i| {
-                i.search_preassigned(*n, *k, frames, *store_pairs)
+                i.search_preassigned(*n, *k, frames, *store_pairs, params.as_ref())
             })
             .map_err(from_local)?;
             Ok((Answer::Data, vec![distances, labels]))
@@ -226,6 +227,9 @@ fn serve(
             Ok((Answer::Info(info), vec![]))
         }
         Op::Train { .. }
+        | Op::TrainEncoder { .. }
+        | Op::AddCore { .. }
+        | Op::UpdateVectors { .. }
         | Op::Add { .. }
         | Op::Reset { .. }
         | Op::RemoveIds { .. }
@@ -330,12 +334,16 @@ fn reserve_memory<'a>(
                 format!("loading an index of {payload_bytes} bytes"),
             )
         }
-        Op::Add { index, n, .. } => {
+        Op::Add { index, n, .. } | Op::AddCore { index, n, .. } => {
             let vector_bytes = usage(index).map_or(0, |(.., vb)| vb);
             check_quota(*n, n.saturating_mul(vector_bytes))?;
             (payload_bytes, format!("adding {n} vectors"))
         }
-        Op::Train { n, .. } => (
+        Op::UpdateVectors { n, .. } => (
+            payload_bytes.saturating_mul(2),
+            format!("updating {n} vectors"),
+        ),
+        Op::Train { n, .. } | Op::TrainEncoder { n, .. } => (
             payload_bytes.saturating_mul(2),
             format!("training on {n} vectors"),
         ),
@@ -367,6 +375,9 @@ fn reserve_memory<'a>(
 fn write_target(op: &Op) -> &str {
     match op {
         Op::Train { index, .. }
+        | Op::TrainEncoder { index, .. }
+        | Op::AddCore { index, .. }
+        | Op::UpdateVectors { index, .. }
         | Op::Add { index, .. }
         | Op::Reset { index }
         | Op::RemoveIds { index, .. }

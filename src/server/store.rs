@@ -715,13 +715,14 @@ fn after_write(
     held: &[(&Arc<Entry>, &LocalIndex)],
     op: &Op,
 ) -> Result<(), WireError> {
-    if matches!(op, Op::Train { .. }) || entry.wal_bytes.load(Ordering::SeqCst) > WAL_SNAPSHOT_BYTES
+    if matches!(op, Op::Train { .. } | Op::TrainEncoder { .. })
+        || entry.wal_bytes.load(Ordering::SeqCst) > WAL_SNAPSHOT_BYTES
     {
         if let Err(error) = snapshot(entry, index) {
             warn(&format!("{}; the log keeps the write", error.message));
         }
     }
-    if entry.deps.is_empty() || matches!(op, Op::Add { .. }) {
+    if entry.deps.is_empty() || matches!(op, Op::Add { .. } | Op::AddCore { .. }) {
         return Ok(());
     }
     for (other, other_index) in held.iter().filter(|(e, _)| e.serial != entry.serial) {
@@ -754,6 +755,17 @@ pub(super) fn apply_write(
     };
     match op {
         Op::Train { n, .. } => index.train(*n, frame(0)?).map(|()| None),
+        Op::UpdateVectors { n, .. } => index
+            .update_vectors(*n, frame(0)?, frame(1)?)
+            .map(|()| None),
+        Op::AddCore { n, with_ids, .. } => {
+            let ids = if *with_ids { Some(frame(2)?) } else { None };
+            index.add_core(*n, frame(0)?, frame(1)?, ids).map(|()| None)
+        }
+        Op::TrainEncoder { n, with_assign, .. } => {
+            let assign = if *with_assign { Some(frame(1)?) } else { None };
+            index.train_encoder(*n, frame(0)?, assign).map(|()| None)
+        }
         Op::Add {
             n,
             with_ids,

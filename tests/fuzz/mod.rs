@@ -1051,6 +1051,25 @@ pub fn corpus() -> Vec<Entry> {
         vec![to_frame(&vectors(64, D, 6))],
     );
     push("train-binary-ivf", train("c_bivf", 64), vec![codes(64, 7)]);
+    push(
+        "add-core-ivf",
+        Op::AddCore {
+            index: "c_ivf".into(),
+            n: 3,
+            with_ids: false,
+        },
+        // Sequential ids, as the direct map the corpus builds later needs.
+        vec![to_frame(&vectors(3, D, 9)), to_frame(&[0i64, 1, 1])],
+    );
+    push(
+        "train-encoder-ivfsq",
+        Op::TrainEncoder {
+            index: "c_ivfsq".into(),
+            n: 64,
+            with_assign: true,
+        },
+        vec![to_frame(&vectors(64, D, 8)), to_frame(&[0i64; 64])],
+    );
     let add_op = |index: &str, n: u64, with_ids: bool, part: u32, parts: u32| Op::Add {
         index: index.into(),
         n,
@@ -1284,9 +1303,25 @@ pub fn corpus() -> Vec<Entry> {
             n: 1,
             k: 3,
             store_pairs: false,
+            params: None,
         },
         // The world's "ivf" probes 2 lists.
         vec![queries(1), to_frame(&[0i64, 1]), to_frame(&[0f32, 1.0])],
+    );
+    push(
+        "search-preassigned-bivf",
+        Op::SearchPreassigned {
+            index: "bivf".into(),
+            n: 1,
+            k: 3,
+            store_pairs: false,
+            params: Some(SearchParams {
+                nprobe: Some(2),
+                max_codes: Some(0),
+                ..Default::default()
+            }),
+        },
+        vec![codes(1, 14), to_frame(&[0i64, 3]), to_frame(&[0i32, 5])],
     );
     let set_param = |index: &str, name: &str, value: f64| Op::SetParam {
         index: index.into(),
@@ -1328,6 +1363,14 @@ pub fn corpus() -> Vec<Entry> {
         "reconstruct-ivf-direct-map",
         reconstruct("c_ivf", 2, 1),
         vec![],
+    );
+    push(
+        "update-vectors-ivf",
+        Op::UpdateVectors {
+            index: "c_ivf".into(),
+            n: 2,
+        },
+        vec![to_frame(&[1i64, 2]), to_frame(&vectors(2, D, 10))],
     );
     push(
         "id-map",
@@ -1494,7 +1537,7 @@ pub fn corpus() -> Vec<Entry> {
 /// The names of every operation and every index spec: `op_name` and `spec_name` match
 /// exhaustively, so a new variant fails to compile until it is named here, and the corpus test
 /// then fails until the corpus covers it.
-pub const OPS: [&str; 31] = [
+pub const OPS: [&str; 34] = [
     "Ping",
     "List",
     "Create",
@@ -1526,6 +1569,9 @@ pub const OPS: [&str; 31] = [
     "Persist",
     "EndSession",
     "Describe",
+    "TrainEncoder",
+    "AddCore",
+    "UpdateVectors",
 ];
 
 pub fn op_name(op: &Op) -> &'static str {
@@ -1539,6 +1585,9 @@ pub fn op_name(op: &Op) -> &'static str {
         Op::Info { .. } => "Info",
         Op::Clone { .. } => "Clone",
         Op::Train { .. } => "Train",
+        Op::TrainEncoder { .. } => "TrainEncoder",
+        Op::AddCore { .. } => "AddCore",
+        Op::UpdateVectors { .. } => "UpdateVectors",
         Op::Add { .. } => "Add",
         Op::Search { .. } => "Search",
         Op::Assign { .. } => "Assign",
@@ -1749,11 +1798,13 @@ const BINARY_FACTORY: [&str; 8] = [
     "Flat",
 ];
 
-const PARAM_NAMES: [&str; 14] = [
+const PARAM_NAMES: [&str; 16] = [
     "update_permutation",
     "k_factor_rf",
     "nprobe",
     "max_codes",
+    "use_heap",
+    "per_invlist_search",
     "efSearch",
     "efConstruction",
     "verbose",
@@ -2210,7 +2261,7 @@ impl Gen {
     pub fn request(&mut self) -> Message {
         let (index, known) = self.index();
         let mut payload = Vec::new();
-        let op = match self.below(35) {
+        let op = match self.below(38) {
             0 => Op::Ping,
             1 => Op::List,
             2 | 3 => {
@@ -2368,13 +2419,26 @@ impl Gen {
                     })
                     .collect();
                 payload.push(to_frame(&lists));
-                let coarse: Vec<f32> = (0..probes).map(|_| self.below(10) as f32).collect();
-                payload.push(to_frame(&coarse));
+                // Binary IVFs take i32 coarse distances and IVF search parameters.
+                let binary = known.is_some_and(|known| known.binary);
+                if binary {
+                    let coarse: Vec<i32> = (0..probes).map(|_| self.below(10) as i32).collect();
+                    payload.push(to_frame(&coarse));
+                } else {
+                    let coarse: Vec<f32> = (0..probes).map(|_| self.below(10) as f32).collect();
+                    payload.push(to_frame(&coarse));
+                }
+                let params = if binary || self.chance(0.1) {
+                    self.params()
+                } else {
+                    None
+                };
                 Op::SearchPreassigned {
                     index,
                     n,
                     k: self.k(),
                     store_pairs: self.chance(0.5),
+                    params,
                 }
             }
             29 => Op::Heartbeat,
@@ -2384,6 +2448,54 @@ impl Gen {
             33 => {
                 payload.push(self.transform());
                 Op::PrependTransform { index }
+            }
+            34 => {
+                let (n, rows) = self.count();
+                payload.push(self.vectors_for(known, rows));
+                let with_assign = self.chance(0.7);
+                if with_assign {
+                    let lists: Vec<i64> = (0..rows)
+                        .map(|_| match self.below(4) {
+                            0 => self.i64_value(),
+                            _ => self.below(6) as i64 - 1,
+                        })
+                        .collect();
+                    payload.push(to_frame(&lists));
+                }
+                Op::TrainEncoder {
+                    index,
+                    n,
+                    with_assign,
+                }
+            }
+            35 => {
+                let (n, rows) = self.count();
+                payload.push(self.vectors_for(known, rows));
+                let lists: Vec<i64> = (0..rows)
+                    .map(|_| match self.below(4) {
+                        0 => self.i64_value(),
+                        _ => self.below(6) as i64 - 1,
+                    })
+                    .collect();
+                payload.push(to_frame(&lists));
+                let with_ids = self.chance(0.5);
+                if with_ids {
+                    let ids: Vec<i64> = (0..rows).map(|_| self.i64_value()).collect();
+                    payload.push(to_frame(&ids));
+                }
+                Op::AddCore { index, n, with_ids }
+            }
+            36 => {
+                let (n, rows) = self.count();
+                let ids: Vec<i64> = (0..rows)
+                    .map(|_| match self.below(4) {
+                        0 => self.i64_value(),
+                        _ => self.below(70) as i64 - 1,
+                    })
+                    .collect();
+                payload.push(to_frame(&ids));
+                payload.push(self.vectors_for(known, rows));
+                Op::UpdateVectors { index, n }
             }
             _ => {
                 if self.chance(0.5) {
