@@ -478,3 +478,36 @@ pub unsafe extern "C" fn faissx_get_indexIVF_stats() -> *mut FaissIndexIVFStats 
         Ok(sys::faiss_get_indexIVF_stats())
     })
 }
+
+/// FAISS's add_core of an IVF (IVFFlat's and IVFScalarQuantizer's C functions): n vectors into
+/// the lists the caller chose, the list numbers checked by the shim.
+pub(crate) unsafe fn ivf_add_core(
+    index: *mut FaissIndexIVF,
+    n: idx_t,
+    x: *const f32,
+    xids: *const idx_t,
+    precomputed_idx: *const idx_t,
+) -> Result<()> {
+    of_class(index, c"IndexIVF")?;
+    count(n, "n")?;
+    buffer(x, n, "x")?;
+    buffer(precomputed_idx, n, "precomputed_idx")?;
+    if let Some(remote) = as_remote(index) {
+        let ids = (!xids.is_null()).then(|| slice(xids, n as usize));
+        return remote.add_core(
+            n as usize,
+            vectors(remote, x, n),
+            slice(precomputed_idx, n as usize),
+            ids,
+        );
+    }
+    let d = sys::faiss_Index_d(index.cast_const().cast()).max(0) as usize;
+    usable_inputs(index.cast_const().cast(), x, n as usize * d, "x", false)?;
+    shim_status(shim::faissx_shim_IndexIVF_add_core(
+        index.cast(),
+        n,
+        x,
+        xids,
+        precomputed_idx,
+    ))
+}

@@ -3,6 +3,7 @@
 use crate::boundary;
 use crate::ffi::boundary::*;
 use crate::ffi::dispatch::*;
+use crate::ffi::index_ivf::ivf_add_core;
 use crate::ffi::types::*;
 use crate::local::{shim, shim_status, sys};
 use std::os::raw::c_int;
@@ -275,29 +276,5 @@ pub unsafe extern "C" fn faissx_IndexIVFScalarQuantizer_add_core(
     xids: *const idx_t,
     precomputed_idx: *const idx_t,
 ) -> c_int {
-    boundary!({
-        of_class(index, c"IndexIVF")?;
-        non_null(index, "index")?;
-        count(n, "n")?;
-        buffer(x, n, "x")?;
-        buffer(precomputed_idx, n, "precomputed_idx")?;
-        if let Some(remote) = as_remote(index) {
-            let ids = (!xids.is_null()).then(|| slice(xids, n as usize));
-            return remote.add_core(
-                n as usize,
-                vectors(remote, x, n),
-                slice(precomputed_idx, n as usize),
-                ids,
-            );
-        }
-        let d = sys::faiss_Index_d(index.cast_const().cast()).max(0) as usize;
-        usable_inputs(index.cast_const().cast(), x, n as usize * d, "x", false)?;
-        shim_status(shim::faissx_shim_IndexIVF_add_core(
-            index.cast(),
-            n,
-            x,
-            xids,
-            precomputed_idx,
-        ))
-    })
+    boundary!({ ivf_add_core(index, n, x, xids, precomputed_idx) })
 }
