@@ -1018,3 +1018,53 @@ fn pre_transforms_with_an_untrained_transform_are_refused() {
     drop(index);
     unsafe { faissx_VectorTransform_free(rotation.cast()) };
 }
+
+#[test]
+fn transforms_read_with_dimensions_their_matrices_lack_are_refused() {
+    // Found by the server fuzzer: FAISS checks a LinearTransform's matrix against d_in × d_out
+    // before it reads them (both still 0), so a file can give dimensions far past the matrix,
+    // which applying or reversing the transform then reads.
+    let (_, xb) = flat(METRIC_L2);
+    let index = Index::factory(D, "RR8,Flat", METRIC_L2);
+    index.train(&xb);
+    index.add(&xb);
+    let mut bytes = index.to_bytes();
+    // The same rotation on its own (FAISS seeds it alike), to find it inside the file.
+    let mut rotation = null_mut();
+    check(unsafe { faissx_RandomRotationMatrix_new_with(&mut rotation, D as c_int, D as c_int) });
+    check(unsafe { faissx_VectorTransform_train(rotation.cast(), NB as idx_t, xb.as_ptr()) });
+    let (mut size, mut buf) = (0usize, null_mut());
+    let rc = unsafe {
+        faissx::local::shim::faissx_shim_write_VectorTransform(
+            rotation.cast_const().cast(),
+            &mut size,
+            &mut buf,
+        )
+    };
+    assert_eq!(rc, 0);
+    let alone = unsafe { std::slice::from_raw_parts(buf, size) }.to_vec();
+    unsafe {
+        libc::free(buf.cast());
+        faissx_VectorTransform_free(rotation.cast());
+    }
+    let at = bytes
+        .windows(alone.len())
+        .position(|w| w == alone)
+        .expect("the rotation inside the index's file");
+    // Its d_in (then d_out, then is_trained) closes the transform's bytes.
+    let d_in = at + alone.len() - 9;
+    assert!(
+        Index::from_bytes(&bytes).ntotal() == NB,
+        "the file reads back as written"
+    );
+    bytes[d_in..d_in + 4].copy_from_slice(&4096i32.to_le_bytes());
+    // The reader of bytes nobody vouches for (a client's upload, a file in --data-dir).
+    let refused = faissx::local::index::LocalIndex::load(&bytes, false)
+        .err()
+        .expect("a transform of dimension 4096 over 64 matrix values is refused");
+    assert!(
+        refused.message.contains("IndexPreTransform"),
+        "{}",
+        refused.message
+    );
+}

@@ -1003,6 +1003,53 @@ void check_ivf_metric(const faiss::Index* index) {
     }
 }
 
+// What a VectorTransform read from bytes must hold for its dimensions: FAISS reads d_in and
+// d_out after checking its matrices against them (still 0 then), and applies or reverses the
+// matrices with the dimensions read.
+void check_transform(const faiss::VectorTransform* vt) {
+    if (vt->d_in <= 0 || vt->d_out <= 0) {
+        refuse("a transform maps dimension %d to %d", vt->d_in, vt->d_out);
+    }
+    size_t d_in = vt->d_in, d_out = vt->d_out;
+    if (auto* lt = dynamic_cast<const faiss::LinearTransform*>(vt)) {
+        if (vt->is_trained && (lt->A.size() < d_in * d_out || (lt->have_bias && lt->b.size() < d_out))) {
+            refuse("LinearTransform: %zu matrix values and %zu biases for dimension %zu to %zu",
+                   lt->A.size(),
+                   lt->b.size(),
+                   d_in,
+                   d_out);
+        }
+        if (auto* opq = dynamic_cast<const faiss::OPQMatrix*>(vt)) {
+            if (opq->M <= 0 || opq->d_out % opq->M != 0) {
+                refuse("OPQMatrix: M = %d must be >= 1 and divide d_out = %d", opq->M, opq->d_out);
+            }
+        }
+    } else if (auto* remap = dynamic_cast<const faiss::RemapDimensionsTransform*>(vt)) {
+        if (remap->map.size() != d_out) {
+            refuse("RemapDimensionsTransform: %zu entries for %zu dimensions", remap->map.size(), d_out);
+        }
+        for (int from : remap->map) {
+            if (from < -1 || from >= vt->d_in) {
+                refuse("RemapDimensionsTransform: dimension %d of %zu", from, d_in);
+            }
+        }
+    } else if (auto* center = dynamic_cast<const faiss::CenteringTransform*>(vt)) {
+        if (vt->is_trained && center->mean.size() < d_in) {
+            refuse("CenteringTransform: %zu means for dimension %zu", center->mean.size(), d_in);
+        }
+    } else if (auto* itq = dynamic_cast<const faiss::ITQTransform*>(vt)) {
+        if (vt->is_trained && itq->mean.size() < d_in) {
+            refuse("ITQTransform: %zu means for dimension %zu", itq->mean.size(), d_in);
+        }
+        if (vt->is_trained) {
+            check_transform(&itq->itq);
+            check_transform(&itq->pca_then_itq);
+        }
+    } else if (!dynamic_cast<const faiss::NormalizationTransform*>(vt)) {
+        refuse("this transform class is not accepted from a file");
+    }
+}
+
 void check_structure(const faiss::Index* index, int depth) {
     if (!index) {
         return;
@@ -1043,12 +1090,25 @@ void check_structure(const faiss::Index* index, int depth) {
         check_structure(nsg->storage, depth + 1);
     }
     if (auto* pt = dynamic_cast<const faiss::IndexPreTransform*>(index)) {
+        // Each transform feeds the next and the last feeds the index: FAISS sizes its buffers
+        // from these dimensions without comparing them.
+        int d = pt->d;
         for (auto* vt : pt->chain) {
-            if (auto* opq = dynamic_cast<const faiss::OPQMatrix*>(vt)) {
-                if (opq->M <= 0 || opq->d_out % opq->M != 0) {
-                    refuse("OPQMatrix: M = %d must be >= 1 and divide d_out = %d", opq->M, opq->d_out);
-                }
+            if (!vt) {
+                refuse("IndexPreTransform: its chain holds no transform");
             }
+            if (vt->d_in != d) {
+                refuse("IndexPreTransform: a transform takes dimension %d where %d comes in",
+                       vt->d_in,
+                       d);
+            }
+            check_transform(vt);
+            d = vt->d_out;
+        }
+        if (pt->index && pt->index->d != d) {
+            refuse("IndexPreTransform: its transforms give dimension %d, its index takes %d",
+                   d,
+                   pt->index->d);
         }
         check_structure(pt->index, depth + 1);
     }
