@@ -134,7 +134,7 @@ pub unsafe extern "C" fn faissx_Index_train(
         if let Some(remote) = as_remote(index) {
             return remote.train(n as usize, vectors(remote, x, n));
         }
-        usable(index, x, n, true)?;
+        usable(index, x, n, "x", true)?;
         faiss_status(sys::faiss_Index_train(index, n, x))
     })
 }
@@ -153,7 +153,7 @@ pub unsafe extern "C" fn faissx_Index_add(
         if let Some(remote) = as_remote(index) {
             return remote.add(n as usize, vectors(remote, x, n), None);
         }
-        usable(index, x, n, false)?;
+        usable(index, x, n, "x", false)?;
         writable(index)?;
         faiss_status(sys::faiss_Index_add(index, n, x))
     })
@@ -176,7 +176,7 @@ pub unsafe extern "C" fn faissx_Index_add_with_ids(
             let ids = slice(xids, n as usize);
             return remote.add(n as usize, vectors(remote, x, n), Some(ids));
         }
-        usable(index, x, n, false)?;
+        usable(index, x, n, "x", false)?;
         writable(index)?;
         faiss_status(sys::faiss_Index_add_with_ids(index, n, x, xids))
     })
@@ -202,7 +202,7 @@ pub unsafe extern "C" fn faissx_Index_search(
         if let Some(remote) = as_remote(index) {
             return remote_search(remote, n, x, k, None, distances, labels);
         }
-        usable(index, x, n, false)?;
+        usable(index, x, n, "x", false)?;
         // The shim writes FAISS's empty result first, which FAISS leaves in place when it has
         // nothing to search.
         shim_status(shim::faissx_shim_Index_search_with_params(
@@ -239,7 +239,7 @@ pub unsafe extern "C" fn faissx_Index_search_with_params(
             let params = crate::remote::selectors::describe_params(params)?;
             return remote_search(remote, n, x, k, params, distances, labels);
         }
-        usable(index, x, n, false)?;
+        usable(index, x, n, "x", false)?;
         // The shim answers or refuses an IDSelectorRange that FAISS's IndexFlat cannot search.
         shim_status(shim::faissx_shim_Index_search_with_params(
             index.cast(),
@@ -271,7 +271,7 @@ pub unsafe extern "C" fn faissx_Index_range_search(
         if let Some(remote) = as_remote(index) {
             return remote_range_search(remote, n, x, radius.into(), result);
         }
-        usable(index, x, n, false)?;
+        usable(index, x, n, "x", false)?;
         faiss_status(sys::faiss_Index_range_search(index, n, x, radius, result))
     })
 }
@@ -296,7 +296,7 @@ pub unsafe extern "C" fn faissx_Index_assign(
             copy_out(&found, labels);
             return Ok(());
         }
-        usable(index, x, n, false)?;
+        usable(index, x, n, "x", false)?;
         // FAISS's empty result, which it leaves in place when it has nothing to search.
         let total = (n as usize)
             .checked_mul(k as usize)
@@ -514,7 +514,7 @@ pub unsafe extern "C" fn faissx_Index_sa_encode(
             return Ok(());
         }
         // Codecs read what training left (a scalar quantizer's ranges, an IVF's centroids).
-        usable(index, x, n, false)?;
+        usable(index, x, n, "x", false)?;
         faiss_status(sys::faiss_Index_sa_encode(index, n, x, bytes))
     })
 }
@@ -628,14 +628,21 @@ pub(crate) unsafe fn remote_range_search<T>(
     Ok(())
 }
 
-/// `n` vectors of `index`'s dimension that FAISS can add or search there (see usable_inputs).
-unsafe fn usable(index: *const FaissIndex, x: *const f32, n: idx_t, training: bool) -> Result<()> {
+/// `n` vectors of `index`'s dimension that FAISS can add or search there (see usable_inputs);
+/// `what` names the argument in errors.
+pub(crate) unsafe fn usable(
+    index: *const FaissIndex,
+    x: *const f32,
+    n: idx_t,
+    what: &str,
+    training: bool,
+) -> Result<()> {
     let d = sys::faiss_Index_d(index).max(0) as usize;
     usable_inputs(
         index,
         x,
         (n.max(0) as usize).saturating_mul(d),
-        "x",
+        what,
         training,
     )
 }

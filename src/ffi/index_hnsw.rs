@@ -91,15 +91,10 @@ pub unsafe extern "C" fn faissx_IndexHNSWFlat_new_with_metric(
     })
 }
 
-/// The HNSW graph of `index`, or an error naming what `index` is instead.
-unsafe fn hnsw(index: *const FaissIndexHNSW) -> Result<*mut std::os::raw::c_void> {
-    let index = non_null(index, "index")?;
-    let hnsw = shim::faissx_shim_cast_IndexHNSW(index.cast_mut().cast());
-    if hnsw.is_null() {
-        Err(Error::unsupported("index is not an HNSW index"))
-    } else {
-        Ok(hnsw)
-    }
+/// The IndexHNSW of a local `index` that `of_class` accepted (the cast adjusts the pointer
+/// where the class needs it).
+unsafe fn hnsw(index: *const FaissIndexHNSW) -> *mut std::os::raw::c_void {
+    shim::faissx_shim_cast_IndexHNSW(index.cast_mut().cast())
 }
 
 /// `M` of an HNSW index: neighbours per node above the base level. 0 (and the last error)
@@ -111,7 +106,7 @@ pub unsafe extern "C" fn faissx_IndexHNSW_M(index: *const FaissIndexHNSW) -> c_i
         if let Some(remote) = as_remote(index) {
             return Ok(remote.cached_info().hnsw_m);
         }
-        Ok(shim::faissx_shim_IndexHNSW_M(hnsw(index)?))
+        Ok(shim::faissx_shim_IndexHNSW_M(hnsw(index)))
     })
 }
 
@@ -123,7 +118,7 @@ pub unsafe extern "C" fn faissx_IndexHNSW_efSearch(index: *const FaissIndexHNSW)
         if let Some(remote) = as_remote(index) {
             return Ok(remote.fresh_info()?.ef_search);
         }
-        Ok(shim::faissx_shim_IndexHNSW_efSearch(hnsw(index)?))
+        Ok(shim::faissx_shim_IndexHNSW_efSearch(hnsw(index)))
     })
 }
 
@@ -136,7 +131,7 @@ pub unsafe extern "C" fn faissx_IndexHNSW_set_efSearch(index: *mut FaissIndexHNS
             hnsw_ef(value.into(), "efSearch")?;
             return remote.set_param("efSearch", value.into());
         }
-        let graph = hnsw(index)?;
+        let graph = hnsw(index);
         hnsw_ef(value.into(), "efSearch")?;
         shim::faissx_shim_IndexHNSW_set_efSearch(graph, value);
         Ok(())
@@ -151,7 +146,7 @@ pub unsafe extern "C" fn faissx_IndexHNSW_efConstruction(index: *const FaissInde
         if let Some(remote) = as_remote(index) {
             return Ok(remote.fresh_info()?.ef_construction);
         }
-        Ok(shim::faissx_shim_IndexHNSW_efConstruction(hnsw(index)?))
+        Ok(shim::faissx_shim_IndexHNSW_efConstruction(hnsw(index)))
     })
 }
 
@@ -167,7 +162,7 @@ pub unsafe extern "C" fn faissx_IndexHNSW_set_efConstruction(
             hnsw_ef(value.into(), "efConstruction")?;
             return remote.set_param("efConstruction", value.into());
         }
-        let graph = hnsw(index)?;
+        let graph = hnsw(index);
         hnsw_ef(value.into(), "efConstruction")?;
         shim::faissx_shim_IndexHNSW_set_efConstruction(graph, value);
         Ok(())

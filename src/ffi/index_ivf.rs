@@ -3,6 +3,7 @@
 use crate::boundary;
 use crate::ffi::boundary::*;
 use crate::ffi::dispatch::*;
+use crate::ffi::index::usable;
 use crate::ffi::types::*;
 use crate::local::{shim, shim_status, sys};
 use std::os::raw::{c_char, c_int};
@@ -440,8 +441,7 @@ pub unsafe extern "C" fn faissx_IndexIVF_train_encoder(
             let assign = (!assign.is_null()).then(|| slice(assign, n as usize));
             return remote.train_encoder(n as usize, vectors(remote, x, n), assign);
         }
-        let d = sys::faiss_Index_d(index.cast_const().cast()).max(0) as usize;
-        usable_inputs(index.cast_const().cast(), x, n as usize * d, "x", true)?;
+        usable(index.cast_const().cast(), x, n, "x", true)?;
         shim_status(shim::faissx_shim_IndexIVF_train_encoder(
             index.cast(),
             n,
@@ -501,8 +501,7 @@ pub(crate) unsafe fn ivf_add_core(
             ids,
         );
     }
-    let d = sys::faiss_Index_d(index.cast_const().cast()).max(0) as usize;
-    usable_inputs(index.cast_const().cast(), x, n as usize * d, "x", false)?;
+    usable(index.cast_const().cast(), x, n, "x", false)?;
     shim_status(shim::faissx_shim_IndexIVF_add_core(
         index.cast(),
         n,

@@ -3,6 +3,7 @@
 use crate::boundary;
 use crate::ffi::boundary::*;
 use crate::ffi::dispatch::*;
+use crate::ffi::index::usable;
 use crate::ffi::index_ivf::ivf_add_core;
 use crate::ffi::types::*;
 use crate::local::{shim, shim_status, sys};
@@ -234,8 +235,7 @@ pub unsafe extern "C" fn faissx_IndexIVFFlat_update_vectors(
                 vectors(remote, v, n),
             );
         }
-        let d = sys::faiss_Index_d(index.cast_const().cast()).max(0) as usize;
-        usable_inputs(index.cast_const().cast(), v, n as usize * d, "v", false)?;
+        usable(index.cast_const().cast(), v, n, "v", false)?;
         shim_status(shim::faissx_shim_IndexIVF_update_vectors(
             index.cast(),
             nv,

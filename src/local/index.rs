@@ -512,17 +512,12 @@ impl LocalIndex {
     /// Trains an IVF's vector encoder alone on n vectors, with the lists they belong to when
     /// `assign` (n i64 list numbers) is given.
     pub fn train_encoder(&self, n: u64, frame: &[u8], assign: Option<&[u8]>) -> Result<()> {
-        let index = self.float_only("encoder to train")?;
-        // SAFETY: a live index; the cast returns NULL for other classes.
-        let ivf = unsafe { sys::faiss_IndexIVF_cast(index) };
-        if ivf.is_null() {
-            return Err(Error::unsupported("train_encoder applies to IVF indexes"));
-        }
+        let ivf = self.float_ivf("encoder to train", "train_encoder")?;
         crate::ffi::boundary::training_count(idx(n, "n")?)?;
         let x = self.vectors(frame, n, "training vectors")?;
         self.usable(x, "training vectors", true)?;
         let assign: Option<Vec<i64>> = assign
-            .map(|a| from_frame(a, n as usize, "assign").map_err(|e| Error::invalid(e.message)))
+            .map(|a| from_frame(a, n as usize, "assign").map_err(wire))
             .transpose()?;
         let x = aligned_f32(x);
         // SAFETY: x holds n vectors, assign n lists (checked by the shim against nlist).
@@ -539,18 +534,12 @@ impl LocalIndex {
     /// Adds n vectors to the IVF lists the caller chose (n i64 list numbers, -1: none), with
     /// their ids or, without, the next sequential ones (FAISS's add_core).
     pub fn add_core(&self, n: u64, frame: &[u8], lists: &[u8], ids: Option<&[u8]>) -> Result<()> {
-        let index = self.float_only("inverted lists to add to")?;
-        // SAFETY: a live index; the cast returns NULL for other classes.
-        let ivf = unsafe { sys::faiss_IndexIVF_cast(index) };
-        if ivf.is_null() {
-            return Err(Error::unsupported("add_core applies to IVF indexes"));
-        }
+        let ivf = self.float_ivf("inverted lists to add to", "add_core")?;
         let x = self.vectors(frame, n, "vectors")?;
         self.usable(x, "vectors", false)?;
-        let lists: Vec<i64> = from_frame(lists, n as usize, "precomputed_idx")
-            .map_err(|e| Error::invalid(e.message))?;
+        let lists: Vec<i64> = from_frame(lists, n as usize, "precomputed_idx").map_err(wire)?;
         let ids: Option<Vec<i64>> = ids
-            .map(|ids| from_frame(ids, n as usize, "ids").map_err(|e| Error::invalid(e.message)))
+            .map(|ids| from_frame(ids, n as usize, "ids").map_err(wire))
             .transpose()?;
         let x = aligned_f32(x);
         // SAFETY: n vectors, lists and ids (checked by the shim against nlist).
@@ -567,18 +556,12 @@ impl LocalIndex {
 
     /// Replaces the vectors of n ids of an IVF with a direct map (FAISS's update_vectors).
     pub fn update_vectors(&self, n: u64, ids: &[u8], frame: &[u8]) -> Result<()> {
-        let index = self.float_only("vectors to update")?;
-        // SAFETY: a live index; the cast returns NULL for other classes.
-        let ivf = unsafe { sys::faiss_IndexIVF_cast(index) };
-        if ivf.is_null() {
-            return Err(Error::unsupported("update_vectors applies to IVF indexes"));
-        }
+        let ivf = self.float_ivf("vectors to update", "update_vectors")?;
         let n_int = c_int::try_from(n)
             .map_err(|_| Error::invalid(format!("n = {n} is more than FAISS's int holds")))?;
         let x = self.vectors(frame, n, "vectors")?;
         self.usable(x, "vectors", false)?;
-        let ids: Vec<i64> =
-            from_frame(ids, n as usize, "ids").map_err(|e| Error::invalid(e.message))?;
+        let ids: Vec<i64> = from_frame(ids, n as usize, "ids").map_err(wire)?;
         let x = aligned_f32(x);
         // SAFETY: n ids and vectors (the shim checks the ids and the lists first).
         shim_status(unsafe {
@@ -796,6 +779,17 @@ impl LocalIndex {
         })
     }
 
+    /// The float IVF `op` needs, or why not.
+    fn float_ivf(&self, what: &str, op: &str) -> Result<*mut FaissIndexIVF> {
+        let index = self.float_only(what)?;
+        // SAFETY: a live index; the cast returns NULL for other classes.
+        let ivf = unsafe { sys::faiss_IndexIVF_cast(index) };
+        if ivf.is_null() {
+            return Err(Error::unsupported(format!("{op} applies to IVF indexes")));
+        }
+        Ok(ivf)
+    }
+
     fn float_only(&self, what: &str) -> Result<*mut FaissIndex> {
         match self.0 {
             RawIndex::Float(index) => Ok(index),
@@ -863,8 +857,7 @@ impl LocalIndex {
     pub fn compute_residual(&self, n: u64, frame: &[u8], keys: &[u8]) -> Result<Vec<u8>> {
         let index = self.float_only("residuals")?;
         let x = self.vectors(frame, n, "vectors")?;
-        let keys: Vec<i64> = crate::protocol::from_frame(keys, n as usize, "keys")
-            .map_err(|e| Error::invalid(e.message))?;
+        let keys: Vec<i64> = from_frame(keys, n as usize, "keys").map_err(wire)?;
         let what = || format!("the residuals of {n} vectors");
         let mut residuals = zeroed::<f32>(results(n, self.d().max(0) as u64)?, &what)?;
         let x = aligned_f32(x);
@@ -901,14 +894,7 @@ impl LocalIndex {
             ));
         }
         let [queries, assign, centroid_dis] = frames;
-        let index = self.float_only("inverted lists to search")?;
-        // SAFETY: a live index; the cast returns NULL for other classes.
-        let ivf = unsafe { sys::faiss_IndexIVF_cast(index) };
-        if ivf.is_null() {
-            return Err(Error::unsupported(
-                "search_preassigned applies to IVF indexes",
-            ));
-        }
+        let ivf = self.float_ivf("inverted lists to search", "search_preassigned")?;
         let x = self.vectors(queries, n, "queries")?;
         self.usable(x, "queries", false)?;
         if k == 0 {
@@ -916,11 +902,9 @@ impl LocalIndex {
         }
         let info = self.info();
         let probes = n.saturating_mul(info.nprobe.min(info.nlist));
-        let assign: Vec<i64> = crate::protocol::from_frame(assign, probes as usize, "assign")
-            .map_err(|e| Error::invalid(e.message))?;
+        let assign: Vec<i64> = from_frame(assign, probes as usize, "assign").map_err(wire)?;
         let centroid_dis: Vec<f32> =
-            crate::protocol::from_frame(centroid_dis, probes as usize, "centroid_dis")
-                .map_err(|e| Error::invalid(e.message))?;
+            from_frame(centroid_dis, probes as usize, "centroid_dis").map_err(wire)?;
         let what = || format!("search of n = {n} queries for k = {k} neighbours");
         let total = results(n, k)?;
         let mut distances = zeroed::<f32>(total, &what)?;
@@ -972,10 +956,8 @@ impl LocalIndex {
         let info = self.info();
         let nprobe = params.and_then(|p| p.nprobe).unwrap_or(info.nprobe);
         let probes = n.saturating_mul(nprobe.min(info.nlist));
-        let cidx: Vec<i64> = crate::protocol::from_frame(cidx, probes as usize, "cidx")
-            .map_err(|e| Error::invalid(e.message))?;
-        let cdis: Vec<i32> = crate::protocol::from_frame(cdis, probes as usize, "cdis")
-            .map_err(|e| Error::invalid(e.message))?;
+        let cidx: Vec<i64> = from_frame(cidx, probes as usize, "cidx").map_err(wire)?;
+        let cdis: Vec<i32> = from_frame(cdis, probes as usize, "cdis").map_err(wire)?;
         let what = || format!("search of n = {n} queries for k = {k} neighbours");
         let total = results(n, k)?;
         let mut distances = zeroed::<i32>(total, &what)?;
