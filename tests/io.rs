@@ -10,8 +10,6 @@ use faissx::ffi::index_io::*;
 use faissx::ffi::index_ivf::*;
 use faissx::ffi::io::*;
 use faissx::ffi::types::*;
-use std::cell::RefCell;
-use std::os::raw::c_void;
 use std::ptr;
 
 const D: usize = 16;
@@ -82,60 +80,18 @@ fn stdio_file_round_trip() {
     }
 }
 
-thread_local! {
-    /// The custom writer's sink and the custom reader's source with its cursor: FAISS's
-    /// callbacks carry no user pointer, and each test thread has its own.
-    static SINK: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
-    static SOURCE: RefCell<(Vec<u8>, usize)> = const { RefCell::new((Vec::new(), 0)) };
-}
-
-unsafe extern "C" fn write_to_sink(data: *const c_void, size: usize, items: usize) -> usize {
-    let bytes = std::slice::from_raw_parts(data.cast::<u8>(), size * items);
-    SINK.with(|sink| sink.borrow_mut().extend_from_slice(bytes));
-    items
-}
-
-unsafe extern "C" fn read_from_source(data: *mut c_void, size: usize, items: usize) -> usize {
-    SOURCE.with(|source| {
-        let (bytes, pos) = &mut *source.borrow_mut();
-        let whole = ((bytes.len() - *pos) / size.max(1)).min(items);
-        let n = whole * size;
-        std::ptr::copy_nonoverlapping(bytes[*pos..].as_ptr(), data.cast::<u8>(), n);
-        *pos += n;
-        whole
-    })
-}
-
-fn custom_writer() -> *mut FaissCustomIOWriter {
-    let mut w = ptr::null_mut();
-    check(unsafe { faissx_CustomIOWriter_new(&mut w, Some(write_to_sink)) });
-    assert!(!w.is_null());
-    w
-}
-
-fn custom_reader(bytes: Vec<u8>) -> *mut FaissCustomIOReader {
-    SOURCE.with(|source| *source.borrow_mut() = (bytes, 0));
-    let mut r = ptr::null_mut();
-    check(unsafe { faissx_CustomIOReader_new(&mut r, Some(read_from_source)) });
-    assert!(!r.is_null());
-    r
-}
-
 #[test]
 fn custom_reader_and_writer_round_trip() {
     let (index, xq) = sample();
-    SINK.with(|sink| sink.borrow_mut().clear());
-    let writer = custom_writer();
-    // A CustomIOWriter is an IOWriter, as in FAISS's class graph.
-    check(unsafe { faissx_write_index_custom(index.ptr(), writer.cast(), 0) });
-    unsafe { faissx_CustomIOWriter_free(writer) };
-    let written = SINK.with(|sink| sink.take());
+    let (rc, written, _) =
+        write_custom(|w| unsafe { faissx_write_index_custom(index.ptr(), w, 0) });
+    check(rc);
     assert_eq!(written, index.to_bytes());
 
-    let reader = custom_reader(written);
-    let mut p = ptr::null_mut();
-    let rc = unsafe { faissx_read_index_custom(reader.cast(), 0, &mut p) };
-    unsafe { faissx_CustomIOReader_free(reader) };
+    let (rc, p) = read_custom(&written, |r| {
+        let mut p = ptr::null_mut();
+        (unsafe { faissx_read_index_custom(r, 0, &mut p) }, p)
+    });
     assert_same_answers(&index, &Index::from_new(rc, p), &xq);
 
     // Either kind also frees through the base class.
@@ -183,16 +139,14 @@ fn binary_indexes_round_trip_every_way() {
         assert_eq!(BinaryIndex::from_new(rc, p).search(&xq, 4), expected);
     }
 
-    SINK.with(|sink| sink.borrow_mut().clear());
-    let writer = custom_writer();
-    check(unsafe { faissx_write_index_binary_custom(index.ptr(), writer.cast()) });
-    unsafe { faissx_CustomIOWriter_free(writer) };
-    let written = SINK.with(|sink| sink.take());
+    let (rc, written, _) =
+        write_custom(|w| unsafe { faissx_write_index_binary_custom(index.ptr(), w) });
+    check(rc);
     assert_eq!(written, bytes);
-    let reader = custom_reader(written);
-    let mut p = ptr::null_mut();
-    let rc = unsafe { faissx_read_index_binary_custom(reader.cast(), 0, &mut p) };
-    unsafe { faissx_CustomIOReader_free(reader) };
+    let (rc, p) = read_custom(&written, |r| {
+        let mut p = ptr::null_mut();
+        (unsafe { faissx_read_index_binary_custom(r, 0, &mut p) }, p)
+    });
     assert_eq!(BinaryIndex::from_new(rc, p).search(&xq, 4), expected);
 }
 

@@ -24,13 +24,11 @@ use faissx::ffi::index_lsh::*;
 use faissx::ffi::index_pq::*;
 use faissx::ffi::index_pre_transform::*;
 use faissx::ffi::index_scalar_quantizer::*;
-use faissx::ffi::io::*;
 use faissx::ffi::meta_indexes::*;
 use faissx::ffi::types::*;
 use faissx::ffi::vector_transform::*;
 use remote::*;
-use std::cell::RefCell;
-use std::os::raw::{c_int, c_void};
+use std::os::raw::c_int;
 use std::ptr;
 
 const D: usize = 16;
@@ -159,57 +157,6 @@ fn assert_same(local: &Record, remote: &Record) {
             _ => panic!("{what}: different kinds of values"),
         }
     }
-}
-
-thread_local! {
-    /// The custom writer's sink and the custom reader's source with its cursor: FAISS's
-    /// callbacks carry no user pointer. The writer also keeps each call's length, as the
-    /// callbacks see the same calls in both modes.
-    static SINK: RefCell<(Vec<u8>, Vec<usize>)> = const { RefCell::new((Vec::new(), Vec::new())) };
-    static SOURCE: RefCell<(Vec<u8>, usize)> = const { RefCell::new((Vec::new(), 0)) };
-}
-
-unsafe extern "C" fn write_to_sink(data: *const c_void, size: usize, items: usize) -> usize {
-    let bytes = std::slice::from_raw_parts(data.cast::<u8>(), size * items);
-    SINK.with(|sink| {
-        let (all, calls) = &mut *sink.borrow_mut();
-        all.extend_from_slice(bytes);
-        calls.push(bytes.len());
-    });
-    items
-}
-
-unsafe extern "C" fn read_from_source(data: *mut c_void, size: usize, items: usize) -> usize {
-    SOURCE.with(|source| {
-        let (bytes, pos) = &mut *source.borrow_mut();
-        let whole = ((bytes.len() - *pos) / size.max(1)).min(items);
-        let n = whole * size;
-        std::ptr::copy_nonoverlapping(bytes[*pos..].as_ptr(), data.cast::<u8>(), n);
-        *pos += n;
-        whole
-    })
-}
-
-/// Writes through a CustomIOWriter; returns the return code, the bytes and each call's length.
-fn write_custom(write: impl FnOnce(*mut FaissIOWriter) -> c_int) -> (c_int, Vec<u8>, Vec<usize>) {
-    SINK.with(|sink| *sink.borrow_mut() = Default::default());
-    let mut w = ptr::null_mut();
-    check(unsafe { faissx_CustomIOWriter_new(&mut w, Some(write_to_sink)) });
-    // A CustomIOWriter is an IOWriter, as in FAISS's class graph.
-    let rc = write(w.cast());
-    unsafe { faissx_CustomIOWriter_free(w) };
-    let (bytes, calls) = SINK.with(|sink| sink.take());
-    (rc, bytes, calls)
-}
-
-/// Reads through a CustomIOReader over `bytes`.
-fn read_custom<T>(bytes: &[u8], read: impl FnOnce(*mut FaissIOReader) -> (c_int, T)) -> (c_int, T) {
-    SOURCE.with(|source| *source.borrow_mut() = (bytes.to_vec(), 0));
-    let mut r = ptr::null_mut();
-    check(unsafe { faissx_CustomIOReader_new(&mut r, Some(read_from_source)) });
-    let out = read(r.cast());
-    unsafe { faissx_CustomIOReader_free(r) };
-    out
 }
 
 /// What `print` writes to the process's stdout (FAISS prints with printf, past Rust's capture).

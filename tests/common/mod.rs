@@ -9,9 +9,11 @@ use faissx::ffi::error::faissx_get_last_error;
 use faissx::ffi::index::*;
 use faissx::ffi::index_binary::*;
 use faissx::ffi::index_factory::*;
+use faissx::ffi::io::*;
 use faissx::ffi::types::*;
+use std::cell::RefCell;
 use std::ffi::{CStr, CString};
-use std::os::raw::c_int;
+use std::os::raw::{c_int, c_void};
 use std::path::{Path, PathBuf};
 use std::ptr;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -536,4 +538,74 @@ pub fn recall_at(exact: &[idx_t], exact_k: usize, found: &[idx_t], k: usize) -> 
         .filter(|&q| found[q * k..(q + 1) * k].contains(&exact[q * exact_k]))
         .count();
     hits as f64 / nq as f64
+}
+
+thread_local! {
+    /// The custom writer's sink and the custom reader's source with its cursor: FAISS's
+    /// callbacks carry no user pointer, and each test thread has its own. The writer also keeps
+    /// each call's length, as the callbacks see the same calls in both modes.
+    static SINK: RefCell<(Vec<u8>, Vec<usize>)> = const { RefCell::new((Vec::new(), Vec::new())) };
+    static SOURCE: RefCell<(Vec<u8>, usize)> = const { RefCell::new((Vec::new(), 0)) };
+}
+
+unsafe extern "C" fn write_to_sink(data: *const c_void, size: usize, items: usize) -> usize {
+    let bytes = std::slice::from_raw_parts(data.cast::<u8>(), size * items);
+    SINK.with(|sink| {
+        let (all, calls) = &mut *sink.borrow_mut();
+        all.extend_from_slice(bytes);
+        calls.push(bytes.len());
+    });
+    items
+}
+
+unsafe extern "C" fn read_from_source(data: *mut c_void, size: usize, items: usize) -> usize {
+    SOURCE.with(|source| {
+        let (bytes, pos) = &mut *source.borrow_mut();
+        let whole = ((bytes.len() - *pos) / size.max(1)).min(items);
+        let n = whole * size;
+        std::ptr::copy_nonoverlapping(bytes[*pos..].as_ptr(), data.cast::<u8>(), n);
+        *pos += n;
+        whole
+    })
+}
+
+/// A CustomIOWriter writing to this thread's sink (emptied first).
+pub fn custom_writer() -> *mut FaissCustomIOWriter {
+    SINK.with(|sink| *sink.borrow_mut() = Default::default());
+    let mut w = ptr::null_mut();
+    check(unsafe { faissx_CustomIOWriter_new(&mut w, Some(write_to_sink)) });
+    assert!(!w.is_null());
+    w
+}
+
+/// A CustomIOReader over `bytes`.
+pub fn custom_reader(bytes: Vec<u8>) -> *mut FaissCustomIOReader {
+    SOURCE.with(|source| *source.borrow_mut() = (bytes, 0));
+    let mut r = ptr::null_mut();
+    check(unsafe { faissx_CustomIOReader_new(&mut r, Some(read_from_source)) });
+    assert!(!r.is_null());
+    r
+}
+
+/// Writes through a CustomIOWriter; returns the return code, the bytes and each call's length.
+pub fn write_custom(
+    write: impl FnOnce(*mut FaissIOWriter) -> c_int,
+) -> (c_int, Vec<u8>, Vec<usize>) {
+    let w = custom_writer();
+    // A CustomIOWriter is an IOWriter, as in FAISS's class graph.
+    let rc = write(w.cast());
+    unsafe { faissx_CustomIOWriter_free(w) };
+    let (bytes, calls) = SINK.with(|sink| sink.take());
+    (rc, bytes, calls)
+}
+
+/// Reads through a CustomIOReader over `bytes`.
+pub fn read_custom<T>(
+    bytes: &[u8],
+    read: impl FnOnce(*mut FaissIOReader) -> (c_int, T),
+) -> (c_int, T) {
+    let r = custom_reader(bytes.to_vec());
+    let out = read(r.cast());
+    unsafe { faissx_CustomIOReader_free(r) };
+    out
 }

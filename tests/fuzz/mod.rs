@@ -2154,6 +2154,16 @@ impl Gen {
         bytes
     }
 
+    /// Inverted-list numbers as a caller assigns them: mostly -1..5, sometimes any i64.
+    fn list_numbers(&mut self, count: usize) -> Vec<i64> {
+        (0..count)
+            .map(|_| match self.below(4) {
+                0 => self.i64_value(),
+                _ => self.below(6) as i64 - 1,
+            })
+            .collect()
+    }
+
     fn factory_string(&mut self, binary: bool) -> String {
         match self.below(10) {
             0 => {
@@ -2412,12 +2422,7 @@ impl Gen {
                 let (n, rows) = self.count();
                 payload.push(self.vectors_for(known, rows));
                 let probes = rows * self.pick(&[1, 2, 4, 16, 0]);
-                let lists: Vec<i64> = (0..probes)
-                    .map(|_| match self.below(4) {
-                        0 => self.i64_value(),
-                        _ => self.below(6) as i64 - 1,
-                    })
-                    .collect();
+                let lists: Vec<i64> = self.list_numbers(probes);
                 payload.push(to_frame(&lists));
                 // Binary IVFs take i32 coarse distances and IVF search parameters.
                 let binary = known.is_some_and(|known| known.binary);
@@ -2454,12 +2459,7 @@ impl Gen {
                 payload.push(self.vectors_for(known, rows));
                 let with_assign = self.chance(0.7);
                 if with_assign {
-                    let lists: Vec<i64> = (0..rows)
-                        .map(|_| match self.below(4) {
-                            0 => self.i64_value(),
-                            _ => self.below(6) as i64 - 1,
-                        })
-                        .collect();
+                    let lists: Vec<i64> = self.list_numbers(rows);
                     payload.push(to_frame(&lists));
                 }
                 Op::TrainEncoder {
@@ -2471,12 +2471,7 @@ impl Gen {
             35 => {
                 let (n, rows) = self.count();
                 payload.push(self.vectors_for(known, rows));
-                let lists: Vec<i64> = (0..rows)
-                    .map(|_| match self.below(4) {
-                        0 => self.i64_value(),
-                        _ => self.below(6) as i64 - 1,
-                    })
-                    .collect();
+                let lists: Vec<i64> = self.list_numbers(rows);
                 payload.push(to_frame(&lists));
                 let with_ids = self.chance(0.5);
                 if with_ids {
