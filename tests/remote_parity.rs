@@ -3,12 +3,17 @@
 //! a real faissx-server, and the two records must agree — labels, ids, counts and return codes
 //! exactly, distances and vectors bit for bit.
 
+#[path = "remote_parity/classes.rs"]
+mod classes;
 mod common;
+#[path = "remote_parity/objects.rs"]
+mod objects;
 mod remote;
 
 use common::*;
 use faissx::ffi::auto_tune::*;
 use faissx::ffi::aux_index_structures::*;
+use faissx::ffi::boundary::calls;
 use faissx::ffi::clone_index::*;
 use faissx::ffi::error::*;
 use faissx::ffi::index::*;
@@ -28,8 +33,10 @@ use faissx::ffi::meta_indexes::*;
 use faissx::ffi::types::*;
 use faissx::ffi::vector_transform::*;
 use remote::*;
+use std::collections::BTreeSet;
 use std::os::raw::c_int;
 use std::ptr;
+use std::sync::Mutex;
 
 const D: usize = 16;
 const NB: usize = 1000;
@@ -115,6 +122,9 @@ impl Record {
     }
 }
 
+/// The exports the remote runs of the scenarios called (outermost calls only).
+static CALLED_REMOTELY: Mutex<BTreeSet<&'static str>> = Mutex::new(BTreeSet::new());
+
 /// Runs `scenario` locally, then against a fresh server, and compares the two records.
 fn parity(scenario: impl Fn(&mut Record)) {
     let _serial = exclusive();
@@ -130,7 +140,9 @@ fn parity(scenario: impl Fn(&mut Record)) {
         remote: true,
         items: Vec::new(),
     };
+    calls::start();
     scenario(&mut remote);
+    CALLED_REMOTELY.lock().unwrap().extend(calls::stop());
     local_mode();
     assert_same(&local, &remote);
 }
@@ -282,7 +294,6 @@ fn is_same<T, U>(cast: *mut T, index: *mut U) -> bool {
     std::ptr::eq(cast.cast::<U>(), index)
 }
 
-#[test]
 fn flat_indexes() {
     parity(|rec| {
         let (xb, xq) = data();
@@ -436,7 +447,6 @@ fn flat_indexes() {
     });
 }
 
-#[test]
 fn batches_split_into_chunks_search_as_one_batch() {
     // A remote search travels in chunks of a few MB. FAISS answers fewer than 20 queries on
     // another path than a batch (no BLAS), whose last bits differ: no chunk may be smaller
@@ -460,7 +470,6 @@ fn batches_split_into_chunks_search_as_one_batch() {
     });
 }
 
-#[test]
 fn ivf_flat_with_parameters_and_selectors() {
     parity(|rec| {
         let (xb, xq) = data();
@@ -605,7 +614,6 @@ fn ivf_flat_with_parameters_and_selectors() {
     });
 }
 
-#[test]
 fn quantized_indexes() {
     parity(|rec| {
         let (xb, xq) = data();
@@ -715,7 +723,6 @@ fn built_locally(descriptions: &[&str]) -> Vec<Vec<u8>> {
         .collect()
 }
 
-#[test]
 fn search_parameters_reach_the_index_inside_wrappers() {
     // FAISS hands an IDMap's or a PreTransform's parameters on to the index inside, with their
     // class: nprobe and efSearch given to the wrapper apply to the IVF or HNSW it wraps.
@@ -772,7 +779,6 @@ fn search_parameters_reach_the_index_inside_wrappers() {
     });
 }
 
-#[test]
 fn parameter_space_on_wrapped_indexes_and_malformed_strings() {
     // ParameterSpace walks into IDMaps, PreTransforms and IVF quantizers as FAISS does, and
     // parses "name=value" lists FAISS's way, applying the settings before a malformed one.
@@ -845,7 +851,6 @@ fn parameter_space_on_wrapped_indexes_and_malformed_strings() {
     });
 }
 
-#[test]
 fn sub_indexes_are_the_indexes_composites_were_built_over() {
     // FAISS hands back the very index a composite was built over, which sees every write made
     // through the composite.
@@ -876,7 +881,6 @@ fn sub_indexes_are_the_indexes_composites_were_built_over() {
     });
 }
 
-#[test]
 fn a_remote_ivf_trains_the_callers_local_quantizer() {
     // Handles made before faissx_configure stay local; an IVF created remotely over such a
     // quantizer trains it as FAISS would.
@@ -917,7 +921,6 @@ fn a_remote_ivf_trains_the_callers_local_quantizer() {
     assert_eq!(bits(&local.1 .0), bits(&remote.1 .0), "distances");
 }
 
-#[test]
 fn codes_residuals_and_preassigned_searches() {
     // Functions that used to need FAISS's object in the caller's process.
     parity(|rec| {
@@ -1020,7 +1023,6 @@ fn codes_residuals_and_preassigned_searches() {
     });
 }
 
-#[test]
 fn flat_1d_indexes() {
     parity(|rec| {
         let mut rng = Rng::new(31);
@@ -1060,7 +1062,6 @@ fn flat_1d_indexes() {
     });
 }
 
-#[test]
 fn pre_transforms_built_around_an_index() {
     parity(|rec| {
         let (xb, xq) = data();
@@ -1098,7 +1099,6 @@ fn pre_transforms_built_around_an_index() {
     });
 }
 
-#[test]
 fn id_maps_with_selectors() {
     parity(|rec| {
         let (xb, xq) = data();
@@ -1177,7 +1177,6 @@ fn id_maps_with_selectors() {
     });
 }
 
-#[test]
 fn hnsw_built_locally_searches_the_same_remotely() {
     let (xb, _) = data();
     // HNSW's parallel construction differs run to run: build once, compare searches on it.
@@ -1241,7 +1240,6 @@ fn hnsw_built_locally_searches_the_same_remotely() {
     });
 }
 
-#[test]
 fn factory_strings() {
     parity(|rec| {
         let (xb, xq) = data();
@@ -1287,7 +1285,6 @@ fn factory_strings() {
     });
 }
 
-#[test]
 fn binary_indexes() {
     const DB: usize = 64;
     parity(|rec| {
@@ -1439,7 +1436,6 @@ fn binary_indexes() {
     });
 }
 
-#[test]
 fn ivf_statistics_and_binary_ivf_options() {
     const DB: usize = 64;
     parity(|rec| {
@@ -1575,7 +1571,6 @@ fn ivf_statistics_and_binary_ivf_options() {
     });
 }
 
-#[test]
 fn ivf_encoders_train_alone() {
     parity(|rec| {
         let (xb, xq) = data();
@@ -1640,7 +1635,6 @@ fn ivf_encoders_train_alone() {
     });
 }
 
-#[test]
 fn vectors_added_to_chosen_lists() {
     parity(|rec| {
         let (xb, xq) = data();
@@ -1706,7 +1700,6 @@ fn vectors_added_to_chosen_lists() {
     });
 }
 
-#[test]
 fn ivf_vectors_updated_in_place() {
     parity(|rec| {
         let (xb, xq) = data();
@@ -1745,7 +1738,6 @@ fn ivf_vectors_updated_in_place() {
     });
 }
 
-#[test]
 fn files_buffers_and_clones() {
     parity(|rec| {
         let (xb, xq) = data();
@@ -1839,7 +1831,6 @@ fn files_buffers_and_clones() {
     });
 }
 
-#[test]
 fn error_codes() {
     parity(|rec| {
         let (xb, xq) = data();
@@ -1880,7 +1871,6 @@ fn error_codes() {
 }
 
 /// An index written remotely reads back locally (and vice versa): one file format.
-#[test]
 fn errors_and_casts_agree_between_modes() {
     // What a call returns and what it leaves in the last error code, for input of the wrong
     // class or out of range, is the same in both modes.
@@ -1944,7 +1934,6 @@ fn errors_and_casts_agree_between_modes() {
     });
 }
 
-#[test]
 fn files_move_between_modes() {
     let _serial = exclusive();
     let server = Server::start(&["--log-level", "warn"]);
@@ -1970,4 +1959,100 @@ fn files_move_between_modes() {
     // A remote handle keeps working after remote mode is switched off.
     remote_index.add(&xq);
     assert_eq!(remote_index.ntotal(), NB + NQ);
+}
+
+/// Every scenario. Each runs its calls locally, then against a real server, and compares the
+/// two records bit for bit; together they must call every function of FAISS 1.12's C API
+/// (tools/faiss-c-api-1.12.tsv, as `faissx_*`) in remote mode.
+const SCENARIOS: &[(&str, fn())] = &[
+    ("flat_indexes", flat_indexes),
+    (
+        "batches_split_into_chunks_search_as_one_batch",
+        batches_split_into_chunks_search_as_one_batch,
+    ),
+    (
+        "ivf_flat_with_parameters_and_selectors",
+        ivf_flat_with_parameters_and_selectors,
+    ),
+    ("quantized_indexes", quantized_indexes),
+    (
+        "search_parameters_reach_the_index_inside_wrappers",
+        search_parameters_reach_the_index_inside_wrappers,
+    ),
+    (
+        "parameter_space_on_wrapped_indexes_and_malformed_strings",
+        parameter_space_on_wrapped_indexes_and_malformed_strings,
+    ),
+    (
+        "sub_indexes_are_the_indexes_composites_were_built_over",
+        sub_indexes_are_the_indexes_composites_were_built_over,
+    ),
+    (
+        "a_remote_ivf_trains_the_callers_local_quantizer",
+        a_remote_ivf_trains_the_callers_local_quantizer,
+    ),
+    (
+        "codes_residuals_and_preassigned_searches",
+        codes_residuals_and_preassigned_searches,
+    ),
+    ("flat_1d_indexes", flat_1d_indexes),
+    (
+        "pre_transforms_built_around_an_index",
+        pre_transforms_built_around_an_index,
+    ),
+    ("id_maps_with_selectors", id_maps_with_selectors),
+    (
+        "hnsw_built_locally_searches_the_same_remotely",
+        hnsw_built_locally_searches_the_same_remotely,
+    ),
+    ("factory_strings", factory_strings),
+    ("binary_indexes", binary_indexes),
+    (
+        "ivf_statistics_and_binary_ivf_options",
+        ivf_statistics_and_binary_ivf_options,
+    ),
+    ("ivf_encoders_train_alone", ivf_encoders_train_alone),
+    (
+        "vectors_added_to_chosen_lists",
+        vectors_added_to_chosen_lists,
+    ),
+    ("ivf_vectors_updated_in_place", ivf_vectors_updated_in_place),
+    ("files_buffers_and_clones", files_buffers_and_clones),
+    ("error_codes", error_codes),
+    (
+        "errors_and_casts_agree_between_modes",
+        errors_and_casts_agree_between_modes,
+    ),
+    ("files_move_between_modes", files_move_between_modes),
+];
+
+#[test]
+fn every_inventory_function_gives_the_same_results_in_both_modes() {
+    for (name, scenario) in [SCENARIOS, classes::SCENARIOS, objects::SCENARIOS].concat() {
+        eprintln!("scenario {name}");
+        scenario();
+    }
+    let called = CALLED_REMOTELY.lock().unwrap();
+    let inventory = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tools/faiss-c-api-1.12.tsv"
+    ))
+    .unwrap();
+    let missing: Vec<String> = inventory
+        .lines()
+        .filter(|line| !line.starts_with('#') && !line.starts_with("header\t"))
+        .map(|line| {
+            line.split('\t')
+                .nth(1)
+                .unwrap()
+                .replacen("faiss_", "faissx_", 1)
+        })
+        .filter(|name| !called.contains(name.as_str()))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "{} inventory functions no scenario calls in remote mode: {}",
+        missing.len(),
+        missing.join(" ")
+    );
 }

@@ -96,10 +96,11 @@ pub fn last_error_ptr() -> *const c_char {
 /// `function` is only evaluated on failure, so naming the export costs nothing on success.
 #[inline(always)]
 pub fn guard<T>(
-    function: impl FnOnce() -> &'static str,
+    function: impl Fn() -> &'static str,
     on_error: impl FnOnce(c_int) -> T,
     body: impl FnOnce() -> Result<T>,
 ) -> T {
+    let _call = calls::enter(&function);
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(body)) {
         Ok(Ok(value)) => value,
         Ok(Err(error)) => {
@@ -118,6 +119,62 @@ pub fn guard<T>(
                 &format!("internal error: {what}"),
             );
             on_error(FAISSX_ERR_UNKNOWN)
+        }
+    }
+}
+
+/// Which exports a caller reached, for the test that every inventory function runs in both
+/// modes (tests/remote_parity.rs). Off, it costs one relaxed load per call; on, it records
+/// only the outermost export of each thread, so an export that another calls internally does
+/// not count as tested.
+#[doc(hidden)]
+pub mod calls {
+    use std::cell::Cell;
+    use std::collections::BTreeSet;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Mutex;
+
+    static RECORDING: AtomicBool = AtomicBool::new(false);
+    static SEEN: Mutex<BTreeSet<&'static str>> = Mutex::new(BTreeSet::new());
+
+    thread_local! {
+        static DEPTH: Cell<u32> = const { Cell::new(0) };
+    }
+
+    /// Starts recording, forgetting what was recorded before.
+    pub fn start() {
+        SEEN.lock().unwrap().clear();
+        RECORDING.store(true, Ordering::SeqCst);
+    }
+
+    /// Stops recording and returns the exports called since `start`.
+    pub fn stop() -> BTreeSet<&'static str> {
+        RECORDING.store(false, Ordering::SeqCst);
+        std::mem::take(&mut *SEEN.lock().unwrap())
+    }
+
+    /// Notes a call to an export; what it returns must live until the export returns.
+    /// Exports that do not run inside `boundary!` call it themselves.
+    #[inline(always)]
+    pub fn enter(function: &impl Fn() -> &'static str) -> Option<Nesting> {
+        if !RECORDING.load(Ordering::Relaxed) {
+            return None;
+        }
+        let depth = DEPTH.with(|d| {
+            d.set(d.get() + 1);
+            d.get()
+        });
+        if depth == 1 {
+            SEEN.lock().unwrap().insert(function());
+        }
+        Some(Nesting)
+    }
+
+    pub struct Nesting;
+
+    impl Drop for Nesting {
+        fn drop(&mut self) {
+            DEPTH.with(|d| d.set(d.get().saturating_sub(1)));
         }
     }
 }

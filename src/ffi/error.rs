@@ -18,11 +18,13 @@ pub unsafe extern "C" fn faissx_get_last_error() -> *const c_char {
 /// NULL on failure): clear, call the getter, then check this.
 #[no_mangle]
 pub extern "C" fn faissx_get_last_error_code() -> std::os::raw::c_int {
+    let _call = crate::ffi::boundary::calls::enter(&|| "faissx_get_last_error_code");
     crate::ffi::boundary::last_error_code()
 }
 
 /// Resets the calling thread's last error code to 0 (see faissx_get_last_error_code).
 #[no_mangle]
 pub extern "C" fn faissx_clear_last_error() {
+    let _call = crate::ffi::boundary::calls::enter(&|| "faissx_clear_last_error");
     crate::ffi::boundary::clear_last_error()
 }

@@ -12,6 +12,7 @@ use std::time::Duration;
 /// storage: never free it.
 #[no_mangle]
 pub extern "C" fn faissx_version() -> *const c_char {
+    let _call = crate::ffi::boundary::calls::enter(&|| "faissx_version");
     concat!("faissx ", env!("CARGO_PKG_VERSION"), " (FAISS 1.12.0)\0")
         .as_ptr()
         .cast()
@@ -206,6 +207,7 @@ pub unsafe extern "C" fn faissx_remote_list(p_json: *mut *mut c_char) -> c_int {
 /// Frees the listing faissx_remote_list wrote; NULL is ignored.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_remote_list_free(json: *mut c_char) {
+    let _call = crate::ffi::boundary::calls::enter(&|| "faissx_remote_list_free");
     if !json.is_null() {
         drop(std::ffi::CString::from_raw(json));
     }

@@ -42,6 +42,7 @@ pub unsafe extern "C" fn faissx_IndexBinaryFlat_cast(
 /// Frees an `IndexBinaryFlat`, as `faissx_IndexBinary_free`.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexBinaryFlat_free(obj: *mut FaissIndexBinaryFlat) {
+    let _call = crate::ffi::boundary::calls::enter(&|| "faissx_IndexBinaryFlat_free");
     crate::ffi::index_binary::faissx_IndexBinary_free(obj)
 }
 

@@ -361,6 +361,7 @@ pub unsafe extern "C" fn faissx_IndexFlat1D_free(obj: *mut FaissIndexFlat1D) {
 /// Creates an `IndexFlat1D` in `*p_index`; the caller owns it. Returns 0 or an error code.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexFlat1D_new(p_index: *mut *mut FaissIndexFlat1D) -> c_int {
+    let _call = crate::ffi::boundary::calls::enter(&|| "faissx_IndexFlat1D_new");
     // FAISS's default: the permutation kept sorted on every add.
     faissx_IndexFlat1D_new_with(p_index, 1)
 }

@@ -38,12 +38,14 @@ pub unsafe extern "C" fn faissx_IndexHNSWFlat_cast(
 /// Frees an HNSW index, as `faissx_Index_free`.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexHNSW_free(obj: *mut FaissIndexHNSW) {
+    let _call = crate::ffi::boundary::calls::enter(&|| "faissx_IndexHNSW_free");
     crate::ffi::index::faissx_Index_free(obj)
 }
 
 /// Frees an `IndexHNSWFlat`, as `faissx_Index_free`.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexHNSWFlat_free(obj: *mut FaissIndexHNSWFlat) {
+    let _call = crate::ffi::boundary::calls::enter(&|| "faissx_IndexHNSWFlat_free");
     crate::ffi::index::faissx_Index_free(obj)
 }
 
@@ -55,6 +57,7 @@ pub unsafe extern "C" fn faissx_IndexHNSWFlat_new_with(
     d: c_int,
     M: c_int,
 ) -> c_int {
+    let _call = crate::ffi::boundary::calls::enter(&|| "faissx_IndexHNSWFlat_new_with");
     faissx_IndexHNSWFlat_new_with_metric(p_index, d, M, METRIC_L2)
 }
 
@@ -172,6 +175,7 @@ pub unsafe extern "C" fn faissx_IndexHNSW_set_efConstruction(
 /// Frees HNSW search parameters (not the selector they refer to). NULL is a no-op.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_SearchParametersHNSW_free(obj: *mut FaissSearchParametersHNSW) {
+    let _call = crate::ffi::boundary::calls::enter(&|| "faissx_SearchParametersHNSW_free");
     crate::ffi::index::faissx_SearchParameters_free(obj)
 }
 
@@ -191,6 +195,7 @@ pub unsafe extern "C" fn faissx_SearchParametersHNSW_cast(
 pub unsafe extern "C" fn faissx_SearchParametersHNSW_new(
     p_sp: *mut *mut FaissSearchParametersHNSW,
 ) -> c_int {
+    let _call = crate::ffi::boundary::calls::enter(&|| "faissx_SearchParametersHNSW_new");
     faissx_SearchParametersHNSW_new_with(p_sp, std::ptr::null_mut(), 16)
 }
 

@@ -92,6 +92,7 @@ pub unsafe extern "C" fn faissx_IndexLSH_new(
     d: idx_t,
     nbits: c_int,
 ) -> c_int {
+    let _call = crate::ffi::boundary::calls::enter(&|| "faissx_IndexLSH_new");
     // FAISS's defaults: the data rotated, no trained thresholds.
     faissx_IndexLSH_new_with_options(p_index, d, nbits, 1, 0)
 }

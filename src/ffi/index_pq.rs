@@ -23,6 +23,7 @@ pub unsafe extern "C" fn faissx_IndexPQ_cast(index: *mut FaissIndex) -> *mut Fai
 /// Frees an `IndexPQ`, as `faissx_Index_free`.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexPQ_free(obj: *mut FaissIndexPQ) {
+    let _call = crate::ffi::boundary::calls::enter(&|| "faissx_IndexPQ_free");
     crate::ffi::index::faissx_Index_free(obj)
 }
 
@@ -77,6 +78,7 @@ pub unsafe extern "C" fn faissx_IndexIVFPQ_cast(index: *mut FaissIndex) -> *mut 
 /// Frees an `IndexIVFPQ`, as `faissx_Index_free`.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexIVFPQ_free(obj: *mut FaissIndexIVFPQ) {
+    let _call = crate::ffi::boundary::calls::enter(&|| "faissx_IndexIVFPQ_free");
     crate::ffi::index::faissx_Index_free(obj)
 }
 
@@ -90,6 +92,7 @@ pub unsafe extern "C" fn faissx_IndexIVFPQ_new_with(
     M: usize,
     nbits: usize,
 ) -> c_int {
+    let _call = crate::ffi::boundary::calls::enter(&|| "faissx_IndexIVFPQ_new_with");
     faissx_IndexIVFPQ_new_with_metric(p_index, quantizer, d, nlist, M, nbits, METRIC_L2)
 }
 
