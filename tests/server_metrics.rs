@@ -167,6 +167,42 @@ fn metrics_count_requests_errors_and_vectors() {
 }
 
 #[test]
+fn ivf_searches_are_counted_as_faiss_counts_them() {
+    let (server, address) = metrics_server(&[]);
+    let mut rng = Rng::new(12);
+    let mut raw = Raw::connect(&server.endpoint);
+    // One list holds every vector, so each query scans one list and all of its vectors.
+    let spec = IndexSpec::Factory {
+        d: D as u32,
+        description: "IVF1,Flat".into(),
+        metric: faissx::ffi::types::METRIC_L2,
+    };
+    raw.ok(
+        Op::Create {
+            index: "ivf".into(),
+            spec,
+        },
+        vec![],
+    );
+    raw.ok(
+        Op::Train {
+            index: "ivf".into(),
+            n: 50,
+        },
+        vec![to_frame(&rng.vectors(50, D))],
+    );
+    raw.add("ivf", &rng.vectors(30, D), D);
+    for _ in 0..4 {
+        search(&mut raw, "ivf", &rng.vectors(2, D));
+    }
+    let metrics = scrape(address);
+    assert_eq!(sample(&metrics, "faissx_ivf_queries_total"), 8.0);
+    assert_eq!(sample(&metrics, "faissx_ivf_lists_scanned_total"), 8.0);
+    assert_eq!(sample(&metrics, "faissx_ivf_distances_total"), 8.0 * 30.0);
+    assert!(sample(&metrics, "faissx_ivf_heap_updates_total") >= 8.0 * 3.0);
+}
+
+#[test]
 fn health_answers_with_the_index_count() {
     let (server, address) = metrics_server(&[]);
     let (status, head, body) = get(address, "/health");

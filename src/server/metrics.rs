@@ -499,6 +499,38 @@ impl Collector for Scrape {
             ConstCounter::new(counter.load(Relaxed)).encode(family)?;
         }
 
+        // FAISS counts every IVF search of the process in one global; it is the only place
+        // that sees a remote IVF search's lists and distances (clients' own statistics count
+        // their process's searches, as FAISS's do). Reads race FAISS's unsynchronized adds,
+        // which at worst shows a count one search behind.
+        // SAFETY: FAISS's global statistics live as long as the process.
+        let ivf = unsafe { std::ptr::read_volatile(crate::local::sys::faiss_get_indexIVF_stats()) };
+        for (name, help, count) in [
+            (
+                "faissx_ivf_queries",
+                "Queries searched by IVF indexes (FAISS's indexIVF_stats.nq).",
+                ivf.nq,
+            ),
+            (
+                "faissx_ivf_lists_scanned",
+                "Inverted lists scanned by IVF searches (indexIVF_stats.nlist).",
+                ivf.nlist,
+            ),
+            (
+                "faissx_ivf_distances",
+                "Distances computed by IVF searches (indexIVF_stats.ndis).",
+                ivf.ndis,
+            ),
+            (
+                "faissx_ivf_heap_updates",
+                "Result heap updates of IVF searches (indexIVF_stats.nheap_updates).",
+                ivf.nheap_updates,
+            ),
+        ] {
+            let family = encoder.encode_descriptor(name, help, None, MetricType::Counter)?;
+            ConstCounter::new(count as u64).encode(family)?;
+        }
+
         let tenants = tenant_sizes(&self.state);
         let mut family = encoder.encode_descriptor(
             "faissx_indexes",
