@@ -208,7 +208,9 @@ fn march_features(cpu: &str) -> Vec<&'static str> {
 
 /// faissx-server's operator new/delete (src/server/alloc.cpp), linked into the package's
 /// binaries only, as an object file so that the linker takes it whether or not anything
-/// references it: replacing the allocator is the program's choice, never libfaissx's.
+/// references it: replacing the allocator is the program's choice, never libfaissx's. The
+/// integration tests link it too, so that the server they run in-process (the fuzzer) refuses
+/// what the real one refuses; outside an untrusted read it is the standard allocator.
 fn compile_server_allocator(root: &Path) {
     println!("cargo:rerun-if-changed=src/server/alloc.cpp");
     let objects = cc::Build::new()
@@ -220,6 +222,7 @@ fn compile_server_allocator(root: &Path) {
         .compile_intermediates();
     for object in objects {
         println!("cargo:rustc-link-arg-bins={}", object.display());
+        println!("cargo:rustc-link-arg-tests={}", object.display());
     }
 }
 
