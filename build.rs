@@ -248,6 +248,7 @@ fn generate_header(root: &Path) {
 
 fn compile_shim(root: &Path) {
     println!("cargo:rerun-if-changed=src/local/shim.cpp");
+    println!("cargo:rerun-if-changed=src/local/distance_tiles.h");
     println!("cargo:rerun-if-env-changed=FAISSX_FAISS_INCLUDE");
     let include = match std::env::var_os("FAISSX_FAISS_INCLUDE") {
         Some(dir) => PathBuf::from(dir),

@@ -447,6 +447,43 @@ fn flat_indexes() {
     });
 }
 
+fn flat_scans_of_every_query_count() {
+    // The server scans flat indexes for fewer than 20 queries through its own tiles of
+    // several pairs at once: they must give FAISS's bits for every dimension, query count,
+    // metric and k (dimensions that are not a multiple of 8 take FAISS's function).
+    let flags = option_env!("CXXFLAGS").unwrap_or("");
+    if flags.contains("-mavx2") && flags.contains("-mfma") {
+        assert_eq!(
+            unsafe { faissx::local::shim::faissx_shim_flat_tiles_match() },
+            1,
+            "an AVX2/FMA build whose tiles do not give FAISS's bits"
+        );
+    }
+    parity(|r| {
+        let mut rng = Rng::new(77);
+        for (d, metric) in [
+            (8, METRIC_L2),
+            (128, METRIC_L2),
+            (136, METRIC_INNER_PRODUCT),
+            (100, METRIC_L2),
+        ] {
+            let index = flat_with(d, metric);
+            r.made(index.ptr());
+            let stored = clustered(&mut rng, 700, d, 10);
+            index.add(&stored);
+            for n in [1, 2, 3, 4, 5, 7, 8, 9, 19] {
+                let queries = clustered(&mut rng, n, d, 10);
+                for k in [1, 7, 100] {
+                    r.knn(
+                        &format!("d {d} metric {metric} n {n} k {k}"),
+                        index.search(&queries, k),
+                    );
+                }
+            }
+        }
+    });
+}
+
 fn batches_split_into_chunks_search_as_one_batch() {
     // A remote search travels in chunks of a few MB. FAISS answers fewer than 20 queries on
     // another path than a batch (no BLAS), whose last bits differ: no chunk may be smaller
@@ -1966,6 +2003,10 @@ fn files_move_between_modes() {
 /// (tools/faiss-c-api-1.12.tsv, as `faissx_*`) in remote mode.
 const SCENARIOS: &[(&str, fn())] = &[
     ("flat_indexes", flat_indexes),
+    (
+        "flat_scans_of_every_query_count",
+        flat_scans_of_every_query_count,
+    ),
     (
         "batches_split_into_chunks_search_as_one_batch",
         batches_split_into_chunks_search_as_one_batch,

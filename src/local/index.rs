@@ -619,13 +619,7 @@ impl LocalIndex {
         frame: &[u8],
         params: Option<&SearchParams>,
     ) -> Result<(Vec<u8>, Vec<u8>)> {
-        self.search_with(
-            n,
-            k,
-            frame,
-            params,
-            shim::faissx_shim_Index_search_with_params,
-        )
+        self.search_with(n, k, frame, params, shim::faissx_shim_Index_search_served)
     }
 
     /// Refuses queries a search could not take: not `n` vectors of the index's dimension, or

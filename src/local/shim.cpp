@@ -41,7 +41,10 @@
 #include <faiss/utils/distances.h>
 #include <faiss/impl/ResultHandler.h>
 
+#include "distance_tiles.h"
+
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -1794,12 +1797,58 @@ struct PerQueryParams {
     }
 };
 
+// Whether distance_tiles.h gives FAISS's bits in this build: its order of operations is what
+// GCC made of FAISS's loop, so it is compared with FAISS's functions once, on pairs whose
+// sums round differently in any other order.
+bool tiles_match_faiss() {
+#if FAISSX_DISTANCE_TILES
+    static const bool agree = [] {
+        std::vector<float> x(4 * 1024), y(8 * 1024);
+        uint64_t state = 0x9E3779B97F4A7C15ull;
+        auto next = [&] {
+            state = state * 6364136223846793005ull + 1442695040888963407ull;
+            // Magnitudes from 2^-8 to 2^8, both signs: sums that lose bits when regrouped.
+            float mantissa = float((state >> 40) & 0xFFFFFF) / float(1 << 24);
+            int exponent = int((state >> 20) % 17) - 8;
+            return std::ldexp(state & 1 ? mantissa : -mantissa, exponent);
+        };
+        for (auto& v : x) {
+            v = next();
+        }
+        for (auto& v : y) {
+            v = next();
+        }
+        for (size_t d : {8, 16, 24, 128, 1024}) {
+            const float* rows[4] = {&x[0], &x[d], &x[2 * d], &x[3 * d]};
+            float l2[4 * 8], ip[4 * 8];
+            faissx::distance_rows<4, true>(rows, y.data(), d, 8, l2);
+            faissx::distance_rows<4, false>(rows, y.data(), d, 8, ip);
+            for (int q = 0; q < 4; q++) {
+                for (int j = 0; j < 8; j++) {
+                    float want_l2 = faiss::fvec_L2sqr(rows[q], &y[j * d], d);
+                    float want_ip = faiss::fvec_inner_product(rows[q], &y[j * d], d);
+                    if (std::memcmp(&want_l2, &l2[q * 8 + j], sizeof(float)) != 0 ||
+                        std::memcmp(&want_ip, &ip[q * 8 + j], sizeof(float)) != 0) {
+                        return false;
+                    }
+                }
+            }
+        }
+        return true;
+    }();
+    return agree;
+#else
+    return false;
+#endif
+}
+
 // FAISS's per-query flat scan (exhaustive_L2sqr_seq, exhaustive_inner_product_seq) streams the
 // whole index once per query: with many queries and an index larger than the caches, memory
 // bandwidth bounds it. This is the same scan, block by block of the index, each block scanned
-// for every query while it is in cache. Each query's results still come from FAISS's own
-// distance function and result handler, fed the same distances in the same order (rows in
-// increasing order), so they are the bits FAISS's per-query scan gives.
+// for every query of the thread while it is in cache, up to 4 queries at once through
+// distance_tiles.h. Each query's results still come from FAISS's result handler, fed FAISS's
+// distances in the same order (rows in increasing order), so they are the bits FAISS's
+// per-query scan gives.
 template <class BlockHandler>
 void scan_blocks(
         const faiss::IndexFlat& flat,
@@ -1814,6 +1863,7 @@ void scan_blocks(
     // A block is 256 KB of stored vectors: it stays in a core's L2 while every query of the
     // thread scans it.
     size_t block = std::max<size_t>(16, (256 << 10) / (d * sizeof(float)));
+    bool tiled = d % 8 == 0 && tiles_match_faiss();
     int threads = int(std::min<int64_t>(n, omp_get_max_threads()));
 #pragma omp parallel num_threads(threads)
     {
@@ -1826,17 +1876,49 @@ void scan_blocks(
             mine.back()->begin(i);
             queries.push_back(x + i * d);
         }
+        std::vector<float> distances(tiled ? 4 * block : 0);
         for (size_t j0 = 0; j0 < ny; j0 += block) {
             size_t j1 = std::min(ny, j0 + block);
-            for (size_t q = 0; q < mine.size(); q++) {
+            size_t rows = j1 - j0;
+            const float* yj0 = y + j0 * d;
+            for (size_t q = 0; q < mine.size();) {
+                size_t group = 1;
+#if FAISSX_DISTANCE_TILES
+                if (tiled) {
+                    size_t left = mine.size() - q;
+                    group = left >= 4 ? 4 : left >= 2 ? 2 : 1;
+                    const float* const* xq = &queries[q];
+                    float* out = distances.data();
+                    if (group == 4) {
+                        l2 ? faissx::distance_rows<4, true>(xq, yj0, d, rows, out)
+                           : faissx::distance_rows<4, false>(xq, yj0, d, rows, out);
+                    } else if (group == 2) {
+                        l2 ? faissx::distance_rows<2, true>(xq, yj0, d, rows, out)
+                           : faissx::distance_rows<2, false>(xq, yj0, d, rows, out);
+                    } else {
+                        l2 ? faissx::distance_rows<1, true>(xq, yj0, d, rows, out)
+                           : faissx::distance_rows<1, false>(xq, yj0, d, rows, out);
+                    }
+                    for (size_t g = 0; g < group; g++) {
+                        Single& result = *mine[q + g];
+                        const float* row = out + g * rows;
+                        for (size_t j = 0; j < rows; j++) {
+                            result.add_result(row[j], j0 + j);
+                        }
+                    }
+                    q += group;
+                    continue;
+                }
+#endif
                 Single& result = *mine[q];
                 const float* xi = queries[q];
-                const float* yj = y + j0 * d;
+                const float* yj = yj0;
                 for (size_t j = j0; j < j1; j++, yj += d) {
                     float distance = l2 ? faiss::fvec_L2sqr(xi, yj, d)
                                         : faiss::fvec_inner_product(xi, yj, d);
                     result.add_result(distance, j);
                 }
+                q += group;
             }
         }
         for (auto& result : mine) {
@@ -1971,6 +2053,30 @@ int faissx_shim_Index_search_each(
             static_cast<const faiss::SearchParameters*>(params));
     return faissx_shim_Index_search_with_params(
             index, n, x, k, per_query.params, distances, labels);
+}
+
+// Whether flat scans of the server take distance_tiles.h (tests check that a build with AVX2
+// and FMA does).
+int faissx_shim_flat_tiles_match() {
+    return tiles_match_faiss() ? 1 : 0;
+}
+
+// faissx-server's search of one request: FAISS's, except where FAISS scans a flat index query
+// by query (fewer queries than its BLAS threshold, no parameters): scan_flat_in_blocks gives
+// those bits sooner.
+int faissx_shim_Index_search_served(
+        const void* index,
+        int64_t n,
+        const float* x,
+        int64_t k,
+        const void* params,
+        float* distances,
+        int64_t* labels) {
+    auto* target = static_cast<const faiss::Index*>(index);
+    if (!params && n > 0 && n < faiss::distance_compute_blas_threshold && is_flat_scan(target)) {
+        return faissx_shim_Index_search_each(index, n, x, k, params, distances, labels);
+    }
+    return faissx_shim_Index_search_with_params(index, n, x, k, params, distances, labels);
 }
 
 int faissx_shim_Index_reconstruct(const void* index, int64_t key, float* recons) {

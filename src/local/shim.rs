@@ -227,6 +227,20 @@ extern "C" {
         distances: *mut f32,
         labels: *mut i64,
     ) -> c_int;
+    /// 1 where the server's flat scans compute distances through several pairs at once with
+    /// FAISS's bits (an AVX2 and FMA build whose FAISS sums as distance_tiles.h does).
+    pub fn faissx_shim_flat_tiles_match() -> c_int;
+    /// As faissx_shim_Index_search_with_params, sooner where FAISS would scan a flat index
+    /// query by query (same bits).
+    pub fn faissx_shim_Index_search_served(
+        index: *const c_void,
+        n: i64,
+        x: *const f32,
+        k: i64,
+        params: *const c_void,
+        distances: *mut f32,
+        labels: *mut i64,
+    ) -> c_int;
     /// As faissx_shim_Index_search_with_params, each query answered to the bit as a search of
     /// it alone would answer it, where faissx_shim_Index_searches_independently says so.
     pub fn faissx_shim_Index_search_each(

@@ -1,0 +1,96 @@
+// Distances between several queries and several stored vectors at once, each bit for bit what
+// FAISS's own fvec_L2sqr / fvec_inner_product return for the pair.
+//
+// FAISS computes one pair with one chain of fused multiply-adds: an 8-float accumulator that
+// takes the vector 8 components at a time, in order, then folds its lanes as
+// ((a0+a4) + (a2+a6)) + ((a1+a5) + (a3+a7)) (GCC's vectorization of its loop, under -mavx2
+// -mfma). Each step waits for the previous one, so a scan is bound by the FMA latency rather
+// than by the core's throughput. Here a tile of Q queries by V vectors runs Q*V such chains
+// side by side, each with exactly FAISS's operations in FAISS's order, so the core overlaps
+// them and every distance keeps FAISS's bits.
+//
+// That order is the compiler's, not FAISS's source's; `tiles_match_faiss` compares the two on
+// sample data, and callers use the tiles only where it says they agree. Dimensions that are
+// not a multiple of 8 go through a tail FAISS's build handles differently: not tiled.
+
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#if defined(__AVX2__) && defined(__FMA__)
+#include <immintrin.h>
+#define FAISSX_DISTANCE_TILES 1
+#else
+#define FAISSX_DISTANCE_TILES 0
+#endif
+
+namespace faissx {
+
+#if FAISSX_DISTANCE_TILES
+
+inline float fold_lanes(__m256 acc) {
+    __m128 halves = _mm_add_ps(_mm256_castps256_ps128(acc), _mm256_extractf128_ps(acc, 1));
+    __m128 pairs = _mm_add_ps(halves, _mm_movehl_ps(halves, halves));
+    return _mm_cvtss_f32(_mm_add_ss(pairs, _mm_shuffle_ps(pairs, pairs, 0x55)));
+}
+
+// out[q * V + v] = distance(x[q], y + v * d), d a multiple of 8.
+template <int Q, int V, bool L2>
+inline void distance_tile(const float* const* x, const float* y, size_t d, float* out) {
+    __m256 acc[Q][V];
+    for (int q = 0; q < Q; q++) {
+        for (int v = 0; v < V; v++) {
+            acc[q][v] = _mm256_setzero_ps();
+        }
+    }
+    for (size_t c = 0; c < d; c += 8) {
+        __m256 xc[Q];
+        for (int q = 0; q < Q; q++) {
+            xc[q] = _mm256_loadu_ps(x[q] + c);
+        }
+        for (int v = 0; v < V; v++) {
+            __m256 yc = _mm256_loadu_ps(y + v * d + c);
+            for (int q = 0; q < Q; q++) {
+                if (L2) {
+                    __m256 diff = _mm256_sub_ps(xc[q], yc);
+                    acc[q][v] = _mm256_fmadd_ps(diff, diff, acc[q][v]);
+                } else {
+                    acc[q][v] = _mm256_fmadd_ps(xc[q], yc, acc[q][v]);
+                }
+            }
+        }
+    }
+    for (int q = 0; q < Q; q++) {
+        for (int v = 0; v < V; v++) {
+            out[q * V + v] = fold_lanes(acc[q][v]);
+        }
+    }
+}
+
+// out[q * ny + j] = distance(x[q], y + j * d) for j < ny: tiles of V vectors (8 chains in
+// all), the last vectors one at a time.
+template <int Q, bool L2>
+inline void distance_rows(const float* const* x, const float* y, size_t d, size_t ny, float* out) {
+    constexpr int V = 8 / Q;
+    float tile[Q * V];
+    size_t j = 0;
+    for (; j + V <= ny; j += V) {
+        distance_tile<Q, V, L2>(x, y + j * d, d, tile);
+        for (int q = 0; q < Q; q++) {
+            for (int v = 0; v < V; v++) {
+                out[q * ny + j + v] = tile[q * V + v];
+            }
+        }
+    }
+    for (; j < ny; j++) {
+        distance_tile<Q, 1, L2>(x, y + j * d, d, tile);
+        for (int q = 0; q < Q; q++) {
+            out[q * ny + j] = tile[q];
+        }
+    }
+}
+
+#endif
+
+} // namespace faissx
