@@ -585,7 +585,7 @@ fn id_maps_built_here_over_a_remote_index_answer_as_local_ones() {
             same_bits(&composite.search(&xq, K), &want);
             // FAISS's IDMap translates the caller's selector for its index: the positions it
             // selects go to the server as one batch.
-            assert_eq!(remove(&composite, &gone), removed);
+            assert_eq!(remove(composite, &gone), removed);
             assert_eq!(composite.ntotal(), NB - removed);
             assert_eq!(sub.ntotal(), NB - removed);
             same_bits(&composite.search(&xq, K), &want_after);
