@@ -14,6 +14,7 @@ use faissx::ffi::index_replicas::*;
 use faissx::ffi::index_shards::*;
 use faissx::ffi::types::*;
 use remote::*;
+use std::os::raw::c_int;
 use std::ptr;
 
 const D: usize = 16;
@@ -499,4 +500,409 @@ fn shard_sets_over_remote_indexes_serve_several_threads_at_once() {
             });
         }
     });
+}
+
+// ---- FAISS's composites built in this process over one remote index ----
+
+use faissx::ffi::index_flat::*;
+use faissx::ffi::index_ivf_flat::*;
+use faissx::ffi::index_pre_transform::*;
+use faissx::ffi::index_scalar_quantizer::*;
+use faissx::ffi::meta_indexes::*;
+use faissx::ffi::vector_transform::*;
+
+/// One remote index of `server`, made by `make` (remote mode is off again after).
+fn remote_on(server: &Server, make: impl Fn() -> Index) -> Index {
+    on_each(std::slice::from_ref(server), make).remove(0)
+}
+
+/// Runs `build(0)` with remote mode off, then `build(1)` with remote mode on `other` (a
+/// server that does not hold the sub-index): both times the composite is built in this process.
+fn built_here(other: &Server, build: impl Fn(usize) -> Index) -> Vec<Index> {
+    let mut made = vec![];
+    for (i, mode) in [None, Some(other.endpoint.as_str())]
+        .into_iter()
+        .enumerate()
+    {
+        configure(mode, None, None);
+        let composite = build(i);
+        local_mode();
+        assert!(!is_remote(composite.ptr()), "built in this process");
+        made.push(composite);
+    }
+    made
+}
+
+fn id_map(sub: *mut FaissIndex, two_way: bool) -> Index {
+    let mut p = ptr::null_mut();
+    let rc = unsafe {
+        if two_way {
+            faissx_IndexIDMap2_new(&mut p, sub)
+        } else {
+            faissx_IndexIDMap_new(&mut p, sub)
+        }
+    };
+    Index::from_new(rc, p)
+}
+
+fn remove(index: &Index, selector: &Selector) -> usize {
+    let mut removed = 0usize;
+    check(unsafe { faissx_Index_remove_ids(index.ptr(), selector.0, &mut removed) });
+    removed
+}
+
+#[test]
+fn id_maps_built_here_over_a_remote_index_answer_as_local_ones() {
+    let _serial = exclusive();
+    let servers = servers(2);
+    let (xb, xq) = data(9);
+    let ids: Vec<idx_t> = (0..NB as idx_t).map(|i| 1_000 + 11 * i).collect();
+    let gone = Selector::batch(&ids.iter().copied().step_by(7).collect::<Vec<_>>());
+    for two_way in [false, true] {
+        let local = Index::factory(
+            D,
+            ["IDMap,Flat", "IDMap2,Flat"][two_way as usize],
+            METRIC_L2,
+        );
+        local.add_with_ids(&xb, &ids);
+        let want = local.search(&xq, K);
+        let removed = remove(&local, &gone);
+        let want_after = local.search(&xq, K);
+        let subs: Vec<Index> = (0..2)
+            .map(|_| remote_on(&servers[0], || flat_l2(D)))
+            .collect();
+        let composites = built_here(&servers[1], |i| id_map(subs[i].ptr(), two_way));
+        for (sub, composite) in subs.iter().zip(&composites) {
+            // As FAISS: the very index it was built over.
+            let lent = unsafe { faissx_IndexIDMap_sub_index(composite.ptr()) };
+            assert_eq!(lent, sub.ptr());
+            composite.add_with_ids(&xb, &ids);
+            assert_eq!(
+                sub.ntotal(),
+                NB,
+                "the caller's handle sees the composite's writes"
+            );
+            same_bits(&composite.search(&xq, K), &want);
+            // FAISS's IDMap translates the caller's selector for its index: the positions it
+            // selects go to the server as one batch.
+            assert_eq!(remove(composite, &gone), removed);
+            assert_eq!(composite.ntotal(), NB - removed);
+            assert_eq!(sub.ntotal(), NB - removed);
+            same_bits(&composite.search(&xq, K), &want_after);
+            if two_way {
+                assert_eq!(composite.reconstruct(ids[1]), local.reconstruct(ids[1]));
+            }
+        }
+    }
+}
+
+fn ivf_flat(quantizer: *mut FaissIndex, nlist: usize) -> Index {
+    let mut p = ptr::null_mut();
+    let rc = unsafe { faissx_IndexIVFFlat_new_with(&mut p, quantizer, D, nlist) };
+    Index::from_new(rc, p)
+}
+
+fn ivf_sq(quantizer: *mut FaissIndex, nlist: usize, by_residual: bool) -> (c_int, Option<Index>) {
+    let mut p = ptr::null_mut();
+    let rc = unsafe {
+        faissx_IndexIVFScalarQuantizer_new_with_metric(
+            &mut p,
+            quantizer,
+            D,
+            nlist,
+            QT_8bit,
+            METRIC_L2,
+            by_residual.into(),
+        )
+    };
+    (rc, (rc == 0).then(|| Index::from_new(rc, p)))
+}
+
+#[test]
+fn ivf_indexes_built_here_over_a_remote_quantizer_answer_as_local_ones() {
+    let _serial = exclusive();
+    let servers = servers(2);
+    let (xb, xq) = data(10);
+    const NLIST: usize = 24;
+    for sq in [false, true] {
+        let make = |quantizer: *mut FaissIndex| {
+            if sq {
+                let (rc, index) = ivf_sq(quantizer, NLIST, false);
+                check(rc);
+                index.unwrap()
+            } else {
+                ivf_flat(quantizer, NLIST)
+            }
+        };
+        let local_quantizer = flat_l2(D);
+        let local = make(local_quantizer.ptr());
+        local.train(&xb);
+        local.add(&xb);
+        set_nprobe(&local, 5);
+        let want = local.search(&xq, K);
+
+        let quantizers: Vec<Index> = (0..2)
+            .map(|_| remote_on(&servers[0], || flat_l2(D)))
+            .collect();
+        let composites = built_here(&servers[1], |i| make(quantizers[i].ptr()));
+        for (quantizer, composite) in quantizers.iter().zip(&composites) {
+            assert_eq!(
+                unsafe { faissx_IndexIVF_quantizer(composite.ptr()) },
+                quantizer.ptr()
+            );
+            // FAISS's k-means trains the quantizer through its face, on the server.
+            composite.train(&xb);
+            assert_eq!(quantizer.ntotal(), NLIST);
+            for c in [0, NLIST as idx_t - 1] {
+                assert_eq!(quantizer.reconstruct(c), local_quantizer.reconstruct(c));
+            }
+            composite.add(&xb);
+            set_nprobe(composite, 5);
+            same_bits(&composite.search(&xq, K), &want);
+        }
+    }
+
+    // Residuals are computed vector by vector from the quantizer, inside FAISS's parallel loops.
+    let quantizer = remote_on(&servers[0], || flat_l2(D));
+    let (rc, _) = ivf_sq(quantizer.ptr(), NLIST, true);
+    expect_err(
+        rc,
+        FAISSX_ERR_UNSUPPORTED,
+        &["IndexIVFScalarQuantizer", "residuals"],
+    );
+    let mut p = ptr::null_mut();
+    let rc = unsafe {
+        faissx::ffi::index_pq::faissx_IndexIVFPQ_new_with(&mut p, quantizer.ptr(), D, NLIST, 4, 8)
+    };
+    expect_err(rc, FAISSX_ERR_UNSUPPORTED, &["IndexIVFPQ", "residuals"]);
+    assert_eq!(quantizer.ntotal(), 0, "nothing happened to it");
+}
+
+fn transform(pca: bool, d_out: usize) -> *mut FaissVectorTransform {
+    let mut p = ptr::null_mut();
+    check(unsafe {
+        if pca {
+            faissx_PCAMatrix_new_with(&mut p, D as c_int, d_out as c_int, 0.0, 0)
+        } else {
+            faissx_RandomRotationMatrix_new_with(&mut p, D as c_int, d_out as c_int)
+        }
+    });
+    p.cast()
+}
+
+fn pre_transform(ltrans: *mut FaissVectorTransform, sub: *mut FaissIndex) -> Index {
+    let mut p = ptr::null_mut();
+    let rc = unsafe {
+        if ltrans.is_null() {
+            faissx_IndexPreTransform_new_with(&mut p, sub)
+        } else {
+            faissx_IndexPreTransform_new_with_transform(&mut p, ltrans, sub)
+        }
+    };
+    Index::from_new(rc, p)
+}
+
+#[test]
+fn pre_transforms_and_refinements_built_here_over_a_remote_index_answer_as_local_ones() {
+    let _serial = exclusive();
+    let servers = servers(2);
+    let (xb, xq) = data(11);
+    const D_OUT: usize = 8;
+    for pca in [true, false] {
+        // Each index owns its transform (own_fields = 1 would also free the sub-index).
+        let mut transforms = vec![];
+        let mut fresh = || {
+            let t = transform(pca, D_OUT);
+            transforms.push(t);
+            t
+        };
+        let local_sub = flat_l2(D_OUT);
+        let local = pre_transform(fresh(), local_sub.ptr());
+        local.train(&xb);
+        local.add(&xb);
+        let want = local.search(&xq, K);
+        let subs: Vec<Index> = (0..2)
+            .map(|_| remote_on(&servers[0], || flat_l2(D_OUT)))
+            .collect();
+        let made: Vec<*mut FaissVectorTransform> = (0..2).map(|_| fresh()).collect();
+        let composites = built_here(&servers[1], |i| {
+            if i == 0 {
+                pre_transform(made[i], subs[i].ptr())
+            } else {
+                // Without a transform, then one prepended: FAISS's own order.
+                let composite = pre_transform(ptr::null_mut(), subs[i].ptr());
+                check(unsafe {
+                    faissx_IndexPreTransform_prepend_transform(composite.ptr(), made[i])
+                });
+                composite
+            }
+        });
+        for (sub, composite) in subs.iter().zip(&composites) {
+            assert_eq!(
+                unsafe { faissx_IndexPreTransform_index(composite.ptr()) },
+                sub.ptr()
+            );
+            composite.train(&xb);
+            composite.add(&xb);
+            assert_eq!(sub.ntotal(), NB);
+            same_bits(&composite.search(&xq, K), &want);
+            assert_eq!(composite.reconstruct(5), local.reconstruct(5));
+        }
+        drop(composites);
+        drop(local);
+        for t in transforms {
+            unsafe { faissx_VectorTransform_free(t) };
+        }
+    }
+
+    // IndexRefineFlat: the remote index proposes, the flat index in this process re-ranks.
+    let local = Index::factory(D, "SQ4", METRIC_L2);
+    let refine = |base: *mut FaissIndex| {
+        let mut p = ptr::null_mut();
+        let index = Index::from_new(unsafe { faissx_IndexRefineFlat_new(&mut p, base) }, p);
+        unsafe { faissx_IndexRefineFlat_set_k_factor(index.ptr(), 3.0) };
+        index
+    };
+    let local_refine = refine(local.ptr());
+    local_refine.train(&xb);
+    local_refine.add(&xb);
+    let want = local_refine.search(&xq, K);
+    let bases: Vec<Index> = (0..2)
+        .map(|_| remote_on(&servers[0], || Index::factory(D, "SQ4", METRIC_L2)))
+        .collect();
+    let composites = built_here(&servers[1], |i| refine(bases[i].ptr()));
+    for (base, composite) in bases.iter().zip(&composites) {
+        composite.train(&xb);
+        composite.add(&xb);
+        assert_eq!(base.ntotal(), NB);
+        same_bits(&composite.search(&xq, K), &want);
+        assert_eq!(composite.reconstruct(7), xb[7 * D..8 * D].to_vec());
+    }
+}
+
+#[test]
+fn composites_built_here_keep_their_remote_index_alive_as_long_as_they_need_it() {
+    let _serial = exclusive();
+    let server = Server::start(&[]);
+    let (xb, xq) = data(12);
+    let ids: Vec<idx_t> = (0..NB as idx_t).map(|i| 7 * i).collect();
+    let local = Index::factory(D, "IDMap,Flat", METRIC_L2);
+    local.add_with_ids(&xb, &ids);
+    let want = local.search(&xq, K);
+    let name_of = |index: &Index| {
+        configure(Some(&server.endpoint), None, None);
+        let name = remote_name(index);
+        local_mode();
+        name
+    };
+    let gone = |name: &str| {
+        configure(Some(&server.endpoint), None, None);
+        let found = open(name).err();
+        local_mode();
+        found == Some(FAISSX_ERR_NOT_FOUND)
+    };
+
+    // The caller frees the sub-index first: the composite keeps it, and lends its face.
+    let sub = remote_on(&server, || flat_l2(D));
+    let name = name_of(&sub);
+    let composite = id_map(sub.ptr(), false);
+    composite.add_with_ids(&xb, &ids);
+    drop(sub);
+    assert!(!gone(&name));
+    same_bits(&composite.search(&xq, K), &want);
+    let face = unsafe { faissx_IndexIDMap_sub_index(composite.ptr()) };
+    assert!(!face.is_null() && !is_remote(face));
+    assert_eq!(unsafe { faissx_Index_ntotal(face) }, NB as idx_t);
+    drop(composite);
+    assert!(gone(&name), "the last reference deleted it");
+
+    // The composite goes first: the sub-index stays the caller's.
+    let sub = remote_on(&server, || flat_l2(D));
+    let composite = id_map(sub.ptr(), true);
+    composite.add_with_ids(&xb, &ids);
+    drop(composite);
+    assert_eq!(sub.ntotal(), NB);
+    sub.add(&xb[..D]);
+    assert_eq!(sub.ntotal(), NB + 1);
+    drop(sub);
+
+    // own_fields = 1: the composite frees the caller's handle with itself, as FAISS does.
+    let quantizer = remote_on(&server, || flat_l2(D));
+    let name = name_of(&quantizer);
+    let composite = ivf_flat(quantizer.into_raw(), 4);
+    unsafe { faissx_IndexIVF_set_own_fields(composite.ptr(), 1) };
+    composite.train(&xb);
+    drop(composite);
+    assert!(gone(&name));
+}
+
+#[test]
+fn composites_built_here_report_their_remote_index_failures_and_refusals() {
+    let _serial = exclusive();
+    let server = Server::start(&[]);
+    let (xb, xq) = data(13);
+    let ids: Vec<idx_t> = (0..NB as idx_t).collect();
+    let sub = remote_on(&server, || flat_l2(D));
+    let composite = id_map(sub.ptr(), false);
+    composite.add_with_ids(&xb, &ids);
+
+    // Neither written nor copied: FAISS knows nothing of remote indexes.
+    let (mut size, mut buf) = (0usize, ptr::null_mut());
+    let rc = unsafe { faissx_write_index_buf(composite.ptr(), &mut size, &mut buf) };
+    expect_err(rc, FAISSX_ERR_UNSUPPORTED, &["remote index", "file format"]);
+    let mut copy = ptr::null_mut();
+    let rc = unsafe { faissx::ffi::clone_index::faissx_clone_index(composite.ptr(), &mut copy) };
+    expect_err(rc, FAISSX_ERR_UNSUPPORTED, &["remote index", "cannot copy"]);
+
+    // A selector the IDMap translates for a search would be tested id by id.
+    let selector = Selector::batch(&[1, 2, 3]);
+    let mut p = ptr::null_mut();
+    check(unsafe { faissx_SearchParameters_new(&mut p, selector.0) });
+    let params = Params(p);
+    let (mut distances, mut labels) = (vec![0f32; NQ * K], vec![0 as idx_t; NQ * K]);
+    let search =
+        |params: *mut FaissSearchParameters, distances: &mut [f32], labels: &mut [idx_t]| unsafe {
+            faissx_Index_search_with_params(
+                composite.ptr(),
+                NQ as idx_t,
+                xq.as_ptr(),
+                K as idx_t,
+                params,
+                distances.as_mut_ptr(),
+                labels.as_mut_ptr(),
+            )
+        };
+    expect_err(
+        search(params.0, &mut distances, &mut labels),
+        FAISSX_ERR_UNSUPPORTED,
+        &["selector was built inside FAISS"],
+    );
+
+    // The index deleted under it: the server's own code and message.
+    configure(Some(&server.endpoint), None, None);
+    let name = cstr(&remote_name(&sub));
+    check(unsafe { faissx::ffi::faissx::faissx_remote_drop(name.as_ptr()) });
+    local_mode();
+    expect_err(
+        search(ptr::null_mut(), &mut distances, &mut labels),
+        FAISSX_ERR_NOT_FOUND,
+        &["faissx_Index_search", "[faissx error -12]"],
+    );
+    drop(composite);
+    drop(sub);
+
+    // Binary remote indexes have no face.
+    configure(Some(&server.endpoint), None, None);
+    let quantizer = BinaryIndex::factory(64, "BFlat");
+    local_mode();
+    let mut p = ptr::null_mut();
+    let rc = unsafe {
+        faissx::ffi::index_binary_ivf::faissx_IndexBinaryIVF_new_with(
+            &mut p,
+            quantizer.ptr(),
+            64,
+            4,
+        )
+    };
+    expect_err(rc, FAISSX_ERR_UNSUPPORTED, &["binary", "remote"]);
 }

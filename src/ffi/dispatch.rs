@@ -5,8 +5,10 @@ use crate::ffi::boundary::{Error, Result};
 use crate::ffi::types::*;
 pub use crate::local::index::RawIndex;
 pub use crate::protocol::IndexSpec;
+pub use crate::remote::face::lent;
 pub use crate::remote::index::{as_remote, RemoteIndex};
 use crate::remote::{active_client, Client};
+use std::os::raw::c_void;
 use std::sync::Arc;
 
 /// Rejects remote handles in functions that only work on FAISS objects in this process.
@@ -161,29 +163,57 @@ pub unsafe fn remote_cast<T, U>(index: *mut T, class: &str) -> Option<*mut U> {
     })
 }
 
-/// In remote mode, creates a composite index (IVF over a quantizer, IDMap over an index) on
-/// the server; `sub` may be remote or local (then uploaded). Outside remote mode, a remote
-/// `sub` cannot serve a local composite.
+/// A composite index (IVF over a quantizer, IDMap over an index, ...) over `sub`:
+/// - in remote mode, created on the server from `spec` (given the sub-index's name there): a
+///   remote `sub` of that server is borrowed, a local one uploaded;
+/// - over a remote `sub` that server does not hold (local mode, or remote mode on another
+///   server), FAISS's composite in this process over the sub-index's face, made by
+///   `over_face` (a shim `..._over_face`);
+/// - `None` for a local `sub` outside remote mode: FAISS's C API builds it.
 ///
 /// # Safety
 /// `sub` must be a live handle.
 pub unsafe fn create_composite<T>(
     sub: *const T,
     binary_sub: bool,
-    spec: impl FnOnce(String) -> IndexSpec,
+    spec: impl FnOnce(String) -> Result<IndexSpec>,
+    over_face: impl FnOnce(*mut c_void, *mut *mut c_void) -> Result<()>,
 ) -> Result<Option<*mut FaissIndex>> {
-    match active_client() {
-        Some(client) => {
-            let side = server_side(&client, sub, binary_sub)?;
-            let created = RemoteIndex::create(client, spec(side.name.clone()))?;
-            *(*created).sub_handle.lock().unwrap() = Some((sub as usize, binary_sub));
-            Ok(Some(created.cast()))
-        }
-        None => {
-            local_only(sub, "the sub-index")?;
-            Ok(None)
+    let client = active_client();
+    if let Some(remote) = as_remote(sub) {
+        if !client
+            .as_ref()
+            .is_some_and(|c| c.same_server(&remote.client))
+        {
+            if binary_sub {
+                return Err(Error::unsupported(
+                    "the binary sub-index is a remote index of another server (or remote mode \
+                     is off): only float remote indexes can serve a composite built in this \
+                     process; configure its server and build the composite there",
+                ));
+            }
+            return crate::remote::face::composite_over(remote, over_face).map(Some);
         }
     }
+    let Some(client) = client else {
+        return Ok(None);
+    };
+    let side = server_side(&client, sub, binary_sub)?;
+    let created = RemoteIndex::create(client, spec(side.name.clone())?)?;
+    *(*created).sub_handle.lock().unwrap() = Some((sub as usize, binary_sub));
+    Ok(Some(created.cast()))
+}
+
+/// Refuses an IVF that encodes residuals over a remote quantizer, in this process: FAISS
+/// computes residuals from the quantizer's centroids vector by vector (a round trip each),
+/// inside parallel loops that cannot report a failed request.
+pub fn residuals_over_face(class: &str) -> Error {
+    Error::unsupported(format!(
+        "an {class} built in this process over a remote quantizer cannot encode residuals \
+         (FAISS reconstructs one centroid per vector, a round trip each, inside parallel loops \
+         that cannot report a failure); encode the vectors themselves (by_residual = 0), or \
+         configure the quantizer's server and build the IVF there"
+    ))
 }
 
 /// Constructors of index types the server does not build: in remote mode they fail rather than

@@ -408,11 +408,18 @@ pub unsafe extern "C" fn faissx_IndexBinaryIVF_new_with(
         let d_signed = i64::try_from(d).map_err(|_| Error::invalid("d is too large"))?;
         crate::ffi::index_binary_flat::binary_dimension(d_signed)?;
         nlist_in_range(nlist as u64)?;
-        if let Some(handle) = create_composite(quantizer, true, |quantizer| IndexSpec::BinaryIvf {
+        if let Some(handle) = create_composite(
             quantizer,
-            d: d as u64,
-            nlist: nlist as u64,
-        })? {
+            true,
+            |quantizer| {
+                Ok(IndexSpec::BinaryIvf {
+                    quantizer,
+                    d: d as u64,
+                    nlist: nlist as u64,
+                })
+            },
+            |_, _| unreachable!("binary remote indexes have no face: refused before"),
+        )? {
             *p_index = handle.cast();
             return Ok(());
         }

@@ -4,7 +4,7 @@ use crate::boundary;
 use crate::ffi::boundary::*;
 use crate::ffi::dispatch::*;
 use crate::ffi::types::*;
-use crate::local::sys;
+use crate::local::{shim, shim_status, sys};
 use std::os::raw::c_int;
 
 /// Creates an `IndexFlat` in `*p_index`; the caller owns it. Returns 0 or an error code.
@@ -233,9 +233,12 @@ pub unsafe extern "C" fn faissx_IndexRefineFlat_new(
     boundary!({
         non_null(p_index, "p_index")?;
         non_null(base_index, "base_index")?;
-        if let Some(handle) =
-            create_composite(base_index, false, |base| IndexSpec::RefineFlat { base })?
-        {
+        if let Some(handle) = create_composite(
+            base_index,
+            false,
+            |base| Ok(IndexSpec::RefineFlat { base }),
+            |face, out| shim_status(shim::faissx_shim_IndexRefineFlat_over_face(out, face)),
+        )? {
             *p_index = handle.cast();
             return Ok(());
         }

@@ -187,7 +187,10 @@ pub unsafe extern "C" fn faissx_IndexIVF_quantizer(index: *const FaissIndexIVF) 
         if let Some(remote) = as_remote(index) {
             return remote_quantizer(remote);
         }
-        Ok(sys::faiss_IndexIVF_quantizer(index))
+        Ok(lent(
+            index.cast_mut().cast(),
+            sys::faiss_IndexIVF_quantizer(index),
+        ))
     })
 }
 

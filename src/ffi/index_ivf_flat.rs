@@ -87,7 +87,10 @@ pub unsafe extern "C" fn faissx_IndexIVFFlat_quantizer(
         if let Some(remote) = as_remote(index) {
             return remote_quantizer(remote);
         }
-        Ok(sys::faiss_IndexIVFFlat_quantizer(index))
+        Ok(lent(
+            index.cast_mut().cast(),
+            sys::faiss_IndexIVFFlat_quantizer(index),
+        ))
     })
 }
 
@@ -157,12 +160,19 @@ pub unsafe extern "C" fn faissx_IndexIVFFlat_new_with(
         non_null(quantizer, "quantizer")?;
         quantizer_dimension(quantizer, d)?;
         nlist_in_range(nlist as u64)?;
-        if let Some(handle) = create_composite(quantizer, false, |quantizer| IndexSpec::IvfFlat {
+        if let Some(handle) = create_composite(
             quantizer,
-            d: d as u64,
-            nlist: nlist as u64,
-            metric: METRIC_L2,
-        })? {
+            false,
+            |quantizer| {
+                Ok(IndexSpec::IvfFlat {
+                    quantizer,
+                    d: d as u64,
+                    nlist: nlist as u64,
+                    metric: METRIC_L2,
+                })
+            },
+            |face, out| ivf_flat_over_face(out, face, d, nlist, METRIC_L2),
+        )? {
             *p_index = handle.cast();
             return Ok(());
         }
@@ -187,12 +197,19 @@ pub unsafe extern "C" fn faissx_IndexIVFFlat_new_with_metric(
         known_metric(metric)?;
         quantizer_dimension(quantizer, d)?;
         nlist_in_range(nlist as u64)?;
-        if let Some(handle) = create_composite(quantizer, false, |quantizer| IndexSpec::IvfFlat {
+        if let Some(handle) = create_composite(
             quantizer,
-            d: d as u64,
-            nlist: nlist as u64,
-            metric,
-        })? {
+            false,
+            |quantizer| {
+                Ok(IndexSpec::IvfFlat {
+                    quantizer,
+                    d: d as u64,
+                    nlist: nlist as u64,
+                    metric,
+                })
+            },
+            |face, out| ivf_flat_over_face(out, face, d, nlist, metric),
+        )? {
             *p_index = handle.cast();
             return Ok(());
         }
@@ -243,4 +260,20 @@ pub unsafe extern "C" fn faissx_IndexIVFFlat_update_vectors(
             v,
         ))
     })
+}
+
+unsafe fn ivf_flat_over_face(
+    out: *mut *mut std::os::raw::c_void,
+    face: *mut std::os::raw::c_void,
+    d: usize,
+    nlist: usize,
+    metric: FaissMetricType,
+) -> Result<()> {
+    shim_status(shim::faissx_shim_IndexIVFFlat_over_face(
+        out,
+        face,
+        d,
+        nlist,
+        metric as c_int,
+    ))
 }

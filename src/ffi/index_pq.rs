@@ -116,14 +116,21 @@ pub unsafe extern "C" fn faissx_IndexIVFPQ_new_with_metric(
         pq_shape(d_signed, M as u64, nbits as u64)?;
         nlist_in_range(nlist as u64)?;
         ivf_scan_metric(metric, "IndexIVFPQ")?;
-        if let Some(handle) = create_composite(quantizer, false, |quantizer| IndexSpec::IvfPq {
+        if let Some(handle) = create_composite(
             quantizer,
-            d: d as u64,
-            nlist: nlist as u64,
-            m: M as u64,
-            nbits: nbits as u64,
-            metric,
-        })? {
+            false,
+            |quantizer| {
+                Ok(IndexSpec::IvfPq {
+                    quantizer,
+                    d: d as u64,
+                    nlist: nlist as u64,
+                    m: M as u64,
+                    nbits: nbits as u64,
+                    metric,
+                })
+            },
+            |_, _| Err(residuals_over_face("IndexIVFPQ")),
+        )? {
             *p_index = handle.cast();
             return Ok(());
         }

@@ -5,7 +5,6 @@ use crate::ffi::boundary::*;
 use crate::ffi::dispatch::*;
 use crate::ffi::types::*;
 use crate::local::{shim, shim_status, sys};
-use crate::remote::active_client;
 use std::os::raw::c_int;
 
 /// Frees an `IndexPreTransform`. NULL is a no-op. Borrowed pointers obtained from it become invalid.
@@ -46,7 +45,10 @@ pub unsafe extern "C" fn faissx_IndexPreTransform_index(
         if let Some(remote) = as_remote(index) {
             return remote_sub_index(remote, pre_transform_index);
         }
-        Ok(sys::faiss_IndexPreTransform_index(index))
+        Ok(lent(
+            index.cast_mut().cast(),
+            sys::faiss_IndexPreTransform_index(index),
+        ))
     })
 }
 
@@ -105,10 +107,17 @@ pub unsafe extern "C" fn faissx_IndexPreTransform_new_with(
         non_null(p_index, "p_index")?;
         non_null(index, "index")?;
         // No transform yet: an empty one on the wire.
-        if let Some(handle) = create_composite(index, false, |index| IndexSpec::PreTransform {
+        if let Some(handle) = create_composite(
             index,
-            transform: Vec::new(),
-        })? {
+            false,
+            |index| {
+                Ok(IndexSpec::PreTransform {
+                    index,
+                    transform: Vec::new(),
+                })
+            },
+            |face, out| pre_transform_over_face(out, face, std::ptr::null_mut()),
+        )? {
             *p_index = handle.cast();
             return Ok(());
         }
@@ -127,15 +136,19 @@ pub unsafe extern "C" fn faissx_IndexPreTransform_new_with_transform(
         non_null(p_index, "p_index")?;
         non_null(ltrans, "ltrans")?;
         non_null(index, "index")?;
-        if active_client().is_some() {
-            let transform = serialized(ltrans)?;
-            if let Some(handle) = create_composite(index, false, |index| IndexSpec::PreTransform {
-                index,
-                transform,
-            })? {
-                *p_index = handle.cast();
-                return Ok(());
-            }
+        if let Some(handle) = create_composite(
+            index,
+            false,
+            |index| {
+                Ok(IndexSpec::PreTransform {
+                    index,
+                    transform: serialized(ltrans)?,
+                })
+            },
+            |face, out| pre_transform_over_face(out, face, ltrans.cast()),
+        )? {
+            *p_index = handle.cast();
+            return Ok(());
         }
         faiss_status(sys::faiss_IndexPreTransform_new_with_transform(
             p_index, ltrans, index,
@@ -163,6 +176,16 @@ pub unsafe extern "C" fn faissx_IndexPreTransform_prepend_transform(
 
 unsafe extern "C" fn pre_transform_index(index: *mut FaissIndex) -> *mut FaissIndex {
     sys::faiss_IndexPreTransform_index(index)
+}
+
+unsafe fn pre_transform_over_face(
+    out: *mut *mut std::os::raw::c_void,
+    face: *mut std::os::raw::c_void,
+    transform: *mut std::os::raw::c_void,
+) -> Result<()> {
+    shim_status(shim::faissx_shim_IndexPreTransform_over_face(
+        out, face, transform,
+    ))
 }
 
 /// The server gets its own copy of a caller's transform, in FAISS's serialized form; the

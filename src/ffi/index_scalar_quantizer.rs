@@ -153,16 +153,34 @@ pub unsafe extern "C" fn faissx_IndexIVFScalarQuantizer_new_with_metric(
         ivf_scan_metric(metric, "IndexIVFScalarQuantizer")?;
         quantizer_dimension(quantizer, d)?;
         nlist_in_range(nlist as u64)?;
-        if let Some(handle) = create_composite(quantizer, false, |quantizer| {
-            IndexSpec::IvfScalarQuantizer {
-                quantizer,
-                d: d as u64,
-                nlist: nlist as u64,
-                qt,
-                metric,
-                by_residual: encode_residual != 0,
-            }
-        })? {
+        if let Some(handle) = create_composite(
+            quantizer,
+            false,
+            |quantizer| {
+                Ok(IndexSpec::IvfScalarQuantizer {
+                    quantizer,
+                    d: d as u64,
+                    nlist: nlist as u64,
+                    qt,
+                    metric,
+                    by_residual: encode_residual != 0,
+                })
+            },
+            |face, out| {
+                if encode_residual != 0 {
+                    return Err(residuals_over_face("IndexIVFScalarQuantizer"));
+                }
+                shim_status(shim::faissx_shim_IndexIVFScalarQuantizer_over_face(
+                    out,
+                    face,
+                    d,
+                    nlist,
+                    qt as c_int,
+                    metric as c_int,
+                    encode_residual,
+                ))
+            },
+        )? {
             *p_index = handle.cast();
             return Ok(());
         }
@@ -232,7 +250,10 @@ pub unsafe extern "C" fn faissx_IndexIVFScalarQuantizer_quantizer(
         if let Some(remote) = as_remote(index) {
             return remote_quantizer(remote);
         }
-        Ok(sys::faiss_IndexIVFScalarQuantizer_quantizer(index))
+        Ok(lent(
+            index.cast_mut().cast(),
+            sys::faiss_IndexIVFScalarQuantizer_quantizer(index),
+        ))
     })
 }
 

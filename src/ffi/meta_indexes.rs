@@ -4,7 +4,7 @@ use crate::boundary;
 use crate::ffi::boundary::*;
 use crate::ffi::dispatch::*;
 use crate::ffi::types::*;
-use crate::local::sys;
+use crate::local::{shim, shim_status, sys};
 use std::os::raw::c_int;
 
 /// `own_fields` of an `IndexIDMap`; 0 (with the last error set) for a NULL handle.
@@ -45,10 +45,17 @@ pub unsafe extern "C" fn faissx_IndexIDMap_new(
     boundary!({
         non_null(p_index, "p_index")?;
         non_null(index, "index")?;
-        if let Some(handle) = create_composite(index, false, |index| IndexSpec::IdMap {
-            sub_index: index,
-            two_way: false,
-        })? {
+        if let Some(handle) = create_composite(
+            index,
+            false,
+            |index| {
+                Ok(IndexSpec::IdMap {
+                    sub_index: index,
+                    two_way: false,
+                })
+            },
+            |face, out| shim_status(shim::faissx_shim_IndexIDMap_over_face(out, face, 0)),
+        )? {
             *p_index = handle.cast();
             return Ok(());
         }
@@ -102,7 +109,7 @@ pub unsafe extern "C" fn faissx_IndexIDMap_sub_index(
         if let Some(remote) = as_remote(index) {
             return remote_sub_index(remote, sys::faiss_IndexIDMap_sub_index);
         }
-        Ok(sys::faiss_IndexIDMap_sub_index(index))
+        Ok(lent(index.cast(), sys::faiss_IndexIDMap_sub_index(index)))
     })
 }
 
@@ -144,10 +151,17 @@ pub unsafe extern "C" fn faissx_IndexIDMap2_new(
     boundary!({
         non_null(p_index, "p_index")?;
         non_null(index, "index")?;
-        if let Some(handle) = create_composite(index, false, |index| IndexSpec::IdMap {
-            sub_index: index,
-            two_way: true,
-        })? {
+        if let Some(handle) = create_composite(
+            index,
+            false,
+            |index| {
+                Ok(IndexSpec::IdMap {
+                    sub_index: index,
+                    two_way: true,
+                })
+            },
+            |face, out| shim_status(shim::faissx_shim_IndexIDMap_over_face(out, face, 1)),
+        )? {
             *p_index = handle.cast();
             return Ok(());
         }
@@ -217,6 +231,6 @@ pub unsafe extern "C" fn faissx_IndexIDMap2_sub_index(
         if let Some(remote) = as_remote(index) {
             return remote_sub_index(remote, sys::faiss_IndexIDMap2_sub_index);
         }
-        Ok(sys::faiss_IndexIDMap2_sub_index(index))
+        Ok(lent(index.cast(), sys::faiss_IndexIDMap2_sub_index(index)))
     })
 }

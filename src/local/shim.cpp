@@ -131,6 +131,7 @@ struct faissx_FaceOps {
     int (*assign)(void* remote, int64_t n, const float* x, int64_t* labels, int64_t k);
     int (*reset)(void* remote);
     int (*remove_ids)(void* remote, const void* sel, size_t* removed);
+    int (*remove_batch)(void* remote, int64_t n, const int64_t* ids, size_t* removed);
     int (*reconstruct)(void* remote, int64_t i0, int64_t ni, float* recons);
     const char* (*last_error)();
 };
@@ -157,6 +158,10 @@ struct RemoteFace : faiss::Index {
     // Set when the composite that holds the face owns its sub-indexes (own_fields = 1) and
     // destroys it: that frees the caller's handle too, as FAISS frees an owned sub-index.
     bool releases_handle = false;
+    // Set when the face is an IndexIDMap's sub-index: its ids are positions in the IDMap's
+    // id_map, so the selector the IDMap translates for it can be evaluated here, once per
+    // position, and sent as the positions it selects.
+    bool ids_are_positions = false;
 
     RemoteFace(void* remote, const faissx_FaceOps* ops) : faiss::Index(0), remote(remote), ops(ops) {
         ops->retain(remote);
@@ -236,7 +241,19 @@ struct RemoteFace : faiss::Index {
     }
     size_t remove_ids(const faiss::IDSelector& sel) override {
         size_t removed = 0;
-        int code = ops->remove_ids(remote, &sel, &removed);
+        auto* translated = dynamic_cast<const faiss::IDSelectorTranslated*>(&sel);
+        int code;
+        if (translated && ids_are_positions) {
+            std::vector<int64_t> positions;
+            for (size_t i = 0; i < translated->id_map.size(); i++) {
+                if (translated->is_member(int64_t(i))) {
+                    positions.push_back(int64_t(i));
+                }
+            }
+            code = ops->remove_batch(remote, int64_t(positions.size()), positions.data(), &removed);
+        } else {
+            code = ops->remove_ids(remote, &sel, &removed);
+        }
         sync(false);
         check(code);
         return removed;
@@ -286,18 +303,24 @@ const RemoteFace* as_face(const faiss::Index* index) {
     return dynamic_cast<const RemoteFace*>(index);
 }
 
-// IndexShards and IndexReplicas that keep track of the faces they were given, and free them.
-// A face is faissx's, not the caller's: with own_fields = 0 FAISS would leave it behind, so
-// the composite deletes it (which drops its reference on the remote handle); with
-// own_fields = 1 FAISS deletes it and the face frees the caller's handle as well. The faces
-// are listed apart because the other members, borrowed, may be gone already (FAISS never
-// touches a borrowed member when it is destroyed, and neither may this).
+// Composites that keep track of the faces they hold, and free them. A face is faissx's, not
+// the caller's: with own_fields = 0 FAISS would leave it behind, so the composite deletes it
+// (which drops its reference on the remote handle); with own_fields = 1 FAISS deletes it and
+// the face frees the caller's handle as well. The faces are listed apart because the other
+// members, borrowed, may be gone already (FAISS never touches a borrowed member when it is
+// destroyed, and neither may this).
 struct FaceHolder {
     std::vector<RemoteFace*> faces;
 
     virtual ~FaceHolder() = default;
-    virtual void add_face(RemoteFace* face) = 0;
-    virtual void remove_face(RemoteFace* face) = 0;
+
+    // Only shard and replica sets take members after they are made.
+    virtual void add_face(RemoteFace*) {
+        refuse("this composite holds the one index it was built over; it takes no other");
+    }
+    virtual void remove_face(RemoteFace*) {
+        refuse("this composite cannot remove the index it was built over");
+    }
 
     // The face that `member` is, or that is the face of the remote handle `member`.
     RemoteFace* find(const void* member) const {
@@ -309,6 +332,19 @@ struct FaceHolder {
         }
         return nullptr;
     }
+
+  protected:
+    // From the composite's destructor, which runs before FAISS's: FAISS then deletes the
+    // faces it owns (`owned`), and those free the caller's handle with them.
+    void let_go(bool owned) {
+        for (auto* face : faces) {
+            if (owned) {
+                face->releases_handle = true;
+            } else {
+                delete face;
+            }
+        }
+    }
 };
 
 template <class Base>
@@ -316,13 +352,7 @@ struct HoldsFaces : Base, FaceHolder {
     using Base::Base;
 
     ~HoldsFaces() override {
-        for (auto* face : faces) {
-            if (this->own_indices) {
-                face->releases_handle = true;
-            } else {
-                delete face;
-            }
-        }
+        let_go(this->own_indices);
     }
 
     void add_face(RemoteFace* face) override {
@@ -338,6 +368,21 @@ struct HoldsFaces : Base, FaceHolder {
         if (!owned) {
             delete face;
         }
+    }
+};
+
+// One of FAISS's composites over a single sub-index (IDMap, PreTransform, RefineFlat, IVF's
+// quantizer), built in this process over a remote index's face; `args` are Base's
+// constructor's, the face among them.
+template <class Base>
+struct OverFace : Base, FaceHolder {
+    template <class... Args>
+    explicit OverFace(RemoteFace* face, Args... args) : Base(args...) {
+        faces.push_back(face);
+    }
+
+    ~OverFace() override {
+        let_go(this->own_fields);
     }
 };
 
@@ -2333,6 +2378,16 @@ int faissx_shim_IndexPreTransform_prepend_untrusted(void* index, const uint8_t* 
 
 // ---- remote faces (see RemoteFace above) ----
 
+namespace {
+
+RemoteFace* face_of(void* face) {
+    auto* f = dynamic_cast<RemoteFace*>(static_cast<faiss::Index*>(face));
+    FAISS_THROW_IF_NOT(f);
+    return f;
+}
+
+} // namespace
+
 extern "C" {
 
 int faissx_shim_RemoteFace_new(void** out, void* remote, const void* ops) {
@@ -2398,15 +2453,74 @@ int faissx_shim_IndexReplicas_new(void** out, int64_t d, int threaded) {
     });
 }
 
+// Whether `index` holds a remote index: FAISS's writer and cloner know only FAISS's classes.
+int faissx_shim_Index_holds_face(const void* index) {
+    return face_inside(static_cast<const faiss::Index*>(index), 0) ? 1 : 0;
+}
+
 // Refuses to serialize an index that holds a remote index.
 int faissx_shim_Index_check_serializable(const void* index) {
     return guarded([&] {
-        if (face_inside(static_cast<const faiss::Index*>(index), 0)) {
+        if (faissx_shim_Index_holds_face(index)) {
             throw_carried(kUnsupported,
                           "the index holds a remote index (a shard, replica or sub-index on a "
                           "faissx-server), which FAISS's file format cannot describe; write the "
                           "remote indexes one by one (faissx_write_index on each handle) instead");
         }
+    });
+}
+
+// FAISS's composites over one remote index, built in this process over its face (from
+// faissx_shim_RemoteFace_new). On failure the caller keeps (and deletes) the face.
+
+int faissx_shim_IndexIDMap_over_face(void** out, void* face, int two_way) {
+    return guarded([&] {
+        auto* f = face_of(face);
+        faiss::Index* made = two_way
+                ? static_cast<faiss::Index*>(new OverFace<faiss::IndexIDMap2>(f, f))
+                : static_cast<faiss::Index*>(new OverFace<faiss::IndexIDMap>(f, f));
+        f->ids_are_positions = true;
+        *out = made;
+    });
+}
+
+int faissx_shim_IndexPreTransform_over_face(void** out, void* face, void* transform) {
+    return guarded([&] {
+        auto* f = face_of(face);
+        auto* ltrans = static_cast<faiss::VectorTransform*>(transform);
+        *out = static_cast<faiss::Index*>(
+                ltrans ? new OverFace<faiss::IndexPreTransform>(f, ltrans, f)
+                       : new OverFace<faiss::IndexPreTransform>(f, f));
+    });
+}
+
+int faissx_shim_IndexRefineFlat_over_face(void** out, void* face) {
+    return guarded([&] {
+        auto* f = face_of(face);
+        *out = static_cast<faiss::Index*>(new OverFace<faiss::IndexRefineFlat>(f, f));
+    });
+}
+
+int faissx_shim_IndexIVFFlat_over_face(void** out, void* face, size_t d, size_t nlist, int metric) {
+    return guarded([&] {
+        auto* f = face_of(face);
+        *out = static_cast<faiss::Index*>(new OverFace<faiss::IndexIVFFlat>(
+                f, f, d, nlist, static_cast<faiss::MetricType>(metric)));
+    });
+}
+
+int faissx_shim_IndexIVFScalarQuantizer_over_face(
+        void** out, void* face, size_t d, size_t nlist, int qt, int metric, int by_residual) {
+    return guarded([&] {
+        auto* f = face_of(face);
+        *out = static_cast<faiss::Index*>(new OverFace<faiss::IndexIVFScalarQuantizer>(
+                f,
+                f,
+                d,
+                nlist,
+                static_cast<faiss::ScalarQuantizer::QuantizerType>(qt),
+                static_cast<faiss::MetricType>(metric),
+                by_residual != 0));
     });
 }
 

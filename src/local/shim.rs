@@ -310,4 +310,33 @@ extern "C" {
     ) -> c_int;
     pub fn faissx_shim_IndexReplicas_new(out: *mut *mut c_void, d: i64, threaded: c_int) -> c_int;
     pub fn faissx_shim_Index_check_serializable(index: *const c_void) -> c_int;
+    pub fn faissx_shim_Index_holds_face(index: *const c_void) -> c_int;
+    pub fn faissx_shim_IndexIDMap_over_face(
+        out: *mut *mut c_void,
+        face: *mut c_void,
+        two_way: c_int,
+    ) -> c_int;
+    pub fn faissx_shim_IndexPreTransform_over_face(
+        out: *mut *mut c_void,
+        face: *mut c_void,
+        transform: *mut c_void,
+    ) -> c_int;
+    pub fn faissx_shim_IndexRefineFlat_over_face(out: *mut *mut c_void, face: *mut c_void)
+        -> c_int;
+    pub fn faissx_shim_IndexIVFFlat_over_face(
+        out: *mut *mut c_void,
+        face: *mut c_void,
+        d: usize,
+        nlist: usize,
+        metric: c_int,
+    ) -> c_int;
+    pub fn faissx_shim_IndexIVFScalarQuantizer_over_face(
+        out: *mut *mut c_void,
+        face: *mut c_void,
+        d: usize,
+        nlist: usize,
+        qt: c_int,
+        metric: c_int,
+        by_residual: c_int,
+    ) -> c_int;
 }

@@ -56,6 +56,7 @@ struct FaceOps {
     assign: unsafe extern "C" fn(*mut c_void, i64, *const f32, *mut i64, i64) -> c_int,
     reset: unsafe extern "C" fn(*mut c_void) -> c_int,
     remove_ids: unsafe extern "C" fn(*mut c_void, *const c_void, *mut usize) -> c_int,
+    remove_batch: unsafe extern "C" fn(*mut c_void, i64, *const i64, *mut usize) -> c_int,
     reconstruct: unsafe extern "C" fn(*mut c_void, i64, i64, *mut f32) -> c_int,
     last_error: unsafe extern "C" fn() -> *const c_char,
 }
@@ -71,6 +72,7 @@ static OPS: FaceOps = FaceOps {
     assign,
     reset,
     remove_ids,
+    remove_batch,
     reconstruct,
     last_error,
 };
@@ -245,6 +247,22 @@ unsafe extern "C" fn remove_ids(
     faissx_Index_remove_ids(remote.cast(), sel.cast(), removed)
 }
 
+/// The ids an IndexIDMap's translated selector picks among its sub-index's positions (see
+/// `ids_are_positions` in shim.cpp).
+unsafe extern "C" fn remove_batch(
+    remote: *mut c_void,
+    n: i64,
+    ids: *const i64,
+    removed: *mut usize,
+) -> c_int {
+    run("remote remove_ids", || {
+        let remote = &*remote.cast::<RemoteIndex>();
+        let ids = crate::ffi::dispatch::slice(ids, boundary::count(n, "n")?).to_vec();
+        *removed = remote.remove_ids(crate::protocol::Selector::Batch { ids })? as usize;
+        Ok(())
+    })
+}
+
 unsafe extern "C" fn reconstruct(remote: *mut c_void, i0: i64, ni: i64, recons: *mut f32) -> c_int {
     if ni == 1 {
         faissx_Index_reconstruct(remote.cast(), i0, recons)
@@ -282,21 +300,29 @@ pub unsafe fn new_face(remote: &RemoteIndex) -> Result<*mut FaissIndex> {
     Ok(face.cast())
 }
 
+/// Gives a new face of `remote` to `keep`, which hands it to a composite; the face is deleted
+/// when `keep` fails (the composite did not take it).
+unsafe fn hand_face<T>(
+    remote: &RemoteIndex,
+    keep: impl FnOnce(*mut c_void) -> Result<T>,
+) -> Result<T> {
+    let face = new_face(remote)?;
+    let kept = keep(face.cast());
+    if kept.is_err() {
+        sys::faiss_Index_free(face);
+    }
+    kept
+}
+
 /// Adds the remote handle `remote` to `composite` (an IndexShards or IndexReplicas of the
 /// shim's) through a new face.
 ///
 /// # Safety
 /// `composite` must be a live local index, `remote` a live handle.
 pub unsafe fn add_member(composite: *mut FaissIndex, remote: &RemoteIndex) -> Result<()> {
-    let face = new_face(remote)?;
-    let added = shim_status(shim::faissx_shim_composite_add_face(
-        composite.cast(),
-        face.cast(),
-    ));
-    if added.is_err() {
-        crate::local::sys::faiss_Index_free(face);
-    }
-    added
+    hand_face(remote, |face| {
+        shim_status(shim::faissx_shim_composite_add_face(composite.cast(), face))
+    })
 }
 
 /// Removes the face that `member` names (the face, or the remote handle behind it) from
@@ -334,12 +360,44 @@ pub unsafe fn lent(composite: *mut FaissIndex, member: *mut FaissIndex) -> *mut 
     }
 }
 
+/// FAISS's composite made by `build` (one of the shim's `..._over_face`) in this process over a
+/// new face of `remote`; the composite holds the face (`OverFace` in shim.cpp).
+///
+/// # Safety
+/// `remote` must be a live handle.
+pub unsafe fn composite_over(
+    remote: &RemoteIndex,
+    build: impl FnOnce(*mut c_void, *mut *mut c_void) -> Result<()>,
+) -> Result<*mut FaissIndex> {
+    hand_face(remote, |face| {
+        let mut composite: *mut c_void = std::ptr::null_mut();
+        build(face, &mut composite)?;
+        Ok(composite.cast())
+    })
+}
+
 /// Refuses to serialize an index that holds a face.
 ///
 /// # Safety
 /// `index` must be a live local index.
 pub unsafe fn serializable(index: *const FaissIndex) -> Result<()> {
     shim_status(shim::faissx_shim_Index_check_serializable(index.cast()))
+}
+
+/// Refuses to deep-copy an index that holds a face: FAISS's cloner knows only FAISS's classes
+/// (and would leave its half-made copy behind).
+///
+/// # Safety
+/// `index` must be a live local index.
+pub unsafe fn clonable(index: *const FaissIndex) -> Result<()> {
+    if shim::faissx_shim_Index_holds_face(index.cast()) == 0 {
+        return Ok(());
+    }
+    Err(Error::unsupported(
+        "the index holds a remote index (a shard, replica or sub-index on a faissx-server), \
+         which FAISS cannot copy; clone the remote indexes one by one (faissx_clone_index on \
+         each handle) and build the composite over the copies",
+    ))
 }
 
 /// The faissx code a FAISS failure's message carries from a face (see the module's notes).

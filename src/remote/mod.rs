@@ -382,6 +382,12 @@ impl std::fmt::Debug for Client {
 }
 
 impl Client {
+    /// Whether indexes of `other` are seen under their names through this client (same
+    /// server, key and tenant).
+    pub fn same_server(self: &Arc<Self>, other: &Arc<Client>) -> bool {
+        Arc::ptr_eq(self, other) || self.settings == other.settings
+    }
+
     pub fn new(settings: Settings) -> Self {
         Client {
             settings,

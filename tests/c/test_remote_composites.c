@@ -1,6 +1,7 @@
 /* FAISS's composites over remote indexes, under AddressSanitizer and LeakSanitizer: a shard set
  * keeps the remote handles it was given alive after the caller frees them (no use after free),
- * and frees them when it goes (no leak). Starts its own faissx-server processes (the build's,
+ * and frees them when it goes (no leak); so do an IDMap and an IVF built here over a remote
+ * index. Starts its own faissx-server processes (the build's,
  * next to libfaissx.so) on loopback ports. */
 #define _GNU_SOURCE
 #include <libgen.h>
@@ -120,6 +121,39 @@ int main(void) {
     CHECK(faissx_Index_ntotal(ivf) == 4);
     faissx_Clustering_free(clustering);
     faissx_Index_free(ivf);
+
+    /* FAISS's IDMap built here over a remote index (remote mode off): the caller frees the
+     * sub-index first, the IDMap still adds, searches and removes through it. */
+    FaissIndex *sub = remote_flat(&servers[0]);
+    FaissIndexIDMap *id_map = NULL;
+    CHECK_OK(faissx_IndexIDMap_new(&id_map, sub));
+    CHECK(faissx_is_remote(id_map) == 0);
+    CHECK(faissx_IndexIDMap_sub_index(id_map) == sub);
+    idx_t *ids = malloc(sizeof(idx_t) * NB);
+    CHECK(ids);
+    for (idx_t i = 0; i < NB; i++) ids[i] = 1000 + 3 * i;
+    CHECK_OK(faissx_Index_add_with_ids(id_map, NB, xb, ids));
+    faissx_Index_free(sub);
+    CHECK(faissx_IndexIDMap_sub_index(id_map) != sub);
+    CHECK_OK(faissx_Index_search(id_map, NQ, xq, K, again_dis, again_lab));
+    for (int i = 0; i < NQ * K; i++) CHECK(again_lab[i] == 1000 + 3 * lab[i]);
+    FaissIDSelectorRange *range = NULL;
+    CHECK_OK(faissx_IDSelectorRange_new(&range, 1000, 1000 + 3 * 10));
+    size_t removed = 0;
+    CHECK_OK(faissx_Index_remove_ids(id_map, (FaissIDSelector *)range, &removed));
+    CHECK(removed == 10 && faissx_Index_ntotal(id_map) == NB - 10);
+    faissx_IDSelector_free((FaissIDSelector *)range);
+    faissx_Index_free(id_map);
+    free(ids);
+
+    /* An IVF owning its remote quantizer frees it with itself. */
+    FaissIndexIVFFlat *ivf_flat = NULL;
+    CHECK_OK(faissx_IndexIVFFlat_new_with(&ivf_flat, remote_flat(&servers[1]), D, 4));
+    faissx_IndexIVF_set_own_fields(ivf_flat, 1);
+    CHECK_OK(faissx_Index_train(ivf_flat, NB, xb));
+    CHECK_OK(faissx_Index_add(ivf_flat, NB, xb));
+    CHECK(faissx_Index_ntotal(faissx_IndexIVF_quantizer(ivf_flat)) == 4);
+    faissx_Index_free(ivf_flat);
 
     /* A composite with a remote member cannot be written. */
     CHECK_OK(faissx_IndexShards_new(&shards, D));
