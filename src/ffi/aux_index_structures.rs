@@ -5,6 +5,7 @@ use crate::ffi::boundary::*;
 use crate::ffi::types::*;
 use crate::local::{shim, shim_status, sys};
 use crate::protocol::Selector;
+use crate::remote::selectors::Recorded;
 use std::os::raw::c_int;
 
 /// `nq` of a `RangeSearchResult`; 0 (with the last error set) for a NULL handle.
@@ -174,10 +175,10 @@ pub unsafe extern "C" fn faissx_IDSelectorRange_new(
         faiss_status(sys::faiss_IDSelectorRange_new(p_sel, imin, imax))?;
         crate::remote::selectors::record(
             *p_sel,
-            Selector::Range {
+            Recorded::Fixed(Selector::Range {
                 min: imin,
                 max: imax,
-            },
+            }),
         );
         Ok(())
     })
@@ -216,9 +217,9 @@ pub unsafe extern "C" fn faissx_IDSelectorBatch_new(
         faiss_status(sys::faiss_IDSelectorBatch_new(p_sel, n, indices))?;
         crate::remote::selectors::record(
             *p_sel,
-            Selector::Batch {
+            Recorded::Fixed(Selector::Batch {
                 ids: crate::ffi::dispatch::slice(indices, n).to_vec(),
-            },
+            }),
         );
         Ok(())
     })
@@ -269,9 +270,9 @@ pub unsafe extern "C" fn faissx_IDSelectorBitmap_new(
         faiss_status(sys::faiss_IDSelectorBitmap_new(p_sel, n, bitmap))?;
         crate::remote::selectors::record(
             *p_sel,
-            Selector::Bitmap {
-                n: n as u64,
-                bits: crate::ffi::dispatch::slice(bitmap, n).to_vec(),
+            Recorded::Bitmap {
+                n,
+                bits: bitmap as usize,
             },
         );
         Ok(())
@@ -288,15 +289,24 @@ pub unsafe extern "C" fn faissx_IDSelectorNot_new(
         non_null(p_sel, "p_sel")?;
         non_null(sel, "sel")?;
         faiss_status(sys::faiss_IDSelectorNot_new(p_sel, sel))?;
-        crate::remote::selectors::record(
-            *p_sel,
-            match crate::remote::selectors::described(sel) {
-                Some(inner) => Selector::Not(Box::new(inner)),
-                None => return Ok(()),
-            },
-        );
+        if crate::remote::selectors::described(sel).is_some() {
+            crate::remote::selectors::record(*p_sel, Recorded::Not(sel as usize));
+        }
         Ok(())
     })
+}
+
+/// Records a combination of two selectors when both can be sent to a server.
+fn combine<T>(
+    selector: *const T,
+    lhs: *const FaissIDSelector,
+    rhs: *const FaissIDSelector,
+    combination: fn(usize, usize) -> Recorded,
+) {
+    use crate::remote::selectors::{described, record};
+    if described(lhs).is_some() && described(rhs).is_some() {
+        record(selector, combination(lhs as usize, rhs as usize));
+    }
 }
 
 /// Creates an `IDSelectorAnd` in `*p_sel`; the caller owns it. Returns 0 or an error code.
@@ -311,16 +321,7 @@ pub unsafe extern "C" fn faissx_IDSelectorAnd_new(
         non_null(lhs_sel, "lhs_sel")?;
         non_null(rhs_sel, "rhs_sel")?;
         faiss_status(sys::faiss_IDSelectorAnd_new(p_sel, lhs_sel, rhs_sel))?;
-        crate::remote::selectors::record(
-            *p_sel,
-            match (
-                crate::remote::selectors::described(lhs_sel),
-                crate::remote::selectors::described(rhs_sel),
-            ) {
-                (Some(a), Some(b)) => Selector::And(Box::new(a), Box::new(b)),
-                _ => return Ok(()),
-            },
-        );
+        combine(*p_sel, lhs_sel, rhs_sel, Recorded::And);
         Ok(())
     })
 }
@@ -337,16 +338,7 @@ pub unsafe extern "C" fn faissx_IDSelectorOr_new(
         non_null(lhs_sel, "lhs_sel")?;
         non_null(rhs_sel, "rhs_sel")?;
         faiss_status(sys::faiss_IDSelectorOr_new(p_sel, lhs_sel, rhs_sel))?;
-        crate::remote::selectors::record(
-            *p_sel,
-            match (
-                crate::remote::selectors::described(lhs_sel),
-                crate::remote::selectors::described(rhs_sel),
-            ) {
-                (Some(a), Some(b)) => Selector::Or(Box::new(a), Box::new(b)),
-                _ => return Ok(()),
-            },
-        );
+        combine(*p_sel, lhs_sel, rhs_sel, Recorded::Or);
         Ok(())
     })
 }
@@ -363,16 +355,7 @@ pub unsafe extern "C" fn faissx_IDSelectorXOr_new(
         non_null(lhs_sel, "lhs_sel")?;
         non_null(rhs_sel, "rhs_sel")?;
         faiss_status(sys::faiss_IDSelectorXOr_new(p_sel, lhs_sel, rhs_sel))?;
-        crate::remote::selectors::record(
-            *p_sel,
-            match (
-                crate::remote::selectors::described(lhs_sel),
-                crate::remote::selectors::described(rhs_sel),
-            ) {
-                (Some(a), Some(b)) => Selector::Xor(Box::new(a), Box::new(b)),
-                _ => return Ok(()),
-            },
-        );
+        combine(*p_sel, lhs_sel, rhs_sel, Recorded::Xor);
         Ok(())
     })
 }

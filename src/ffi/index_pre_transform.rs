@@ -147,6 +147,9 @@ pub unsafe extern "C" fn faissx_IndexPreTransform_new_with_transform(
             },
             |face, out| pre_transform_over_face(out, face, ltrans.cast()),
         )? {
+            if let Some(remote) = as_remote(handle) {
+                remote.lend_transform(ltrans.cast());
+            }
             *p_index = handle.cast();
             return Ok(());
         }
@@ -166,7 +169,9 @@ pub unsafe extern "C" fn faissx_IndexPreTransform_prepend_transform(
         of_class(index, c"IndexPreTransform")?;
         non_null(ltrans, "ltrans")?;
         if let Some(remote) = as_remote(index) {
-            return remote.prepend_transform(&serialized(ltrans)?);
+            remote.prepend_transform(&serialized(ltrans)?)?;
+            remote.lend_transform(ltrans.cast());
+            return Ok(());
         }
         faiss_status(sys::faiss_IndexPreTransform_prepend_transform(
             index, ltrans,

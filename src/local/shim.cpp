@@ -54,6 +54,7 @@
 #include <unordered_set>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <typeinfo>
 #include <omp.h>
 #include <vector>
@@ -1451,6 +1452,48 @@ int faissx_shim_is_class(const void* index, const char* name) {
         return dynamic_cast<const faiss::IndexIDMap2*>(i) != nullptr;
     }
     return 0;
+}
+
+// Makes the transform `dst` hold the state of `src`, an object of the same class (a copy the
+// server trained, read back): FAISS trains a pre-transform's chain in place, in the caller's
+// objects. Every transform class FAISS serializes is plain data, so assignment copies it.
+int faissx_shim_VectorTransform_copy_state(void* dst, const void* src) {
+    return guarded([&] {
+        auto* to = static_cast<faiss::VectorTransform*>(dst);
+        auto* from = static_cast<const faiss::VectorTransform*>(src);
+        if (typeid(*to) != typeid(*from)) {
+            refuse("the server's copy of the transform is not of the caller's transform's class");
+        }
+        if (to->d_in != from->d_in || to->d_out != from->d_out) {
+            refuse("the server's copy of the transform has other dimensions than the caller's");
+        }
+        auto assign = [&](auto* typed) {
+            using T = std::remove_pointer_t<decltype(typed)>;
+            if (typeid(*to) != typeid(T)) {
+                return false;
+            }
+            *static_cast<T*>(to) = *static_cast<const T*>(from);
+            return true;
+        };
+        if (!(assign((faiss::PCAMatrix*)nullptr) || assign((faiss::OPQMatrix*)nullptr) ||
+              assign((faiss::ITQMatrix*)nullptr) || assign((faiss::ITQTransform*)nullptr) ||
+              assign((faiss::RandomRotationMatrix*)nullptr) ||
+              assign((faiss::LinearTransform*)nullptr) ||
+              assign((faiss::RemapDimensionsTransform*)nullptr) ||
+              assign((faiss::NormalizationTransform*)nullptr) ||
+              assign((faiss::CenteringTransform*)nullptr))) {
+            refuse("the caller's transform is of a class faissx cannot copy a trained state into");
+        }
+    });
+}
+
+// The i-th transform of an IndexPreTransform's chain (NULL past its end).
+const void* faissx_shim_IndexPreTransform_chain_at(const void* index, int64_t i) {
+    auto* pre = dynamic_cast<const faiss::IndexPreTransform*>(static_cast<const faiss::Index*>(index));
+    if (!pre || i < 0 || size_t(i) >= pre->chain.size()) {
+        return nullptr;
+    }
+    return pre->chain[i];
 }
 
 // Makes the flat index `dst` hold what the flat index `src` holds (an IVF's usual quantizer;

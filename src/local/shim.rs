@@ -86,6 +86,10 @@ extern "C" {
         p_size: *mut usize,
         p_buf: *mut *mut u8,
     ) -> c_int;
+    /// Copies the state of a transform into another of the same class (FAISS's VectorTransform).
+    pub fn faissx_shim_VectorTransform_copy_state(dst: *mut c_void, src: *const c_void) -> c_int;
+    /// The i-th transform of an IndexPreTransform's chain, NULL past its end.
+    pub fn faissx_shim_IndexPreTransform_chain_at(index: *const c_void, i: i64) -> *const c_void;
     pub fn faissx_shim_Index_copy_flat(dst: *mut c_void, src: *const c_void) -> c_int;
     pub fn faissx_shim_is_class(index: *const c_void, name: *const std::os::raw::c_char) -> c_int;
     pub fn faissx_shim_Index_assign(

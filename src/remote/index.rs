@@ -39,6 +39,10 @@ pub struct RemoteIndex {
     /// The caller's handle of the sub-index this index was built over (quantizer, wrapped
     /// index), and whether it is binary: what own_fields = 1 frees along with this handle.
     pub sub_handle: Mutex<Option<(usize, bool)>>,
+    /// The caller's VectorTransforms an IndexPreTransform was given, in chain order: FAISS
+    /// borrows them (trains them in place, frees them with own_fields), the server holds
+    /// copies.
+    lent_transforms: Mutex<Vec<usize>>,
     info: Mutex<IndexInfo>,
     cache: Mutex<Cache>,
     /// Local copies whose sub-indexes were lent out before a write made them stale: FAISS's
@@ -165,6 +169,7 @@ impl RemoteIndex {
             session_owned: std::sync::atomic::AtomicBool::new(owned),
             own_fields: std::sync::atomic::AtomicI32::new(0),
             sub_handle: Mutex::new(None),
+            lent_transforms: Mutex::new(Vec::new()),
             info: Mutex::new(info),
             cache: Mutex::new(Cache::default()),
             lent_copies: Mutex::new(Vec::new()),
@@ -264,6 +269,9 @@ impl RemoteIndex {
                 } else {
                     crate::ffi::index::faissx_Index_free(sub as *mut _);
                 }
+            }
+            for transform in handle.lent_transforms.lock().unwrap().drain(..) {
+                crate::local::sys::faiss_VectorTransform_free(transform as *mut _);
             }
         }
         deleted
@@ -389,7 +397,58 @@ impl RemoteIndex {
             vec![x.into()],
         )?;
         self.written(answer_info(answer)?);
-        self.train_local_quantizer()
+        self.train_local_quantizer()?;
+        self.train_lent_transforms()
+    }
+
+    /// Records a VectorTransform of the caller's put in front of this pre-transform's chain.
+    pub fn lend_transform(&self, transform: *mut std::os::raw::c_void) {
+        self.lent_transforms
+            .lock()
+            .unwrap()
+            .insert(0, transform as usize);
+    }
+
+    /// FAISS trains the transforms of a pre-transform's chain in place, the caller's own
+    /// objects; the server trained its copies, whose state is copied back into them.
+    fn train_lent_transforms(&self) -> Result<()> {
+        let lent = self.lent_transforms.lock().unwrap().clone();
+        if lent.is_empty() {
+            return Ok(());
+        }
+        self.with_local_copy(|copy| {
+            let RawIndex::Float(trained) = copy.raw() else {
+                return Ok(());
+            };
+            // SAFETY: the copy is a live local index; the caller keeps its transforms alive
+            // while the index uses them, as in FAISS. The chain holds the lent transforms
+            // first, in order, as prepend_transform put them.
+            unsafe {
+                let pre = crate::local::sys::faiss_IndexPreTransform_cast(trained);
+                if pre.is_null() {
+                    return Ok(());
+                }
+                for (i, transform) in lent.iter().enumerate() {
+                    let trained = crate::local::shim::faissx_shim_IndexPreTransform_chain_at(
+                        pre.cast_const().cast(),
+                        i as i64,
+                    );
+                    if trained.is_null() {
+                        return Err(Error::new(
+                            FAISSX_ERR_PROTOCOL,
+                            "the server's pre-transform has fewer transforms than were given",
+                        ));
+                    }
+                    crate::local::shim_status(
+                        crate::local::shim::faissx_shim_VectorTransform_copy_state(
+                            *transform as *mut _,
+                            trained,
+                        ),
+                    )?;
+                }
+                Ok(())
+            }
+        })?
     }
 
     /// Replaces the vectors of the n `ids`.

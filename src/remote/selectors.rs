@@ -10,8 +10,20 @@ use crate::protocol::{SearchParams, Selector};
 use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock};
 
-fn selectors() -> &'static Mutex<HashMap<usize, Selector>> {
-    static SELECTORS: OnceLock<Mutex<HashMap<usize, Selector>>> = OnceLock::new();
+/// What a selector's constructor recorded. Ranges and batches are fixed when made (FAISS
+/// copies a batch's ids); a bitmap stays the caller's bytes, which FAISS reads at each search,
+/// and a combination reads its operands then too: so those are described when sent.
+pub enum Recorded {
+    Fixed(Selector),
+    Bitmap { n: usize, bits: usize },
+    Not(usize),
+    And(usize, usize),
+    Or(usize, usize),
+    Xor(usize, usize),
+}
+
+fn selectors() -> &'static Mutex<HashMap<usize, Recorded>> {
+    static SELECTORS: OnceLock<Mutex<HashMap<usize, Recorded>>> = OnceLock::new();
     SELECTORS.get_or_init(Default::default)
 }
 
@@ -21,20 +33,33 @@ fn params_selectors() -> &'static Mutex<HashMap<usize, usize>> {
     PARAMS.get_or_init(Default::default)
 }
 
-pub fn record<T>(selector: *const T, description: Selector) {
+pub fn record<T>(selector: *const T, description: Recorded) {
     selectors()
         .lock()
         .unwrap()
         .insert(selector as usize, description);
 }
 
-/// The description of an already recorded selector, for combinators.
+/// The wire description of a recorded selector as it selects now; None when it, or an operand
+/// of it, was not made by faissx or was freed.
 pub fn described<T>(selector: *const T) -> Option<Selector> {
-    selectors()
-        .lock()
-        .unwrap()
-        .get(&(selector as usize))
-        .cloned()
+    fn build(recorded: &HashMap<usize, Recorded>, at: usize) -> Option<Selector> {
+        let operand = |at: usize| build(recorded, at).map(Box::new);
+        Some(match recorded.get(&at)? {
+            Recorded::Fixed(selector) => selector.clone(),
+            Recorded::Bitmap { n, bits } => Selector::Bitmap {
+                n: *n as u64,
+                // SAFETY: FAISS's bitmap selector borrows the caller's bytes, which the caller
+                // keeps alive while the selector is used.
+                bits: unsafe { std::slice::from_raw_parts(*bits as *const u8, *n) }.to_vec(),
+            },
+            Recorded::Not(a) => Selector::Not(operand(*a)?),
+            Recorded::And(a, b) => Selector::And(operand(*a)?, operand(*b)?),
+            Recorded::Or(a, b) => Selector::Or(operand(*a)?, operand(*b)?),
+            Recorded::Xor(a, b) => Selector::Xor(operand(*a)?, operand(*b)?),
+        })
+    }
+    build(&selectors().lock().unwrap(), selector as usize)
 }
 
 pub fn forget<T>(selector: *const T) {

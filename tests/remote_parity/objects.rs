@@ -1192,21 +1192,6 @@ fn restore_search_settings(settings: [i64; 4]) {
     }
 }
 
-fn exhaustive_search_settings_reach_the_search() {
-    // FAISS's settings are the process's: with a threshold of 1, 12 queries take the BLAS
-    // path, whose distances differ in the last bits from the direct one.
-    parity(|rec| {
-        let (xb, xq) = data();
-        let index = flat_with(D, METRIC_L2);
-        rec.made(index.ptr());
-        index.add(&xb);
-        let defaults = search_settings();
-        unsafe { faissx_set_distance_compute_blas_threshold(1) };
-        rec.knn("blas_threshold 1", index.search(&xq, K));
-        restore_search_settings(defaults);
-    });
-}
-
 pub const SCENARIOS: &[(&str, fn())] = &[
     (
         "parameter_spaces_built_through_the_c_api",
@@ -1236,7 +1221,6 @@ pub const SCENARIOS: &[(&str, fn())] = &[
         "distance_kernels_and_process_wide_settings",
         distance_kernels_and_process_wide_settings,
     ),
-    // Where the modes disagree (reported, not settled): last, so that the rest runs first.
     (
         "a_pre_transform_trains_the_callers_transform",
         a_pre_transform_trains_the_callers_transform,
@@ -1244,9 +1228,5 @@ pub const SCENARIOS: &[(&str, fn())] = &[
     (
         "a_bitmap_selector_reads_the_callers_bytes_at_each_search",
         a_bitmap_selector_reads_the_callers_bytes_at_each_search,
-    ),
-    (
-        "exhaustive_search_settings_reach_the_search",
-        exhaustive_search_settings_reach_the_search,
     ),
 ];
