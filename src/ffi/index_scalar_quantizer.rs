@@ -129,6 +129,7 @@ pub unsafe extern "C" fn faissx_IndexIVFScalarQuantizer_new_with(
     nlist: usize,
     qt: FaissQuantizerType,
 ) -> c_int {
+    let _call = crate::ffi::boundary::calls::enter(&|| "faissx_IndexIVFScalarQuantizer_new_with");
     let Ok(d) = usize::try_from(d) else {
         return boundary!({ Err(Error::invalid(format!("d must be > 0 (got {d})"))) });
     };

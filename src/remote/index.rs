@@ -32,10 +32,10 @@ pub struct RemoteIndex {
     /// Whether the index still belongs to the client's session, which frees it when the
     /// process ends; false once shared ([`RemoteIndex::persist`]) or for indexes opened by name.
     session_owned: std::sync::atomic::AtomicBool,
-    /// FAISS's own_fields as the caller set it. On the server a borrowed index lives as long
-    /// as anything uses it; on the client, as in FAISS, 1 means freeing this handle also frees
-    /// the sub-index handle it was built over.
-    pub own_fields: std::sync::atomic::AtomicI32,
+    /// FAISS's own_fields as the caller set it (0 or 1), or [`OWN_FIELDS_UNSET`]. On the server
+    /// a borrowed index lives as long as anything uses it; on the client, as in FAISS, 1 means
+    /// freeing this handle also frees the sub-index handle it was built over.
+    own_fields: std::sync::atomic::AtomicI32,
     /// The caller's handle of the sub-index this index was built over (quantizer, wrapped
     /// index), and whether it is binary: what own_fields = 1 frees along with this handle.
     pub sub_handle: Mutex<Option<(usize, bool)>>,
@@ -154,6 +154,9 @@ fn decode_frame<T: Element>(frame: &[u8], count: usize, what: &str) -> Result<Ve
     from_frame(frame, count, what).map_err(|e| Error::new(FAISSX_ERR_PROTOCOL, e.message))
 }
 
+/// [`RemoteIndex::own_fields`] before the caller sets it.
+const OWN_FIELDS_UNSET: std::os::raw::c_int = -1;
+
 impl RemoteIndex {
     fn boxed(client: Arc<Client>, name: String, owned: bool, info: IndexInfo) -> *mut RemoteIndex {
         // What this process creates, its session owns; what it opens by name is someone's.
@@ -167,7 +170,7 @@ impl RemoteIndex {
             name,
             owned,
             session_owned: std::sync::atomic::AtomicBool::new(owned),
-            own_fields: std::sync::atomic::AtomicI32::new(0),
+            own_fields: std::sync::atomic::AtomicI32::new(OWN_FIELDS_UNSET),
             sub_handle: Mutex::new(None),
             lent_transforms: Mutex::new(Vec::new()),
             info: Mutex::new(info),
@@ -262,7 +265,7 @@ impl RemoteIndex {
         } else {
             Ok(())
         };
-        if handle.own_fields.load(Ordering::Relaxed) != 0 {
+        if handle.own_fields() != 0 {
             if let Some((sub, binary)) = handle.sub_handle.lock().unwrap().take() {
                 if binary {
                     crate::ffi::index_binary::faissx_IndexBinary_free(sub as *mut _);
@@ -494,15 +497,21 @@ impl RemoteIndex {
         Ok(())
     }
 
-    /// FAISS's own_fields as the caller set it: whether freeing this handle frees the handle
-    /// of the sub-index it was built over (on the server a composite keeps what it borrows
-    /// alive either way).
+    /// FAISS's own_fields: whether freeing this handle frees the handle of the sub-index it
+    /// was built over (on the server a composite keeps what it borrows alive either way).
+    /// Until the caller sets it, FAISS's default: 0 over a sub-index the caller gave, 1 where
+    /// FAISS made the sub-index itself (read from a file, cloned, built by the factory).
     pub fn own_fields(&self) -> std::os::raw::c_int {
-        self.own_fields.load(Ordering::Relaxed)
+        match self.own_fields.load(Ordering::Relaxed) {
+            OWN_FIELDS_UNSET => self.sub_handle().is_none().into(),
+            value => value,
+        }
     }
 
+    /// Sets own_fields; FAISS keeps it as a bool, so any nonzero value reads back as 1.
     pub fn set_own_fields(&self, value: std::os::raw::c_int) {
-        self.own_fields.store(value, Ordering::Relaxed);
+        self.own_fields
+            .store((value != 0).into(), Ordering::Relaxed);
     }
 
     /// The caller's handle this composite was built over (an IVF's quantizer, an IDMap's
