@@ -1971,3 +1971,159 @@ fn files_move_between_modes() {
     remote_index.add(&xq);
     assert_eq!(remote_index.ntotal(), NB + NQ);
 }
+
+/// FAISS's constructors without arguments make an index of dimension 0 with the class's
+/// default fields; the IVF and IndexPreTransform ones lack the quantizer or index their readers
+/// fill in. What each then does, or refuses, is the same in both modes.
+#[test]
+fn constructors_without_a_dimension() {
+    type New = unsafe extern "C" fn(*mut *mut FaissIndex) -> c_int;
+    unsafe extern "C" fn flat(p: *mut *mut FaissIndex) -> c_int {
+        faissx_IndexFlat_new(p.cast())
+    }
+    unsafe extern "C" fn flat_l2(p: *mut *mut FaissIndex) -> c_int {
+        faissx_IndexFlatL2_new(p.cast())
+    }
+    unsafe extern "C" fn flat_ip(p: *mut *mut FaissIndex) -> c_int {
+        faissx_IndexFlatIP_new(p.cast())
+    }
+    unsafe extern "C" fn sq(p: *mut *mut FaissIndex) -> c_int {
+        faissx_IndexScalarQuantizer_new(p.cast())
+    }
+    unsafe extern "C" fn ivf_flat(p: *mut *mut FaissIndex) -> c_int {
+        faissx_IndexIVFFlat_new(p.cast())
+    }
+    unsafe extern "C" fn ivf_sq(p: *mut *mut FaissIndex) -> c_int {
+        faissx_IndexIVFScalarQuantizer_new(p.cast())
+    }
+    unsafe extern "C" fn pre_transform(p: *mut *mut FaissIndex) -> c_int {
+        faissx_IndexPreTransform_new(p.cast())
+    }
+    let constructors: [(&str, New); 7] = [
+        ("IndexFlat", flat),
+        ("IndexFlatL2", flat_l2),
+        ("IndexFlatIP", flat_ip),
+        ("IndexScalarQuantizer", sq),
+        ("IndexIVFFlat", ivf_flat),
+        ("IndexIVFScalarQuantizer", ivf_sq),
+        ("IndexPreTransform", pre_transform),
+    ];
+    parity(|rec| {
+        for (class, new) in constructors {
+            let mut p = ptr::null_mut();
+            let index = Index::from_new(unsafe { new(&mut p) }, p);
+            rec.made(index.ptr());
+            let p = index.ptr();
+            rec.getters(class, &index);
+            let x = [0.5f32; 8];
+            let (mut dis, mut lab) = ([f32::NAN; 6], [-7i64; 6]);
+            let mut search = |what: &str, rec: &mut Record| {
+                let rc = unsafe {
+                    faissx_Index_search(p, 2, x.as_ptr(), 3, dis.as_mut_ptr(), lab.as_mut_ptr())
+                };
+                rec.num(&format!("{class}: {what}"), rc);
+                if rc == 0 {
+                    rec.floats(&format!("{class}: {what}: distances"), &dis);
+                    rec.exact(&format!("{class}: {what}: labels"), lab);
+                }
+            };
+            search("search empty", rec);
+            unsafe {
+                rec.num(
+                    &format!("{class}: train"),
+                    faissx_Index_train(p, 3, x.as_ptr()),
+                );
+                rec.num(&format!("{class}: add"), faissx_Index_add(p, 3, x.as_ptr()));
+                rec.num(
+                    &format!("{class}: add none"),
+                    faissx_Index_add(p, 0, x.as_ptr()),
+                );
+                rec.num(
+                    &format!("{class}: add_with_ids"),
+                    faissx_Index_add_with_ids(p, 2, x.as_ptr(), [5, 6].as_ptr()),
+                );
+            }
+            rec.getters(&format!("{class}: after adds"), &index);
+            search("search", rec);
+            let result = RangeResult::new(2);
+            let rc = unsafe { faissx_Index_range_search(p, 2, x.as_ptr(), 1.0, result.0) };
+            rec.num(&format!("{class}: range_search"), rc);
+            if rc == 0 {
+                rec.range(&format!("{class}: range_search"), result.per_query());
+            }
+            let mut out = [f32::NAN; 4];
+            rec.num(&format!("{class}: reconstruct"), unsafe {
+                faissx_Index_reconstruct(p, 0, out.as_mut_ptr())
+            });
+            let mut size = 0usize;
+            let rc = unsafe { faissx_Index_sa_code_size(p, &mut size) };
+            rec.num(&format!("{class}: sa_code_size"), rc);
+            rec.num(&format!("{class}: sa_code_size value"), size as i64);
+            let mut removed = 0usize;
+            let range = Selector::range(0, 1);
+            rec.num(&format!("{class}: remove_ids"), unsafe {
+                faissx_Index_remove_ids(p, range.0, &mut removed)
+            });
+            rec.num(&format!("{class}: removed"), removed as i64);
+            let mut copy = ptr::null_mut();
+            let rc = unsafe { faissx_clone_index(p, &mut copy) };
+            rec.num(&format!("{class}: clone"), rc);
+            if rc == 0 {
+                let copy = Index::from_new(rc, copy);
+                rec.made(copy.ptr());
+                rec.getters(&format!("{class}: clone"), &copy);
+            }
+            let ivf = unsafe { faissx_IndexIVF_cast(p) };
+            if !ivf.is_null() {
+                unsafe {
+                    rec.num(
+                        &format!("{class}: nlist"),
+                        faissx_IndexIVF_nlist(ivf) as i64,
+                    );
+                    rec.num(
+                        &format!("{class}: nprobe"),
+                        faissx_IndexIVF_nprobe(ivf) as i64,
+                    );
+                    rec.flag(
+                        &format!("{class}: no quantizer"),
+                        faissx_IndexIVF_quantizer(ivf).is_null(),
+                    );
+                    rec.num(
+                        &format!("{class}: make_direct_map"),
+                        faissx_IndexIVF_make_direct_map(ivf, 1),
+                    );
+                    rec.num(
+                        &format!("{class}: get_list_size"),
+                        faissx_IndexIVF_get_list_size(ivf, 0) as i64,
+                    );
+                    rec.floats(
+                        &format!("{class}: imbalance_factor"),
+                        &[faissx_IndexIVF_imbalance_factor(ivf) as f32],
+                    );
+                    let mut q = ptr::null_mut();
+                    let other = Index::from_new(new(&mut q), q);
+                    rec.num(
+                        &format!("{class}: copy_subset_to"),
+                        faissx_IndexIVF_copy_subset_to(ivf, other.ptr().cast(), 0, 0, 10),
+                    );
+                }
+            }
+            if class == "IndexPreTransform" {
+                rec.flag("IndexPreTransform: no index", unsafe {
+                    faissx_IndexPreTransform_index(p.cast()).is_null()
+                });
+            }
+            // What FAISS's writer makes of it, and what its reader makes of that.
+            let bytes = index.to_bytes();
+            rec.exact(
+                &format!("{class}: written"),
+                bytes.iter().map(|&b| i64::from(b)),
+            );
+            let read = Index::from_bytes(&bytes);
+            rec.made(read.ptr());
+            rec.getters(&format!("{class}: read back"), &read);
+            rec.num(&format!("{class}: reset"), unsafe { faissx_Index_reset(p) });
+            rec.getters(&format!("{class}: after reset"), &index);
+        }
+    });
+}

@@ -20,6 +20,7 @@ pub unsafe extern "C" fn faissx_clone_index(
             *p_out = remote.duplicate()?.cast();
             return Ok(());
         }
+        crate::ffi::boundary::complete(idx)?;
         faiss_status(sys::faiss_clone_index(idx, p_out))
     })
 }
