@@ -1531,7 +1531,7 @@ int faissx_IndexIVF_merge_from(FaissIndexIVF *index,
                                FaissIndexIVF *other,
                                idx_t add_id);
 
-// Copies a subset of the entries into `other` (an empty IVF index of the same shape): `subset_type` 0 = ids in [a1, a2), 1 = id % a1 == a2, 2 = lists' entries in [a1, a2).
+// Copies a subset of the entries into `other` (an IVF index with the same lists and code size; `index` is unchanged): `subset_type` 0 = ids in [a1, a2), 1 = ids with id % a1 == a2 (a1 > 0), 2 = entries a1 to a2 of the lists taken in order (0 <= a1 <= a2 <= ntotal), 3 = fraction a2 of a1 of each list (0 <= a2 < a1), 4 = lists a1 to a2. Either index may be remote.
 int faissx_IndexIVF_copy_subset_to(const FaissIndexIVF *index,
                                    FaissIndexIVF *other,
                                    int subset_type,

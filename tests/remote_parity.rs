@@ -2002,6 +2002,14 @@ fn files_move_between_modes() {
 /// two records bit for bit; together they must call every function of FAISS 1.12's C API
 /// (tools/faiss-c-api-1.12.tsv, as `faissx_*`) in remote mode.
 const SCENARIOS: &[(&str, fn())] = &[
+    (
+        "ivf_subsets_copied_to_another_index",
+        ivf_subsets_copied_to_another_index,
+    ),
+    (
+        "constructors_without_a_dimension",
+        constructors_without_a_dimension,
+    ),
     ("flat_indexes", flat_indexes),
     (
         "flat_scans_of_every_query_count",
@@ -2096,4 +2104,330 @@ fn every_inventory_function_gives_the_same_results_in_both_modes() {
         missing.len(),
         missing.join(" ")
     );
+}
+
+/// FAISS's constructors without arguments make an index of dimension 0 with the class's
+/// default fields; the IVF and IndexPreTransform ones lack the quantizer or index their readers
+/// fill in. What each then does, or refuses, is the same in both modes.
+fn constructors_without_a_dimension() {
+    type New = unsafe extern "C" fn(*mut *mut FaissIndex) -> c_int;
+    unsafe extern "C" fn flat(p: *mut *mut FaissIndex) -> c_int {
+        faissx_IndexFlat_new(p.cast())
+    }
+    unsafe extern "C" fn flat_l2(p: *mut *mut FaissIndex) -> c_int {
+        faissx_IndexFlatL2_new(p.cast())
+    }
+    unsafe extern "C" fn flat_ip(p: *mut *mut FaissIndex) -> c_int {
+        faissx_IndexFlatIP_new(p.cast())
+    }
+    unsafe extern "C" fn sq(p: *mut *mut FaissIndex) -> c_int {
+        faissx_IndexScalarQuantizer_new(p.cast())
+    }
+    unsafe extern "C" fn ivf_flat(p: *mut *mut FaissIndex) -> c_int {
+        faissx_IndexIVFFlat_new(p.cast())
+    }
+    unsafe extern "C" fn ivf_sq(p: *mut *mut FaissIndex) -> c_int {
+        faissx_IndexIVFScalarQuantizer_new(p.cast())
+    }
+    unsafe extern "C" fn pre_transform(p: *mut *mut FaissIndex) -> c_int {
+        faissx_IndexPreTransform_new(p.cast())
+    }
+    let constructors: [(&str, New); 7] = [
+        ("IndexFlat", flat),
+        ("IndexFlatL2", flat_l2),
+        ("IndexFlatIP", flat_ip),
+        ("IndexScalarQuantizer", sq),
+        ("IndexIVFFlat", ivf_flat),
+        ("IndexIVFScalarQuantizer", ivf_sq),
+        ("IndexPreTransform", pre_transform),
+    ];
+    parity(|rec| {
+        for (class, new) in constructors {
+            let mut p = ptr::null_mut();
+            let index = Index::from_new(unsafe { new(&mut p) }, p);
+            rec.made(index.ptr());
+            let p = index.ptr();
+            rec.getters(class, &index);
+            let x = [0.5f32; 8];
+            let (mut dis, mut lab) = ([f32::NAN; 6], [-7i64; 6]);
+            let mut search = |what: &str, rec: &mut Record| {
+                let rc = unsafe {
+                    faissx_Index_search(p, 2, x.as_ptr(), 3, dis.as_mut_ptr(), lab.as_mut_ptr())
+                };
+                rec.num(&format!("{class}: {what}"), rc);
+                if rc == 0 {
+                    rec.floats(&format!("{class}: {what}: distances"), &dis);
+                    rec.exact(&format!("{class}: {what}: labels"), lab);
+                }
+            };
+            search("search empty", rec);
+            unsafe {
+                rec.num(
+                    &format!("{class}: train"),
+                    faissx_Index_train(p, 3, x.as_ptr()),
+                );
+                rec.num(&format!("{class}: add"), faissx_Index_add(p, 3, x.as_ptr()));
+                rec.num(
+                    &format!("{class}: add none"),
+                    faissx_Index_add(p, 0, x.as_ptr()),
+                );
+                rec.num(
+                    &format!("{class}: add_with_ids"),
+                    faissx_Index_add_with_ids(p, 2, x.as_ptr(), [5, 6].as_ptr()),
+                );
+            }
+            rec.getters(&format!("{class}: after adds"), &index);
+            search("search", rec);
+            let result = RangeResult::new(2);
+            let rc = unsafe { faissx_Index_range_search(p, 2, x.as_ptr(), 1.0, result.0) };
+            rec.num(&format!("{class}: range_search"), rc);
+            if rc == 0 {
+                rec.range(&format!("{class}: range_search"), result.per_query());
+            }
+            let mut out = [f32::NAN; 4];
+            rec.num(&format!("{class}: reconstruct"), unsafe {
+                faissx_Index_reconstruct(p, 0, out.as_mut_ptr())
+            });
+            let mut size = 0usize;
+            let rc = unsafe { faissx_Index_sa_code_size(p, &mut size) };
+            rec.num(&format!("{class}: sa_code_size"), rc);
+            rec.num(&format!("{class}: sa_code_size value"), size as i64);
+            let mut removed = 0usize;
+            let range = Selector::range(0, 1);
+            rec.num(&format!("{class}: remove_ids"), unsafe {
+                faissx_Index_remove_ids(p, range.0, &mut removed)
+            });
+            rec.num(&format!("{class}: removed"), removed as i64);
+            let mut copy = ptr::null_mut();
+            let rc = unsafe { faissx_clone_index(p, &mut copy) };
+            rec.num(&format!("{class}: clone"), rc);
+            if rc == 0 {
+                let copy = Index::from_new(rc, copy);
+                rec.made(copy.ptr());
+                rec.getters(&format!("{class}: clone"), &copy);
+            }
+            let ivf = unsafe { faissx_IndexIVF_cast(p) };
+            if !ivf.is_null() {
+                unsafe {
+                    rec.num(
+                        &format!("{class}: nlist"),
+                        faissx_IndexIVF_nlist(ivf) as i64,
+                    );
+                    rec.num(
+                        &format!("{class}: nprobe"),
+                        faissx_IndexIVF_nprobe(ivf) as i64,
+                    );
+                    rec.flag(
+                        &format!("{class}: no quantizer"),
+                        faissx_IndexIVF_quantizer(ivf).is_null(),
+                    );
+                    rec.num(
+                        &format!("{class}: make_direct_map"),
+                        faissx_IndexIVF_make_direct_map(ivf, 1),
+                    );
+                    rec.num(
+                        &format!("{class}: get_list_size"),
+                        faissx_IndexIVF_get_list_size(ivf, 0) as i64,
+                    );
+                    rec.floats(
+                        &format!("{class}: imbalance_factor"),
+                        &[faissx_IndexIVF_imbalance_factor(ivf) as f32],
+                    );
+                    let mut q = ptr::null_mut();
+                    let other = Index::from_new(new(&mut q), q);
+                    rec.num(
+                        &format!("{class}: copy_subset_to"),
+                        faissx_IndexIVF_copy_subset_to(ivf, other.ptr().cast(), 0, 0, 10),
+                    );
+                }
+            }
+            if class == "IndexPreTransform" {
+                rec.flag("IndexPreTransform: no index", unsafe {
+                    faissx_IndexPreTransform_index(p.cast()).is_null()
+                });
+            }
+            // What FAISS's writer makes of it, and what its reader makes of that.
+            let bytes = index.to_bytes();
+            rec.exact(
+                &format!("{class}: written"),
+                bytes.iter().map(|&b| i64::from(b)),
+            );
+            let read = Index::from_bytes(&bytes);
+            rec.made(read.ptr());
+            rec.getters(&format!("{class}: read back"), &read);
+            rec.num(&format!("{class}: reset"), unsafe { faissx_Index_reset(p) });
+            rec.getters(&format!("{class}: after reset"), &index);
+        }
+    });
+}
+
+/// An empty IVF over the same trained quantizer as `source` (FAISS copies entries between
+/// indexes with the same lists).
+fn empty_copy(source: &Index) -> Index {
+    let mut copy = ptr::null_mut();
+    check(unsafe { faissx_clone_index(source.ptr(), &mut copy) });
+    let copy = Index::from_new(0, copy);
+    check(unsafe { faissx_Index_reset(copy.ptr()) });
+    copy
+}
+
+fn list_sizes(index: &Index) -> Vec<i64> {
+    let ivf = index.ptr().cast();
+    let nlist = unsafe { faissx_IndexIVF_nlist(ivf) };
+    (0..nlist)
+        .map(|l| unsafe { faissx_IndexIVF_get_list_size(ivf, l) } as i64)
+        .collect()
+}
+
+fn ivf_subsets_copied_to_another_index() {
+    parity(|rec| {
+        let (xb, xq) = data();
+        let quantizer = flat_with(D, METRIC_L2);
+        let mut p = ptr::null_mut();
+        let source = Index::from_new(
+            unsafe { faissx_IndexIVFFlat_new_with(&mut p, quantizer.ptr(), D, NLIST) },
+            p,
+        );
+        source.train(&xb);
+        source.add_with_ids(
+            &xb,
+            &(0..NB as idx_t).map(|i| i * 3 - 50).collect::<Vec<_>>(),
+        );
+        let ntotal = NB as idx_t;
+        let copy = |what: &str, rec: &mut Record, subset_type: c_int, a1: idx_t, a2: idx_t| {
+            let target = empty_copy(&source);
+            let rc = unsafe {
+                faissx_IndexIVF_copy_subset_to(
+                    source.ptr().cast(),
+                    target.ptr().cast(),
+                    subset_type,
+                    a1,
+                    a2,
+                )
+            };
+            rec.num(&format!("{what}: rc"), rc);
+            rec.num(&format!("{what}: ntotal"), target.ntotal() as i64);
+            rec.exact(&format!("{what}: list sizes"), list_sizes(&target));
+            if rc == 0 && target.ntotal() > 0 {
+                unsafe { faissx_IndexIVF_set_nprobe(target.ptr().cast(), NLIST) };
+                rec.knn(&format!("{what}: search"), target.search(&xq, K));
+            }
+            rec.num(&format!("{what}: source unchanged"), source.ntotal() as i64);
+            (rc, target.ntotal())
+        };
+        let copied = |what: &str, rec: &mut Record, subset_type, a1, a2| {
+            let (rc, copied) = copy(what, rec, subset_type, a1, a2);
+            assert_eq!(rc, 0, "{what}: {}", last_error());
+            copied
+        };
+        assert_eq!(copied("ids in a range", rec, 0, 100, 1200), 367);
+        assert!(copied("ids modulo", rec, 1, 7, 3) > 100);
+        assert_eq!(copied("entries in order", rec, 2, 250, 700), 450);
+        assert_eq!(copied("entries, all", rec, 2, 0, ntotal), NB);
+        assert!(copied("fraction of each list", rec, 3, 4, 1) > 200);
+        assert!(copied("lists", rec, 4, 2, 5) > 0);
+        assert_eq!(copied("an empty id range", rec, 0, 5000, 6000), 0);
+        // Arguments FAISS divides by, or reads past a list's end with, are refused first.
+        for (what, subset_type, a1, a2) in [
+            ("modulo 0", 1, 0, 0),
+            ("negative modulo", 1, -3, 0),
+            ("entries past the end", 2, 10, ntotal + 1),
+            ("entries backwards", 2, 20, 10),
+            ("fraction a2 >= a1", 3, 4, 4),
+            ("fraction of 0", 3, 0, 0),
+            ("no such subset type", 5, 0, 10),
+            ("negative subset type", -1, 0, 10),
+        ] {
+            let (rc, copied) = copy(what, rec, subset_type, a1, a2);
+            expect_err(rc, FAISSX_ERR_INVALID_ARGUMENT, &["copy_subset_to"]);
+            assert_eq!(copied, 0, "{what}");
+        }
+        let target = empty_copy(&source);
+        check(unsafe { faissx_Index_reset(source.ptr()) });
+        rec.num("entries of an empty index", unsafe {
+            faissx_IndexIVF_copy_subset_to(source.ptr().cast(), target.ptr().cast(), 2, 0, 0)
+        });
+        source.add(&xb[..100 * D]);
+        // Into itself: the lists read would grow while they are read.
+        let rc = unsafe {
+            faissx_IndexIVF_copy_subset_to(source.ptr().cast(), source.ptr().cast(), 0, 0, 10)
+        };
+        expect_err(rc, FAISSX_ERR_INVALID_ARGUMENT, &["same index"]);
+        rec.num("into itself", rc);
+        // Into another class, or an IVF with other lists.
+        let flat = flat_with(D, METRIC_L2);
+        let rc = unsafe {
+            faissx_IndexIVF_copy_subset_to(source.ptr().cast(), flat.ptr().cast(), 0, 0, 10)
+        };
+        rec.num("into a flat index", rc);
+        let quantizer = flat_with(D, METRIC_L2);
+        let mut p = ptr::null_mut();
+        let fewer = Index::from_new(
+            unsafe { faissx_IndexIVFFlat_new_with(&mut p, quantizer.ptr(), D, NLIST / 2) },
+            p,
+        );
+        fewer.train(&xb);
+        let rc = unsafe {
+            faissx_IndexIVF_copy_subset_to(source.ptr().cast(), fewer.ptr().cast(), 0, 0, 10)
+        };
+        rec.num("into an IVF with other lists", rc);
+        rec.num(
+            "into an IVF with other lists: ntotal",
+            fewer.ntotal() as i64,
+        );
+    });
+}
+
+/// copy_subset_to between a local and a remote index, or indexes of two servers: the target
+/// ends as it does when both are local.
+#[test]
+fn ivf_subsets_copied_across_modes_and_servers() {
+    let _serial = exclusive();
+    local_mode();
+    let (xb, xq) = data();
+    let source = Index::factory(D, "IVF8,Flat", METRIC_L2);
+    source.train(&xb);
+    source.add(&xb);
+    let empty = empty_copy(&source);
+    let state = |target: &Index| {
+        unsafe { faissx_IndexIVF_set_nprobe(target.ptr().cast(), NLIST) };
+        let (distances, labels) = target.search(&xq, K);
+        let bits: Vec<u32> = distances.iter().map(|d| d.to_bits()).collect();
+        (target.ntotal(), list_sizes(target), bits, labels)
+    };
+    let copy = |from: &Index, to: &Index| {
+        check(unsafe {
+            faissx_IndexIVF_copy_subset_to(from.ptr().cast(), to.ptr().cast(), 0, 100, 600)
+        })
+    };
+    let reference = Index::from_bytes(&empty.to_bytes());
+    copy(&source, &reference);
+    let want = state(&reference);
+    assert_eq!(want.0, 500);
+
+    let (one, two) = (
+        Server::start(&["--log-level", "warn"]),
+        Server::start(&["--log-level", "warn"]),
+    );
+    configure(Some(&one.endpoint), None, None);
+    let remote_source = Index::from_bytes(&source.to_bytes());
+    let remote_target = Index::from_bytes(&empty.to_bytes());
+    configure(Some(&two.endpoint), None, None);
+    let other_server_target = Index::from_bytes(&empty.to_bytes());
+    assert!(is_remote(remote_source.ptr()) && is_remote(other_server_target.ptr()));
+    local_mode();
+    let local_target = Index::from_bytes(&empty.to_bytes());
+
+    copy(&remote_source, &local_target);
+    assert_eq!(state(&local_target), want, "remote source, local target");
+    copy(&source, &remote_target);
+    assert_eq!(state(&remote_target), want, "local source, remote target");
+    copy(&remote_source, &other_server_target);
+    assert_eq!(state(&other_server_target), want, "another server's source");
+    // Arguments are checked wherever the copy runs.
+    let rc = unsafe {
+        faissx_IndexIVF_copy_subset_to(source.ptr().cast(), remote_target.ptr().cast(), 1, 0, 0)
+    };
+    expect_err(rc, FAISSX_ERR_INVALID_ARGUMENT, &["a1 must be > 0"]);
+    drop((remote_source, remote_target, other_server_target));
 }

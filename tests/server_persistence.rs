@@ -373,3 +373,41 @@ fn torn_and_corrupt_logs() {
     drop((index, server));
     local_mode();
 }
+
+/// copy_subset_to is not logged (replaying it would need its source as it was then): the index
+/// it wrote to is snapshotted before it is acknowledged. Indexes made by constructors without
+/// arguments (an IVF without quantizer or lists) are restored too.
+#[test]
+fn copied_subsets_and_default_constructed_indexes_survive_kill_9() {
+    let _serial = exclusive();
+    let dir = TempDir::new("copy-subset");
+    let mut server = start(&dir, None);
+    configure(Some(&server.endpoint), None, None);
+    let mut rng = Rng::new(11);
+    let (xb, xq) = (clustered(&mut rng, 400, D, 8), clustered(&mut rng, 5, D, 8));
+    let source = Index::factory(D, "IVF4,Flat", faissx::ffi::types::METRIC_L2);
+    source.train(&xb);
+    source.add(&xb);
+    let mut p = std::ptr::null_mut();
+    check(unsafe { faissx::ffi::clone_index::faissx_clone_index(source.ptr(), &mut p) });
+    let target = Index::from_new(0, p);
+    check(unsafe { faissx_Index_reset(target.ptr()) });
+    check(unsafe {
+        faissx_IndexIVF_copy_subset_to(source.ptr().cast(), target.ptr().cast(), 0, 50, 250)
+    });
+    unsafe { faissx_IndexIVF_set_nprobe(target.ptr().cast(), 4) };
+    let mut p = std::ptr::null_mut();
+    let shell = Index::from_new(
+        unsafe { faissx::ffi::index_ivf_flat::faissx_IndexIVFFlat_new(&mut p) },
+        p.cast(),
+    );
+    let state = || (target.ntotal(), target.search(&xq, 4), shell.to_bytes());
+    let before = state();
+    assert_eq!(before.0, 200);
+    server.kill9();
+    let server = start(&dir, Some(server.port));
+    unsafe { faissx_IndexIVF_set_nprobe(target.ptr().cast(), 4) };
+    assert_eq!(state(), before, "after kill -9 and restart");
+    drop((source, target, shell, server));
+    local_mode();
+}

@@ -625,6 +625,17 @@ pub unsafe fn writable(index: *const FaissIndex) -> Result<()> {
     ))
 }
 
+/// Refuses an index made by a FAISS constructor without arguments that still lacks a part
+/// FAISS dereferences: an IVF's quantizer or inverted lists, an IndexPreTransform's index.
+///
+/// # Safety
+/// `index` must be a live local index.
+pub unsafe fn complete(index: *const FaissIndex) -> Result<()> {
+    crate::local::shim_status(crate::local::shim::faissx_shim_Index_check_parts(
+        index.cast(),
+    ))
+}
+
 /// As [`usable_inputs`] for binary indexes: their IVF's quantizer.
 ///
 /// # Safety

@@ -21,6 +21,7 @@ pub unsafe extern "C" fn faissx_clone_index(
             return Ok(());
         }
         crate::remote::face::clonable(idx)?;
+        crate::ffi::boundary::complete(idx)?;
         faiss_status(sys::faiss_clone_index(idx, p_out))
     })
 }

@@ -216,16 +216,62 @@ pub fn residuals_over_face(class: &str) -> Error {
     ))
 }
 
-/// Constructors of index types the server does not build: in remote mode they fail rather than
-/// create an index in this process behind the caller's back.
-pub fn local_constructor(what: &str) -> Result<()> {
-    if active_client().is_some() {
-        Err(Error::unsupported(format!(
-            "{what} cannot be created in remote mode (faissx_configure / FAISSX_SERVER is set)"
-        )))
-    } else {
-        Ok(())
-    }
+/// Constructors without arguments: in remote mode, what FAISS's constructor of `class` makes,
+/// made on the server.
+pub fn create_default(class: &str) -> Result<Option<*mut FaissIndex>> {
+    create_remote(|| {
+        Ok(IndexSpec::Default {
+            class: class.into(),
+        })
+    })
+}
+
+/// For copy_subset_to: `Some(result)` when either index is remote, `None` when both are local
+/// and the shim copies. FAISS copies from the source's lists into the target's: a remote source
+/// is fetched (for a local target), and a local source, or one on another server, is uploaded
+/// to the target's server for the duration of the copy.
+///
+/// # Safety
+/// Both must be live handles.
+pub unsafe fn remote_copy_subset<T>(
+    index: *const T,
+    other: *mut T,
+    subset_type: std::os::raw::c_int,
+    a1: idx_t,
+    a2: idx_t,
+) -> Option<Result<()>> {
+    let copy_locally = |from: *const std::os::raw::c_void| {
+        crate::local::shim_status(crate::local::shim::faissx_shim_IndexIVF_copy_subset_to(
+            from,
+            other.cast(),
+            subset_type,
+            a1,
+            a2,
+        ))
+    };
+    let fetched =
+        |source: &RemoteIndex| crate::local::index::LocalIndex::load(&source.save()?, false);
+    let raw = |copy: &crate::local::index::LocalIndex| match copy.raw() {
+        RawIndex::Float(index) => index,
+        RawIndex::Binary(_) => std::ptr::null_mut(),
+    };
+    Some(match (as_remote(index), as_remote(other)) {
+        (None, None) => return None,
+        (Some(source), None) => {
+            fetched(source).and_then(|copy| copy_locally(raw(&copy).cast_const().cast()))
+        }
+        (Some(source), Some(target)) if target.same_server(source) => {
+            target.copy_subset_from(&source.name, subset_type, a1, a2)
+        }
+        (source, Some(target)) => (|| {
+            let copy = source.map(fetched).transpose()?;
+            let local = copy
+                .as_ref()
+                .map_or(index.cast::<FaissIndex>(), |c| raw(c).cast_const());
+            let side = server_side(&target.client, local, false)?;
+            target.copy_subset_from(&side.name, subset_type, a1, a2)
+        })(),
+    })
 }
 
 /// For merges: `Some(result)` when either index is remote (both must be), `None` when both are

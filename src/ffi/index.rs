@@ -479,16 +479,16 @@ pub unsafe extern "C" fn faissx_Index_sa_code_size(
 unsafe fn sa_code_size(index: *const FaissIndex) -> Result<usize> {
     non_null(index, "index")?;
     if let Some(remote) = as_remote(index) {
-        // The server reports 0 for classes whose sa_code_size FAISS does not implement.
         let code_size = remote.cached_info().code_size as usize;
         if code_size == 0 {
-            return Err(Error::new(
-                FAISSX_ERR_FAISS,
-                "sa_code_size: standalone codes are not implemented for this index class",
-            ));
+            // The server reports 0 for classes without standalone codes too. Encoding nothing
+            // meets the checks it makes first and FAISS's refusal, with their messages, or
+            // succeeds where the codes are empty (d = 0).
+            remote.sa_encode(0, &[], 0)?;
         }
         return Ok(code_size);
     }
+    complete(index)?;
     let mut size = 0;
     faiss_status(sys::faiss_Index_sa_code_size(index, &mut size))?;
     Ok(size)

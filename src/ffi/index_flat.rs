@@ -11,8 +11,11 @@ use std::os::raw::c_int;
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexFlat_new(p_index: *mut *mut FaissIndexFlat) -> c_int {
     boundary!({
-        local_constructor("faissx_IndexFlat_new makes an index without a dimension; in remote mode use faissx_IndexFlat_new_with")?;
         non_null(p_index, "p_index")?;
+        if let Some(handle) = create_default("IndexFlat")? {
+            *p_index = handle.cast();
+            return Ok(());
+        }
         faiss_status(sys::faiss_IndexFlat_new(p_index))
     })
 }
@@ -148,8 +151,11 @@ pub unsafe extern "C" fn faissx_IndexFlatIP_free(obj: *mut FaissIndexFlatIP) {
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexFlatIP_new(p_index: *mut *mut FaissIndexFlatIP) -> c_int {
     boundary!({
-        local_constructor("faissx_IndexFlatIP_new makes an index without a dimension; in remote mode use faissx_IndexFlatIP_new_with")?;
         non_null(p_index, "p_index")?;
+        if let Some(handle) = create_default("IndexFlatIP")? {
+            *p_index = handle.cast();
+            return Ok(());
+        }
         faiss_status(sys::faiss_IndexFlatIP_new(p_index))
     })
 }
@@ -201,8 +207,11 @@ pub unsafe extern "C" fn faissx_IndexFlatL2_free(obj: *mut FaissIndexFlatL2) {
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexFlatL2_new(p_index: *mut *mut FaissIndexFlatL2) -> c_int {
     boundary!({
-        local_constructor("faissx_IndexFlatL2_new makes an index without a dimension; in remote mode use faissx_IndexFlatL2_new_with")?;
         non_null(p_index, "p_index")?;
+        if let Some(handle) = create_default("IndexFlatL2")? {
+            *p_index = handle.cast();
+            return Ok(());
+        }
         faiss_status(sys::faiss_IndexFlatL2_new(p_index))
     })
 }

@@ -251,7 +251,7 @@ pub unsafe extern "C" fn faissx_IndexIVF_merge_from(
     })
 }
 
-/// Copies a subset of the entries into `other` (an empty IVF index of the same shape): `subset_type` 0 = ids in [a1, a2), 1 = id % a1 == a2, 2 = lists' entries in [a1, a2).
+/// Copies a subset of the entries into `other` (an IVF index with the same lists and code size; `index` is unchanged): `subset_type` 0 = ids in [a1, a2), 1 = ids with id % a1 == a2 (a1 > 0), 2 = entries a1 to a2 of the lists taken in order (0 <= a1 <= a2 <= ntotal), 3 = fraction a2 of a1 of each list (0 <= a2 < a1), 4 = lists a1 to a2. Either index may be remote.
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexIVF_copy_subset_to(
     index: *const FaissIndexIVF,
@@ -261,14 +261,15 @@ pub unsafe extern "C" fn faissx_IndexIVF_copy_subset_to(
     a2: idx_t,
 ) -> c_int {
     boundary!({
-        local_only(index, "index")?;
         of_class(index, c"IndexIVF")?;
-        local_only(other, "other")?;
-        non_null(index, "index")?;
         non_null(other, "other")?;
-        faiss_status(sys::faiss_IndexIVF_copy_subset_to(
-            index,
-            other,
+        of_class(other, c"IndexIVF").map_err(|_| Error::unsupported("other is not an IndexIVF"))?;
+        if let Some(copied) = remote_copy_subset(index, other, subset_type, a1, a2) {
+            return copied;
+        }
+        shim_status(shim::faissx_shim_IndexIVF_copy_subset_to(
+            index.cast(),
+            other.cast(),
             subset_type,
             a1,
             a2,
@@ -361,6 +362,7 @@ pub unsafe extern "C" fn faissx_IndexIVF_make_direct_map(
         if let Some(remote) = as_remote(index) {
             return remote.set_param("direct_map", new_maintain_direct_map.into());
         }
+        complete(index.cast())?;
         faiss_status(sys::faiss_IndexIVF_make_direct_map(
             index,
             new_maintain_direct_map,
@@ -376,6 +378,7 @@ pub unsafe extern "C" fn faissx_IndexIVF_imbalance_factor(index: *const FaissInd
         if let Some(remote) = as_remote(index) {
             return remote.imbalance_factor();
         }
+        complete(index.cast())?;
         Ok(sys::faiss_IndexIVF_imbalance_factor(index))
     })
 }
@@ -391,14 +394,17 @@ pub unsafe extern "C" fn faissx_IndexIVF_print_stats(index: *const FaissIndexIVF
             return remote.with_local_copy(|copy| match copy.raw() {
                 // SAFETY: the copy is a live local index; the cast returns NULL for another class.
                 RawIndex::Float(local) => unsafe {
+                    complete(local)?;
                     let ivf = sys::faiss_IndexIVF_cast(local);
                     if !ivf.is_null() {
                         sys::faiss_IndexIVF_print_stats(ivf);
                     }
+                    Ok(())
                 },
-                RawIndex::Binary(_) => {}
-            });
+                RawIndex::Binary(_) => Ok(()),
+            })?;
         }
+        complete(index.cast())?;
         sys::faiss_IndexIVF_print_stats(index);
         Ok(())
     })

@@ -141,8 +141,11 @@ pub unsafe extern "C" fn faissx_IndexIVFFlat_set_own_fields(
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexIVFFlat_new(p_index: *mut *mut FaissIndexIVFFlat) -> c_int {
     boundary!({
-        local_constructor("faissx_IndexIVFFlat_new makes an index without a dimension; in remote mode use faissx_IndexIVFFlat_new_with")?;
         non_null(p_index, "p_index")?;
+        if let Some(handle) = create_default("IndexIVFFlat")? {
+            *p_index = handle.cast();
+            return Ok(());
+        }
         faiss_status(sys::faiss_IndexIVFFlat_new(p_index))
     })
 }

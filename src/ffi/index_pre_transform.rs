@@ -89,10 +89,11 @@ pub unsafe extern "C" fn faissx_IndexPreTransform_new(
     p_index: *mut *mut FaissIndexPreTransform,
 ) -> c_int {
     boundary!({
-        local_constructor(
-            "IndexPreTransform is not served by faissx-server (faissx_IndexPreTransform_new)",
-        )?;
         non_null(p_index, "p_index")?;
+        if let Some(handle) = create_default("IndexPreTransform")? {
+            *p_index = handle.cast();
+            return Ok(());
+        }
         faiss_status(sys::faiss_IndexPreTransform_new(p_index))
     })
 }

@@ -14,8 +14,11 @@ pub unsafe extern "C" fn faissx_IndexScalarQuantizer_new(
     p_index: *mut *mut FaissIndexScalarQuantizer,
 ) -> c_int {
     boundary!({
-        local_constructor("faissx_IndexScalarQuantizer_new makes an index without a dimension; in remote mode use faissx_IndexScalarQuantizer_new_with")?;
         non_null(p_index, "p_index")?;
+        if let Some(handle) = create_default("IndexScalarQuantizer")? {
+            *p_index = handle.cast();
+            return Ok(());
+        }
         faiss_status(sys::faiss_IndexScalarQuantizer_new(p_index))
     })
 }
@@ -112,8 +115,11 @@ pub unsafe extern "C" fn faissx_IndexIVFScalarQuantizer_new(
     p_index: *mut *mut FaissIndexIVFScalarQuantizer,
 ) -> c_int {
     boundary!({
-        local_constructor("faissx_IndexIVFScalarQuantizer_new makes an index without a dimension; in remote mode use faissx_IndexIVFScalarQuantizer_new_with")?;
         non_null(p_index, "p_index")?;
+        if let Some(handle) = create_default("IndexIVFScalarQuantizer")? {
+            *p_index = handle.cast();
+            return Ok(());
+        }
         shim_status(shim::faissx_shim_IndexIVFScalarQuantizer_new(
             p_index.cast(),
         ))

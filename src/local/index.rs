@@ -323,6 +323,13 @@ impl LocalIndex {
                             .cast(),
                     )
                 }
+                IndexSpec::Default { class } => {
+                    let class = CString::new(class.as_str())
+                        .map_err(|_| Error::invalid("class contains NUL"))?;
+                    RawIndex::Float(construct(|out: *mut *mut FaissIndex| {
+                        shim_status(shim::faissx_shim_new_default(class.as_ptr(), out.cast()))
+                    })?)
+                }
                 IndexSpec::PreTransform { index, transform } => {
                     let RawIndex::Float(inner) = sub(index)? else {
                         return Err(Error::invalid(
@@ -410,6 +417,7 @@ impl LocalIndex {
     pub fn duplicate(&self) -> Result<Self> {
         // SAFETY: clone_index deep-copies a live index.
         unsafe {
+            self.complete()?;
             Ok(LocalIndex(match self.0 {
                 RawIndex::Float(index) => RawIndex::Float(construct(|out| {
                     faiss_status(sys::faiss_clone_index(index, out))
@@ -798,6 +806,7 @@ impl LocalIndex {
         let index = self.float_only("standalone codes")?;
         let mut size = 0usize;
         // SAFETY: a live index.
+        unsafe { crate::ffi::boundary::complete(index) }?;
         faiss_status(unsafe { sys::faiss_Index_sa_code_size(index, &mut size) })?;
         Ok(size)
     }
@@ -1073,6 +1082,7 @@ impl LocalIndex {
     pub fn reset(&self) -> Result<()> {
         // SAFETY: live index.
         unsafe {
+            self.complete()?;
             faiss_status(match self.0 {
                 RawIndex::Float(index) => sys::faiss_Index_reset(index),
                 RawIndex::Binary(index) => sys::faiss_IndexBinary_reset(index),
@@ -1238,6 +1248,7 @@ impl LocalIndex {
                     if ivf.is_null() {
                         return Err(Error::unsupported("direct_map applies to IVF indexes"));
                     }
+                    crate::ffi::boundary::complete(index)?;
                     faiss_status(sys::faiss_IndexIVF_make_direct_map(
                         ivf,
                         (value != 0.0).into(),
@@ -1327,6 +1338,42 @@ impl LocalIndex {
         }
     }
 
+    /// Refuses a float index a constructor without arguments left without the parts FAISS
+    /// dereferences (see `boundary::complete`).
+    fn complete(&self) -> Result<()> {
+        match self.0 {
+            // SAFETY: a live index.
+            RawIndex::Float(index) => unsafe { crate::ffi::boundary::complete(index) },
+            RawIndex::Binary(_) => Ok(()),
+        }
+    }
+
+    /// Copies a subset of `source`'s entries into this IVF, as FAISS's
+    /// `source.copy_subset_to(self, subset_type, a1, a2)` (arguments checked by the shim).
+    pub fn copy_subset_from(
+        &self,
+        source: &LocalIndex,
+        subset_type: i32,
+        a1: i64,
+        a2: i64,
+    ) -> Result<()> {
+        let (RawIndex::Float(target), RawIndex::Float(from)) = (self.0, source.0) else {
+            return Err(Error::unsupported(
+                "copy_subset_to applies to float IVF indexes",
+            ));
+        };
+        // SAFETY: both indexes are live; the shim checks their classes.
+        shim_status(unsafe {
+            shim::faissx_shim_IndexIVF_copy_subset_to(
+                from.cast_const().cast(),
+                target.cast(),
+                subset_type,
+                a1,
+                a2,
+            )
+        })
+    }
+
     /// The FAISS object, still owned by this value.
     pub fn raw(&self) -> RawIndex {
         self.0
@@ -1341,6 +1388,7 @@ impl LocalIndex {
                     if ivf.is_null() {
                         return Err(Error::unsupported("the index is not an IVF index"));
                     }
+                    crate::ffi::boundary::complete(index)?;
                     (0..sys::faiss_IndexIVF_nlist(ivf))
                         .map(|l| sys::faiss_IndexIVF_get_list_size(ivf, l) as u64)
                         .collect()
@@ -1368,6 +1416,7 @@ impl LocalIndex {
                     if ivf.is_null() {
                         return Err(Error::unsupported("the index is not an IVF index"));
                     }
+                    crate::ffi::boundary::complete(index)?;
                     if list >= sys::faiss_IndexIVF_nlist(ivf) as u64 {
                         return Err(Error::invalid(format!("list {list} is out of range")));
                     }
@@ -1562,7 +1611,9 @@ unsafe fn float_info(index: *mut FaissIndex) -> IndexInfo {
         info.k_factor = sys::faiss_IndexRefineFlat_k_factor(refine);
     }
     let mut code_size = 0usize;
-    if sys::faiss_Index_sa_code_size(index, &mut code_size) == 0 {
+    if crate::ffi::boundary::complete(index).is_ok()
+        && sys::faiss_Index_sa_code_size(index, &mut code_size) == 0
+    {
         info.code_size = code_size as u64;
     }
     classes.dedup();

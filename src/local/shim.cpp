@@ -1121,7 +1121,11 @@ void check_structure(const faiss::Index* index, int depth) {
         check_aq(aq->aq, "IndexIVFAdditiveQuantizer");
     }
     if (auto* ivf = dynamic_cast<const faiss::IndexIVF*>(index)) {
-        check_nlist(ivf->nlist, "IndexIVF");
+        // What FAISS's constructor without arguments writes has no quantizer and no lists;
+        // check_parts refuses every use of it.
+        if (ivf->quantizer || ivf->nlist != 0) {
+            check_nlist(ivf->nlist, "IndexIVF");
+        }
         check_ivf_metric(ivf);
         check_structure(ivf->quantizer, depth + 1);
     }
@@ -1282,6 +1286,7 @@ struct PreTransformOwningItsChain : faiss::IndexPreTransform {
     PreTransformOwningItsChain(faiss::VectorTransform* transform, faiss::Index* index)
             : faiss::IndexPreTransform(transform, index) {}
     explicit PreTransformOwningItsChain(faiss::Index* index) : faiss::IndexPreTransform(index) {}
+    PreTransformOwningItsChain() = default;
     ~PreTransformOwningItsChain() override {
         if (!own_fields) {
             for (auto* transform : chain) {
@@ -1320,9 +1325,41 @@ void check_scalar_quantizer(const faiss::ScalarQuantizer& sq, const char* what) 
     }
 }
 
+// FAISS's default constructors (faissx_IndexIVFFlat_new, faissx_IndexPreTransform_new, ...) make
+// shells for its readers to fill in: an IVF without a quantizer or inverted lists, an
+// IndexPreTransform without an index. FAISS dereferences those parts in nearly every method.
+void check_parts(const faiss::Index* index, int depth) {
+    if (!index || depth > 64) {
+        return;
+    }
+    if (auto* ivf = dynamic_cast<const faiss::IndexIVF*>(index)) {
+        if (!ivf->quantizer || !ivf->invlists) {
+            refuse("IndexIVF: has no %s (made by a constructor without arguments, for FAISS's "
+                   "readers to fill in); build it with a quantizer instead",
+                   ivf->quantizer ? "inverted lists" : "quantizer");
+        }
+        check_parts(ivf->quantizer, depth + 1);
+    } else if (auto* pt = dynamic_cast<const faiss::IndexPreTransform*>(index)) {
+        if (!pt->index) {
+            refuse("IndexPreTransform: has no index (made by a constructor without arguments, "
+                   "for FAISS's readers to fill in); build it over an index instead");
+        }
+        check_parts(pt->index, depth + 1);
+    } else if (auto* idmap = dynamic_cast<const faiss::IndexIDMap*>(index)) {
+        check_parts(idmap->index, depth + 1);
+    } else if (auto* refine = dynamic_cast<const faiss::IndexRefine*>(index)) {
+        check_parts(refine->base_index, depth + 1);
+        check_parts(refine->refine_index, depth + 1);
+    }
+}
+
 void check_sub_indexes(const faiss::Index* index, int depth) {
     if (!index || depth > 64) {
         return;
+    }
+    // Every check of an index in use starts here, with the parts FAISS dereferences.
+    if (depth == 0) {
+        check_parts(index, 0);
     }
     // A face's remote index may have been written to through the caller's handle: the face
     // takes what that handle learned (no request), as a local sub-index's fields would show
@@ -1754,6 +1791,7 @@ int faissx_shim_IndexIVF_update_vectors(void* index, int n, const int64_t* ids, 
 
 int faissx_shim_Index_check_use(const void* index, int training) {
     return guarded([&] {
+        check_parts(static_cast<const faiss::Index*>(index), 0);
         if (!training) {
             check_sub_indexes(static_cast<const faiss::Index*>(index), 0);
         }
@@ -2061,6 +2099,7 @@ extern "C" {
 int faissx_shim_Index_check_writable(const void* index) {
     return guarded([&] {
         const faiss::Index* target = static_cast<const faiss::Index*>(index);
+        check_parts(target, 0);
         for (int depth = 0; target && depth < 64; depth++) {
             if (auto* ivf = dynamic_cast<const faiss::IndexIVF*>(target)) {
                 auto* on_disk = dynamic_cast<const faiss::OnDiskInvertedLists*>(ivf->invlists);
@@ -2093,6 +2132,119 @@ int faissx_shim_Index_check_writable(const void* index) {
                 return;
             }
         }
+    });
+}
+
+int faissx_shim_Index_check_parts(const void* index) {
+    return guarded([&] { check_parts(static_cast<const faiss::Index*>(index), 0); });
+}
+
+// What FAISS's constructor without arguments makes of `cls`, for the server (the library calls
+// FAISS's C constructors itself). Its IndexPreTransform owns the transforms a client prepends.
+int faissx_shim_new_default(const char* cls, void** out) {
+    return guarded([&] {
+        const std::string name(cls);
+        faiss::Index* made = nullptr;
+        if (name == "IndexFlat") {
+            made = new faiss::IndexFlat();
+        } else if (name == "IndexFlatL2") {
+            made = new faiss::IndexFlatL2();
+        } else if (name == "IndexFlatIP") {
+            made = new faiss::IndexFlatIP();
+        } else if (name == "IndexScalarQuantizer") {
+            made = new faiss::IndexScalarQuantizer();
+        } else if (name == "IndexIVFFlat") {
+            made = new faiss::IndexIVFFlat();
+        } else if (name == "IndexIVFScalarQuantizer") {
+            made = new faiss::IndexIVFScalarQuantizer();
+        } else if (name == "IndexPreTransform") {
+            made = new PreTransformOwningItsChain();
+        } else {
+            refuse("%.100s has no constructor without arguments here", cls);
+        }
+        *out = made;
+    });
+}
+
+// IndexIVF::copy_subset_to with the arguments FAISS uses unchecked refused first: it divides by
+// a1 (subset types 1 and 3) and by the source's entry count (type 2), reads entries its
+// arithmetic puts past a list's end when a1 and a2 are out of range, and reads and writes the
+// lists of `other` through an IndexIVF it never checked `other` is.
+int faissx_shim_IndexIVF_copy_subset_to(
+        const void* index,
+        void* other,
+        int subset_type,
+        int64_t a1,
+        int64_t a2) {
+    return guarded([&] {
+        auto* source = dynamic_cast<const faiss::IndexIVF*>(static_cast<const faiss::Index*>(index));
+        auto* target = dynamic_cast<faiss::IndexIVF*>(static_cast<faiss::Index*>(other));
+        if (!source || !target) {
+            refuse("copy_subset_to: %s is not an IndexIVF", source ? "other" : "index");
+        }
+        if (source == target) {
+            // Entries would be appended to the lists being read.
+            refuse("copy_subset_to: index and other are the same index; copy into another one");
+        }
+        check_parts(source, 0);
+        if (faissx_shim_Index_check_writable(target) != 0) {
+            throw Refused(last_error);
+        }
+        const faiss::InvertedLists& from = *source->invlists;
+        FAISS_THROW_IF_NOT_MSG(
+                from.nlist == target->invlists->nlist,
+                "copy_subset_to: the two indexes have different numbers of inverted lists");
+        FAISS_THROW_IF_NOT_MSG(
+                from.code_size == target->invlists->code_size,
+                "copy_subset_to: the two indexes have different code sizes");
+        size_t longest = 0;
+        for (size_t list = 0; list < from.nlist; list++) {
+            longest = std::max(longest, from.list_size(list));
+        }
+        switch (subset_type) {
+            case faiss::InvertedLists::SUBSET_TYPE_ID_RANGE:
+            case faiss::InvertedLists::SUBSET_TYPE_INVLIST:
+                break;
+            case faiss::InvertedLists::SUBSET_TYPE_ID_MOD:
+                if (a1 <= 0) {
+                    refuse("copy_subset_to: subset_type 1 copies the ids with id %% a1 == a2; a1 "
+                           "must be > 0 (got %lld)",
+                           (long long)a1);
+                }
+                break;
+            case faiss::InvertedLists::SUBSET_TYPE_ELEMENT_RANGE: {
+                size_t entries = from.compute_ntotal();
+                if (a1 < 0 || a1 > a2 || size_t(a2) > entries) {
+                    refuse("copy_subset_to: subset_type 2 copies entries a1 to a2 of the lists "
+                           "taken in order; needs 0 <= a1 <= a2 <= %zu (got a1 = %lld, a2 = %lld)",
+                           entries,
+                           (long long)a1,
+                           (long long)a2);
+                }
+                if (entries == 0) {
+                    return; // nothing to copy, and FAISS would divide by the count
+                }
+                if (size_t(a2) > std::numeric_limits<size_t>::max() / entries) {
+                    refuse("copy_subset_to: subset_type 2 over %zu entries overflows", entries);
+                }
+                break;
+            }
+            case faiss::InvertedLists::SUBSET_TYPE_INVLIST_FRACTION:
+                if (a2 < 0 || a2 >= a1) {
+                    refuse("copy_subset_to: subset_type 3 copies fraction a2 of a1 of each list; "
+                           "needs 0 <= a2 < a1 (got a1 = %lld, a2 = %lld)",
+                           (long long)a1,
+                           (long long)a2);
+                }
+                if (longest > 0 && size_t(a1) > std::numeric_limits<size_t>::max() / longest) {
+                    refuse("copy_subset_to: subset_type 3 with a1 = %lld overflows", (long long)a1);
+                }
+                break;
+            default:
+                refuse("copy_subset_to: subset_type %d is not one of FAISS's (0 to 4)", subset_type);
+        }
+        source->copy_subset_to(
+                *target, static_cast<faiss::InvertedLists::subset_type_t>(subset_type), a1, a2);
     });
 }
 

@@ -257,6 +257,15 @@ extern "C" {
         labels: *mut i64,
     ) -> c_int;
     pub fn faissx_shim_Index_check_writable(index: *const c_void) -> c_int;
+    pub fn faissx_shim_Index_check_parts(index: *const c_void) -> c_int;
+    pub fn faissx_shim_new_default(class: *const c_char, out: *mut *mut c_void) -> c_int;
+    pub fn faissx_shim_IndexIVF_copy_subset_to(
+        index: *const c_void,
+        other: *mut c_void,
+        subset_type: c_int,
+        a1: i64,
+        a2: i64,
+    ) -> c_int;
     pub fn faissx_shim_Index_searches_independently(index: *const c_void) -> c_int;
     pub fn faissx_shim_IndexBinary_searches_independently(index: *const c_void) -> c_int;
     pub fn faissx_shim_Index_reconstruct(index: *const c_void, key: i64, recons: *mut f32)

@@ -229,6 +229,15 @@ pub enum Op {
         index: String,
         n: u64,
     },
+    /// Copies a subset of the entries of the IVF `from` into the IVF `index` (FAISS's
+    /// `from.copy_subset_to(index, subset_type, a1, a2)`); `from` is unchanged. Answered `Info`.
+    CopySubset {
+        index: String,
+        from: String,
+        subset_type: i32,
+        a1: i64,
+        a2: i64,
+    },
     /// A sign of life of the request's session; answered `Done`.
     Heartbeat,
     /// The index no longer belongs to the session that created it: it stays on the server when
@@ -338,6 +347,13 @@ pub enum IndexSpec {
         index: String,
         #[serde(with = "serde_bytes")]
         transform: Vec<u8>,
+    },
+    /// What FAISS's constructor without arguments makes of `class` (d = 0, the class's default
+    /// fields, no sub-index): "IndexFlat", "IndexFlatL2", "IndexFlatIP",
+    /// "IndexScalarQuantizer", "IndexIVFFlat", "IndexIVFScalarQuantizer" or
+    /// "IndexPreTransform".
+    Default {
+        class: String,
     },
 }
 

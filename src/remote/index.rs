@@ -560,7 +560,9 @@ impl RemoteIndex {
     pub fn add(&self, n: usize, x: &[u8], ids: Option<&[i64]>) -> Result<()> {
         let row = self.vector_bytes();
         let per_chunk = self.rows_per_chunk(if ids.is_some() { 8 } else { 0 });
-        let parts = n.div_ceil(per_chunk);
+        // Adding nothing still asks: FAISS refuses it where it refuses any add (an untrained
+        // IVF, one without a quantizer), as it does locally.
+        let parts = n.div_ceil(per_chunk).max(1);
         let parts_u32 = u32::try_from(parts)
             .map_err(|_| Error::invalid(format!("add: {n} vectors is too many for one call")))?;
         let requests: Vec<(Op, Vec<Frame>)> = (0..parts)
@@ -845,10 +847,13 @@ impl RemoteIndex {
         Ok(vectors)
     }
 
+    /// Whether `other` lives on this index's server, in the same tenant.
+    pub fn same_server(&self, other: &RemoteIndex) -> bool {
+        Arc::ptr_eq(&self.client, &other.client) || self.client.settings == other.client.settings
+    }
+
     pub fn merge_from(&self, other: &RemoteIndex, add_id: i64) -> Result<()> {
-        if !Arc::ptr_eq(&self.client, &other.client)
-            && self.client.settings != other.client.settings
-        {
+        if !self.same_server(other) {
             return Err(Error::invalid("the two indexes live on different servers"));
         }
         let op = Op::MergeFrom {
@@ -861,6 +866,21 @@ impl RemoteIndex {
         // The other index was emptied by the merge.
         other.fresh_info()?;
         other.drop_cache();
+        Ok(())
+    }
+
+    /// Copies a subset of the entries of `from` (an index of this server and tenant) into this
+    /// one: FAISS's `from.copy_subset_to(self, subset_type, a1, a2)`.
+    pub fn copy_subset_from(&self, from: &str, subset_type: i32, a1: i64, a2: i64) -> Result<()> {
+        let op = Op::CopySubset {
+            index: self.name.clone(),
+            from: from.to_string(),
+            subset_type,
+            a1,
+            a2,
+        };
+        let (answer, _) = self.call(op, vec![])?;
+        self.written(answer_info(answer)?);
         Ok(())
     }
 

@@ -325,6 +325,7 @@ fn op_name(op: &Op) -> &'static str {
         Op::RemoveIds { .. } => "remove_ids",
         Op::Reconstruct { .. } => "reconstruct",
         Op::MergeFrom { .. } => "merge_from",
+        Op::CopySubset { .. } => "copy_subset_to",
         Op::SetParam { .. } => "set_param",
         Op::IdMap { .. } => "id_map",
         Op::FlatVectors { .. } => "xb",

@@ -125,7 +125,8 @@ fn check_limits(limits: &Limits, op: &Op) -> Result<(), WireError> {
                 // the bytes that describe it).
                 IndexSpec::IdMap { .. }
                 | IndexSpec::RefineFlat { .. }
-                | IndexSpec::PreTransform { .. } => 0,
+                | IndexSpec::PreTransform { .. }
+                | IndexSpec::Default { .. } => 0,
             };
             too_big("d", d, limits.max_dimension.into())
         }

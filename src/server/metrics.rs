@@ -28,7 +28,7 @@ use std::time::Instant;
 /// The `op` label of each operation, by [`op_slot`]; the last one counts requests refused before
 /// their operation was known to be acceptable (undecodable header, protocol version,
 /// credentials, limits).
-const OPS: [&str; 35] = [
+const OPS: [&str; 36] = [
     "ping",
     "list",
     "create",
@@ -63,6 +63,7 @@ const OPS: [&str; 35] = [
     "train_encoder",
     "add_core",
     "update_vectors",
+    "copy_subset",
     "rejected",
 ];
 
@@ -105,6 +106,7 @@ fn op_slot(op: &Op) -> usize {
         Op::TrainEncoder { .. } => 31,
         Op::AddCore { .. } => 32,
         Op::UpdateVectors { .. } => 33,
+        Op::CopySubset { .. } => 34,
     }
 }
 

@@ -226,6 +226,24 @@ fn serve(
             let info = store::merge(&target, &source, *add_id)?;
             Ok((Answer::Info(info), vec![]))
         }
+        Op::CopySubset {
+            index,
+            from,
+            subset_type,
+            a1,
+            a2,
+        } => {
+            if index == from {
+                // Both would be locked, and the lists read would grow as they are read.
+                return Err(fail(
+                    ErrorKind::InvalidArgument,
+                    "copy_subset_to: index and other are the same index; copy into another one",
+                ));
+            }
+            let (target, source) = (find(index)?, find(from)?);
+            let info = store::copy_subset(&target, &source, *subset_type, *a1, *a2)?;
+            Ok((Answer::Info(info), vec![]))
+        }
         Op::Train { .. }
         | Op::TrainEncoder { .. }
         | Op::AddCore { .. }
@@ -351,6 +369,12 @@ fn reserve_memory<'a>(
             usage(other).map_or(0, |(_, _, bytes, _)| bytes),
             format!("merging '{other}'"),
         ),
+        Op::CopySubset { from, .. } => {
+            // At most every entry of the source.
+            let (vectors, bytes) = usage(from).map_or((0, 0), |(_, v, b, _)| (v, b));
+            check_quota(vectors, bytes)?;
+            (bytes, format!("copying entries of '{from}'"))
+        }
         Op::RangeSearch { .. } => (payload_bytes, "a range search".to_string()),
         Op::Ping
         | Op::List

@@ -602,6 +602,27 @@ pub(super) fn merge(
     })
 }
 
+/// Copies a subset of `source`'s entries into `target` (FAISS's copy_subset_to). Not logged:
+/// replaying it would need `source` as it was then. `target` is snapshotted instead, as a merge
+/// is; `source` is only read.
+pub(super) fn copy_subset(
+    target: &Arc<Entry>,
+    source: &Arc<Entry>,
+    subset_type: i32,
+    a1: i64,
+    a2: i64,
+) -> Result<IndexInfo, WireError> {
+    write(&[target, source], |indexes, _| {
+        let (target_index, source_index) = (indexes[0], indexes[1]);
+        target_index
+            .copy_subset_from(source_index, subset_type, a1, a2)
+            .map_err(super::from_local)?;
+        target.account(target_index);
+        snapshot(target, target_index)?;
+        Ok(target_index.info())
+    })
+}
+
 /// A write's record in one index's log, appended but not yet known to be applied.
 struct Logged<'a> {
     entry: &'a Entry,

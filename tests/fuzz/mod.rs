@@ -337,6 +337,9 @@ pub const KNOWN: &[Known] = &[
     float("fac_idmap"),
     float("fac_idmap2"),
     float("fac_sq8"),
+    float("dflt_flat"),
+    float("dflt_ivf"),
+    float("dflt_pt"),
     binary("bflat"),
     binary("bivf_q"),
     binary("bivf"),
@@ -359,6 +362,12 @@ fn op_step(op: Op, payload: Message) -> Step {
         tenant: "default",
         op,
         payload,
+    }
+}
+
+fn default_spec(class: &str) -> IndexSpec {
+    IndexSpec::Default {
+        class: class.into(),
     }
 }
 
@@ -556,6 +565,10 @@ pub fn world_setup() -> Vec<Step> {
         create("fac_sq8", factory("SQ8")),
         train("fac_sq8", floats(22), n),
         add("fac_sq8", floats(23), n, None),
+        // What FAISS's constructors without arguments make: d = 0, no quantizer, no index.
+        create("dflt_flat", default_spec("IndexFlat")),
+        create("dflt_ivf", default_spec("IndexIVFFlat")),
+        create("dflt_pt", default_spec("IndexPreTransform")),
         create("bflat", IndexSpec::BinaryFlat { d: BINARY_D as u64 }),
         add("bflat", bits(0), n, None),
         create("bivf_q", IndexSpec::BinaryFlat { d: BINARY_D as u64 }),
@@ -1131,6 +1144,22 @@ pub fn corpus() -> Vec<Entry> {
         },
         vec![],
     );
+    push(
+        "copy-subset-ivf",
+        Op::CopySubset {
+            index: "c_ivf_copy".into(),
+            from: "c_ivf".into(),
+            subset_type: 0,
+            a1: 2,
+            a2: 6,
+        },
+        vec![],
+    );
+    push(
+        "create-default-ivf-flat",
+        create("c_default_ivf", default_spec("IndexIVFFlat")),
+        vec![],
+    );
     push("search-flat", search("flat", 2, 5, None), vec![queries(2)]);
     push(
         "search-ivf-nprobe",
@@ -1537,7 +1566,7 @@ pub fn corpus() -> Vec<Entry> {
 /// The names of every operation and every index spec: `op_name` and `spec_name` match
 /// exhaustively, so a new variant fails to compile until it is named here, and the corpus test
 /// then fails until the corpus covers it.
-pub const OPS: [&str; 34] = [
+pub const OPS: [&str; 35] = [
     "Ping",
     "List",
     "Create",
@@ -1572,6 +1601,7 @@ pub const OPS: [&str; 34] = [
     "TrainEncoder",
     "AddCore",
     "UpdateVectors",
+    "CopySubset",
 ];
 
 pub fn op_name(op: &Op) -> &'static str {
@@ -1596,6 +1626,7 @@ pub fn op_name(op: &Op) -> &'static str {
         Op::RemoveIds { .. } => "RemoveIds",
         Op::Reconstruct { .. } => "Reconstruct",
         Op::MergeFrom { .. } => "MergeFrom",
+        Op::CopySubset { .. } => "CopySubset",
         Op::SetParam { .. } => "SetParam",
         Op::IdMap { .. } => "IdMap",
         Op::FlatVectors { .. } => "FlatVectors",
@@ -1613,7 +1644,7 @@ pub fn op_name(op: &Op) -> &'static str {
     }
 }
 
-pub const SPECS: [&str; 18] = [
+pub const SPECS: [&str; 19] = [
     "Factory",
     "BinaryFactory",
     "Flat",
@@ -1632,6 +1663,7 @@ pub const SPECS: [&str; 18] = [
     "RefineFlat",
     "PreTransform",
     "Flat1D",
+    "Default",
 ];
 
 pub fn spec_name(spec: &IndexSpec) -> &'static str {
@@ -1654,6 +1686,7 @@ pub fn spec_name(spec: &IndexSpec) -> &'static str {
         IndexSpec::RefineFlat { .. } => "RefineFlat",
         IndexSpec::PreTransform { .. } => "PreTransform",
         IndexSpec::Flat1D { .. } => "Flat1D",
+        IndexSpec::Default { .. } => "Default",
     }
 }
 
@@ -2038,7 +2071,7 @@ impl Gen {
             0 => self.pick(&[0, 1, 65_536, 1 << 40, u64::MAX]),
             _ => self.pick(&[1, 2, 4, 16]),
         };
-        match self.below(18) {
+        match self.below(19) {
             0 => IndexSpec::Factory {
                 d: if self.chance(0.6) { D as u32 } else { d },
                 description: self.factory_string(false),
@@ -2128,6 +2161,18 @@ impl Gen {
                     .to_string(),
                 transform: self.transform(),
             },
+            18 => default_spec(self.pick(&[
+                "IndexFlat",
+                "IndexFlatL2",
+                "IndexFlatIP",
+                "IndexScalarQuantizer",
+                "IndexIVFFlat",
+                "IndexIVFScalarQuantizer",
+                "IndexPreTransform",
+                "IndexHNSWFlat",
+                "",
+                "IndexIVFFlat\0x",
+            ])),
             _ => IndexSpec::BinaryIvf {
                 quantizer: self.pick(&["bivf_q", "bflat", "flat", "nope"]).to_string(),
                 d: self.pick(&[64, 64, 8, 0, 7, u64::MAX]),
@@ -2271,7 +2316,7 @@ impl Gen {
     pub fn request(&mut self) -> Message {
         let (index, known) = self.index();
         let mut payload = Vec::new();
-        let op = match self.below(38) {
+        let op = match self.below(39) {
             0 => Op::Ping,
             1 => Op::List,
             2 | 3 => {
@@ -2480,6 +2525,13 @@ impl Gen {
                 }
                 Op::AddCore { index, n, with_ids }
             }
+            37 => Op::CopySubset {
+                index,
+                from: self.index().0,
+                subset_type: self.pick(&[0, 1, 2, 3, 4, 5, -1, i32::MIN, i32::MAX]),
+                a1: self.i64_value(),
+                a2: self.i64_value(),
+            },
             36 => {
                 let (n, rows) = self.count();
                 let ids: Vec<i64> = (0..rows)
