@@ -962,3 +962,64 @@ fn searching_nothing_answers_nothing() {
     );
     still_serves(&server, None);
 }
+
+#[test]
+fn id_map2_bytes_declaring_more_vectors_than_ids_are_refused() {
+    let server = Server::start(&[]);
+    let mut raw = Raw::connect(&server.endpoint);
+    let index = {
+        let _serial = exclusive();
+        local_mode();
+        let index = Index::factory(4, "IDMap2,Flat", METRIC_L2);
+        index.add_with_ids(
+            &[0.0, 0.0, 0.0, 1.0, 5.0, 5.0, 5.0, 5.0, 9.0, 9.0, 9.0, 9.0],
+            &[70, 7, 700],
+        );
+        index
+    };
+    let bytes = index.to_bytes();
+    assert_eq!(&bytes[..4], b"IxM2");
+    let load = |raw: &mut Raw, name: &str, bytes: Vec<u8>| {
+        raw.call(
+            Op::Load {
+                index: name.into(),
+                binary: false,
+            },
+            vec![bytes],
+        )
+        .0
+    };
+    // FAISS's reader rebuilds the reverse map from the header's count (after the 4-byte
+    // fourcc and d) and walks that many ids: far past the three the bytes hold.
+    for declared in [4i64, 1 << 40, i64::MAX, -1] {
+        let mut patched = bytes.clone();
+        patched[8..16].copy_from_slice(&declared.to_le_bytes());
+        expect_kind(
+            load(&mut raw, &format!("declared-{declared}"), patched),
+            ErrorKind::InvalidArgument,
+            &[&format!("declare {declared} vectors and hold 3 ids for 3")],
+        );
+    }
+    // Ids that do not match the vectors are refused too.
+    let mut short = bytes.clone();
+    let ids_at = short.len() - 3 * 8 - 8;
+    short[ids_at..ids_at + 8].copy_from_slice(&2u64.to_le_bytes());
+    short.truncate(short.len() - 8);
+    expect_kind(
+        load(&mut raw, "short", short),
+        ErrorKind::InvalidArgument,
+        &["declare 3 vectors and hold 2 ids for 3"],
+    );
+    // A faithful copy answers by id, which needs the reverse map the server rebuilt.
+    load(&mut raw, "faithful", bytes).unwrap();
+    let reconstructed = raw.ok(
+        Op::Reconstruct {
+            index: "faithful".into(),
+            first: 700,
+            n: 1,
+        },
+        vec![],
+    );
+    assert_eq!(reconstructed.1[0], to_frame(&[9.0f32, 9.0, 9.0, 9.0]));
+    still_serves(&server, None);
+}

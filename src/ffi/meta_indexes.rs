@@ -177,9 +177,9 @@ pub unsafe extern "C" fn faissx_IndexIDMap2_construct_rev_map(
     boundary!({
         of_class(index, c"IndexIDMap2")?;
         if let Some(remote) = as_remote(index) {
-            // The server's IDMap2 keeps its reverse map current on every write.
-            let _ = remote;
-            return Ok(());
+            // The server's IDMap2 keeps its reverse map current on every write; what it cannot
+            // know of is ids the caller edited through faissx_IndexIDMap2_id_map.
+            return remote.send_lent_ids();
         }
         faiss_status(sys::faiss_IndexIDMap2_construct_rev_map(index))
     })

@@ -577,6 +577,21 @@ impl LocalIndex {
         })
     }
 
+    /// Replaces the ids of an IndexIDMap's n stored vectors (n must be ntotal); an IDMap2
+    /// rebuilds its reverse map from them.
+    pub fn set_ids(&self, n: u64, ids: &[u8]) -> Result<()> {
+        let RawIndex::Float(index) = self.0 else {
+            return Err(Error::unsupported(
+                "set_ids: a binary index has no id map to set",
+            ));
+        };
+        let ids: Vec<i64> = from_frame(ids, n as usize, "ids").map_err(wire)?;
+        // SAFETY: a live index and n ids; the shim checks the class and the count.
+        shim_status(unsafe {
+            shim::faissx_shim_IndexIDMap_set_ids(index.cast(), ids.len() as i64, ids.as_ptr())
+        })
+    }
+
     /// Makes room for `extra` more vectors where the index's storage allows it (flat float
     /// indexes, and the ids of an IDMap around one).
     pub fn reserve(&self, extra: u64) -> Result<()> {

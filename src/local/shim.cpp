@@ -1099,6 +1099,43 @@ void check_transform(const faiss::VectorTransform* vt) {
     }
 }
 
+// The sub-indexes an index holds, as check_structure and restore_rev_maps walk them.
+template <typename Visit>
+void for_each_sub_index(const faiss::Index* index, Visit&& visit) {
+    if (auto* ivf = dynamic_cast<const faiss::IndexIVF*>(index)) {
+        visit(ivf->quantizer);
+    }
+    if (auto* hnsw = dynamic_cast<const faiss::IndexHNSW*>(index)) {
+        visit(hnsw->storage);
+    }
+    if (auto* nsg = dynamic_cast<const faiss::IndexNSG*>(index)) {
+        visit(nsg->storage);
+    }
+    if (auto* pt = dynamic_cast<const faiss::IndexPreTransform*>(index)) {
+        visit(pt->index);
+    }
+    if (auto* idmap = dynamic_cast<const faiss::IndexIDMap*>(index)) {
+        visit(idmap->index);
+    }
+    if (auto* refine = dynamic_cast<const faiss::IndexRefine*>(index)) {
+        visit(refine->base_index);
+        visit(refine->refine_index);
+    }
+}
+
+template <typename Visit>
+void for_each_sub_index(const faiss::IndexBinary* index, Visit&& visit) {
+    if (auto* ivf = dynamic_cast<const faiss::IndexBinaryIVF*>(index)) {
+        visit(ivf->quantizer);
+    }
+    if (auto* hnsw = dynamic_cast<const faiss::IndexBinaryHNSW*>(index)) {
+        visit(hnsw->storage);
+    }
+    if (auto* idmap = dynamic_cast<const faiss::IndexBinaryIDMap*>(index)) {
+        visit(idmap->index);
+    }
+}
+
 void check_structure(const faiss::Index* index, int depth) {
     if (!index) {
         return;
@@ -1127,20 +1164,17 @@ void check_structure(const faiss::Index* index, int depth) {
             check_nlist(ivf->nlist, "IndexIVF");
         }
         check_ivf_metric(ivf);
-        check_structure(ivf->quantizer, depth + 1);
     }
     if (auto* ivfpq = dynamic_cast<const faiss::IndexIVFPQ*>(index)) {
         check_pq(ivfpq->pq, "IndexIVFPQ");
     }
     if (auto* hnsw = dynamic_cast<const faiss::IndexHNSW*>(index)) {
         check_hnsw_M(hnsw_M_of(hnsw->hnsw), "IndexHNSW");
-        check_structure(hnsw->storage, depth + 1);
     }
     if (auto* nsg = dynamic_cast<const faiss::IndexNSG*>(index)) {
         if (nsg->nsg.R <= 0) {
             refuse("IndexNSG: R = %d must be >= 1", nsg->nsg.R);
         }
-        check_structure(nsg->storage, depth + 1);
     }
     if (auto* pt = dynamic_cast<const faiss::IndexPreTransform*>(index)) {
         // Each transform feeds the next and the last feeds the index: FAISS sizes its buffers
@@ -1163,15 +1197,8 @@ void check_structure(const faiss::Index* index, int depth) {
                    d,
                    pt->index->d);
         }
-        check_structure(pt->index, depth + 1);
     }
-    if (auto* idmap = dynamic_cast<const faiss::IndexIDMap*>(index)) {
-        check_structure(idmap->index, depth + 1);
-    }
-    if (auto* refine = dynamic_cast<const faiss::IndexRefine*>(index)) {
-        check_structure(refine->base_index, depth + 1);
-        check_structure(refine->refine_index, depth + 1);
-    }
+    for_each_sub_index(index, [&](const faiss::Index* sub) { check_structure(sub, depth + 1); });
 }
 
 void check_binary_structure(const faiss::IndexBinary* index, int depth) {
@@ -1183,11 +1210,9 @@ void check_binary_structure(const faiss::IndexBinary* index, int depth) {
     }
     if (auto* ivf = dynamic_cast<const faiss::IndexBinaryIVF*>(index)) {
         check_nlist(ivf->nlist, "IndexBinaryIVF");
-        check_binary_structure(ivf->quantizer, depth + 1);
     }
     if (auto* hnsw = dynamic_cast<const faiss::IndexBinaryHNSW*>(index)) {
         check_hnsw_M(hnsw_M_of(hnsw->hnsw), "IndexBinaryHNSW");
-        check_binary_structure(hnsw->storage, depth + 1);
     }
     // Hashes read b bits of each code into a 64-bit key.
     if (auto* hash = dynamic_cast<const faiss::IndexBinaryHash*>(index)) {
@@ -1202,6 +1227,8 @@ void check_binary_structure(const faiss::IndexBinary* index, int depth) {
                    hash->b);
         }
     }
+    for_each_sub_index(
+            index, [&](const faiss::IndexBinary* sub) { check_binary_structure(sub, depth + 1); });
 }
 
 // An IVF's quantizer is a separate index its owner can still write to: once it holds more
@@ -1489,6 +1516,25 @@ int faissx_shim_is_class(const void* index, const char* name) {
         return dynamic_cast<const faiss::IndexIDMap2*>(i) != nullptr;
     }
     return 0;
+}
+
+// The ids a caller edited through an IndexIDMap's id_map, sent to the server's copy. FAISS's
+// IDMap2 throws from construct_rev_map on nothing; ids must match the stored vectors one to one.
+int faissx_shim_IndexIDMap_set_ids(void* index, int64_t n, const int64_t* ids) {
+    return guarded([&] {
+        auto* id_map = dynamic_cast<faiss::IndexIDMap*>(static_cast<faiss::Index*>(index));
+        if (!id_map) {
+            refuse("set_ids: the index is not an IndexIDMap or IndexIDMap2");
+        }
+        if (n != id_map->ntotal || size_t(n) != id_map->id_map.size()) {
+            refuse("set_ids: %lld ids for an index of %lld vectors", (long long)n,
+                   (long long)id_map->ntotal);
+        }
+        std::copy(ids, ids + n, id_map->id_map.begin());
+        if (auto* two_way = dynamic_cast<faiss::IndexIDMap2*>(id_map)) {
+            two_way->construct_rev_map();
+        }
+    });
 }
 
 // Makes the transform `dst` hold the state of `src`, an object of the same class (a copy the
@@ -1882,9 +1928,11 @@ const faiss::Index* under_id_maps(const faiss::Index* index) {
     return index;
 }
 
+// A flat index FAISS scans pair by pair. Not one of dimension 0 (a default-constructed
+// IndexFlat): every distance is 0 whatever the path, and scan_blocks sizes its blocks by d.
 bool is_flat_scan(const faiss::Index* index) {
     auto* flat = dynamic_cast<const faiss::IndexFlat*>(index);
-    return flat && typeid(*flat) != typeid(faiss::IndexFlat1D) &&
+    return flat && flat->d > 0 && typeid(*flat) != typeid(faiss::IndexFlat1D) &&
             (flat->metric_type == faiss::METRIC_L2 ||
              flat->metric_type == faiss::METRIC_INNER_PRODUCT);
 }
@@ -2436,9 +2484,98 @@ struct SliceReader : faiss::IOReader {
         size_t whole = std::min(count, (size - at) / unit);
         std::memcpy(ptr, data + at, whole * unit);
         at += whole * unit;
+        if (guard_rev_maps && whole == 1) {
+            watch_id_map2_header(ptr, unit);
+        }
         return whole;
     }
+
+    // FAISS's reader rebuilds an IndexIDMap2's reverse map from the count in its header,
+    // before anything compares that count with the ids it read: bytes declaring more vectors
+    // than ids make it read past the id table. With this on, FAISS is handed a count of 0 in
+    // each IDMap2 header it reads (nothing to rebuild), and restore_rev_maps checks the ids and
+    // rebuilds the maps after the read.
+    bool guard_rev_maps = false;
+    // The counts the IDMap2 headers declared, in the order FAISS read them.
+    std::vector<int64_t> id_map2_counts;
+
+   private:
+    // Reads of one 4-byte field left before the header's 8-byte count (d, and a binary
+    // index's code_size), or -1 outside an IDMap2 header.
+    int fields_before_count = -1;
+
+    void watch_id_map2_header(void* ptr, size_t unit) {
+        if (fields_before_count > 0) {
+            fields_before_count = unit == 4 ? fields_before_count - 1 : -1;
+            return;
+        }
+        if (fields_before_count == 0) {
+            fields_before_count = -1;
+            if (unit == 8) {
+                int64_t declared;
+                std::memcpy(&declared, ptr, 8);
+                id_map2_counts.push_back(declared);
+                std::memset(ptr, 0, 8);
+                return;
+            }
+        }
+        if (unit == 4) {
+            if (std::memcmp(ptr, "IxM2", 4) == 0) {
+                fields_before_count = 1;
+            } else if (std::memcmp(ptr, "IBM2", 4) == 0) {
+                fields_before_count = 2;
+            }
+        }
+    }
 };
+
+// After a read with guard_rev_maps: each IDMap2, met in the order FAISS read them (each
+// before its sub-index), must hold one id per vector of its sub-index and per vector its
+// header declared; it gets its count back and its reverse map. `next` counts the IDMap2s.
+template <typename Index, typename IDMap2>
+void restore_rev_maps(const Index* index, int depth, const std::vector<int64_t>& declared, size_t& next) {
+    if (!index) {
+        return;
+    }
+    if (depth > 64) {
+        refuse("the index nests more than 64 levels of sub-indexes");
+    }
+    if (auto* two_way = dynamic_cast<const IDMap2*>(index)) {
+        auto* writable = const_cast<IDMap2*>(two_way);
+        if (next >= declared.size()) {
+            refuse("the index bytes could not be read safely (an IndexIDMap2 header was missed)");
+        }
+        long long count = declared[next++];
+        if (!writable->index || size_t(writable->index->ntotal) != writable->id_map.size() ||
+            count != writable->index->ntotal) {
+            refuse("IndexIDMap2: the bytes declare %lld vectors and hold %zu ids for %lld",
+                   count,
+                   writable->id_map.size(),
+                   writable->index ? (long long)writable->index->ntotal : 0LL);
+        }
+        writable->ntotal = count;
+        writable->construct_rev_map();
+    }
+    for_each_sub_index(index, [&](const Index* sub) {
+        restore_rev_maps<Index, IDMap2>(sub, depth + 1, declared, next);
+    });
+}
+
+// Reads an index with guard_rev_maps, then restores what it zeroed.
+template <typename Index, typename IDMap2, typename Read>
+Index* read_guarding_rev_maps(SliceReader& reader, Read&& read) {
+    reader.guard_rev_maps = true;
+    std::unique_ptr<Index> index(read());
+    size_t restored = 0;
+    restore_rev_maps<Index, IDMap2>(index.get(), 0, reader.id_map2_counts, restored);
+    if (restored != reader.id_map2_counts.size()) {
+        // A field that only looked like an IDMap2 header was zeroed: the bytes as read are
+        // not the bytes sent.
+        refuse("the index bytes could not be read safely (an IndexIDMap2 header that is not "
+               "one)");
+    }
+    return index.release();
+}
 
 constexpr size_t UNTRUSTED_READ_GROWTH = 4;
 constexpr size_t UNTRUSTED_READ_SLACK = size_t(64) << 20;
@@ -2499,12 +2636,17 @@ int faissx_shim_read_index_untrusted(const uint8_t* buf, size_t size, int binary
     return guarded([&] {
         SliceReader reader(buf, size);
         if (binary) {
-            read_capped(size, [&] { *out = faiss::read_index_binary(&reader, 0); });
+            read_capped(size, [&] {
+                *out = read_guarding_rev_maps<faiss::IndexBinary, faiss::IndexBinaryIDMap2>(
+                        reader, [&] { return faiss::read_index_binary(&reader, 0); });
+            });
             return;
         }
         faiss::Index* index = nullptr;
         read_capped(size, [&] {
-            index = faiss::read_index(&reader, faiss::IO_FLAG_SKIP_PRECOMPUTE_TABLE);
+            index = read_guarding_rev_maps<faiss::Index, faiss::IndexIDMap2>(reader, [&] {
+                return faiss::read_index(&reader, faiss::IO_FLAG_SKIP_PRECOMPUTE_TABLE);
+            });
         });
         try {
             if (auto* ivfpq = dynamic_cast<faiss::IndexIVFPQ*>(

@@ -86,6 +86,8 @@ extern "C" {
         p_size: *mut usize,
         p_buf: *mut *mut u8,
     ) -> c_int;
+    /// Replaces an IndexIDMap's n = ntotal ids; an IndexIDMap2 rebuilds its reverse map.
+    pub fn faissx_shim_IndexIDMap_set_ids(index: *mut c_void, n: i64, ids: *const i64) -> c_int;
     /// Copies the state of a transform into another of the same class (FAISS's VectorTransform).
     pub fn faissx_shim_VectorTransform_copy_state(dst: *mut c_void, src: *const c_void) -> c_int;
     /// The i-th transform of an IndexPreTransform's chain, NULL past its end.

@@ -229,6 +229,13 @@ pub enum Op {
         index: String,
         n: u64,
     },
+    /// Replaces the ids an IndexIDMap/IndexIDMap2 keeps for its n = ntotal vectors (the caller
+    /// edited them through FAISS's id_map pointer) and, for an IDMap2, rebuilds its reverse
+    /// map (FAISS's construct_rev_map). Frame: n i64 ids. Answered `Info`.
+    SetIds {
+        index: String,
+        n: u64,
+    },
     /// Copies a subset of the entries of the IVF `from` into the IVF `index` (FAISS's
     /// `from.copy_subset_to(index, subset_type, a1, a2)`); `from` is unchanged. Answered `Info`.
     CopySubset {

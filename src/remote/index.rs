@@ -970,6 +970,28 @@ impl RemoteIndex {
         Ok((ids.as_mut_ptr(), ids.len()))
     }
 
+    /// Sends the ids lent out by [`RemoteIndex::id_map`], which the caller may have edited in
+    /// place as FAISS lets it, for the server to take (FAISS's construct_rev_map).
+    pub fn send_lent_ids(&self) -> Result<()> {
+        let ids = match &self.cache.lock().unwrap().id_map {
+            Some(ids) => ids.clone(),
+            None => return Ok(()),
+        };
+        let op = Op::SetIds {
+            index: self.name.clone(),
+            n: ids.len() as u64,
+        };
+        let (answer, _) = self.call(op, vec![to_frame(&ids).into()])?;
+        // Not self.written: that drops the lent ids, which FAISS's pointer still shows. A
+        // local copy holds the old ids: it goes, kept alive for what it lent out.
+        *self.info.lock().unwrap() = answer_info(answer)?;
+        let stale = self.cache.lock().unwrap().local_copy.take();
+        if let Some(copy) = stale {
+            self.lent_copies.lock().unwrap().push(copy);
+        }
+        Ok(())
+    }
+
     pub fn list_ids(&self, list: usize) -> Result<Vec<i64>> {
         let op = Op::ListIds {
             index: self.name.clone(),

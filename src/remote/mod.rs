@@ -292,6 +292,7 @@ fn idempotent(op: &Op) -> bool {
             | Op::ListIds { .. }
             | Op::ListSizes { .. }
             | Op::SetParam { .. }
+            | Op::SetIds { .. }
             | Op::SaEncode { .. }
             | Op::SaDecode { .. }
             | Op::ComputeResidual { .. }
@@ -317,6 +318,7 @@ fn op_name(op: &Op) -> &'static str {
         Op::TrainEncoder { .. } => "train_encoder",
         Op::AddCore { .. } => "add_core",
         Op::UpdateVectors { .. } => "update_vectors",
+        Op::SetIds { .. } => "set_ids",
         Op::Add { .. } => "add",
         Op::Search { .. } => "search",
         Op::Assign { .. } => "assign",

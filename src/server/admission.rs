@@ -155,6 +155,7 @@ fn check_limits(limits: &Limits, op: &Op) -> Result<(), WireError> {
         | Op::TrainEncoder { n, .. }
         | Op::AddCore { n, .. }
         | Op::UpdateVectors { n, .. }
+        | Op::SetIds { n, .. }
         | Op::Add { n, .. }
         | Op::RangeSearch { n, .. }
         | Op::Reconstruct { n, .. }

@@ -28,7 +28,7 @@ use std::time::Instant;
 /// The `op` label of each operation, by [`op_slot`]; the last one counts requests refused before
 /// their operation was known to be acceptable (undecodable header, protocol version,
 /// credentials, limits).
-const OPS: [&str; 36] = [
+const OPS: [&str; 37] = [
     "ping",
     "list",
     "create",
@@ -64,6 +64,7 @@ const OPS: [&str; 36] = [
     "add_core",
     "update_vectors",
     "copy_subset",
+    "set_ids",
     "rejected",
 ];
 
@@ -107,6 +108,7 @@ fn op_slot(op: &Op) -> usize {
         Op::AddCore { .. } => 32,
         Op::UpdateVectors { .. } => 33,
         Op::CopySubset { .. } => 34,
+        Op::SetIds { .. } => 35,
     }
 }
 

@@ -248,6 +248,7 @@ fn serve(
         | Op::TrainEncoder { .. }
         | Op::AddCore { .. }
         | Op::UpdateVectors { .. }
+        | Op::SetIds { .. }
         | Op::Add { .. }
         | Op::Reset { .. }
         | Op::RemoveIds { .. }
@@ -361,6 +362,11 @@ fn reserve_memory<'a>(
             payload_bytes.saturating_mul(2),
             format!("updating {n} vectors"),
         ),
+        Op::SetIds { n, .. } => (
+            // The ids, and the reverse map an IDMap2 builds from them.
+            payload_bytes.saturating_mul(4),
+            format!("replacing {n} ids"),
+        ),
         Op::Train { n, .. } | Op::TrainEncoder { n, .. } => (
             payload_bytes.saturating_mul(2),
             format!("training on {n} vectors"),
@@ -402,6 +408,7 @@ fn write_target(op: &Op) -> &str {
         | Op::TrainEncoder { index, .. }
         | Op::AddCore { index, .. }
         | Op::UpdateVectors { index, .. }
+        | Op::SetIds { index, .. }
         | Op::Add { index, .. }
         | Op::Reset { index }
         | Op::RemoveIds { index, .. }

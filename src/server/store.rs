@@ -776,6 +776,7 @@ pub(super) fn apply_write(
     };
     match op {
         Op::Train { n, .. } => index.train(*n, frame(0)?).map(|()| None),
+        Op::SetIds { n, .. } => index.set_ids(*n, frame(0)?).map(|()| None),
         Op::UpdateVectors { n, .. } => index
             .update_vectors(*n, frame(0)?, frame(1)?)
             .map(|()| None),

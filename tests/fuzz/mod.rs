@@ -1409,6 +1409,14 @@ pub fn corpus() -> Vec<Entry> {
         vec![],
     );
     push(
+        "set-ids-idmap2",
+        Op::SetIds {
+            index: "c_idmap2".into(),
+            n: 4,
+        },
+        vec![to_frame(&[7i64, 70, 700, -7])],
+    );
+    push(
         "flat-vectors",
         Op::FlatVectors {
             index: "c_flat".into(),
@@ -1566,7 +1574,7 @@ pub fn corpus() -> Vec<Entry> {
 /// The names of every operation and every index spec: `op_name` and `spec_name` match
 /// exhaustively, so a new variant fails to compile until it is named here, and the corpus test
 /// then fails until the corpus covers it.
-pub const OPS: [&str; 35] = [
+pub const OPS: [&str; 36] = [
     "Ping",
     "List",
     "Create",
@@ -1602,6 +1610,7 @@ pub const OPS: [&str; 35] = [
     "AddCore",
     "UpdateVectors",
     "CopySubset",
+    "SetIds",
 ];
 
 pub fn op_name(op: &Op) -> &'static str {
@@ -1627,6 +1636,7 @@ pub fn op_name(op: &Op) -> &'static str {
         Op::Reconstruct { .. } => "Reconstruct",
         Op::MergeFrom { .. } => "MergeFrom",
         Op::CopySubset { .. } => "CopySubset",
+        Op::SetIds { .. } => "SetIds",
         Op::SetParam { .. } => "SetParam",
         Op::IdMap { .. } => "IdMap",
         Op::FlatVectors { .. } => "FlatVectors",
@@ -2316,7 +2326,7 @@ impl Gen {
     pub fn request(&mut self) -> Message {
         let (index, known) = self.index();
         let mut payload = Vec::new();
-        let op = match self.below(39) {
+        let op = match self.below(40) {
             0 => Op::Ping,
             1 => Op::List,
             2 | 3 => {
@@ -2524,6 +2534,17 @@ impl Gen {
                     payload.push(to_frame(&ids));
                 }
                 Op::AddCore { index, n, with_ids }
+            }
+            38 => {
+                let (n, rows) = self.count();
+                let ids: Vec<i64> = (0..rows)
+                    .map(|_| match self.below(4) {
+                        0 => self.i64_value(),
+                        _ => self.below(70) as i64 - 1,
+                    })
+                    .collect();
+                payload.push(to_frame(&ids));
+                Op::SetIds { index, n }
             }
             37 => Op::CopySubset {
                 index,
