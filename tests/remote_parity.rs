@@ -28,7 +28,9 @@ use faissx::ffi::index_ivf_flat::*;
 use faissx::ffi::index_lsh::*;
 use faissx::ffi::index_pq::*;
 use faissx::ffi::index_pre_transform::*;
+use faissx::ffi::index_replicas::*;
 use faissx::ffi::index_scalar_quantizer::*;
+use faissx::ffi::index_shards::*;
 use faissx::ffi::meta_indexes::*;
 use faissx::ffi::types::*;
 use faissx::ffi::vector_transform::*;
@@ -1904,6 +1906,34 @@ fn error_codes() {
             faissx_Index_merge_from(p, small.ptr(), 0)
         });
         rec.num("still there", index.ntotal() as i64);
+        // FAISS's C API casts these operands blindly: a flat index as an IVF's merge source
+        // or as a shard set, and an IVF merged into itself, are refused in both modes.
+        let ivf = Index::factory(D, "IVF4,Flat", METRIC_L2);
+        ivf.train(&xb);
+        ivf.add(&xb);
+        unsafe {
+            rec.num(
+                "IVF merged into itself",
+                faissx_IndexIVF_merge_from(ivf.ptr().cast(), ivf.ptr().cast(), 0),
+            );
+            rec.num(
+                "IVF merged from a flat index",
+                faissx_IndexIVF_merge_from(ivf.ptr().cast(), p.cast(), 0),
+            );
+            rec.num("index merged into itself", faissx_Index_merge_from(p, p, 0));
+            faissx_clear_last_error();
+            rec.num(
+                "shard count of a flat index",
+                faissx_IndexShards_successive_ids(p.cast()),
+            );
+            rec.num("its code", faissx_get_last_error_code());
+            rec.flag(
+                "replica 0 of a flat index",
+                faissx_IndexReplicas_at(p.cast(), 0).is_null(),
+            );
+            rec.num("its code", faissx_get_last_error_code());
+        }
+        rec.num("IVF still there", ivf.ntotal() as i64);
     });
 }
 

@@ -274,8 +274,10 @@ pub unsafe fn remote_copy_subset<T>(
     })
 }
 
-/// For merges: `Some(result)` when either index is remote (both must be), `None` when both are
-/// local and FAISS merges them.
+/// For merges: `Some(result)` when either index is remote (both must be) or the merge is
+/// refused, `None` when both are local and FAISS merges them. Merged into itself, FAISS
+/// appends each list to itself from memory the append may move, then empties it: refused in
+/// both modes.
 ///
 /// # Safety
 /// Both must be live handles.
@@ -284,6 +286,9 @@ pub unsafe fn remote_merge<T>(
     other: *const T,
     add_id: idx_t,
 ) -> Option<Result<()>> {
+    if std::ptr::eq(index, other) {
+        return Some(Err(Error::invalid("cannot merge an index into itself")));
+    }
     match (as_remote(index), as_remote(other)) {
         (Some(target), Some(source)) => Some(target.merge_from(source, add_id)),
         (None, None) => None,

@@ -562,9 +562,6 @@ pub unsafe extern "C" fn faissx_Index_merge_from(
         if let Some(merged) = remote_merge(index, other, add_id) {
             return merged;
         }
-        if index == other {
-            return Err(Error::invalid("cannot merge an index into itself"));
-        }
         let (d, other_d) = (sys::faiss_Index_d(index), sys::faiss_Index_d(other));
         if d != other_d {
             return Err(Error::invalid(format!(

@@ -225,14 +225,9 @@ pub unsafe extern "C" fn faissx_IndexBinaryIVF_merge_from(
     boundary!({
         of_class(index, c"IndexBinaryIVF")?;
         non_null(other, "other")?;
-        // FAISS's C API casts `other` blindly, and merged into itself FAISS appends each list
-        // to itself from memory the append may move, then empties it. The server refuses both
-        // with these codes; local mode must too.
+        // FAISS's C API casts `other` blindly.
         if of_class(other, c"IndexBinaryIVF").is_err() {
             return Err(Error::unsupported("other is not an IndexBinaryIVF"));
-        }
-        if std::ptr::eq(index, other) {
-            return Err(Error::invalid("cannot merge an index into itself"));
         }
         if let Some(merged) = remote_merge(index, other, add_id) {
             return merged;

@@ -244,6 +244,10 @@ pub unsafe extern "C" fn faissx_IndexIVF_merge_from(
     boundary!({
         of_class(index, c"IndexIVF")?;
         non_null(other, "other")?;
+        // FAISS's C API casts `other` blindly.
+        if of_class(other, c"IndexIVF").is_err() {
+            return Err(Error::unsupported("other is not an IndexIVF"));
+        }
         if let Some(merged) = remote_merge(index, other, add_id) {
             return merged;
         }

@@ -28,8 +28,7 @@ pub unsafe extern "C" fn faissx_IndexReplicas_own_fields(
     index: *const FaissIndexReplicas,
 ) -> c_int {
     boundary!(0, {
-        local_only(index, "index")?;
-        non_null(index, "index")?;
+        of_class(index, c"IndexReplicas")?;
         Ok(shim::faissx_shim_IndexReplicas_own_fields(index.cast()))
     })
 }
@@ -41,8 +40,7 @@ pub unsafe extern "C" fn faissx_IndexReplicas_set_own_fields(
     value: c_int,
 ) {
     boundary!((), {
-        local_only(index, "index")?;
-        non_null(index, "index")?;
+        of_class(index, c"IndexReplicas")?;
         shim::faissx_shim_IndexReplicas_set_own_fields(index.cast(), value);
         Ok(())
     })
@@ -96,8 +94,7 @@ pub unsafe extern "C" fn faissx_IndexReplicas_add_replica(
     replica: *mut FaissIndex,
 ) -> c_int {
     boundary!({
-        local_only(index, "index")?;
-        non_null(index, "index")?;
+        of_class(index, c"IndexReplicas")?;
         non_null(replica, "replica")?;
         match as_remote(replica) {
             Some(remote) => add_member(index, remote),
@@ -113,8 +110,7 @@ pub unsafe extern "C" fn faissx_IndexReplicas_remove_replica(
     replica: *mut FaissIndex,
 ) -> c_int {
     boundary!({
-        local_only(index, "index")?;
-        non_null(index, "index")?;
+        of_class(index, c"IndexReplicas")?;
         non_null(replica, "replica")?;
         match remove_member(index, replica) {
             Some(removed) => removed,
@@ -133,8 +129,7 @@ pub unsafe extern "C" fn faissx_IndexReplicas_at(
     i: c_int,
 ) -> *mut FaissIndex {
     boundary!(std::ptr::null_mut(), {
-        local_only(index, "index")?;
-        non_null(index, "index")?;
+        of_class(index, c"IndexReplicas")?;
         let count = shim::faissx_shim_IndexReplicas_count(index.cast());
         if !(0..count).contains(&i) {
             return Err(Error::invalid(format!(

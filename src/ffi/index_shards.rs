@@ -26,8 +26,7 @@ pub unsafe extern "C" fn faissx_IndexShards_free(obj: *mut FaissIndexShards) {
 #[no_mangle]
 pub unsafe extern "C" fn faissx_IndexShards_own_fields(index: *const FaissIndexShards) -> c_int {
     boundary!(0, {
-        local_only(index, "index")?;
-        non_null(index, "index")?;
+        of_class(index, c"IndexShards")?;
         Ok(shim::faissx_shim_IndexShards_own_fields(index.cast()))
     })
 }
@@ -39,8 +38,7 @@ pub unsafe extern "C" fn faissx_IndexShards_set_own_fields(
     value: c_int,
 ) {
     boundary!((), {
-        local_only(index, "index")?;
-        non_null(index, "index")?;
+        of_class(index, c"IndexShards")?;
         shim::faissx_shim_IndexShards_set_own_fields(index.cast(), value);
         Ok(())
     })
@@ -52,8 +50,7 @@ pub unsafe extern "C" fn faissx_IndexShards_successive_ids(
     index: *const FaissIndexShards,
 ) -> c_int {
     boundary!(0, {
-        local_only(index, "index")?;
-        non_null(index, "index")?;
+        of_class(index, c"IndexShards")?;
         Ok(sys::faiss_IndexShards_successive_ids(index))
     })
 }
@@ -65,8 +62,7 @@ pub unsafe extern "C" fn faissx_IndexShards_set_successive_ids(
     value: c_int,
 ) {
     boundary!((), {
-        local_only(index, "index")?;
-        non_null(index, "index")?;
+        of_class(index, c"IndexShards")?;
         sys::faiss_IndexShards_set_successive_ids(index, value);
         Ok(())
     })
@@ -127,8 +123,7 @@ pub unsafe extern "C" fn faissx_IndexShards_add_shard(
     shard: *mut FaissIndex,
 ) -> c_int {
     boundary!({
-        local_only(index, "index")?;
-        non_null(index, "index")?;
+        of_class(index, c"IndexShards")?;
         non_null(shard, "shard")?;
         match as_remote(shard) {
             Some(remote) => add_member(index, remote),
@@ -144,8 +139,7 @@ pub unsafe extern "C" fn faissx_IndexShards_remove_shard(
     shard: *mut FaissIndex,
 ) -> c_int {
     boundary!({
-        local_only(index, "index")?;
-        non_null(index, "index")?;
+        of_class(index, c"IndexShards")?;
         non_null(shard, "shard")?;
         match remove_member(index, shard) {
             Some(removed) => removed,
@@ -164,8 +158,7 @@ pub unsafe extern "C" fn faissx_IndexShards_at(
     i: c_int,
 ) -> *mut FaissIndex {
     boundary!(std::ptr::null_mut(), {
-        local_only(index, "index")?;
-        non_null(index, "index")?;
+        of_class(index, c"IndexShards")?;
         let count = shim::faissx_shim_IndexShards_count(index.cast());
         if !(0..count).contains(&i) {
             return Err(Error::invalid(format!(

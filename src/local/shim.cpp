@@ -1515,6 +1515,12 @@ int faissx_shim_is_class(const void* index, const char* name) {
     if (cls == "IndexIDMap2") {
         return dynamic_cast<const faiss::IndexIDMap2*>(i) != nullptr;
     }
+    if (cls == "IndexShards") {
+        return dynamic_cast<const faiss::IndexShards*>(i) != nullptr;
+    }
+    if (cls == "IndexReplicas") {
+        return dynamic_cast<const faiss::IndexReplicas*>(i) != nullptr;
+    }
     return 0;
 }
 
