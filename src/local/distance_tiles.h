@@ -76,6 +76,14 @@ inline void distance_rows(const float* const* x, const float* y, size_t d, size_
     float tile[Q * V];
     size_t j = 0;
     for (; j + V <= ny; j += V) {
+        // A tile reads its V rows side by side, which the hardware prefetchers do not
+        // follow as they follow one row after another: the rows two tiles ahead are asked for.
+        if (j + 3 * V <= ny) {
+            const char* ahead = reinterpret_cast<const char*>(y + (j + 2 * V) * d);
+            for (size_t line = 0; line < V * d * sizeof(float); line += 64) {
+                _mm_prefetch(ahead + line, _MM_HINT_T0);
+            }
+        }
         distance_tile<Q, V, L2>(x, y + j * d, d, tile);
         for (int q = 0; q < Q; q++) {
             for (int v = 0; v < V; v++) {
