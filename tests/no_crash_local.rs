@@ -1068,3 +1068,34 @@ fn transforms_read_with_dimensions_their_matrices_lack_are_refused() {
         refused.message
     );
 }
+
+#[test]
+fn range_searches_into_results_they_cannot_fill_are_refused() {
+    use faissx::ffi::aux_index_structures::*;
+    let (index, xb) = flat(METRIC_L2);
+    let range_search = |result: *mut FaissRangeSearchResult| unsafe {
+        faissx_Index_range_search(index.ptr(), 2, xb.as_ptr(), 1.0, result)
+    };
+    // FAISS writes the counts through lims, which a result made with alloc_lims = 0 lacks.
+    let mut without_lims = null_mut();
+    check(unsafe { faissx_RangeSearchResult_new_with(&mut without_lims, 2, 0) });
+    expect_err(
+        range_search(without_lims),
+        FAISSX_ERR_INVALID_ARGUMENT,
+        &["no lims"],
+    );
+    // A filled result would be allocated again from inside FAISS's threads, which throws
+    // through OpenMP: the process ended.
+    let mut result = null_mut();
+    check(unsafe { faissx_RangeSearchResult_new(&mut result, 2) });
+    check(range_search(result));
+    expect_err(
+        range_search(result),
+        FAISSX_ERR_INVALID_ARGUMENT,
+        &["already holds"],
+    );
+    unsafe {
+        faissx_RangeSearchResult_free(without_lims);
+        faissx_RangeSearchResult_free(result);
+    }
+}

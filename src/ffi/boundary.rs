@@ -365,20 +365,44 @@ pub unsafe fn quantizer_dimension(quantizer: *const FaissIndex, d: usize) -> Res
 /// # Safety
 /// `result` must be a valid, non-NULL RangeSearchResult.
 pub unsafe fn range_result_fits(result: *const FaissRangeSearchResult, n: idx_t) -> Result<()> {
-    let nq = crate::local::sys::faiss_RangeSearchResult_nq(result);
-    if usize::try_from(n).ok() == Some(nq) {
-        Ok(())
-    } else {
-        Err(Error::invalid(format!(
+    use crate::local::sys;
+    let nq = sys::faiss_RangeSearchResult_nq(result);
+    if usize::try_from(n).ok() != Some(nq) {
+        return Err(Error::invalid(format!(
             "result was created for {nq} queries, the search has {n}"
-        )))
+        )));
     }
+    // FAISS writes the counts into lims without looking (NULL when the result was made with
+    // alloc_lims = 0), and allocates labels and distances from inside its threads, where
+    // finding them allocated already throws past OpenMP and ends the process.
+    let result = result.cast_mut();
+    let mut lims = std::ptr::null_mut();
+    sys::faiss_RangeSearchResult_lims(result, &mut lims);
+    if lims.is_null() {
+        return Err(Error::invalid(
+            "result has no lims (made with alloc_lims = 0): a search needs them",
+        ));
+    }
+    let (mut labels, mut distances) = (std::ptr::null_mut(), std::ptr::null_mut());
+    sys::faiss_RangeSearchResult_labels(result, &mut labels, &mut distances);
+    if !labels.is_null() || !distances.is_null() {
+        return Err(Error::invalid(
+            "result already holds a search's results: give each range search a new one",
+        ));
+    }
+    Ok(())
 }
 
-/// A dimension or size passed as a signed integer: must be positive.
+/// A dimension or size passed as a signed integer: positive, and within the `int` FAISS
+/// keeps it in.
 pub fn dimension(d: i64, name: &str) -> Result<i64> {
     if d <= 0 {
         Err(Error::invalid(format!("{name} must be > 0 (got {d})")))
+    } else if d > i64::from(i32::MAX) {
+        Err(Error::invalid(format!(
+            "{name} = {d} is more than FAISS's int holds ({})",
+            i32::MAX
+        )))
     } else {
         Ok(d)
     }

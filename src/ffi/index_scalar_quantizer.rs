@@ -33,6 +33,7 @@ pub unsafe extern "C" fn faissx_IndexScalarQuantizer_new_with(
 ) -> c_int {
     boundary!({
         non_null(p_index, "p_index")?;
+        dimension(d, "d")?;
         known_quantizer_type(qt)?;
         known_metric(metric)?;
         if let Some(handle) = create_remote(|| {
