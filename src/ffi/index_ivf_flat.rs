@@ -158,31 +158,7 @@ pub unsafe extern "C" fn faissx_IndexIVFFlat_new_with(
     d: usize,
     nlist: usize,
 ) -> c_int {
-    boundary!({
-        non_null(p_index, "p_index")?;
-        non_null(quantizer, "quantizer")?;
-        quantizer_dimension(quantizer, d)?;
-        nlist_in_range(nlist as u64)?;
-        if let Some(handle) = create_composite(
-            quantizer,
-            false,
-            |quantizer| {
-                Ok(IndexSpec::IvfFlat {
-                    quantizer,
-                    d: d as u64,
-                    nlist: nlist as u64,
-                    metric: METRIC_L2,
-                })
-            },
-            |face, out| ivf_flat_over_face(out, face, d, nlist, METRIC_L2),
-        )? {
-            *p_index = handle.cast();
-            return Ok(());
-        }
-        faiss_status(sys::faiss_IndexIVFFlat_new_with(
-            p_index, quantizer, d, nlist,
-        ))
-    })
+    boundary!({ ivf_flat_new(p_index, quantizer, d, nlist, METRIC_L2) })
 }
 
 /// Creates an `IndexIVFFlat` in `*p_index`; the caller owns it. Returns 0 or an error code.
@@ -194,32 +170,42 @@ pub unsafe extern "C" fn faissx_IndexIVFFlat_new_with_metric(
     nlist: usize,
     metric: FaissMetricType,
 ) -> c_int {
-    boundary!({
-        non_null(p_index, "p_index")?;
-        non_null(quantizer, "quantizer")?;
-        known_metric(metric)?;
-        quantizer_dimension(quantizer, d)?;
-        nlist_in_range(nlist as u64)?;
-        if let Some(handle) = create_composite(
-            quantizer,
-            false,
-            |quantizer| {
-                Ok(IndexSpec::IvfFlat {
-                    quantizer,
-                    d: d as u64,
-                    nlist: nlist as u64,
-                    metric,
-                })
-            },
-            |face, out| ivf_flat_over_face(out, face, d, nlist, metric),
-        )? {
-            *p_index = handle.cast();
-            return Ok(());
-        }
-        faiss_status(sys::faiss_IndexIVFFlat_new_with_metric(
-            p_index, quantizer, d, nlist, metric,
-        ))
-    })
+    boundary!({ ivf_flat_new(p_index, quantizer, d, nlist, metric) })
+}
+
+/// An IVFFlat over `quantizer`: on the quantizer's server, over its face here, or FAISS's own
+/// over a local one.
+unsafe fn ivf_flat_new(
+    p_index: *mut *mut FaissIndexIVFFlat,
+    quantizer: *mut FaissIndex,
+    d: usize,
+    nlist: usize,
+    metric: FaissMetricType,
+) -> Result<()> {
+    non_null(p_index, "p_index")?;
+    non_null(quantizer, "quantizer")?;
+    known_metric(metric)?;
+    quantizer_dimension(quantizer, d)?;
+    nlist_in_range(nlist as u64)?;
+    if let Some(handle) = create_composite(
+        quantizer,
+        false,
+        |quantizer| {
+            Ok(IndexSpec::IvfFlat {
+                quantizer,
+                d: d as u64,
+                nlist: nlist as u64,
+                metric,
+            })
+        },
+        |face, out| ivf_flat_over_face(out, face, d, nlist, metric),
+    )? {
+        *p_index = handle.cast();
+        return Ok(());
+    }
+    faiss_status(sys::faiss_IndexIVFFlat_new_with_metric(
+        p_index, quantizer, d, nlist, metric,
+    ))
 }
 
 /// Adds `n` vectors with ids `xids` (may be NULL: sequential ids) to the lists `precomputed_idx` (n values) chosen by the caller.

@@ -42,24 +42,42 @@ pub unsafe extern "C" fn faissx_IndexIDMap_new(
     p_index: *mut *mut FaissIndexIDMap,
     index: *mut FaissIndex,
 ) -> c_int {
-    boundary!({
-        non_null(p_index, "p_index")?;
-        non_null(index, "index")?;
-        if let Some(handle) = create_composite(
-            index,
-            false,
-            |index| {
-                Ok(IndexSpec::IdMap {
-                    sub_index: index,
-                    two_way: false,
-                })
-            },
-            |face, out| shim_status(shim::faissx_shim_IndexIDMap_over_face(out, face, 0)),
-        )? {
-            *p_index = handle.cast();
-            return Ok(());
-        }
-        faiss_status(sys::faiss_IndexIDMap_new(p_index, index))
+    boundary!({ id_map_new(p_index.cast(), index, false) })
+}
+
+/// An IDMap (IDMap2 when `two_way`) over `index`: on the sub-index's server, over its face
+/// here, or FAISS's own over a local one.
+unsafe fn id_map_new(
+    p_index: *mut *mut FaissIndex,
+    index: *mut FaissIndex,
+    two_way: bool,
+) -> Result<()> {
+    non_null(p_index, "p_index")?;
+    non_null(index, "index")?;
+    if let Some(handle) = create_composite(
+        index,
+        false,
+        |index| {
+            Ok(IndexSpec::IdMap {
+                sub_index: index,
+                two_way,
+            })
+        },
+        |face, out| {
+            shim_status(shim::faissx_shim_IndexIDMap_over_face(
+                out,
+                face,
+                c_int::from(two_way),
+            ))
+        },
+    )? {
+        *p_index = handle.cast();
+        return Ok(());
+    }
+    faiss_status(if two_way {
+        sys::faiss_IndexIDMap2_new(p_index.cast(), index)
+    } else {
+        sys::faiss_IndexIDMap_new(p_index.cast(), index)
     })
 }
 
@@ -148,25 +166,7 @@ pub unsafe extern "C" fn faissx_IndexIDMap2_new(
     p_index: *mut *mut FaissIndexIDMap2,
     index: *mut FaissIndex,
 ) -> c_int {
-    boundary!({
-        non_null(p_index, "p_index")?;
-        non_null(index, "index")?;
-        if let Some(handle) = create_composite(
-            index,
-            false,
-            |index| {
-                Ok(IndexSpec::IdMap {
-                    sub_index: index,
-                    two_way: true,
-                })
-            },
-            |face, out| shim_status(shim::faissx_shim_IndexIDMap_over_face(out, face, 1)),
-        )? {
-            *p_index = handle.cast();
-            return Ok(());
-        }
-        faiss_status(sys::faiss_IndexIDMap2_new(p_index, index))
-    })
+    boundary!({ id_map_new(p_index.cast(), index, true) })
 }
 
 /// Rebuilds the id → position map (after the id_map was changed by hand).

@@ -2210,6 +2210,16 @@ impl Gen {
     }
 
     /// Inverted-list numbers as a caller assigns them: mostly -1..5, sometimes any i64.
+    /// Ids mostly among those the corpus indexes hold (0..69, and -1), sometimes any value.
+    fn ids_near_the_stored(&mut self, rows: usize) -> Vec<i64> {
+        (0..rows)
+            .map(|_| match self.below(4) {
+                0 => self.i64_value(),
+                _ => self.below(70) as i64 - 1,
+            })
+            .collect()
+    }
+
     fn list_numbers(&mut self, count: usize) -> Vec<i64> {
         (0..count)
             .map(|_| match self.below(4) {
@@ -2537,12 +2547,7 @@ impl Gen {
             }
             38 => {
                 let (n, rows) = self.count();
-                let ids: Vec<i64> = (0..rows)
-                    .map(|_| match self.below(4) {
-                        0 => self.i64_value(),
-                        _ => self.below(70) as i64 - 1,
-                    })
-                    .collect();
+                let ids = self.ids_near_the_stored(rows);
                 payload.push(to_frame(&ids));
                 Op::SetIds { index, n }
             }
@@ -2555,12 +2560,7 @@ impl Gen {
             },
             36 => {
                 let (n, rows) = self.count();
-                let ids: Vec<i64> = (0..rows)
-                    .map(|_| match self.below(4) {
-                        0 => self.i64_value(),
-                        _ => self.below(70) as i64 - 1,
-                    })
-                    .collect();
+                let ids = self.ids_near_the_stored(rows);
                 payload.push(to_frame(&ids));
                 payload.push(self.vectors_for(known, rows));
                 Op::UpdateVectors { index, n }
