@@ -483,6 +483,21 @@ fn flat_scans_of_every_query_count() {
                 }
             }
         }
+        // Larger than the caches (8.7 MB): fewer queries than the server's threads split its
+        // rows among them.
+        for metric in [METRIC_L2, METRIC_INNER_PRODUCT] {
+            let index = flat_with(128, metric);
+            index.add(&clustered(&mut rng, 17_000, 128, 50));
+            for n in [1, 2, 3] {
+                let queries = clustered(&mut rng, n, 128, 50);
+                for k in [1, 7, 100] {
+                    r.knn(
+                        &format!("17000 stored, metric {metric}, n {n}, k {k}"),
+                        index.search(&queries, k),
+                    );
+                }
+            }
+        }
     });
 }
 

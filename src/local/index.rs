@@ -645,6 +645,17 @@ impl LocalIndex {
         self.search_with(n, k, frame, params, shim::faissx_shim_Index_search_served)
     }
 
+    #[doc(hidden)]
+    pub fn search_faiss(&self, n: u64, k: u64, frame: &[u8]) -> Result<(Vec<u8>, Vec<u8>)> {
+        self.search_with(
+            n,
+            k,
+            frame,
+            None,
+            shim::faissx_shim_Index_search_with_params,
+        )
+    }
+
     /// Refuses queries a search could not take: not `n` vectors of the index's dimension, or
     /// values FAISS cannot search (see `usable`).
     pub fn check_queries(&self, n: u64, frame: &[u8]) -> Result<()> {

@@ -2047,7 +2047,49 @@ void scan_blocks(
     // A query scanned alone through tiles reads rows side by side: faster while the index is
     // in cache, slower than FAISS's row-after-row loop where memory bandwidth bounds the scan.
     bool tile_alone = tiled && ny * d * sizeof(float) <= (size_t(8) << 20);
-    int threads = int(std::min<int64_t>(n, omp_get_max_threads()));
+    int max_threads = omp_get_max_threads();
+    // Fewer queries than threads, over an index larger than the caches: one thread would be
+    // bound by the memory bandwidth one core gets, so the threads split the rows instead, each
+    // computing its rows' distances into one table, and each query's handler is then fed the
+    // table in row order, as FAISS feeds it.
+    if (n < max_threads && !tile_alone && ny * d * sizeof(float) > (size_t(8) << 20) &&
+        size_t(n) * ny * sizeof(float) <= (size_t(64) << 20)) {
+        std::vector<float> table(size_t(n) * ny);
+        int64_t blocks = int64_t((ny + block - 1) / block);
+#pragma omp parallel for schedule(static)
+        for (int64_t b = 0; b < blocks; b++) {
+            size_t j0 = size_t(b) * block;
+            size_t rows = std::min(ny, j0 + block) - j0;
+            const float* yj0 = y + j0 * d;
+            for (int64_t q = 0; q < n; q++) {
+                const float* xq = x + q * d;
+                float* out = table.data() + q * ny + j0;
+#if FAISSX_DISTANCE_TILES
+                if (tile_alone) {
+                    l2 ? faissx::distance_rows<1, true>(&xq, yj0, d, rows, out)
+                       : faissx::distance_rows<1, false>(&xq, yj0, d, rows, out);
+                    continue;
+                }
+#endif
+                const float* yj = yj0;
+                for (size_t j = 0; j < rows; j++, yj += d) {
+                    out[j] = l2 ? faiss::fvec_L2sqr(xq, yj, d) : faiss::fvec_inner_product(xq, yj, d);
+                }
+            }
+        }
+#pragma omp parallel for if (n > 1)
+        for (int64_t q = 0; q < n; q++) {
+            Single result(handler);
+            result.begin(q);
+            const float* row = table.data() + q * ny;
+            for (size_t j = 0; j < ny; j++) {
+                result.add_result(row[j], j);
+            }
+            result.end();
+        }
+        return;
+    }
+    int threads = int(std::min<int64_t>(n, max_threads));
 #pragma omp parallel num_threads(threads)
     {
         int thread = omp_get_thread_num();
