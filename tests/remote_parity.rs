@@ -2206,6 +2206,15 @@ fn constructors_without_a_dimension() {
                 }
             };
             search("search empty", rec);
+            // FAISS's ParameterSpace walks into sub-indexes these lack.
+            let space = parameter_space();
+            for name in ["verbose", "nprobe", "efSearch"] {
+                let name = cstr(name);
+                rec.num(&format!("{class}: ParameterSpace sets {name:?}"), unsafe {
+                    faissx_ParameterSpace_set_index_parameter(space, p, name.as_ptr(), 1.0)
+                });
+            }
+            unsafe { faissx_ParameterSpace_free(space) };
             unsafe {
                 rec.num(
                     &format!("{class}: train"),

@@ -96,6 +96,8 @@ pub unsafe extern "C" fn faissx_ParameterSpace_set_index_parameters(
         if let Some(remote) = as_remote(index) {
             return set_remote_parameters(remote, c_str(param_string, "param_string")?);
         }
+        // FAISS walks into the index's sub-indexes without looking for NULL.
+        complete(index)?;
         faiss_status(sys::faiss_ParameterSpace_set_index_parameters(
             space,
             index,
@@ -134,6 +136,7 @@ pub unsafe extern "C" fn faissx_ParameterSpace_set_index_parameters_cno(
             }
             return Ok(());
         }
+        complete(index)?;
         faiss_status(sys::faiss_ParameterSpace_set_index_parameters_cno(
             space, index, cno,
         ))
@@ -155,6 +158,7 @@ pub unsafe extern "C" fn faissx_ParameterSpace_set_index_parameter(
         if let Some(remote) = as_remote(index) {
             return remote.set_space_param(c_str(name, "name")?, value);
         }
+        complete(index)?;
         faiss_status(sys::faiss_ParameterSpace_set_index_parameter(
             space, index, name, value,
         ))

@@ -159,7 +159,7 @@ pub unsafe extern "C" fn faissx_LinearTransform_transform_transpose(
     x: *mut f32,
 ) {
     boundary!((), {
-        non_null(vt, "vt")?;
+        transform_of_class(vt, c"LinearTransform")?;
         count(n, "n")?;
         buffer(y, n, "y")?;
         buffer(x, n, "x")?;
@@ -176,7 +176,7 @@ pub unsafe extern "C" fn faissx_LinearTransform_transform_transpose(
 #[no_mangle]
 pub unsafe extern "C" fn faissx_LinearTransform_set_is_orthonormal(vt: *mut FaissLinearTransform) {
     boundary!((), {
-        non_null(vt, "vt")?;
+        transform_of_class(vt, c"LinearTransform")?;
         shim_status(shim::faissx_shim_LinearTransform_set_is_orthonormal(
             vt.cast(),
         ))
@@ -189,7 +189,7 @@ pub unsafe extern "C" fn faissx_LinearTransform_have_bias(
     vt: *const FaissLinearTransform,
 ) -> c_int {
     boundary!(0, {
-        non_null(vt, "vt")?;
+        transform_of_class(vt, c"LinearTransform")?;
         Ok(sys::faiss_LinearTransform_have_bias(vt))
     })
 }
@@ -200,7 +200,7 @@ pub unsafe extern "C" fn faissx_LinearTransform_is_orthonormal(
     vt: *const FaissLinearTransform,
 ) -> c_int {
     boundary!(0, {
-        non_null(vt, "vt")?;
+        transform_of_class(vt, c"LinearTransform")?;
         Ok(sys::faiss_LinearTransform_is_orthonormal(vt))
     })
 }
@@ -265,7 +265,7 @@ pub unsafe extern "C" fn faissx_PCAMatrix_new_with(
 #[no_mangle]
 pub unsafe extern "C" fn faissx_PCAMatrix_eigen_power(vt: *const FaissPCAMatrix) -> f32 {
     boundary!(0.0, {
-        non_null(vt, "vt")?;
+        transform_of_class(vt, c"PCAMatrix")?;
         Ok(sys::faiss_PCAMatrix_eigen_power(vt))
     })
 }
@@ -274,7 +274,7 @@ pub unsafe extern "C" fn faissx_PCAMatrix_eigen_power(vt: *const FaissPCAMatrix)
 #[no_mangle]
 pub unsafe extern "C" fn faissx_PCAMatrix_random_rotation(vt: *const FaissPCAMatrix) -> c_int {
     boundary!(0, {
-        non_null(vt, "vt")?;
+        transform_of_class(vt, c"PCAMatrix")?;
         Ok(sys::faiss_PCAMatrix_random_rotation(vt))
     })
 }
@@ -331,7 +331,7 @@ pub unsafe extern "C" fn faissx_ITQTransform_new_with(
 #[no_mangle]
 pub unsafe extern "C" fn faissx_ITQTransform_do_pca(vt: *const FaissITQTransform) -> c_int {
     boundary!(0, {
-        non_null(vt, "vt")?;
+        transform_of_class(vt, c"ITQTransform")?;
         Ok(sys::faiss_ITQTransform_do_pca(vt))
     })
 }
@@ -374,7 +374,7 @@ pub unsafe extern "C" fn faissx_OPQMatrix_new_with(
 #[no_mangle]
 pub unsafe extern "C" fn faissx_OPQMatrix_verbose(vt: *const FaissOPQMatrix) -> c_int {
     boundary!(0, {
-        non_null(vt, "vt")?;
+        transform_of_class(vt, c"OPQMatrix")?;
         Ok(sys::faiss_OPQMatrix_verbose(vt))
     })
 }
@@ -383,7 +383,7 @@ pub unsafe extern "C" fn faissx_OPQMatrix_verbose(vt: *const FaissOPQMatrix) -> 
 #[no_mangle]
 pub unsafe extern "C" fn faissx_OPQMatrix_set_verbose(vt: *mut FaissOPQMatrix, value: c_int) {
     boundary!((), {
-        non_null(vt, "vt")?;
+        transform_of_class(vt, c"OPQMatrix")?;
         sys::faiss_OPQMatrix_set_verbose(vt, value);
         Ok(())
     })
@@ -393,7 +393,7 @@ pub unsafe extern "C" fn faissx_OPQMatrix_set_verbose(vt: *mut FaissOPQMatrix, v
 #[no_mangle]
 pub unsafe extern "C" fn faissx_OPQMatrix_niter(vt: *const FaissOPQMatrix) -> c_int {
     boundary!(0, {
-        non_null(vt, "vt")?;
+        transform_of_class(vt, c"OPQMatrix")?;
         Ok(sys::faiss_OPQMatrix_niter(vt))
     })
 }
@@ -402,7 +402,7 @@ pub unsafe extern "C" fn faissx_OPQMatrix_niter(vt: *const FaissOPQMatrix) -> c_
 #[no_mangle]
 pub unsafe extern "C" fn faissx_OPQMatrix_set_niter(vt: *mut FaissOPQMatrix, value: c_int) {
     boundary!((), {
-        non_null(vt, "vt")?;
+        transform_of_class(vt, c"OPQMatrix")?;
         sys::faiss_OPQMatrix_set_niter(vt, value);
         Ok(())
     })
@@ -412,7 +412,7 @@ pub unsafe extern "C" fn faissx_OPQMatrix_set_niter(vt: *mut FaissOPQMatrix, val
 #[no_mangle]
 pub unsafe extern "C" fn faissx_OPQMatrix_niter_pq(vt: *const FaissOPQMatrix) -> c_int {
     boundary!(0, {
-        non_null(vt, "vt")?;
+        transform_of_class(vt, c"OPQMatrix")?;
         Ok(sys::faiss_OPQMatrix_niter_pq(vt))
     })
 }
@@ -421,7 +421,7 @@ pub unsafe extern "C" fn faissx_OPQMatrix_niter_pq(vt: *const FaissOPQMatrix) ->
 #[no_mangle]
 pub unsafe extern "C" fn faissx_OPQMatrix_set_niter_pq(vt: *mut FaissOPQMatrix, value: c_int) {
     boundary!((), {
-        non_null(vt, "vt")?;
+        transform_of_class(vt, c"OPQMatrix")?;
         sys::faiss_OPQMatrix_set_niter_pq(vt, value);
         Ok(())
     })
@@ -486,7 +486,7 @@ pub unsafe extern "C" fn faissx_NormalizationTransform_norm(
     vt: *const FaissNormalizationTransform,
 ) -> f32 {
     boundary!(0.0, {
-        non_null(vt, "vt")?;
+        transform_of_class(vt, c"NormalizationTransform")?;
         Ok(sys::faiss_NormalizationTransform_norm(vt))
     })
 }
@@ -512,4 +512,21 @@ pub unsafe extern "C" fn faissx_CenteringTransform_new_with(
         non_null(p_vt, "p_vt")?;
         faiss_status(sys::faiss_CenteringTransform_new_with(p_vt, d))
     })
+}
+
+/// FAISS's C API casts a transform to the class its function reads without checking: a field
+/// read through another class's layout is garbage, a write corrupts the object.
+///
+/// # Safety
+/// `vt` must be NULL or a live transform.
+unsafe fn transform_of_class<T>(vt: *const T, class: &'static std::ffi::CStr) -> Result<()> {
+    non_null(vt, "vt")?;
+    if shim::faissx_shim_VectorTransform_is_class(vt.cast(), class.as_ptr()) != 0 {
+        Ok(())
+    } else {
+        Err(Error::unsupported(format!(
+            "vt is not a {}",
+            class.to_str().unwrap_or_default()
+        )))
+    }
 }

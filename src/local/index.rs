@@ -1865,6 +1865,8 @@ impl BuiltParams {
 /// # Safety
 /// `index` must be a live index.
 unsafe fn set_space_parameter(index: *mut FaissIndex, name: &str, value: f64) -> Result<()> {
+    // FAISS walks into the index's sub-indexes without looking for NULL.
+    crate::ffi::boundary::complete(index)?;
     let name = CString::new(name).map_err(|_| Error::invalid("parameter name contains NUL"))?;
     let space = construct(|out| faiss_status(sys::faiss_ParameterSpace_new(out)))?;
     let status = sys::faiss_ParameterSpace_set_index_parameter(space, index, name.as_ptr(), value);

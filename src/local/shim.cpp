@@ -1365,19 +1365,14 @@ void check_parts(const faiss::Index* index, int depth) {
                    "readers to fill in); build it with a quantizer instead",
                    ivf->quantizer ? "inverted lists" : "quantizer");
         }
-        check_parts(ivf->quantizer, depth + 1);
-    } else if (auto* pt = dynamic_cast<const faiss::IndexPreTransform*>(index)) {
+    }
+    if (auto* pt = dynamic_cast<const faiss::IndexPreTransform*>(index)) {
         if (!pt->index) {
             refuse("IndexPreTransform: has no index (made by a constructor without arguments, "
                    "for FAISS's readers to fill in); build it over an index instead");
         }
-        check_parts(pt->index, depth + 1);
-    } else if (auto* idmap = dynamic_cast<const faiss::IndexIDMap*>(index)) {
-        check_parts(idmap->index, depth + 1);
-    } else if (auto* refine = dynamic_cast<const faiss::IndexRefine*>(index)) {
-        check_parts(refine->base_index, depth + 1);
-        check_parts(refine->refine_index, depth + 1);
     }
+    for_each_sub_index(index, [&](const faiss::Index* sub) { check_parts(sub, depth + 1); });
 }
 
 void check_sub_indexes(const faiss::Index* index, int depth) {
@@ -1520,6 +1515,28 @@ int faissx_shim_is_class(const void* index, const char* name) {
     }
     if (cls == "IndexReplicas") {
         return dynamic_cast<const faiss::IndexReplicas*>(i) != nullptr;
+    }
+    return 0;
+}
+
+// Whether a transform is of the class (or a subclass) a class-specific function reads.
+int faissx_shim_VectorTransform_is_class(const void* vt, const char* name) {
+    auto* t = static_cast<const faiss::VectorTransform*>(vt);
+    const std::string cls(name);
+    if (cls == "LinearTransform") {
+        return dynamic_cast<const faiss::LinearTransform*>(t) != nullptr;
+    }
+    if (cls == "PCAMatrix") {
+        return dynamic_cast<const faiss::PCAMatrix*>(t) != nullptr;
+    }
+    if (cls == "OPQMatrix") {
+        return dynamic_cast<const faiss::OPQMatrix*>(t) != nullptr;
+    }
+    if (cls == "ITQTransform") {
+        return dynamic_cast<const faiss::ITQTransform*>(t) != nullptr;
+    }
+    if (cls == "NormalizationTransform") {
+        return dynamic_cast<const faiss::NormalizationTransform*>(t) != nullptr;
     }
     return 0;
 }

@@ -86,6 +86,9 @@ extern "C" {
         p_size: *mut usize,
         p_buf: *mut *mut u8,
     ) -> c_int;
+    /// 1 when the transform is of the named class or a subclass (LinearTransform, PCAMatrix,
+    /// OPQMatrix, ITQTransform, NormalizationTransform).
+    pub fn faissx_shim_VectorTransform_is_class(vt: *const c_void, name: *const c_char) -> c_int;
     /// Replaces an IndexIDMap's n = ntotal ids; an IndexIDMap2 rebuilds its reverse map.
     pub fn faissx_shim_IndexIDMap_set_ids(index: *mut c_void, n: i64, ids: *const i64) -> c_int;
     /// Copies the state of a transform into another of the same class (FAISS's VectorTransform).
