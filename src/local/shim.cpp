@@ -2063,14 +2063,14 @@ void scan_blocks(
     bool tiled = d % 8 == 0 && tiles_match_faiss();
     // A query scanned alone through tiles reads rows side by side: faster while the index is
     // in cache, slower than FAISS's row-after-row loop where memory bandwidth bounds the scan.
-    bool tile_alone = tiled && ny * d * sizeof(float) <= (size_t(8) << 20);
+    bool in_cache = ny * d * sizeof(float) <= (size_t(8) << 20);
+    bool tile_alone = tiled && in_cache;
     int max_threads = omp_get_max_threads();
     // Fewer queries than threads, over an index larger than the caches: one thread would be
     // bound by the memory bandwidth one core gets, so the threads split the rows instead, each
     // computing its rows' distances into one table, and each query's handler is then fed the
     // table in row order, as FAISS feeds it.
-    if (n < max_threads && !tile_alone && ny * d * sizeof(float) > (size_t(8) << 20) &&
-        size_t(n) * ny * sizeof(float) <= (size_t(64) << 20)) {
+    if (n < max_threads && !in_cache && size_t(n) * ny * sizeof(float) <= (size_t(64) << 20)) {
         std::vector<float> table(size_t(n) * ny);
         int64_t blocks = int64_t((ny + block - 1) / block);
 #pragma omp parallel for schedule(static)
@@ -2081,13 +2081,7 @@ void scan_blocks(
             for (int64_t q = 0; q < n; q++) {
                 const float* xq = x + q * d;
                 float* out = table.data() + q * ny + j0;
-#if FAISSX_DISTANCE_TILES
-                if (tile_alone) {
-                    l2 ? faissx::distance_rows<1, true>(&xq, yj0, d, rows, out)
-                       : faissx::distance_rows<1, false>(&xq, yj0, d, rows, out);
-                    continue;
-                }
-#endif
+                // Out of cache, a lone query's rows go one after another (see tile_alone).
                 const float* yj = yj0;
                 for (size_t j = 0; j < rows; j++, yj += d) {
                     out[j] = l2 ? faiss::fvec_L2sqr(xq, yj, d) : faiss::fvec_inner_product(xq, yj, d);
