@@ -483,12 +483,15 @@ fn flat_scans_of_every_query_count() {
                 }
             }
         }
-        // Larger than the caches (8.7 MB): fewer queries than the server's threads split its
-        // rows among them.
+        // Larger than the caches (8.7 MB): the server's threads split its rows among them,
+        // through tiles of 4, 3 and 2 queries and single queries left over. Every vector is
+        // stored twice, so that results tie and must be broken as FAISS breaks them.
         for metric in [METRIC_L2, METRIC_INNER_PRODUCT] {
             let index = flat_with(128, metric);
-            index.add(&clustered(&mut rng, 17_000, 128, 50));
-            for n in [1, 2, 3] {
+            let stored = clustered(&mut rng, 8_500, 128, 50);
+            index.add(&stored);
+            index.add(&stored);
+            for n in [1, 2, 3, 4, 5, 6, 7, 9, 19] {
                 let queries = clustered(&mut rng, n, 128, 50);
                 for k in [1, 7, 100] {
                     r.knn(

@@ -15,6 +15,7 @@ mod machine;
 mod python;
 mod remote;
 mod report;
+mod scan;
 mod sides;
 mod workload;
 
@@ -64,9 +65,9 @@ fn main() {
     let mode = std::env::args().nth(1).unwrap_or_default();
     if !matches!(
         mode.as_str(),
-        "local" | "python" | "all" | "control" | "remote" | "concurrency"
+        "local" | "python" | "all" | "control" | "remote" | "concurrency" | "scan"
     ) {
-        eprintln!("usage: faissx-bench local|python|remote|concurrency|all|control");
+        eprintln!("usage: faissx-bench local|python|remote|concurrency|scan|all|control");
         std::process::exit(2);
     }
     let start = Instant::now();
@@ -101,6 +102,12 @@ fn main() {
     if mode == "concurrency" {
         if let Err(e) = concurrency::run(&data) {
             eprintln!("concurrency comparison: {e}");
+            failed = true;
+        }
+    }
+    if mode == "scan" {
+        if let Err(e) = scan::run(&data) {
+            eprintln!("scan comparison: {e}");
             failed = true;
         }
     }

@@ -1994,6 +1994,32 @@ struct PerQueryParams {
     }
 };
 
+#if FAISSX_DISTANCE_TILES
+// Whether tiles of Q queries by V rows give fvec_L2sqr's and fvec_inner_product's bits for
+// queries x[0 .. Q*d) against the 8 rows y[0 .. 8*d).
+template <int Q, int V>
+bool tile_agrees(const float* x, const float* y, size_t d) {
+    const float* queries[Q];
+    for (int q = 0; q < Q; q++) {
+        queries[q] = x + q * d;
+    }
+    float l2[Q * 8], ip[Q * 8];
+    faissx::distance_rows<Q, true, V>(queries, y, d, 8, l2);
+    faissx::distance_rows<Q, false, V>(queries, y, d, 8, ip);
+    for (int q = 0; q < Q; q++) {
+        for (int j = 0; j < 8; j++) {
+            float want_l2 = faiss::fvec_L2sqr(queries[q], y + j * d, d);
+            float want_ip = faiss::fvec_inner_product(queries[q], y + j * d, d);
+            if (std::memcmp(&want_l2, &l2[q * 8 + j], sizeof(float)) != 0 ||
+                std::memcmp(&want_ip, &ip[q * 8 + j], sizeof(float)) != 0) {
+                return false;
+            }
+        }
+    }
+    return true;
+}
+#endif
+
 // Whether distance_tiles.h gives FAISS's bits in this build: its order of operations is what
 // GCC made of FAISS's loop, so it is compared with FAISS's functions once, on pairs whose
 // sums round differently in any other order.
@@ -2016,19 +2042,15 @@ bool tiles_match_faiss() {
             v = next();
         }
         for (size_t d : {8, 16, 24, 128, 1024}) {
-            const float* rows[4] = {&x[0], &x[d], &x[2 * d], &x[3 * d]};
-            float l2[4 * 8], ip[4 * 8];
-            faissx::distance_rows<4, true>(rows, y.data(), d, 8, l2);
-            faissx::distance_rows<4, false>(rows, y.data(), d, 8, ip);
-            for (int q = 0; q < 4; q++) {
-                for (int j = 0; j < 8; j++) {
-                    float want_l2 = faiss::fvec_L2sqr(rows[q], &y[j * d], d);
-                    float want_ip = faiss::fvec_inner_product(rows[q], &y[j * d], d);
-                    if (std::memcmp(&want_l2, &l2[q * 8 + j], sizeof(float)) != 0 ||
-                        std::memcmp(&want_ip, &ip[q * 8 + j], sizeof(float)) != 0) {
-                        return false;
-                    }
-                }
+            // Every tile shape scan_blocks uses, over 8 rows (so the last rows of the shapes
+            // with 3 side by side go one at a time, as they do there).
+            bool all = tile_agrees<4, 3>(x.data(), y.data(), d) &&
+                    tile_agrees<3, 2>(x.data(), y.data(), d) &&
+                    tile_agrees<2, 2>(x.data(), y.data(), d) &&
+                    tile_agrees<2, 4>(x.data(), y.data(), d) &&
+                    tile_agrees<1, 8>(x.data(), y.data(), d);
+            if (!all) {
+                return false;
             }
         }
         return true;
@@ -2037,6 +2059,58 @@ bool tiles_match_faiss() {
 #else
     return false;
 #endif
+}
+
+// A row-split scan's distance table: kept by each thread between scans up to this size. The
+// server has buffers of a megabyte or more mapped afresh and handed back when freed
+// (src/server/budget.rs), and faulting in a fresh table page by page took a fifth of a batch's
+// time.
+constexpr size_t kept_table_bytes = size_t(16) << 20;
+
+// Room for `floats` distances, each written before it is read (no zeroing pass): the thread's
+// kept table, or `fresh` beyond kept_table_bytes.
+float* distance_table(size_t floats, std::unique_ptr<float[]>& fresh) {
+    static thread_local std::unique_ptr<float[]> kept;
+    static thread_local size_t kept_floats = 0;
+    if (floats * sizeof(float) > kept_table_bytes) {
+        fresh.reset(new float[floats]);
+        return fresh.get();
+    }
+    if (kept_floats < floats) {
+        kept_floats = std::min(std::max(floats, 2 * kept_floats), kept_table_bytes / sizeof(float));
+        kept.reset();
+        kept.reset(new float[kept_floats]);
+    }
+    return kept.get();
+}
+
+// result.add_result(row[j], first + j) for j < count. FAISS's handlers change nothing for a
+// distance not better than their threshold, and their threshold only tightens, so distances
+// are compared with it 8 at a time and only those better are handed over, in order: the same
+// results for a fraction of the calls.
+template <class C>
+C comparison_of(const faiss::ResultHandler<C>&); // only named in decltype
+
+template <class Single>
+void feed_row(Single& result, const float* row, size_t count, size_t first) {
+    size_t j = 0;
+#if FAISSX_DISTANCE_TILES
+    using C = decltype(comparison_of(result));
+    for (; j + 8 <= count; j += 8) {
+        __m256 distances = _mm256_loadu_ps(row + j);
+        __m256 threshold = _mm256_set1_ps(result.threshold);
+        // C::cmp(threshold, distance), false for NaN as there.
+        __m256 better = C::is_max ? _mm256_cmp_ps(threshold, distances, _CMP_GT_OQ)
+                                  : _mm256_cmp_ps(threshold, distances, _CMP_LT_OQ);
+        for (unsigned lanes = unsigned(_mm256_movemask_ps(better)); lanes; lanes &= lanes - 1) {
+            unsigned lane = unsigned(__builtin_ctz(lanes));
+            result.add_result(row[j + lane], first + j + lane);
+        }
+    }
+#endif
+    for (; j < count; j++) {
+        result.add_result(row[j], first + j);
+    }
 }
 
 // FAISS's per-query flat scan (exhaustive_L2sqr_seq, exhaustive_inner_product_seq) streams the
@@ -2066,25 +2140,62 @@ void scan_blocks(
     bool in_cache = ny * d * sizeof(float) <= (size_t(8) << 20);
     bool tile_alone = tiled && in_cache;
     int max_threads = omp_get_max_threads();
-    // Fewer queries than threads, over an index larger than the caches: one thread would be
-    // bound by the memory bandwidth one core gets, so the threads split the rows instead, each
-    // computing its rows' distances into one table, and each query's handler is then fed the
-    // table in row order, as FAISS feeds it.
-    if (n < max_threads && !in_cache && size_t(n) * ny * sizeof(float) <= (size_t(64) << 20)) {
-        std::vector<float> table(size_t(n) * ny);
+    // An index larger than the caches: split among the threads by queries, each thread would
+    // stream the whole index from memory, and a lone query would be bound by the bandwidth
+    // one core gets. So the threads split the rows instead, each computing its rows' distances
+    // for every query into one table (the index is read once), and each query's handler is
+    // then fed the table in row order, as FAISS feeds it.
+    if (!in_cache && size_t(n) * ny * sizeof(float) <= (size_t(64) << 20)) {
+        std::unique_ptr<float[]> fresh;
+        float* table = distance_table(size_t(n) * ny, fresh);
         int64_t blocks = int64_t((ny + block - 1) / block);
-#pragma omp parallel for schedule(static)
-        for (int64_t b = 0; b < blocks; b++) {
-            size_t j0 = size_t(b) * block;
-            size_t rows = std::min(ny, j0 + block) - j0;
-            const float* yj0 = y + j0 * d;
+#pragma omp parallel
+        {
+            std::vector<const float*> queries(n);
             for (int64_t q = 0; q < n; q++) {
-                const float* xq = x + q * d;
-                float* out = table.data() + q * ny + j0;
-                // Out of cache, a lone query's rows go one after another (see tile_alone).
-                const float* yj = yj0;
-                for (size_t j = 0; j < rows; j++, yj += d) {
-                    out[j] = l2 ? faiss::fvec_L2sqr(xq, yj, d) : faiss::fvec_inner_product(xq, yj, d);
+                queries[q] = x + q * d;
+            }
+            std::vector<float> tile_out(tiled ? 4 * block : 0);
+#pragma omp for schedule(static)
+            for (int64_t b = 0; b < blocks; b++) {
+                size_t j0 = size_t(b) * block;
+                size_t rows = std::min(ny, j0 + block) - j0;
+                const float* yj0 = y + j0 * d;
+                for (int64_t q = 0; q < n;) {
+                    int64_t left = n - q;
+#if FAISSX_DISTANCE_TILES
+                    // Out of cache, a lone query's rows go one after another (see tile_alone).
+                    if (tiled && left >= 2) {
+                        int group = std::min<int64_t>(left, 4);
+                        float* out = tile_out.data();
+                        const float* const* xq = &queries[q];
+                        if (group == 4) {
+                            l2 ? faissx::distance_rows<4, true, 3>(xq, yj0, d, rows, out)
+                               : faissx::distance_rows<4, false, 3>(xq, yj0, d, rows, out);
+                        } else if (group == 3) {
+                            l2 ? faissx::distance_rows<3, true, 2>(xq, yj0, d, rows, out)
+                               : faissx::distance_rows<3, false, 2>(xq, yj0, d, rows, out);
+                        } else {
+                            l2 ? faissx::distance_rows<2, true, 2>(xq, yj0, d, rows, out)
+                               : faissx::distance_rows<2, false, 2>(xq, yj0, d, rows, out);
+                        }
+                        for (int g = 0; g < group; g++) {
+                            std::memcpy(
+                                    table + (q + g) * ny + j0,
+                                    out + g * rows,
+                                    rows * sizeof(float));
+                        }
+                        q += group;
+                        continue;
+                    }
+#endif
+                    float* out = table + q * ny + j0;
+                    const float* yj = yj0;
+                    for (size_t j = 0; j < rows; j++, yj += d) {
+                        out[j] = l2 ? faiss::fvec_L2sqr(queries[q], yj, d)
+                                    : faiss::fvec_inner_product(queries[q], yj, d);
+                    }
+                    q++;
                 }
             }
         }
@@ -2092,10 +2203,7 @@ void scan_blocks(
         for (int64_t q = 0; q < n; q++) {
             Single result(handler);
             result.begin(q);
-            const float* row = table.data() + q * ny;
-            for (size_t j = 0; j < ny; j++) {
-                result.add_result(row[j], j);
-            }
+            feed_row(result, table + q * ny, ny, 0);
             result.end();
         }
         return;
@@ -2126,8 +2234,8 @@ void scan_blocks(
                     const float* const* xq = &queries[q];
                     float* out = distances.data();
                     if (group == 4) {
-                        l2 ? faissx::distance_rows<4, true>(xq, yj0, d, rows, out)
-                           : faissx::distance_rows<4, false>(xq, yj0, d, rows, out);
+                        l2 ? faissx::distance_rows<4, true, 3>(xq, yj0, d, rows, out)
+                           : faissx::distance_rows<4, false, 3>(xq, yj0, d, rows, out);
                     } else if (group == 2) {
                         l2 ? faissx::distance_rows<2, true>(xq, yj0, d, rows, out)
                            : faissx::distance_rows<2, false>(xq, yj0, d, rows, out);
@@ -2137,10 +2245,7 @@ void scan_blocks(
                     }
                     for (size_t g = 0; g < group; g++) {
                         Single& result = *mine[q + g];
-                        const float* row = out + g * rows;
-                        for (size_t j = 0; j < rows; j++) {
-                            result.add_result(row[j], j0 + j);
-                        }
+                        feed_row(result, out + g * rows, rows, j0);
                     }
                     q += group;
                     continue;

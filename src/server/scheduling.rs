@@ -11,7 +11,7 @@ use super::operations::{self, Admitted, Served};
 use super::store::State;
 use super::{fail, ServerError};
 use crate::protocol::*;
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Condvar, Mutex};
 
 /// A request as the I/O thread read it: who sent it, its header decoded and checked (or why
@@ -254,8 +254,14 @@ impl Workers {
                 .name("faissx-worker".into())
                 .stack_size(WORKER_STACK_BYTES);
             let spawned = worker.spawn(move || {
-                while let Some(jobs) = queue.next() {
-                    for (job, served) in serve_jobs(&state, jobs, recorder.as_deref()) {
+                while let Some((jobs, scanning)) = queue.next(&state) {
+                    let batch = scanning.map(|index| Scanning {
+                        queue: &queue,
+                        index,
+                    });
+                    let served = serve_jobs(&state, jobs, recorder.as_deref());
+                    drop(batch);
+                    for (job, served) in served {
                         if let Some(recorder) = &recorder {
                             recorder.served(&job, &served);
                         }
@@ -392,12 +398,34 @@ struct Queued {
     per_client: HashMap<Vec<u8>, VecDeque<Job>>,
     /// Clients with waiting jobs, in the order they are served.
     turns: VecDeque<Vec<u8>>,
+    /// Indexes (tenant, name) a worker is serving a batch of searches of. Their next searches
+    /// wait for it and are then taken together, rather than taken by a second worker beside
+    /// it: the batch's FAISS call already keeps every core busy, and a scan read once for a
+    /// large batch costs less than two scans for half-batches.
+    scanning: HashSet<IndexKey>,
     closed: bool,
 }
 
 impl Queued {
+    /// The oldest job of the first client, in turn, whose oldest job is not a search waiting
+    /// for its index's batch.
     fn take_next(&mut self) -> Option<Job> {
-        let client = self.turns.pop_front()?;
+        let scanning = &self.scanning;
+        let ready = |job: &Job| {
+            job.batch_key()
+                .is_none_or(|(tenant, index, ..)| !scanning.contains(&owned(tenant, index)))
+        };
+        let turn = if scanning.is_empty() {
+            0
+        } else {
+            self.turns.iter().position(|client| {
+                self.per_client
+                    .get(client)
+                    .and_then(|jobs| jobs.front())
+                    .is_some_and(ready)
+            })?
+        };
+        let client = self.turns.remove(turn)?;
         let jobs = self.per_client.get_mut(&client)?;
         let job = jobs.pop_front();
         if jobs.is_empty() {
@@ -407,6 +435,25 @@ impl Queued {
         }
         job
     }
+}
+
+/// An index's tenant and name.
+type IndexKey = (String, String);
+
+fn owned(tenant: &str, index: &str) -> IndexKey {
+    (tenant.to_string(), index.to_string())
+}
+
+/// Whether searches of the index are served as one FAISS call (see
+/// [`operations::search_together`]); an index being written is taken as not.
+fn scanned_together(state: &State, tenant: &str, index: &str) -> bool {
+    state
+        .entry(tenant, index)
+        .and_then(|entry| {
+            let index = entry.index.try_read().ok()?;
+            Some(index.searches_independently())
+        })
+        .unwrap_or(false)
 }
 
 impl JobQueue {
@@ -436,8 +483,10 @@ impl JobQueue {
     }
 
     /// The next client's oldest job, with every queued search (of any client) that can be
-    /// served in the same FAISS call (see [`Job::batch_key`]); None once closed and empty.
-    fn next(&self) -> Option<Vec<Job>> {
+    /// served in the same FAISS call (see [`Job::batch_key`]), and the index whose next
+    /// searches wait until they are served ([`Scanning`]), if they are a batch; None once
+    /// closed and empty.
+    fn next(&self, state: &State) -> Option<(Vec<Job>, Option<IndexKey>)> {
         let mut queued = self.jobs.lock().unwrap();
         let first = loop {
             if let Some(job) = queued.take_next() {
@@ -449,8 +498,12 @@ impl JobQueue {
             queued = self.ready.wait(queued).unwrap();
         };
         let Some(key) = first.batch_key() else {
-            return Some(vec![first]);
+            return Some((vec![first], None));
         };
+        let scanning = scanned_together(state, key.0, key.1).then(|| owned(key.0, key.1));
+        if let Some(index) = &scanning {
+            queued.scanning.insert(index.clone());
+        }
         let k = key.2;
         let mut queries = first.queries();
         let mut together = vec![];
@@ -475,7 +528,23 @@ impl JobQueue {
             .turns
             .retain(|client| per_client.contains_key(client));
         together.insert(0, first);
-        Some(together)
+        Some((together, scanning))
+    }
+}
+
+/// A batch of an index's searches in a worker's hands: when it is served (or its worker
+/// unwinds), the index's searches that waited for it can go.
+struct Scanning<'a> {
+    queue: &'a JobQueue,
+    index: IndexKey,
+}
+
+impl Drop for Scanning<'_> {
+    fn drop(&mut self) {
+        let mut queued = self.queue.jobs.lock().unwrap_or_else(|e| e.into_inner());
+        queued.scanning.remove(&self.index);
+        drop(queued);
+        self.queue.ready.notify_all();
     }
 }
 
