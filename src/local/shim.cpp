@@ -2516,6 +2516,10 @@ int faissx_shim_flat_tiles_match() {
     return tiles_match_faiss() ? 1 : 0;
 }
 
+int faissx_shim_search_threads() {
+    return omp_get_max_threads();
+}
+
 // faissx-server's search of one request: FAISS's, except where FAISS scans a flat index query
 // by query (fewer queries than its BLAS threshold, no parameters): scan_flat_in_blocks gives
 // those bits sooner.

@@ -239,6 +239,8 @@ extern "C" {
     /// 1 where the server's flat scans compute distances through several pairs at once with
     /// FAISS's bits (an AVX2 and FMA build whose FAISS sums as distance_tiles.h does).
     pub fn faissx_shim_flat_tiles_match() -> c_int;
+    /// The threads FAISS's parallel loops use (OpenMP's team size).
+    pub fn faissx_shim_search_threads() -> c_int;
     /// As faissx_shim_Index_search_with_params, sooner where FAISS would scan a flat index
     /// query by query (same bits).
     pub fn faissx_shim_Index_search_served(

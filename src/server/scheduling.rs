@@ -500,10 +500,6 @@ impl JobQueue {
         let Some(key) = first.batch_key() else {
             return Some((vec![first], None));
         };
-        let scanning = scanned_together(state, key.0, key.1).then(|| owned(key.0, key.1));
-        if let Some(index) = &scanning {
-            queued.scanning.insert(index.clone());
-        }
         let k = key.2;
         let mut queries = first.queries();
         let mut together = vec![];
@@ -527,6 +523,14 @@ impl JobQueue {
         queued
             .turns
             .retain(|client| per_client.contains_key(client));
+        // A batch of fewer queries than threads may leave cores to a second worker.
+        // SAFETY: reads OpenMP's setting.
+        let threads = unsafe { crate::local::shim::faissx_shim_search_threads() }.max(1);
+        let scanning = (queries >= threads as u64 && scanned_together(state, key.0, key.1))
+            .then(|| owned(key.0, key.1));
+        if let Some(index) = &scanning {
+            queued.scanning.insert(index.clone());
+        }
         together.insert(0, first);
         Some((together, scanning))
     }
