@@ -29,7 +29,9 @@ namespace faissx {
 
 #if FAISSX_DISTANCE_TILES
 
-inline float fold_lanes(__m256 acc) {
+#define FAISSX_TILE_INLINE inline __attribute__((always_inline))
+
+FAISSX_TILE_INLINE float fold_lanes(__m256 acc) {
     __m128 halves = _mm_add_ps(_mm256_castps256_ps128(acc), _mm256_extractf128_ps(acc, 1));
     __m128 pairs = _mm_add_ps(halves, _mm_movehl_ps(halves, halves));
     return _mm_cvtss_f32(_mm_add_ss(pairs, _mm_shuffle_ps(pairs, pairs, 0x55)));
@@ -37,7 +39,7 @@ inline float fold_lanes(__m256 acc) {
 
 // out[q * V + v] = distance(x[q], y + v * d), d a multiple of 8.
 template <int Q, int V, bool L2>
-inline void distance_tile(const float* const* x, const float* y, size_t d, float* out) {
+FAISSX_TILE_INLINE void distance_tile(const float* const* x, const float* y, size_t d, float* out) {
     __m256 acc[Q][V];
     for (int q = 0; q < Q; q++) {
         for (int v = 0; v < V; v++) {
@@ -73,8 +75,13 @@ inline void distance_tile(const float* const* x, const float* y, size_t d, float
 // so it takes 8 chains side by side to keep it busy and 12 (4 queries by 3 rows, measured
 // ~20% faster than 4 by 2) to leave it slack; more rows side by side are more streams for the
 // prefetchers to follow when the rows come from memory.
-template <int Q, bool L2, int V = 8 / Q>
-inline void distance_rows(const float* const* x, const float* y, size_t d, size_t ny, float* out) {
+template <int Q, bool L2, int V>
+FAISSX_TILE_INLINE void tile_rows(
+        const float* const* x,
+        const float* y,
+        size_t d,
+        size_t ny,
+        float* out) {
     float tile[Q * V];
     size_t j = 0;
     for (; j + V <= ny; j += V) {
@@ -98,6 +105,35 @@ inline void distance_rows(const float* const* x, const float* y, size_t d, size_
         for (int q = 0; q < Q; q++) {
             out[q * ny + j] = tile[q];
         }
+    }
+}
+
+// tile_rows compiled for cores with AVX-512VL: the same 256-bit operations in the same order,
+// with 32 vector registers instead of 16, so that a tile's queries stay in registers instead
+// of being loaded again for each row (measured ~25% faster).
+template <int Q, bool L2, int V>
+__attribute__((target("avx512f,avx512vl"), noinline)) void tile_rows_evex(
+        const float* const* x,
+        const float* y,
+        size_t d,
+        size_t ny,
+        float* out) {
+    tile_rows<Q, L2, V>(x, y, d, ny, out);
+}
+
+inline bool evex_tiles() {
+    static const bool supported =
+            __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl");
+    return supported;
+}
+
+// tile_rows, in the build that suits this core.
+template <int Q, bool L2, int V = 8 / Q>
+inline void distance_rows(const float* const* x, const float* y, size_t d, size_t ny, float* out) {
+    if (evex_tiles()) {
+        tile_rows_evex<Q, L2, V>(x, y, d, ny, out);
+    } else {
+        tile_rows<Q, L2, V>(x, y, d, ny, out);
     }
 }
 
