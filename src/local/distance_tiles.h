@@ -70,7 +70,7 @@ FAISSX_TILE_INLINE void distance_tile(const float* const* x, const float* y, siz
     }
 }
 
-// out[q * ny + j] = distance(x[q], y + j * d) for j < ny: tiles of V vectors, the last
+// out[q * stride + j] = distance(x[q], y + j * d) for j < ny: tiles of V vectors, the last
 // vectors one at a time. Each chain waits 4 cycles per FMA and the core runs 2 FMAs a cycle,
 // so it takes 8 chains side by side to keep it busy and 12 (4 queries by 3 rows, measured
 // ~20% faster than 4 by 2) to leave it slack; more rows side by side are more streams for the
@@ -81,7 +81,8 @@ FAISSX_TILE_INLINE void tile_rows(
         const float* y,
         size_t d,
         size_t ny,
-        float* out) {
+        float* out,
+        size_t stride) {
     float tile[Q * V];
     size_t j = 0;
     for (; j + V <= ny; j += V) {
@@ -96,14 +97,14 @@ FAISSX_TILE_INLINE void tile_rows(
         distance_tile<Q, V, L2>(x, y + j * d, d, tile);
         for (int q = 0; q < Q; q++) {
             for (int v = 0; v < V; v++) {
-                out[q * ny + j + v] = tile[q * V + v];
+                out[q * stride + j + v] = tile[q * V + v];
             }
         }
     }
     for (; j < ny; j++) {
         distance_tile<Q, 1, L2>(x, y + j * d, d, tile);
         for (int q = 0; q < Q; q++) {
-            out[q * ny + j] = tile[q];
+            out[q * stride + j] = tile[q];
         }
     }
 }
@@ -117,8 +118,9 @@ __attribute__((target("avx512f,avx512vl"), noinline)) void tile_rows_evex(
         const float* y,
         size_t d,
         size_t ny,
-        float* out) {
-    tile_rows<Q, L2, V>(x, y, d, ny, out);
+        float* out,
+        size_t stride) {
+    tile_rows<Q, L2, V>(x, y, d, ny, out, stride);
 }
 
 inline bool evex_tiles() {
@@ -127,13 +129,20 @@ inline bool evex_tiles() {
     return supported;
 }
 
-// tile_rows, in the build that suits this core.
+// tile_rows, in the build that suits this core; rows of `out` are `stride` apart (ny if 0).
 template <int Q, bool L2, int V = 8 / Q>
-inline void distance_rows(const float* const* x, const float* y, size_t d, size_t ny, float* out) {
+inline void distance_rows(
+        const float* const* x,
+        const float* y,
+        size_t d,
+        size_t ny,
+        float* out,
+        size_t stride = 0) {
+    stride = stride ? stride : ny;
     if (evex_tiles()) {
-        tile_rows_evex<Q, L2, V>(x, y, d, ny, out);
+        tile_rows_evex<Q, L2, V>(x, y, d, ny, out, stride);
     } else {
-        tile_rows<Q, L2, V>(x, y, d, ny, out);
+        tile_rows<Q, L2, V>(x, y, d, ny, out, stride);
     }
 }
 

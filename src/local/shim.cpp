@@ -2155,8 +2155,9 @@ void scan_blocks(
             for (int64_t q = 0; q < n; q++) {
                 queries[q] = x + q * d;
             }
-            std::vector<float> tile_out(tiled ? 4 * block : 0);
-#pragma omp for schedule(static)
+            // Blocks are handed out as threads free up: a thread the clients' threads preempt
+            // does fewer, instead of the others waiting for it at the end.
+#pragma omp for schedule(dynamic)
             for (int64_t b = 0; b < blocks; b++) {
                 size_t j0 = size_t(b) * block;
                 size_t rows = std::min(ny, j0 + block) - j0;
@@ -2167,23 +2168,17 @@ void scan_blocks(
                     // Out of cache, a lone query's rows go one after another (see tile_alone).
                     if (tiled && left >= 2) {
                         int group = std::min<int64_t>(left, 4);
-                        float* out = tile_out.data();
+                        float* out = table + q * ny + j0;
                         const float* const* xq = &queries[q];
                         if (group == 4) {
-                            l2 ? faissx::distance_rows<4, true, 3>(xq, yj0, d, rows, out)
-                               : faissx::distance_rows<4, false, 3>(xq, yj0, d, rows, out);
+                            l2 ? faissx::distance_rows<4, true, 3>(xq, yj0, d, rows, out, ny)
+                               : faissx::distance_rows<4, false, 3>(xq, yj0, d, rows, out, ny);
                         } else if (group == 3) {
-                            l2 ? faissx::distance_rows<3, true, 2>(xq, yj0, d, rows, out)
-                               : faissx::distance_rows<3, false, 2>(xq, yj0, d, rows, out);
+                            l2 ? faissx::distance_rows<3, true, 2>(xq, yj0, d, rows, out, ny)
+                               : faissx::distance_rows<3, false, 2>(xq, yj0, d, rows, out, ny);
                         } else {
-                            l2 ? faissx::distance_rows<2, true, 2>(xq, yj0, d, rows, out)
-                               : faissx::distance_rows<2, false, 2>(xq, yj0, d, rows, out);
-                        }
-                        for (int g = 0; g < group; g++) {
-                            std::memcpy(
-                                    table + (q + g) * ny + j0,
-                                    out + g * rows,
-                                    rows * sizeof(float));
+                            l2 ? faissx::distance_rows<2, true, 2>(xq, yj0, d, rows, out, ny)
+                               : faissx::distance_rows<2, false, 2>(xq, yj0, d, rows, out, ny);
                         }
                         q += group;
                         continue;
