@@ -555,3 +555,87 @@ impl Drop for Scanning<'_> {
 /// Stack of each worker thread: FAISS's factory parser recurses about once per character of a
 /// description (bounded by FAISSX_MAX_FACTORY_LENGTH), std::regex deeply so.
 const WORKER_STACK_BYTES: usize = 32 << 20;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn job(client: &str, op: Op) -> Job {
+        let request = Request {
+            version: PROTOCOL_VERSION,
+            id: 1,
+            api_key: None,
+            tenant: None,
+            keepalive_ms: None,
+            session: None,
+            op,
+        };
+        Job {
+            identity: zmq::Message::from(client.as_bytes()),
+            received: std::time::Instant::now(),
+            admitted: Ok(Admitted {
+                request,
+                tenant: "t".into(),
+                session: None,
+            }),
+            payload: vec![zmq::Message::from(&[0u8; 16][..])],
+        }
+    }
+
+    fn search(client: &str, index: &str) -> Job {
+        let op = Op::Search {
+            index: index.into(),
+            n: 1,
+            k: 1,
+            params: None,
+        };
+        job(client, op)
+    }
+
+    fn queue(jobs: Vec<Job>) -> Queued {
+        let mut queued = Queued::default();
+        for job in jobs {
+            let client = job.identity.to_vec();
+            if !queued.per_client.contains_key(&client) {
+                queued.turns.push_back(client.clone());
+            }
+            queued.per_client.entry(client).or_default().push_back(job);
+        }
+        queued
+    }
+
+    fn index_of(job: &Job) -> String {
+        match &job.admitted.as_ref().unwrap().request.op {
+            Op::Search { index, .. } | Op::Info { index } => index.clone(),
+            _ => unreachable!(),
+        }
+    }
+
+    #[test]
+    fn searches_of_an_index_being_scanned_wait_and_others_go_first() {
+        let mut queued = queue(vec![search("x", "a"), search("y", "b")]);
+        queued.scanning.insert(owned("t", "a"));
+        let first = queued.take_next().expect("b's search is ready");
+        assert_eq!(index_of(&first), "b");
+        assert!(
+            queued.take_next().is_none(),
+            "a's search waits for a's batch"
+        );
+        queued.scanning.clear();
+        assert_eq!(index_of(&queued.take_next().expect("a is free")), "a");
+    }
+
+    #[test]
+    fn a_client_s_requests_stay_in_order_behind_a_waiting_search() {
+        let info = job("x", Op::Info { index: "b".into() });
+        let mut queued = queue(vec![search("x", "a"), info]);
+        queued.scanning.insert(owned("t", "a"));
+        assert!(
+            queued.take_next().is_none(),
+            "x's later request does not overtake its waiting search"
+        );
+        queued.scanning.clear();
+        assert_eq!(index_of(&queued.take_next().unwrap()), "a");
+        assert_eq!(index_of(&queued.take_next().unwrap()), "b");
+    }
+}
