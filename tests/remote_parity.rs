@@ -501,6 +501,19 @@ fn flat_scans_of_every_query_count() {
                 }
             }
         }
+        // 300 000 vectors of d = 8 (9.6 MB): a table holds 13 queries' distances, so 19
+        // queries are scanned as two tables.
+        let index = flat_with(8, METRIC_L2);
+        index.add(&clustered(&mut rng, 300_000, 8, 50));
+        for n in [13, 14, 19] {
+            let queries = clustered(&mut rng, n, 8, 50);
+            for k in [1, 7] {
+                r.knn(
+                    &format!("300000 stored, d 8, n {n}, k {k}"),
+                    index.search(&queries, k),
+                );
+            }
+        }
     });
 }
 

@@ -51,6 +51,8 @@
 #include <exception>
 #include <new>
 #include <limits>
+#include <memory>
+#include <mutex>
 #include <unordered_set>
 #include <stdexcept>
 #include <string>
@@ -2061,28 +2063,51 @@ bool tiles_match_faiss() {
 #endif
 }
 
-// A row-split scan's distance table: kept by each thread between scans up to this size. The
-// server has buffers of a megabyte or more mapped afresh and handed back when freed
-// (src/server/budget.rs), and faulting in a fresh table page by page took a fifth of a batch's
-// time.
-constexpr size_t kept_table_bytes = size_t(16) << 20;
+// The distance table of a row-split scan (below). Tables are kept between scans: the server
+// maps buffers of 1 MB and more afresh and hands them back when freed (src/server/budget.rs),
+// and faulting a fresh table in page by page took a fifth of a batch's time. Each is
+// table_bytes, and at most kept_tables stay kept, so what scans hold between requests is
+// bounded whatever the number of threads.
+constexpr size_t table_bytes = size_t(16) << 20;
+constexpr size_t kept_tables = 2;
 
-// Room for `floats` distances, each written before it is read (no zeroing pass): the thread's
-// kept table, or `fresh` beyond kept_table_bytes.
-float* distance_table(size_t floats, std::unique_ptr<float[]>& fresh) {
-    static thread_local std::unique_ptr<float[]> kept;
-    static thread_local size_t kept_floats = 0;
-    if (floats * sizeof(float) > kept_table_bytes) {
-        fresh.reset(new float[floats]);
-        return fresh.get();
+class DistanceTable {
+   public:
+    DistanceTable() {
+        {
+            std::lock_guard<std::mutex> lock(pool_mutex());
+            if (!pool().empty()) {
+                floats_ = std::move(pool().back());
+                pool().pop_back();
+            }
+        }
+        if (!floats_) {
+            floats_.reset(new float[table_bytes / sizeof(float)]);
+        }
     }
-    if (kept_floats < floats) {
-        kept_floats = std::min(std::max(floats, 2 * kept_floats), kept_table_bytes / sizeof(float));
-        kept.reset();
-        kept.reset(new float[kept_floats]);
+    ~DistanceTable() {
+        std::lock_guard<std::mutex> lock(pool_mutex());
+        if (pool().size() < kept_tables) {
+            pool().push_back(std::move(floats_));
+        }
     }
-    return kept.get();
-}
+    DistanceTable(const DistanceTable&) = delete;
+    DistanceTable& operator=(const DistanceTable&) = delete;
+    float* get() const {
+        return floats_.get();
+    }
+
+   private:
+    static std::mutex& pool_mutex() {
+        static std::mutex mutex;
+        return mutex;
+    }
+    static std::vector<std::unique_ptr<float[]>>& pool() {
+        static std::vector<std::unique_ptr<float[]>> kept;
+        return kept;
+    }
+    std::unique_ptr<float[]> floats_;
+};
 
 // result.add_result(row[j], first + j) for j < count. FAISS's handlers change nothing for a
 // distance not better than their threshold, and their threshold only tightens, so distances
@@ -2110,6 +2135,52 @@ void feed_row(Single& result, const float* row, size_t count, size_t first) {
 #endif
     for (; j < count; j++) {
         result.add_result(row[j], first + j);
+    }
+}
+
+// table[q * ny + j] = distance(queries[q], row j) for the rows j0 .. j0 + block (up to ny):
+// tiles of up to 4 queries by 2 or 3 rows; a query left alone goes row after row, as FAISS's
+// loop does, which memory bandwidth favours over rows side by side.
+void scan_rows_into(
+        const std::vector<const float*>& queries,
+        const float* y,
+        size_t d,
+        size_t j0,
+        size_t block,
+        size_t ny,
+        bool l2,
+        bool tiled,
+        float* table) {
+    size_t rows = std::min(ny, j0 + block) - j0;
+    const float* yj0 = y + j0 * d;
+    int64_t n = int64_t(queries.size());
+    for (int64_t q = 0; q < n;) {
+        int64_t left = n - q;
+        float* out = table + q * ny + j0;
+#if FAISSX_DISTANCE_TILES
+        if (tiled && left >= 2) {
+            int group = std::min<int64_t>(left, 4);
+            const float* const* xq = &queries[q];
+            if (group == 4) {
+                l2 ? faissx::distance_rows<4, true, 3>(xq, yj0, d, rows, out, ny)
+                   : faissx::distance_rows<4, false, 3>(xq, yj0, d, rows, out, ny);
+            } else if (group == 3) {
+                l2 ? faissx::distance_rows<3, true, 2>(xq, yj0, d, rows, out, ny)
+                   : faissx::distance_rows<3, false, 2>(xq, yj0, d, rows, out, ny);
+            } else {
+                l2 ? faissx::distance_rows<2, true, 2>(xq, yj0, d, rows, out, ny)
+                   : faissx::distance_rows<2, false, 2>(xq, yj0, d, rows, out, ny);
+            }
+            q += group;
+            continue;
+        }
+#endif
+        const float* yj = yj0;
+        for (size_t j = 0; j < rows; j++, yj += d) {
+            out[j] = l2 ? faiss::fvec_L2sqr(queries[q], yj, d)
+                        : faiss::fvec_inner_product(queries[q], yj, d);
+        }
+        q++;
     }
 }
 
@@ -2143,63 +2214,37 @@ void scan_blocks(
     // An index larger than the caches: split among the threads by queries, each thread would
     // stream the whole index from memory, and a lone query would be bound by the bandwidth
     // one core gets. So the threads split the rows instead, each computing its rows' distances
-    // for every query into one table (the index is read once), and each query's handler is
-    // then fed the table in row order, as FAISS feeds it.
-    if (!in_cache && size_t(n) * ny * sizeof(float) <= (size_t(64) << 20)) {
-        std::unique_ptr<float[]> fresh;
-        float* table = distance_table(size_t(n) * ny, fresh);
+    // for the queries that fit in a table (table_bytes), and each query's handler is then fed
+    // the table in row order, as FAISS feeds it. The index is then read once per table of
+    // queries: taken where that is no more often than once per thread, as a split by queries
+    // would read it.
+    int64_t per_table = in_cache ? 0 : int64_t(table_bytes / (ny * sizeof(float)));
+    if (per_table > 0 && (n + per_table - 1) / per_table <= max_threads) {
+        DistanceTable kept;
+        float* table = kept.get();
         int64_t blocks = int64_t((ny + block - 1) / block);
+        for (int64_t q0 = 0; q0 < n; q0 += per_table) {
+            int64_t q1 = std::min(n, q0 + per_table);
 #pragma omp parallel
-        {
-            std::vector<const float*> queries(n);
-            for (int64_t q = 0; q < n; q++) {
-                queries[q] = x + q * d;
-            }
-            // Blocks are handed out as threads free up: a thread the clients' threads preempt
-            // does fewer, instead of the others waiting for it at the end.
+            {
+                std::vector<const float*> queries(q1 - q0);
+                for (int64_t q = q0; q < q1; q++) {
+                    queries[q - q0] = x + q * d;
+                }
+                // Blocks are handed out as threads free up: a thread the clients' threads
+                // preempt does fewer, instead of the others waiting for it at the end.
 #pragma omp for schedule(dynamic)
-            for (int64_t b = 0; b < blocks; b++) {
-                size_t j0 = size_t(b) * block;
-                size_t rows = std::min(ny, j0 + block) - j0;
-                const float* yj0 = y + j0 * d;
-                for (int64_t q = 0; q < n;) {
-                    int64_t left = n - q;
-#if FAISSX_DISTANCE_TILES
-                    // Out of cache, a lone query's rows go one after another (see tile_alone).
-                    if (tiled && left >= 2) {
-                        int group = std::min<int64_t>(left, 4);
-                        float* out = table + q * ny + j0;
-                        const float* const* xq = &queries[q];
-                        if (group == 4) {
-                            l2 ? faissx::distance_rows<4, true, 3>(xq, yj0, d, rows, out, ny)
-                               : faissx::distance_rows<4, false, 3>(xq, yj0, d, rows, out, ny);
-                        } else if (group == 3) {
-                            l2 ? faissx::distance_rows<3, true, 2>(xq, yj0, d, rows, out, ny)
-                               : faissx::distance_rows<3, false, 2>(xq, yj0, d, rows, out, ny);
-                        } else {
-                            l2 ? faissx::distance_rows<2, true, 2>(xq, yj0, d, rows, out, ny)
-                               : faissx::distance_rows<2, false, 2>(xq, yj0, d, rows, out, ny);
-                        }
-                        q += group;
-                        continue;
-                    }
-#endif
-                    float* out = table + q * ny + j0;
-                    const float* yj = yj0;
-                    for (size_t j = 0; j < rows; j++, yj += d) {
-                        out[j] = l2 ? faiss::fvec_L2sqr(queries[q], yj, d)
-                                    : faiss::fvec_inner_product(queries[q], yj, d);
-                    }
-                    q++;
+                for (int64_t b = 0; b < blocks; b++) {
+                    scan_rows_into(queries, y, d, size_t(b) * block, block, ny, l2, tiled, table);
                 }
             }
-        }
-#pragma omp parallel for if (n > 1)
-        for (int64_t q = 0; q < n; q++) {
-            Single result(handler);
-            result.begin(q);
-            feed_row(result, table + q * ny, ny, 0);
-            result.end();
+#pragma omp parallel for if (q1 - q0 > 1)
+            for (int64_t q = q0; q < q1; q++) {
+                Single result(handler);
+                result.begin(q);
+                feed_row(result, table + (q - q0) * ny, ny, 0);
+                result.end();
+            }
         }
         return;
     }
