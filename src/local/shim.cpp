@@ -1997,18 +1997,57 @@ struct PerQueryParams {
 };
 
 #if FAISSX_DISTANCE_TILES
-// Whether tiles of Q queries by V rows give fvec_L2sqr's and fvec_inner_product's bits for
-// queries x[0 .. Q*d) against the 8 rows y[0 .. 8*d).
 template <int Q, int V>
-bool tile_agrees(const float* x, const float* y, size_t d) {
-    const float* queries[Q];
-    for (int q = 0; q < Q; q++) {
+void tile_of(
+        const float* const* xq,
+        const float* y,
+        size_t d,
+        size_t rows,
+        float* out,
+        size_t stride,
+        bool l2) {
+    l2 ? faissx::distance_rows<Q, true, V>(xq, y, d, rows, out, stride)
+       : faissx::distance_rows<Q, false, V>(xq, y, d, rows, out, stride);
+}
+
+// out[q * stride + j] = distance(xq[q], y + j * d) for the `group` queries (1 to 4) and the
+// `rows` rows, in the tile shape the flat scans use: 4 queries by 3 rows; fewer queries by as
+// many rows as make 8 chains while the rows are in cache, by 2 rows when they come from memory
+// (fewer streams for the prefetchers to follow).
+void distance_group(
+        const float* const* xq,
+        int group,
+        const float* y,
+        size_t d,
+        size_t rows,
+        float* out,
+        size_t stride,
+        bool l2,
+        bool from_memory) {
+    switch (group) {
+        case 4:
+            return tile_of<4, 3>(xq, y, d, rows, out, stride, l2);
+        case 3:
+            return tile_of<3, 2>(xq, y, d, rows, out, stride, l2);
+        case 2:
+            return from_memory ? tile_of<2, 2>(xq, y, d, rows, out, stride, l2)
+                               : tile_of<2, 4>(xq, y, d, rows, out, stride, l2);
+        default:
+            return tile_of<1, 8>(xq, y, d, rows, out, stride, l2);
+    }
+}
+
+// Whether distance_group gives fvec_L2sqr's and fvec_inner_product's bits for `group` queries
+// x[0 .. group*d) against the 8 rows y[0 .. 8*d).
+bool group_agrees(const float* x, const float* y, size_t d, int group, bool from_memory) {
+    const float* queries[4];
+    for (int q = 0; q < group; q++) {
         queries[q] = x + q * d;
     }
-    float l2[Q * 8], ip[Q * 8];
-    faissx::distance_rows<Q, true, V>(queries, y, d, 8, l2);
-    faissx::distance_rows<Q, false, V>(queries, y, d, 8, ip);
-    for (int q = 0; q < Q; q++) {
+    float l2[4 * 8], ip[4 * 8];
+    distance_group(queries, group, y, d, 8, l2, 8, true, from_memory);
+    distance_group(queries, group, y, d, 8, ip, 8, false, from_memory);
+    for (int q = 0; q < group; q++) {
         for (int j = 0; j < 8; j++) {
             float want_l2 = faiss::fvec_L2sqr(queries[q], y + j * d, d);
             float want_ip = faiss::fvec_inner_product(queries[q], y + j * d, d);
@@ -2044,15 +2083,14 @@ bool tiles_match_faiss() {
             v = next();
         }
         for (size_t d : {8, 16, 24, 128, 1024}) {
-            // Every tile shape scan_blocks uses, over 8 rows (so the last rows of the shapes
+            // Every tile shape the scans use, over 8 rows (so the last rows of the shapes
             // with 3 side by side go one at a time, as they do there).
-            bool all = tile_agrees<4, 3>(x.data(), y.data(), d) &&
-                    tile_agrees<3, 2>(x.data(), y.data(), d) &&
-                    tile_agrees<2, 2>(x.data(), y.data(), d) &&
-                    tile_agrees<2, 4>(x.data(), y.data(), d) &&
-                    tile_agrees<1, 8>(x.data(), y.data(), d);
-            if (!all) {
-                return false;
+            for (bool from_memory : {false, true}) {
+                for (int group = 1; group <= 4; group++) {
+                    if (!group_agrees(x.data(), y.data(), d, group, from_memory)) {
+                        return false;
+                    }
+                }
             }
         }
         return true;
@@ -2138,9 +2176,9 @@ void feed_row(Single& result, const float* row, size_t count, size_t first) {
     }
 }
 
-// table[q * ny + j] = distance(queries[q], row j) for the rows j0 .. j0 + block (up to ny):
-// tiles of up to 4 queries by 2 or 3 rows; a query left alone goes row after row, as FAISS's
-// loop does, which memory bandwidth favours over rows side by side.
+// table[q * ny + j] = distance(queries[q], row j) for the rows j0 .. j0 + block (up to ny), the
+// rows coming from memory: tiles of up to 4 queries (distance_group); a query left alone goes
+// row after row, as FAISS's loop does, which memory bandwidth favours over rows side by side.
 void scan_rows_into(
         const std::vector<const float*>& queries,
         const float* y,
@@ -2159,18 +2197,8 @@ void scan_rows_into(
         float* out = table + q * ny + j0;
 #if FAISSX_DISTANCE_TILES
         if (tiled && left >= 2) {
-            int group = std::min<int64_t>(left, 4);
-            const float* const* xq = &queries[q];
-            if (group == 4) {
-                l2 ? faissx::distance_rows<4, true, 3>(xq, yj0, d, rows, out, ny)
-                   : faissx::distance_rows<4, false, 3>(xq, yj0, d, rows, out, ny);
-            } else if (group == 3) {
-                l2 ? faissx::distance_rows<3, true, 2>(xq, yj0, d, rows, out, ny)
-                   : faissx::distance_rows<3, false, 2>(xq, yj0, d, rows, out, ny);
-            } else {
-                l2 ? faissx::distance_rows<2, true, 2>(xq, yj0, d, rows, out, ny)
-                   : faissx::distance_rows<2, false, 2>(xq, yj0, d, rows, out, ny);
-            }
+            int group = int(std::min<int64_t>(left, 4));
+            distance_group(&queries[q], group, yj0, d, rows, out, ny, l2, true);
             q += group;
             continue;
         }
@@ -2271,18 +2299,8 @@ void scan_blocks(
                 size_t left = mine.size() - q;
                 if (tiled && (left >= 2 || tile_alone)) {
                     group = left >= 4 ? 4 : left >= 2 ? 2 : 1;
-                    const float* const* xq = &queries[q];
                     float* out = distances.data();
-                    if (group == 4) {
-                        l2 ? faissx::distance_rows<4, true, 3>(xq, yj0, d, rows, out)
-                           : faissx::distance_rows<4, false, 3>(xq, yj0, d, rows, out);
-                    } else if (group == 2) {
-                        l2 ? faissx::distance_rows<2, true>(xq, yj0, d, rows, out)
-                           : faissx::distance_rows<2, false>(xq, yj0, d, rows, out);
-                    } else {
-                        l2 ? faissx::distance_rows<1, true>(xq, yj0, d, rows, out)
-                           : faissx::distance_rows<1, false>(xq, yj0, d, rows, out);
-                    }
+                    distance_group(&queries[q], int(group), yj0, d, rows, out, rows, l2, false);
                     for (size_t g = 0; g < group; g++) {
                         Single& result = *mine[q + g];
                         feed_row(result, out + g * rows, rows, j0);

@@ -11,7 +11,7 @@ use super::operations::{self, Admitted, Served};
 use super::store::State;
 use super::{fail, ServerError};
 use crate::protocol::*;
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Condvar, Mutex};
 
 /// A request as the I/O thread read it: who sent it, its header decoded and checked (or why
@@ -401,8 +401,8 @@ struct Queued {
     /// Indexes (tenant, name) a worker is serving a batch of searches of. Their next searches
     /// wait for it and are then taken together, rather than taken by a second worker beside
     /// it: the batch's FAISS call already keeps every core busy, and a scan read once for a
-    /// large batch costs less than two scans for half-batches.
-    scanning: HashSet<IndexKey>,
+    /// large batch costs less than two scans for half-batches. At most one per worker.
+    scanning: Vec<IndexKey>,
     closed: bool,
 }
 
@@ -412,8 +412,9 @@ impl Queued {
     fn take_next(&mut self) -> Option<Job> {
         let scanning = &self.scanning;
         let ready = |job: &Job| {
-            job.batch_key()
-                .is_none_or(|(tenant, index, ..)| !scanning.contains(&owned(tenant, index)))
+            job.batch_key().is_none_or(|(tenant, index, ..)| {
+                !scanning.iter().any(|(t, i)| t == tenant && i == index)
+            })
         };
         let turn = if scanning.is_empty() {
             0
@@ -529,7 +530,7 @@ impl JobQueue {
         let scanning = (queries >= threads as u64 && scanned_together(state, key.0, key.1))
             .then(|| owned(key.0, key.1));
         if let Some(index) = &scanning {
-            queued.scanning.insert(index.clone());
+            queued.scanning.push(index.clone());
         }
         together.insert(0, first);
         Some((together, scanning))
@@ -546,7 +547,7 @@ struct Scanning<'a> {
 impl Drop for Scanning<'_> {
     fn drop(&mut self) {
         let mut queued = self.queue.jobs.lock().unwrap_or_else(|e| e.into_inner());
-        queued.scanning.remove(&self.index);
+        queued.scanning.retain(|index| index != &self.index);
         drop(queued);
         self.queue.ready.notify_all();
     }
@@ -614,7 +615,7 @@ mod tests {
     #[test]
     fn searches_of_an_index_being_scanned_wait_and_others_go_first() {
         let mut queued = queue(vec![search("x", "a"), search("y", "b")]);
-        queued.scanning.insert(owned("t", "a"));
+        queued.scanning.push(owned("t", "a"));
         let first = queued.take_next().expect("b's search is ready");
         assert_eq!(index_of(&first), "b");
         assert!(
@@ -629,7 +630,7 @@ mod tests {
     fn a_client_s_requests_stay_in_order_behind_a_waiting_search() {
         let info = job("x", Op::Info { index: "b".into() });
         let mut queued = queue(vec![search("x", "a"), info]);
-        queued.scanning.insert(owned("t", "a"));
+        queued.scanning.push(owned("t", "a"));
         assert!(
             queued.take_next().is_none(),
             "x's later request does not overtake its waiting search"
