@@ -680,19 +680,6 @@ impl LocalIndex {
         }
     }
 
-    /// Whether [`LocalIndex::search_each`] reads the stored vectors from memory once for a
-    /// whole batch (split among the threads by rows): then one batch of many queries costs
-    /// less than two batches of half as many served side by side.
-    pub fn search_each_reads_rows_once(&self) -> bool {
-        match self.0 {
-            // SAFETY: a live index.
-            RawIndex::Float(index) => unsafe {
-                shim::faissx_shim_Index_search_each_reads_rows_once(index.cast_const().cast()) != 0
-            },
-            RawIndex::Binary(_) => false,
-        }
-    }
-
     /// A search whose every query gets what a search of it alone gets, where
     /// [`LocalIndex::searches_independently`]; parameters without a selector.
     pub fn search_each(
@@ -1893,39 +1880,5 @@ impl Drop for BuiltParams {
             // SAFETY: created once by a constructor above.
             unsafe { sys::faiss_SearchParameters_free(self.params) }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn filled(spec: IndexSpec, n: usize, d: usize, with_ids: bool) -> LocalIndex {
-        let index = LocalIndex::create(&spec, &|_| Err(Error::invalid("no sub-index")))
-            .expect("index created");
-        let vectors: Vec<u8> = (0..n * d)
-            .flat_map(|i| ((i % 97) as f32).to_le_bytes())
-            .collect();
-        let ids: Vec<u8> = (0..n as i64).flat_map(i64::to_le_bytes).collect();
-        index
-            .add(n as u64, &vectors, with_ids.then_some(&ids[..]))
-            .expect("vectors added");
-        index
-    }
-
-    #[test]
-    fn a_batch_reads_the_rows_once_only_where_they_come_from_memory() {
-        let flat = |n| filled(IndexSpec::FlatL2 { d: 128 }, n, 128, false);
-        // 5 MB of vectors stay in the caches: the threads split a batch by queries.
-        assert!(!flat(10_000).search_each_reads_rows_once());
-        // 10 MB do not: a batch is split by rows.
-        assert!(flat(20_000).search_each_reads_rows_once());
-        let id_mapped = IndexSpec::Factory {
-            d: 128,
-            description: "IDMap,Flat".into(),
-            metric: METRIC_L2,
-        };
-        // FAISS scans these itself, query by query.
-        assert!(!filled(id_mapped, 20_000, 128, true).search_each_reads_rows_once());
     }
 }

@@ -1953,11 +1953,6 @@ const faiss::Index* under_id_maps(const faiss::Index* index) {
     return index;
 }
 
-// Whether a flat scan of ny rows of d floats reads them from memory, not from the caches.
-bool rows_from_memory(size_t ny, size_t d) {
-    return ny * d * sizeof(float) > (size_t(8) << 20);
-}
-
 // A flat index FAISS scans pair by pair. Not one of dimension 0 (a default-constructed
 // IndexFlat): every distance is 0 whatever the path, and scan_blocks sizes its blocks by d.
 bool is_flat_scan(const faiss::Index* index) {
@@ -2241,7 +2236,7 @@ void scan_blocks(
     bool tiled = d % 8 == 0 && tiles_match_faiss();
     // A query scanned alone through tiles reads rows side by side: faster while the index is
     // in cache, slower than FAISS's row-after-row loop where memory bandwidth bounds the scan.
-    bool in_cache = !rows_from_memory(ny, d);
+    bool in_cache = ny * d * sizeof(float) <= (size_t(8) << 20);
     bool tile_alone = tiled && in_cache;
     int max_threads = omp_get_max_threads();
     // An index larger than the caches: split among the threads by queries, each thread would
@@ -2543,11 +2538,6 @@ int faissx_shim_Index_searches_independently(const void* index) {
     auto& type = typeid(*inner);
     return type == typeid(faiss::IndexHNSWFlat) || type == typeid(faiss::IndexHNSWSQ) ||
             type == typeid(faiss::IndexScalarQuantizer);
-}
-
-int faissx_shim_Index_search_each_reads_rows_once(const void* index) {
-    auto* target = static_cast<const faiss::Index*>(index);
-    return is_flat_scan(target) && rows_from_memory(size_t(target->ntotal), size_t(target->d));
 }
 
 int faissx_shim_IndexBinary_searches_independently(const void* index) {

@@ -275,10 +275,6 @@ extern "C" {
     ) -> c_int;
     pub fn faissx_shim_Index_searches_independently(index: *const c_void) -> c_int;
     pub fn faissx_shim_IndexBinary_searches_independently(index: *const c_void) -> c_int;
-    /// Whether faissx_shim_Index_search_each splits a batch among the threads by rows, so that
-    /// the whole batch reads the index from memory once (per table of queries), not once per
-    /// thread.
-    pub fn faissx_shim_Index_search_each_reads_rows_once(index: *const c_void) -> c_int;
     pub fn faissx_shim_Index_reconstruct(index: *const c_void, key: i64, recons: *mut f32)
         -> c_int;
     pub fn faissx_shim_IndexBinary_reconstruct(

@@ -445,15 +445,14 @@ fn owned(tenant: &str, index: &str) -> IndexKey {
     (tenant.to_string(), index.to_string())
 }
 
-/// Whether a batch of the index's searches is one scan that reads the index once (see
-/// [`operations::search_together`]), so that its next searches had better wait for the next
-/// batch than be scanned beside it; an index being written is taken as not.
-fn scanned_once_per_batch(state: &State, tenant: &str, index: &str) -> bool {
+/// Whether searches of the index are served as one FAISS call (see
+/// [`operations::search_together`]); an index being written is taken as not.
+fn scanned_together(state: &State, tenant: &str, index: &str) -> bool {
     state
         .entry(tenant, index)
         .and_then(|entry| {
             let index = entry.index.try_read().ok()?;
-            Some(index.searches_independently() && index.search_each_reads_rows_once())
+            Some(index.searches_independently())
         })
         .unwrap_or(false)
 }
@@ -528,7 +527,7 @@ impl JobQueue {
         // A batch of fewer queries than threads may leave cores to a second worker.
         // SAFETY: reads OpenMP's setting.
         let threads = unsafe { crate::local::shim::faissx_shim_search_threads() }.max(1);
-        let scanning = (queries >= threads as u64 && scanned_once_per_batch(state, key.0, key.1))
+        let scanning = (queries >= threads as u64 && scanned_together(state, key.0, key.1))
             .then(|| owned(key.0, key.1));
         if let Some(index) = &scanning {
             queued.scanning.push(index.clone());
