@@ -12,7 +12,20 @@ use std::ffi::CString;
 use std::time::{Duration, Instant};
 
 const D: usize = crate::data::D;
-const THREADS: [usize; 3] = [1, 8, 32];
+/// Client thread counts when none are given.
+pub const THREADS: [usize; 3] = [1, 8, 32];
+
+/// Thread counts from a comma-separated list such as `1,16,64`.
+pub fn parse_threads(list: &str) -> Result<Vec<usize>, String> {
+    list.split(',')
+        .map(|count| match count.trim().parse::<usize>() {
+            Ok(n) if (1..=1024).contains(&n) => Ok(n),
+            _ => Err(format!(
+                "thread counts are 1 to 1024, comma-separated (got {count:?} in {list:?})"
+            )),
+        })
+        .collect()
+}
 /// How long each side runs at each thread count.
 const SPAN: Duration = Duration::from_secs(3);
 
@@ -85,7 +98,7 @@ fn ms(d: Duration) -> String {
     format!("{:.2} ms", d.as_secs_f64() * 1e3)
 }
 
-pub fn run(data: &Data) -> Result<(), String> {
+pub fn run(data: &Data, thread_counts: &[usize]) -> Result<(), String> {
     let server = Server::start()?;
     set_option("timeout_ms", "120000");
     let n_large = data.base.len() / D;
@@ -106,7 +119,7 @@ pub fn run(data: &Data) -> Result<(), String> {
         set_remote(Some(&server.endpoint));
         let remote = build();
         set_remote(None);
-        for threads in THREADS {
+        for &threads in thread_counts {
             let l = load(local, data, threads, SPAN);
             let r = load(remote, data, threads, SPAN);
             println!(

@@ -4,7 +4,8 @@
 //!   `faissx_*` functions, both on the one FAISS build of faiss-sys; calls alternate.
 //! - `python`: faissx against Python's faiss-cpu wheel (`bench/python_bench.py`).
 //! - `remote`: faissx against a faissx-server it starts on loopback, against local faissx.
-//! - `concurrency`: 1, 8 and 32 client threads of 1-query searches, local against remote.
+//! - `concurrency [THREADS]`: 1, 8 and 32 client threads (or the comma-separated counts given,
+//!   e.g. `1,16,64`) of 1-query searches, local against remote.
 //! - `all`: local and python.
 //! - `control`: faissx against itself, the same procedure: how far apart two identical sides
 //!   land on this machine, i.e. what a ratio of 1.03 is worth.
@@ -67,9 +68,18 @@ fn main() {
         mode.as_str(),
         "local" | "python" | "all" | "control" | "remote" | "concurrency" | "scan"
     ) {
-        eprintln!("usage: faissx-bench local|python|remote|concurrency|scan|all|control");
+        eprintln!("usage: faissx-bench local|python|remote|concurrency [THREADS]|scan|all|control");
         std::process::exit(2);
     }
+    let threads = match std::env::args().nth(2) {
+        Some(list) if mode == "concurrency" => {
+            concurrency::parse_threads(&list).unwrap_or_else(|e| {
+                eprintln!("concurrency: {e}");
+                std::process::exit(2);
+            })
+        }
+        _ => concurrency::THREADS.to_vec(),
+    };
     let start = Instant::now();
     // Which side is remote is the benchmark's choice (`remote` starts its own server): with
     // FAISSX_SERVER set, faissx would create every index on that server.
@@ -100,7 +110,7 @@ fn main() {
         }
     }
     if mode == "concurrency" {
-        if let Err(e) = concurrency::run(&data) {
+        if let Err(e) = concurrency::run(&data, &threads) {
             eprintln!("concurrency comparison: {e}");
             failed = true;
         }
