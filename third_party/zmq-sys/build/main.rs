@@ -1,5 +1,6 @@
-//! faissx's one change to zmq-sys 0.12.0: libzmq is built with CURVE, linked against the
-//! system's libsodium (upstream builds it without: https://github.com/erickt/rust-zmq/issues/357).
+//! faissx's changes to zmq-sys 0.12.0: libzmq is built with CURVE, linked against the
+//! system's libsodium (upstream builds it without: https://github.com/erickt/rust-zmq/issues/357),
+//! and on Linux with eventfd signalling (see `signal_with_eventfd`).
 
 fn main() {
     println!("cargo:rerun-if-changed=build/main.rs");
