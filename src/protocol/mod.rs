@@ -721,6 +721,22 @@ pub fn from_frame<T: Element>(frame: &[u8], count: usize, what: &str) -> Result<
 }
 
 #[cfg(test)]
+impl Request {
+    /// A request of `op` with id 1 and nothing else set: where the tests start from.
+    pub(crate) fn bare(op: Op) -> Request {
+        Request {
+            version: PROTOCOL_VERSION,
+            id: 1,
+            api_key: None,
+            tenant: None,
+            keepalive_ms: None,
+            session: None,
+            op,
+        }
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
 
@@ -752,15 +768,7 @@ mod tests {
 
     #[test]
     fn sessions_are_optional_on_the_wire() {
-        let mut request = Request {
-            version: PROTOCOL_VERSION,
-            id: 1,
-            api_key: None,
-            tenant: None,
-            keepalive_ms: None,
-            session: None,
-            op: Op::Heartbeat,
-        };
+        let mut request = Request::bare(Op::Heartbeat);
         // Without one, the header is what clients before sessions sent.
         assert!(!encode(&request).windows(7).any(|w| w == b"session"));
         request.session = Some(SessionHello {
@@ -787,18 +795,10 @@ mod tests {
         for _ in 0..3 {
             selector = Selector::Not(Box::new(selector));
         }
-        let request = Request {
-            version: PROTOCOL_VERSION,
-            id: 1,
-            api_key: None,
-            tenant: None,
-            keepalive_ms: None,
-            session: None,
-            op: Op::RemoveIds {
-                index: "x".into(),
-                selector,
-            },
-        };
+        let request = Request::bare(Op::RemoveIds {
+            index: "x".into(),
+            selector,
+        });
         // Request, op, RemoveIds, three Nots, Range and its fields.
         assert_eq!(msgpack_depth(&encode(&request), 64), 8);
         assert_eq!(msgpack_depth(&encode(&Op::Ping), 64), 0);

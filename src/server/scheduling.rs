@@ -562,15 +562,7 @@ mod tests {
     use super::*;
 
     fn job(client: &str, op: Op) -> Job {
-        let request = Request {
-            version: PROTOCOL_VERSION,
-            id: 1,
-            api_key: None,
-            tenant: None,
-            keepalive_ms: None,
-            session: None,
-            op,
-        };
+        let request = Request::bare(op);
         Job {
             identity: zmq::Message::from(client.as_bytes()),
             received: std::time::Instant::now(),
