@@ -2101,11 +2101,12 @@ bool tiles_match_faiss() {
 #endif
 }
 
-// The distance table of a row-split scan (below). Tables are kept between scans: the server
-// maps buffers of 1 MB and more afresh and hands them back when freed (src/server/budget.rs),
-// and faulting a fresh table in page by page took a fifth of a batch's time. Each is
-// table_bytes, and at most kept_tables stay kept, so what scans hold between requests is
-// bounded whatever the number of threads.
+// The distance table of a row-split scan (below). Tables are kept between scans, so that a
+// scan writes into pages already faulted in whatever the allocator does with a 16 MB buffer
+// (the server gives its free heap back to the system whenever it goes idle,
+// src/server/budget.rs): faulting a fresh table in page by page took a fifth of a batch's
+// time. Each is table_bytes, and at most kept_tables stay kept, so what scans hold between
+// requests is bounded whatever the number of threads.
 constexpr size_t table_bytes = size_t(16) << 20;
 constexpr size_t kept_tables = 2;
 
