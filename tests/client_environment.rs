@@ -38,6 +38,13 @@ fn options_come_from_the_environment() {
     child(
         &[
             ("FAISSX_SERVER", &server.endpoint),
+            ("FAISSX_IO_THREADS", "0"),
+        ],
+        "invalid io_threads",
+    );
+    child(
+        &[
+            ("FAISSX_SERVER", &server.endpoint),
             ("FAISSX_CONNECT_TIMEOUT_MS", "2000"),
             ("FAISSX_SPIN_WAIT_US", "0"),
         ],
@@ -71,6 +78,15 @@ fn environment_child() {
                 &["FAISSX_CACHE_VECTORS", "maybe", "cache_vectors"],
             );
             set_option("cache_vectors", "off");
+            check(ping());
+        }
+        "invalid io_threads" => {
+            expect_err(
+                ping(),
+                FAISSX_ERR_INVALID_ARGUMENT,
+                &["FAISSX_IO_THREADS", "'0'", "between 1 and 64"],
+            );
+            set_option("io_threads", "2");
             check(ping());
         }
         "pooled" => {

@@ -111,6 +111,43 @@ fn threads_mixing_adds_and_searches() {
 fn parallel_searches_agree_with_a_lone_search() {
     let _serial = exclusive();
     let server = Server::start(&["--workers", "4", "--log-level", "warn"]);
+    searches_agree_with_a_lone_search(&server);
+}
+
+/// With several ZeroMQ I/O threads on both sides, the clients' connections are spread over
+/// them, and every answer is still the one a lone search gets.
+#[test]
+fn several_io_threads_give_the_same_answers() {
+    let _serial = exclusive();
+    let one = Server::start(&["--workers", "4", "--log-level", "warn"]);
+    let four = Server::start(&["--workers", "4", "--log-level", "warn", "--io-threads", "4"]);
+    // Both start their threads in their own time: compare once they are all up.
+    let started = std::time::Instant::now();
+    while four.threads() != one.threads() + 3 {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(10),
+            "--io-threads 4 runs 3 more threads: {} against {}",
+            four.threads(),
+            one.threads()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    set_option("io_threads", "4");
+    configure(Some(&four.endpoint), None, None);
+    // ZeroMQ starts a context's threads with its first connection: its reaper and the I/O
+    // threads.
+    let before = threads_of_this_process();
+    check(ping());
+    assert_eq!(threads_of_this_process(), before + 1 + 4);
+    searches_agree_with_a_lone_search(&four);
+    set_option("io_threads", "1");
+}
+
+fn threads_of_this_process() -> usize {
+    std::fs::read_dir("/proc/self/task").expect("Linux").count()
+}
+
+fn searches_agree_with_a_lone_search(server: &Server) {
     configure(Some(&server.endpoint), None, None);
     let mut rng = Rng::new(99);
     let xb = clustered(&mut rng, 2000, D, 10);

@@ -118,6 +118,12 @@ struct Args {
     /// Threads serving requests (default: one per core, at least 2).
     #[arg(long, env = "FAISSX_WORKERS")]
     workers: Option<usize>,
+    /// ZeroMQ I/O threads moving requests and replies between the connections and the
+    /// workers. Clients' connections are spread over them: raise it when many clients send
+    /// small requests to a server with cores to spare.
+    #[arg(long, env = "FAISSX_IO_THREADS", default_value_t = 1,
+          value_parser = clap::value_parser!(u16).range(1..=faissx::remote::MAX_IO_THREADS as i64))]
+    io_threads: u16,
     /// Largest accepted message frame, in MB.
     #[arg(long, env = "FAISSX_MAX_MESSAGE_MB", default_value_t = 256)]
     max_message_mb: usize,
@@ -275,6 +281,7 @@ fn config(args: &Args) -> Result<Config, String> {
         data_dir: args.data_dir.clone(),
         skip_corrupt: args.skip_corrupt,
         workers: args.workers.unwrap_or(defaults.workers).max(1),
+        io_threads: usize::from(args.io_threads),
         limits: Limits {
             max_message_bytes: args.max_message_mb.saturating_mul(1 << 20),
             max_dimension: args.max_dimension,

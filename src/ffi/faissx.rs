@@ -110,7 +110,11 @@ pub extern "C" fn faissx_configure_recovery(
 ///   secret key; "" turns it off (default: FAISSX_SERVER_PUBLIC_KEY, else off);
 /// - "heartbeat_ms": how often a client whose session owns indexes tells the server it is alive
 ///   when it sends nothing else (default 5000); the server frees the indexes of a session
-///   silent for its --session-timeout-ms, and never sooner than twice this.
+///   silent for its --session-timeout-ms, and never sooner than twice this;
+/// - "io_threads": ZeroMQ I/O threads per server connected to (default 1, at most 64), fixed
+///   when the first request goes to that server after `faissx_configure`. Each carries the
+///   requests and replies of the connections given to it; a process whose many threads send
+///   small requests at once may need more than one.
 ///
 /// Each option can also be given by the environment, as FAISSX_ and its name in capitals
 /// (FAISSX_TIMEOUT_MS=120000, FAISSX_CACHE_VECTORS=off), read when the process first uses

@@ -27,6 +27,10 @@ pub struct Settings {
     pub tenant: Option<String>,
 }
 
+/// The most ZeroMQ I/O threads the `io_threads` option takes (faissx-server's `--io-threads`
+/// has the same bound).
+pub const MAX_IO_THREADS: u64 = 64;
+
 /// How failed requests that are safe to repeat are retried.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Recovery {
@@ -68,12 +72,17 @@ pub struct Options {
     /// other request did. The server frees a session's indexes after at least twice this (and
     /// its own `--session-timeout-ms`) without a word from it.
     pub heartbeat: Duration,
+    /// ZeroMQ I/O threads of a connection to a server, fixed when its first request goes out:
+    /// they carry every request and reply of the process's threads to that server, spread by
+    /// connection, so a process with many threads sending small requests can need more than
+    /// one.
+    pub io_threads: u32,
 }
 
 impl Options {
     /// The names `faissx_set_option` takes; each can also be set by the environment variable
     /// FAISSX_<NAME> (FAISSX_TIMEOUT_MS, ...), read once when the process first uses faissx.
-    pub const NAMES: [&'static str; 7] = [
+    pub const NAMES: [&'static str; 8] = [
         "timeout_ms",
         "connect_timeout_ms",
         "spin_wait_us",
@@ -81,6 +90,7 @@ impl Options {
         "cache_memory_mb",
         "cache_vectors",
         "heartbeat_ms",
+        "io_threads",
     ];
 
     /// Sets the option `name` from its text form, as `faissx_set_option` gives it.
@@ -96,6 +106,16 @@ impl Options {
             "timeout_ms" => self.timeout = Duration::from_millis(number()?.max(1)),
             "connect_timeout_ms" => self.connect_timeout = Duration::from_millis(number()?.max(1)),
             "spin_wait_us" => self.spin_wait = Duration::from_micros(number()?),
+            "io_threads" => {
+                self.io_threads = match number()? {
+                    threads @ 1..=MAX_IO_THREADS => threads as u32,
+                    _ => {
+                        return Err(Error::invalid(format!(
+                            "option io_threads: '{value}' is not between 1 and {MAX_IO_THREADS}"
+                        )))
+                    }
+                }
+            }
             "heartbeat_ms" => {
                 self.heartbeat = Duration::from_millis(number()?.clamp(1, u64::from(u32::MAX)))
             }
@@ -154,6 +174,7 @@ impl Default for Options {
             spin_wait: Duration::from_micros(500),
             server_public_key: None,
             heartbeat: Duration::from_secs(5),
+            io_threads: 1,
         }
     }
 }
@@ -475,6 +496,10 @@ impl Client {
             )));
         }
         let transport = |e: zmq::Error| self.transport_error("connect", &e.to_string());
+        // Only the first socket starts the context's threads; later values are not applied.
+        self.context
+            .set_io_threads(options.io_threads as i32)
+            .map_err(transport)?;
         let socket = self.context.socket(zmq::DEALER).map_err(transport)?;
         socket.set_linger(0).map_err(transport)?;
         // Queue requests only on a live connection: with no server, a send waits for one up

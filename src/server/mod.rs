@@ -77,6 +77,10 @@ pub struct Config {
     /// Start even if some index files are corrupt, leaving those indexes out (loudly).
     pub skip_corrupt: bool,
     pub workers: usize,
+    /// ZeroMQ's I/O threads, which move every request and reply between the TCP connections
+    /// and the server's threads. Connections are spread over them, so more of them raise the
+    /// request rate the server can take from many clients, at a core's worth each under load.
+    pub io_threads: usize,
     pub limits: Limits,
     /// The server's memory budget and tenants' quotas.
     pub quotas: budget::Quotas,
@@ -103,6 +107,7 @@ impl Default for Config {
             data_dir: None,
             skip_corrupt: false,
             workers: std::thread::available_parallelism().map_or(4, |n| n.get().max(2)),
+            io_threads: 1,
             limits: Limits::default(),
             quotas: budget::Quotas::default(),
             curve_secret_key: None,

@@ -44,6 +44,9 @@ impl Server {
         let state = State::open(config)?;
         let config = &state.config;
         let context = zmq::Context::new();
+        context
+            .set_io_threads(config.io_threads.clamp(1, i32::MAX as usize) as i32)
+            .map_err(|e| ServerError(format!("--io-threads {}: {e}", config.io_threads)))?;
         let router = context
             .socket(zmq::ROUTER)
             .map_err(|e| ServerError(e.to_string()))?;

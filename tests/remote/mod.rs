@@ -172,18 +172,26 @@ impl Server {
 
     /// A line of /proc/<pid>/status in bytes, e.g. "VmRSS" (resident) or "VmHWM" (its peak).
     pub fn memory(&self, field: &str) -> u64 {
+        self.status(field) * 1024
+    }
+
+    /// The server process's threads.
+    pub fn threads(&self) -> u64 {
+        self.status("Threads")
+    }
+
+    /// The number a line of /proc/<pid>/status starts with.
+    fn status(&self, field: &str) -> u64 {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid()))
             .expect("the server process is alive");
         let line = status
             .lines()
             .find(|l| l.starts_with(&format!("{field}:")))
             .unwrap_or_else(|| panic!("no {field} in /proc/<pid>/status"));
-        let kb: u64 = line
-            .split_whitespace()
+        line.split_whitespace()
             .nth(1)
             .and_then(|v| v.parse().ok())
-            .expect("a number of kB");
-        kb * 1024
+            .unwrap_or_else(|| panic!("no number in /proc/<pid>/status's {field}"))
     }
 
     /// What the server wrote to stderr so far.
