@@ -886,9 +886,10 @@ int faissx_configure_recovery(int max_retries, double initial_backoff_s, double 
 //   signs of life three times per timeout while it works, so long trains and adds are waited
 //   for as long as the server is alive and working on them;
 // - "connect_timeout_ms": how long a request may wait for a connection (default 5000);
-// - "cache_vectors": "on"/"off" (default on): keep reconstructed vectors, `xb` and `id_map`
-//   of remote indexes on the client until the next write through the same handle. Writes by
-//   other clients are not seen while a copy is cached: turn it off for indexes others modify;
+// - "cache_vectors": "on"/"off" (default on): keep reconstructed vectors, `xb`, `id_map` and
+//   IVF list sizes of remote indexes on the client until the next write through the same
+//   handle. Writes by other clients are not seen while a copy is cached: turn it off for
+//   indexes others modify;
 // - "cache_memory_mb": budget of the reconstructed-vector cache per index (default 256);
 // - "spin_wait_us": how long a call polls for the server's reply before it sleeps (default
 //   500; one thread per process polls at a time; 0: always sleep);

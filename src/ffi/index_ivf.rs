@@ -343,13 +343,7 @@ pub unsafe extern "C" fn faissx_IndexIVF_get_list_size(
         of_class(index, c"IndexIVF")?;
         list_in_range(list_no, faissx_IndexIVF_nlist(index))?;
         if let Some(remote) = as_remote(index) {
-            let sizes = remote.list_sizes()?;
-            return sizes.get(list_no).map(|&s| s as usize).ok_or_else(|| {
-                Error::invalid(format!(
-                    "list_no {list_no} is out of range (nlist = {})",
-                    sizes.len()
-                ))
-            });
+            return remote.list_size(list_no);
         }
         Ok(sys::faiss_IndexIVF_get_list_size(index, list_no))
     })

@@ -67,6 +67,9 @@ struct Cache {
     local_copy: Option<LocalIndex>,
     reconstructed: HashMap<i64, Vec<u8>>,
     reconstructed_bytes: usize,
+    /// An IVF's list sizes: FAISS's callers ask for them one list at a time, and the server
+    /// answers with all of them.
+    list_sizes: Option<Vec<u64>>,
 }
 
 /// The remote handle behind `index`, if it is one.
@@ -1002,15 +1005,38 @@ impl RemoteIndex {
         decode_frame(&bytes, bytes.len() / 8, "list ids")
     }
 
+    /// The sizes of every inverted list of an IVF.
     pub fn list_sizes(&self) -> Result<Vec<u64>> {
-        let (_, payload) = self.call(
-            Op::ListSizes {
-                index: self.name.clone(),
-            },
-            vec![],
-        )?;
-        let [bytes] = frames::<1>(payload, "list_sizes")?;
-        decode_frame(&bytes, bytes.len() / 8, "list sizes")
+        self.with_list_sizes(<[u64]>::to_vec)
+    }
+
+    /// The size of inverted list `list_no`.
+    pub fn list_size(&self, list_no: usize) -> Result<usize> {
+        self.with_list_sizes(|sizes| match sizes.get(list_no) {
+            Some(&size) => Ok(size as usize),
+            None => Err(Error::invalid(format!(
+                "list_no {list_no} is out of range (nlist = {})",
+                sizes.len()
+            ))),
+        })?
+    }
+
+    /// The list sizes come in one request and are kept, as `xb` is, until the next write
+    /// through this handle while the `cache_vectors` option is on: a loop over every list's
+    /// size then costs one round trip, instead of one per list that carries every size.
+    fn with_list_sizes<R>(&self, with: impl FnOnce(&[u64]) -> R) -> Result<R> {
+        let mut cache = self.cache.lock().unwrap();
+        if cache.list_sizes.is_none() || !options().cache_vectors {
+            let (_, payload) = self.call(
+                Op::ListSizes {
+                    index: self.name.clone(),
+                },
+                vec![],
+            )?;
+            let [bytes] = frames::<1>(payload, "list_sizes")?;
+            cache.list_sizes = Some(decode_frame(&bytes, bytes.len() / 8, "list sizes")?);
+        }
+        Ok(with(cache.list_sizes.as_deref().expect("filled above")))
     }
 
     /// FAISS's imbalance factor of the inverted lists: 1 when perfectly balanced.
