@@ -942,35 +942,39 @@ impl RemoteIndex {
     /// through this handle or its next `xb` call.
     pub fn xb(&self) -> Result<(*mut f32, usize)> {
         let mut cache = self.cache.lock().unwrap();
-        if cache.xb.is_none() || !options().cache_vectors {
-            let (_, payload) = self.call(
-                Op::FlatVectors {
-                    index: self.name.clone(),
-                },
-                vec![],
-            )?;
-            let [bytes] = frames::<1>(payload, "xb")?;
-            cache.xb = Some(decode_frame(&bytes, bytes.len() / 4, "xb")?);
-        }
-        let xb = cache.xb.as_mut().expect("filled above");
+        let op = || Op::FlatVectors {
+            index: self.name.clone(),
+        };
+        let xb = self.fetched(&mut cache.xb, op, "xb")?;
         Ok((xb.as_mut_ptr(), xb.len()))
     }
 
     /// A pointer to a client-side copy of an IDMap's ids, with the same lifetime as `xb`.
     pub fn id_map(&self) -> Result<(*mut i64, usize)> {
         let mut cache = self.cache.lock().unwrap();
-        if cache.id_map.is_none() || !options().cache_vectors {
-            let (_, payload) = self.call(
-                Op::IdMap {
-                    index: self.name.clone(),
-                },
-                vec![],
-            )?;
-            let [bytes] = frames::<1>(payload, "id_map")?;
-            cache.id_map = Some(decode_frame(&bytes, bytes.len() / 8, "id_map")?);
-        }
-        let ids = cache.id_map.as_mut().expect("filled above");
+        let op = || Op::IdMap {
+            index: self.name.clone(),
+        };
+        let ids = self.fetched(&mut cache.id_map, op, "id_map")?;
         Ok((ids.as_mut_ptr(), ids.len()))
+    }
+
+    /// The array the server answers `op` with, kept in `slot` until the next write through
+    /// this handle while the `cache_vectors` option is on, and asked for at every use when it
+    /// is off.
+    fn fetched<'c, T: Element>(
+        &self,
+        slot: &'c mut Option<Vec<T>>,
+        op: impl FnOnce() -> Op,
+        what: &str,
+    ) -> Result<&'c mut Vec<T>> {
+        if slot.is_none() || !options().cache_vectors {
+            let (_, payload) = self.call(op(), vec![])?;
+            let [bytes] = frames::<1>(payload, what)?;
+            let count = bytes.len() / std::mem::size_of::<T>();
+            *slot = Some(decode_frame(&bytes, count, what)?);
+        }
+        Ok(slot.as_mut().expect("filled above"))
     }
 
     /// Sends the ids lent out by [`RemoteIndex::id_map`], which the caller may have edited in
@@ -1021,22 +1025,15 @@ impl RemoteIndex {
         })?
     }
 
-    /// The list sizes come in one request and are kept, as `xb` is, until the next write
-    /// through this handle while the `cache_vectors` option is on: a loop over every list's
-    /// size then costs one round trip, instead of one per list that carries every size.
+    /// The list sizes come in one request and are kept, as `xb` is: a loop over every list's
+    /// size costs one round trip, instead of one per list that carries every size.
     fn with_list_sizes<R>(&self, with: impl FnOnce(&[u64]) -> R) -> Result<R> {
         let mut cache = self.cache.lock().unwrap();
-        if cache.list_sizes.is_none() || !options().cache_vectors {
-            let (_, payload) = self.call(
-                Op::ListSizes {
-                    index: self.name.clone(),
-                },
-                vec![],
-            )?;
-            let [bytes] = frames::<1>(payload, "list_sizes")?;
-            cache.list_sizes = Some(decode_frame(&bytes, bytes.len() / 8, "list sizes")?);
-        }
-        Ok(with(cache.list_sizes.as_deref().expect("filled above")))
+        let op = || Op::ListSizes {
+            index: self.name.clone(),
+        };
+        let sizes = self.fetched(&mut cache.list_sizes, op, "list sizes")?;
+        Ok(with(sizes))
     }
 
     /// FAISS's imbalance factor of the inverted lists: 1 when perfectly balanced.
