@@ -201,6 +201,13 @@ def test_memory_manager_options(restore_client_settings):
     with pytest.raises(faissx.FaissxError) as info:
         memory_manager.set_option("server_public_key", "not a key")
     assert info.value.code == -5
+    # libfaissx checks the range and names it; the value kept is the last one it took.
+    memory_manager.set_option("io_threads", 2)
+    with pytest.raises(faissx.FaissxError, match="between 1 and 64") as info:
+        memory_manager.set_option("io_threads", 0)
+    assert info.value.code == -5
+    assert memory_manager.get_option("io_threads") == 2
+    memory_manager.set_option("io_threads", 1)
 
 
 def _compiler():

@@ -24,6 +24,8 @@ option                     what honours it
 ``connect_timeout_ms``,    ``faissx_c.h``).
 ``cache_memory_mb``,
 ``spin_wait_us``,
+``heartbeat_ms``,
+``io_threads``,
 ``server_public_key``
 =========================  =====================================================================
 
@@ -47,10 +49,19 @@ _values: Dict[str, Any] = {
     "connect_timeout_ms": 5000,
     "cache_memory_mb": 256,
     "spin_wait_us": 500,
+    "heartbeat_ms": 5000,
+    "io_threads": 1,
     "server_public_key": "",
 }
 
-_PASSED_THROUGH = ("timeout_ms", "connect_timeout_ms", "cache_memory_mb", "spin_wait_us")
+_PASSED_THROUGH = (
+    "timeout_ms",
+    "connect_timeout_ms",
+    "cache_memory_mb",
+    "spin_wait_us",
+    "heartbeat_ms",
+    "io_threads",
+)
 
 
 def _native(name: str, value: str) -> None:
