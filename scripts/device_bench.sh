@@ -40,6 +40,9 @@ run)
   export LD_LIBRARY_PATH="$work/device-bench/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
   export OMP_WAIT_POLICY=PASSIVE
   nproc | tee "$out/cores.txt"
+  # Which cores: the tiles' speed depends on them (AVX-512VL, how many FMA units).
+  grep -m1 'model name' /proc/cpuinfo | tee "$out/cpu.txt"
+  grep -m1 '^flags' /proc/cpuinfo >> "$out/cpu.txt"
   "$bench" concurrency 1,16,64 2>&1 | tee "$out/concurrency.md"
   # One I/O thread per side may cap the request rate on many cores: the server's
   # --io-threads and the client's io_threads option both read this variable.
